@@ -12,3 +12,8 @@ export * from './limits.js';
 export * from './time-window.js';
 export * from './duplicate-index.js';
 export * from './table.js';
+export * from './progress.js';
+export * from './error-report.js';
+export * from './map-rows.js';
+export * from './task-description.js';
+export * from './dry-run.js';

@@ -1,0 +1,171 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dryRun, resolveSource, type DryRunResult, type TimestreamRecord } from '@tsbatch/core';
+import { booleanOption, stringOption, UsageError, type CommandSpec } from '../internal/command.js';
+import { createLineWriter, type LineWriter } from '../internal/line-writer.js';
+import { DATA_MODEL_OPTIONS, loadTask, SOURCE_OPTIONS } from '../internal/load-task.js';
+import { createProgressBar } from '../internal/progress-bar.js';
+import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
+import { formatReport } from './validate.js';
+import { formatDryRunSummary } from '../internal/dry-run-summary.js';
+
+export const dryRunCommand: CommandSpec = {
+  name: 'dry-run',
+  summary: 'Run every row as batch load would and predict its ProgressReport, error report and metered bytes.',
+  positionals: [{ name: 'TASK.json', required: true }],
+  description: [
+    'The task is validated first (as `tsbatch validate` does); an invalid task prints its issues and exits 2. ' +
+      'Then every file under the source prefix is read in key order and every row is mapped to the WriteRecords ' +
+      'records batch load would write: nothing is sent anywhere.',
+    'Parse failures (bad CSV, bad values), ingestion failures (limits, the time window, conflicting duplicates) ' +
+      'and file failures (BOM, bad header, invalid UTF-8) are counted exactly as the service counts them: ' +
+      'RecordsProcessed = RecordsIngested + ParseFailures + RecordIngestionFailures.',
+  ],
+  options: [
+    ...SOURCE_OPTIONS,
+    ...TABLE_OPTIONS,
+    {
+      name: 'report-dir',
+      type: 'string',
+      value: 'DIR',
+      description:
+        "Write DIR/error-report.json (the service's error report, only when something failed) and " +
+        'DIR/rejects.jsonl (one line per failed row: file, line, code, reason, cells).',
+      group: 'Output',
+    },
+    {
+      name: 'records',
+      type: 'string',
+      value: 'FILE',
+      description: 'Write every record that would be written, one {"source", "record"} JSON object per line.',
+      group: 'Output',
+    },
+    {
+      name: 'json',
+      type: 'boolean',
+      description: 'Print {"BatchLoadTaskDescription": ...} as DescribeBatchLoadTask would, instead of a summary.',
+      group: 'Output',
+    },
+    {
+      name: 'encoding',
+      type: 'string',
+      value: 'NAME',
+      description: 'Decode the files from this encoding (e.g. latin1, utf16le); the service itself needs UTF-8.',
+      defaultText: 'UTF-8, as the service',
+      group: 'Input',
+    },
+    {
+      name: 'write-price',
+      type: 'string',
+      value: 'USD',
+      description: 'Price of one million 1 KiB writes, for the cost estimate.',
+      defaultText: '0.50 (us-east-1 list price)',
+      group: 'Output',
+    },
+    ...DATA_MODEL_OPTIONS,
+  ],
+  examples: [
+    {
+      command: 'tsbatch dry-run examples/fleet/task.json --s3-root examples/fleet/s3',
+      note: 'Predict the outcome of the fleet example.',
+    },
+    {
+      command:
+        'tsbatch dry-run task.json --source data/ --table table.json --now 2024-05-01T00:00:00Z --report-dir out --json',
+      note: 'Check the time window against a described table, write the reports, print the description.',
+    },
+  ],
+  exitCodes: [
+    [0, 'the task would succeed'],
+    [1, 'the task would fail (any parse, ingestion or file failure)'],
+    [2, 'usage error, or the task is invalid or unreadable'],
+  ],
+  async run(args, io): Promise<number> {
+    const encoding = stringOption(args, 'encoding');
+    const json = booleanOption(args, 'json');
+    const price = writePrice(stringOption(args, 'write-price'));
+    const table = await tableRetention(args, io.cwd);
+    const now = nowOption(args);
+    const { result, location } = await loadTask(args, io.cwd, encoding);
+    if (!result.ok || result.task === undefined) {
+      // The issues go to stderr: stdout stays reserved for the run's own output.
+      io.stderr.write(formatReport(args.positionals[0]!, result.issues));
+      io.stderr.write('The task is invalid; nothing was run.\n');
+      return 2;
+    }
+    if (location === undefined) throw new UsageError('dry-run needs --source PATH or --s3-root DIR');
+    const task = result.task;
+    const resolved = await resolveSource(task.source, location);
+    if (!resolved.ok) throw new UsageError(resolved.error.message);
+    for (const issue of result.issues) io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
+
+    const reportDir = stringOption(args, 'report-dir');
+    const recordsFile = stringOption(args, 'records');
+    let rejects: LineWriter | undefined;
+    let records: LineWriter | undefined;
+    if (reportDir !== undefined) {
+      await mkdir(path.resolve(io.cwd, reportDir), { recursive: true });
+      rejects = createLineWriter(path.resolve(io.cwd, reportDir, 'rejects.jsonl'));
+    }
+    if (recordsFile !== undefined) records = createLineWriter(path.resolve(io.cwd, recordsFile));
+
+    const bar = createProgressBar(io.stderr, resolved.source.totalBytes);
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once('SIGINT', onSignal);
+    let outcome: DryRunResult;
+    try {
+      outcome = await dryRun(task, resolved.source, {
+        ...(table !== undefined && { table }),
+        ...(now !== undefined && { now }),
+        ...(encoding !== undefined && { encoding }),
+        signal: abort.signal,
+        ...(bar !== null && { onProgress: (p) => bar.update(p.bytesRead, p.report.RecordsProcessed) }),
+        ...(records !== undefined && { onRecords: recordLines(records) }),
+        ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      bar?.stop();
+      await rejects?.close();
+      await records?.close();
+    }
+    if (abort.signal.aborted) {
+      io.stderr.write('Interrupted: the counts below cover only the rows read so far.\n');
+    }
+    if (reportDir !== undefined) {
+      const reportFile = path.resolve(io.cwd, reportDir, 'error-report.json');
+      // R-REP-2: written only when something failed; a stale one from an earlier run would mislead.
+      if (outcome.errorReport === null) await rm(reportFile, { force: true });
+      else await writeFile(reportFile, `${JSON.stringify(outcome.errorReport, null, 2)}\n`);
+    }
+    for (const warning of outcome.warnings) io.stderr.write(`note: ${warning}\n`);
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ BatchLoadTaskDescription: outcome.description }, null, 2)}\n`);
+    } else {
+      io.stdout.write(formatDryRunSummary(outcome, resolved.source, { price, reportDir, recordsFile }));
+    }
+    if (abort.signal.aborted) return 130;
+    return outcome.status === 'SUCCEEDED' ? 0 : 1;
+  },
+};
+
+function writePrice(text: string | undefined): number {
+  if (text === undefined) return 0.5;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--write-price must be a number, got '${text}'`);
+  return value;
+}
+
+function recordLines(
+  writer: LineWriter,
+): (file: string, line: number, records: TimestreamRecord[]) => Promise<void> | undefined {
+  return (file, line, records) => {
+    let wait: Promise<void> | undefined;
+    for (const record of records) {
+      wait = writer.write(JSON.stringify({ source: { file, line }, record })) ?? wait;
+    }
+    return wait;
+  };
+}
+

@@ -1,0 +1,54 @@
+import cliProgress from 'cli-progress';
+
+export interface ProgressBar {
+  update(bytes: number, rows: number): void;
+  stop(): void;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]!}`;
+}
+
+/** A progress bar on stderr (bytes / total, rows/s, ETA) when stderr is a terminal; null otherwise (DESIGN). */
+export function createProgressBar(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  totalBytes: number,
+): ProgressBar | null {
+  if (stream.isTTY !== true) return null;
+  const started = Date.now();
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: ' {bar} {percentage}% | {done} / {total_h} | {rate} rows/s | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(Math.max(totalBytes, 1), 0, { done: formatBytes(0), total_h: formatBytes(totalBytes), rate: '0' });
+  return {
+    update(bytes: number, rows: number): void {
+      const seconds = (Date.now() - started) / 1000;
+      bar.update(bytes, {
+        done: formatBytes(bytes),
+        total_h: formatBytes(totalBytes),
+        rate: seconds > 0 ? Math.round(rows / seconds).toLocaleString('en-US') : '0',
+      });
+    },
+    stop(): void {
+      bar.stop();
+    },
+  };
+}
+
+export { formatBytes };

@@ -1,0 +1,252 @@
+import { createDuplicateIndex, type DuplicateIndex } from './duplicate-index.js';
+import { createErrorReportBuilder, type ErrorReport } from './error-report.js';
+import type { Failure, FailureCode, FailureKind } from './failure.js';
+import { checkRecordLimits } from './limits.js';
+import { mapRows } from './map-rows.js';
+import { createMeter, recordEventSize as recordEventSizeOf } from './metering.js';
+import { createProgressCounter, type ProgressReport } from './progress.js';
+import { readRows, type ReadProgress } from './read-rows.js';
+import type { TimestreamRecord } from './record.js';
+import { compileTask } from './row-mapper.js';
+import type { ResolvedSource } from './source.js';
+import type { TableRetention } from './table.js';
+import { describeTask, dryRunTaskId, type BatchLoadTaskDescription, type TaskStatus } from './task-description.js';
+import type { ResolvedTask } from './task.js';
+import { createTimeWindow, type TimeWindow } from './time-window.js';
+
+/** R-REP-3: one failed row (or file) of rejects.jsonl. */
+export interface RejectEntry {
+  file: string;
+  line: number;
+  lastLine: number;
+  kind: FailureKind;
+  code: FailureCode;
+  reason: string;
+  column?: string;
+  cells?: string[];
+}
+
+export interface DryRunProgress extends ReadProgress {
+  report: Readonly<ProgressReport>;
+}
+
+export interface DryRunOptions {
+  /** Table retention (R-IN-4); without it the time window is not checked and the result says so. */
+  table?: TableRetention;
+  /** "Now" for the time window and the description's times. @default the current time */
+  now?: Date;
+  /** iconv-lite encoding of the files (R-CSV-2 engine extension). */
+  encoding?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: DryRunProgress) => void;
+  /** Every record that would be written, with the row it came from. A returned promise is awaited (backpressure). */
+  onRecords?: (file: string, line: number, records: TimestreamRecord[]) => void | Promise<void>;
+  /** Every failed row and file, in input order (R-REP-3). A returned promise is awaited. */
+  onReject?: (entry: RejectEntry) => void | Promise<void>;
+  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
+  maxDuplicateKeys?: number;
+  /** @default 16 MiB */
+  maxRowBytes?: number;
+  /** Examples kept per failure reason in `failures`. @default 3 */
+  examplesPerReason?: number;
+}
+
+export interface FailureSummary {
+  kind: FailureKind;
+  code: FailureCode;
+  reason: string;
+  rows: number;
+  examples: { file: string; line: number; lastLine: number; detail: string }[];
+}
+
+export interface DryRunResult {
+  taskId: string;
+  status: Extract<TaskStatus, 'SUCCEEDED' | 'FAILED'>;
+  progress: ProgressReport;
+  /** The service's error report (R-REP-2); null when nothing failed. */
+  errorReport: ErrorReport | null;
+  /** DescribeBatchLoadTask's view of the finished run. */
+  description: BatchLoadTaskDescription;
+  /** Failure reasons, most frequent first, with example lines. */
+  failures: FailureSummary[];
+  /** What the run could not check, or did differently from the service. */
+  warnings: string[];
+  /** The time window applied (R-WIN-1), when the table was known. */
+  window: { from: string; to: string } | null;
+}
+
+/**
+ * Runs every row of the source through the task exactly as batch load would, writing nothing (DESIGN: the
+ * dry-run sink). Never throws on bad input: bad rows and files are counted and reported (R-COUNT-1/2).
+ */
+export async function dryRun(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  options: DryRunOptions = {},
+): Promise<DryRunResult> {
+  const started = options.now ?? new Date();
+  const taskId = dryRunTaskId(task.request, source);
+  const counter = createProgressCounter();
+  const meter = createMeter();
+  const report = createErrorReportBuilder(taskId);
+  const duplicates: DuplicateIndex = createDuplicateIndex({
+    maxEntries: options.maxDuplicateKeys ?? 1_000_000,
+  });
+  const window: TimeWindow | null =
+    options.table === undefined ? null : createTimeWindow(options.table, started);
+  const summary = createFailureSummary(options.examplesPerReason ?? 3);
+  const { onRecords, onReject, onProgress } = options;
+
+  const events = readRows(source, task.csv, {
+    ...(options.encoding !== undefined && { encoding: options.encoding }),
+    ...(options.signal !== undefined && { signal: options.signal }),
+    ...(options.maxRowBytes !== undefined && { maxRowBytes: options.maxRowBytes }),
+    ...(onProgress !== undefined && {
+      onProgress: (p: ReadProgress) => onProgress({ ...p, report: counter.report }),
+    }),
+  });
+
+  async function reject(
+    file: string,
+    line: number,
+    lastLine: number,
+    failure: Failure,
+    cells?: string[],
+  ): Promise<void> {
+    summary.add(file, line, lastLine, failure);
+    if (onReject === undefined) return;
+    const entry: RejectEntry = {
+      file,
+      line,
+      lastLine,
+      kind: failure.kind,
+      code: failure.code,
+      reason: failure.detail,
+    };
+    if (failure.column !== undefined) entry.column = failure.column;
+    if (cells !== undefined) entry.cells = cells;
+    const wait = onReject(entry);
+    if (wait !== undefined) await wait;
+  }
+
+  for await (const batch of mapRows(events, compileTask(task))) {
+    for (const event of batch) {
+      switch (event.type) {
+        case 'records': {
+          const records = event.records;
+          let failure: Failure | null = null;
+          const sizes: number[] = [];
+          for (const record of records) {
+            const size = recordEventSizeOf(record);
+            sizes.push(size);
+            // [choice] checks in the order limits, time window, duplicates; the first failure names the row.
+            failure ??=
+              checkRecordLimits(record, size) ?? window?.check(record) ?? duplicates.check(record);
+          }
+          if (failure === null) {
+            for (let i = 0; i < records.length; i++) {
+              duplicates.add(records[i]!);
+              meter.ingested(sizes[i]!);
+            }
+            counter.ingested();
+            if (onRecords !== undefined) {
+              const wait = onRecords(event.file, event.line, records);
+              if (wait !== undefined) await wait;
+            }
+          } else {
+            // R-COUNT-1: in a dry run a row with an ingestion failure yields no records; all of them are metered.
+            for (const size of sizes) meter.failed(size);
+            counter.failed('ingestion');
+            report.row(event.file, event.line, event.lastLine, failure);
+            await reject(event.file, event.line, event.lastLine, failure);
+          }
+          break;
+        }
+        case 'row-failure':
+          counter.failed(event.failure.kind);
+          report.row(event.file, event.line, event.lastLine, event.failure);
+          await reject(event.file, event.line, event.lastLine, event.failure, event.cells);
+          break;
+        case 'file-failure': {
+          counter.failed('file');
+          report.file(event.file, event.failure);
+          const line = event.line ?? 1;
+          await reject(event.file, line, line, event.failure);
+          meter.endFile();
+          break;
+        }
+        case 'file-end':
+          meter.endFile();
+          break;
+        case 'file-start':
+          break;
+      }
+    }
+  }
+  meter.endFile();
+  counter.meter(meter.bytesMetered);
+
+  const warnings: string[] = [];
+  if (window === null) {
+    warnings.push(
+      'Time window not checked: give the table (--table DESCRIBE_TABLE.json or --memory-retention-hours) to check it (R-IN-4).',
+    );
+  }
+  if (duplicates.partial) {
+    warnings.push(
+      `Duplicate check was partial: more than ${options.maxDuplicateKeys ?? 1_000_000} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
+    );
+  }
+  if (options.encoding !== undefined) {
+    warnings.push(
+      `Files were decoded as ${options.encoding}; the service itself reads only UTF-8: convert them before a real batch load (R-CSV-2).`,
+    );
+  }
+
+  const progress = { ...counter.report };
+  const failed =
+    progress.ParseFailures + progress.RecordIngestionFailures + progress.FileFailures > 0 ||
+    !report.empty;
+  const status = failed ? 'FAILED' : 'SUCCEEDED';
+  const finished = options.now ?? new Date();
+  return {
+    taskId,
+    status,
+    progress,
+    errorReport: failed ? report.build() : null,
+    description: describeTask(task, {
+      taskId,
+      status,
+      progress,
+      creationTime: started,
+      lastUpdatedTime: finished,
+    }),
+    failures: summary.build(),
+    warnings,
+    window: window === null ? null : { from: window.from.toISOString(), to: window.to.toISOString() },
+  };
+}
+
+function createFailureSummary(examplesPerReason: number): {
+  add(file: string, line: number, lastLine: number, failure: Failure): void;
+  build(): FailureSummary[];
+} {
+  const byKey = new Map<string, FailureSummary>();
+  return {
+    add(file, line, lastLine, failure): void {
+      const key = `${failure.kind}\u0000${failure.code}\u0000${failure.reason}`;
+      let entry = byKey.get(key);
+      if (entry === undefined) {
+        entry = { kind: failure.kind, code: failure.code, reason: failure.reason, rows: 0, examples: [] };
+        byKey.set(key, entry);
+      }
+      entry.rows++;
+      if (entry.examples.length < examplesPerReason) {
+        entry.examples.push({ file, line, lastLine, detail: failure.detail });
+      }
+    },
+    build(): FailureSummary[] {
+      return [...byKey.values()].sort((a, b) => b.rows - a.rows);
+    },
+  };
+}

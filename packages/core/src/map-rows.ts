@@ -1,0 +1,96 @@
+import type { Failure } from './failure.js';
+import type { TimestreamRecord } from './record.js';
+import type { CompiledTask, RowMapper } from './row-mapper.js';
+import type { SourceEvent } from './source.js';
+
+/** A data row that mapped to records (SPEC section 4). */
+export interface RecordsEvent {
+  type: 'records';
+  file: string;
+  line: number;
+  lastLine: number;
+  records: TimestreamRecord[];
+}
+
+/** What a sink consumes: the reader's events with every `row` replaced by its records or its failure. */
+export type MappedEvent = Exclude<SourceEvent, { type: 'row' }> | RecordsEvent;
+
+/**
+ * Maps every row of the reader's event batches with the task compiled once (STYLE rule 8). A file whose header
+ * lacks a mapped column becomes a file failure and its rows are dropped uncounted (R-COUNT-2).
+ */
+export async function* mapRows(
+  batches: AsyncIterable<SourceEvent[]>,
+  compiled: CompiledTask,
+): AsyncIterable<MappedEvent[]> {
+  let map: RowMapper | null = null;
+  let skippedFile: string | null = null;
+  for await (const batch of batches) {
+    const out: MappedEvent[] = [];
+    for (const event of batch) {
+      switch (event.type) {
+        case 'row': {
+          if (map === null) continue;
+          const result = map(event.cells);
+          if (Array.isArray(result)) {
+            out.push({
+              type: 'records',
+              file: event.file,
+              line: event.line,
+              lastLine: event.lastLine,
+              records: result,
+            });
+          } else {
+            out.push(rowFailure(event, result));
+          }
+          break;
+        }
+        case 'file-start': {
+          const bound = compiled.bind(event.header);
+          if (bound.ok) {
+            map = bound.map;
+            skippedFile = null;
+            out.push(event);
+          } else {
+            map = null;
+            skippedFile = event.file.key;
+            out.push({ type: 'file-failure', file: event.file.key, failure: bound.failure, line: 1 });
+          }
+          break;
+        }
+        case 'file-end':
+          map = null;
+          if (skippedFile === event.file) {
+            skippedFile = null;
+            continue;
+          }
+          out.push(event);
+          break;
+        case 'row-failure':
+          if (skippedFile === event.file) continue;
+          out.push(event);
+          break;
+        case 'file-failure':
+          map = null;
+          if (skippedFile === event.file) continue;
+          out.push(event);
+          break;
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+function rowFailure(
+  event: Extract<SourceEvent, { type: 'row' }>,
+  failure: Failure,
+): Extract<SourceEvent, { type: 'row-failure' }> {
+  return {
+    type: 'row-failure',
+    file: event.file,
+    line: event.line,
+    lastLine: event.lastLine,
+    failure,
+    cells: event.cells,
+  };
+}
