@@ -1,0 +1,79 @@
+/**
+ * R-VAL-2 / R-IN-3: reads the DataModel that DataModelS3Configuration points at, from its local stand-in.
+ */
+import { open } from 'node:fs/promises';
+import { resolveObject, type SourceLocation } from '@tsbatch/core';
+import type { ValidationCode } from '../issue.js';
+import { parseJsonText } from '../parse-json-text.js';
+
+/** [choice] A data model is a small JSON document; anything larger is refused rather than buffered. */
+export const MAX_DATA_MODEL_BYTES = 10 * 1024 * 1024;
+
+export type LoadedModel =
+  | { ok: true; value: unknown }
+  | { ok: false; code: Extract<ValidationCode, `MODEL_S3_${string}`>; message: string };
+
+export async function loadS3Model(
+  spec: { bucket: string; key: string },
+  location: SourceLocation,
+): Promise<LoadedModel> {
+  const where = `s3://${spec.bucket}/${spec.key}`;
+  let resolved: Awaited<ReturnType<typeof resolveObject>>;
+  try {
+    resolved = await resolveObject(spec, location);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    resolved = { ok: false, error: { code: 'SOURCE_UNREADABLE', message: reason } };
+  }
+  if (!resolved.ok) {
+    return {
+      ok: false,
+      code:
+        resolved.error.code === 'SOURCE_LOCATION_MISSING' ? 'MODEL_S3_NEEDS_LOCATION' : 'MODEL_S3_UNRESOLVED',
+      message: `the data model ${where} cannot be found: ${resolved.error.message}`,
+    };
+  }
+  let bytes: Buffer;
+  try {
+    const handle = await open(resolved.path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_DATA_MODEL_BYTES) {
+        return {
+          ok: false,
+          code: 'MODEL_S3_UNREADABLE',
+          message: `the data model ${where} (${resolved.path}) is ${size} bytes; a data model is at most ${MAX_DATA_MODEL_BYTES} bytes`,
+        };
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      code: 'MODEL_S3_UNREADABLE',
+      message: `cannot read the data model ${where}: ${reason}`,
+    };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return {
+      ok: false,
+      code: 'MODEL_S3_UNREADABLE',
+      message: `the data model ${where} (${resolved.path}) is not valid UTF-8`,
+    };
+  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      code: 'MODEL_S3_UNREADABLE',
+      message: `the data model ${where} (${resolved.path}:${parsed.line}:${parsed.column}) is not valid JSON: ${parsed.message}`,
+    };
+  }
+  return { ok: true, value: parsed.value };
+}
