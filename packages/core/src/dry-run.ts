@@ -30,7 +30,20 @@ export interface DryRunProgress extends ReadProgress {
   report: Readonly<ProgressReport>;
 }
 
-export interface DryRunOptions {
+/**
+ * Where accepted records go: the only thing that differs between a dry run and a real load (DESIGN). The engine
+ * applies the limits (R-LIM-1) and the time window (R-WIN-1) itself; the sink decides duplicates/versions and stores.
+ */
+export interface LoadSink {
+  /** A failure when the target would refuse this record (R-DUP-1 within the load, or the store's version rules). */
+  check(record: TimestreamRecord): Failure | null;
+  /** Stores the records of a row that passed every check (R-COUNT-1: all of a row's records, or none). */
+  store(file: string, line: number, records: TimestreamRecord[]): void | Promise<void>;
+  /** Warnings to add to the result (e.g. a partial duplicate check). */
+  warnings?(): string[];
+}
+
+export interface LoadOptions {
   /** Table retention (R-IN-4); without it the time window is not checked and the result says so. */
   table?: TableRetention;
   /** "Now" for the time window and the description's times. @default the current time */
@@ -39,16 +52,23 @@ export interface DryRunOptions {
   encoding?: string;
   signal?: AbortSignal;
   onProgress?: (progress: DryRunProgress) => void;
-  /** Every record that would be written, with the row it came from. A returned promise is awaited (backpressure). */
-  onRecords?: (file: string, line: number, records: TimestreamRecord[]) => void | Promise<void>;
   /** Every failed row and file, in input order (R-REP-3). A returned promise is awaited. */
   onReject?: (entry: RejectEntry) => void | Promise<void>;
-  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
-  maxDuplicateKeys?: number;
+  /** The TaskId of the run. @default a hash of the task and its files (dryRunTaskId) */
+  taskId?: string;
   /** @default 16 MiB */
   maxRowBytes?: number;
+  /** Read chunk size in bytes (results never depend on it). @default 1 MiB */
+  highWaterMark?: number;
   /** Examples kept per failure reason in `failures`. @default 3 */
   examplesPerReason?: number;
+}
+
+export interface DryRunOptions extends LoadOptions {
+  /** Every record that would be written, with the row it came from. A returned promise is awaited (backpressure). */
+  onRecords?: (file: string, line: number, records: TimestreamRecord[]) => void | Promise<void>;
+  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
+  maxDuplicateKeys?: number;
 }
 
 export interface FailureSummary {
@@ -59,7 +79,7 @@ export interface FailureSummary {
   examples: { file: string; line: number; lastLine: number; detail: string }[];
 }
 
-export interface DryRunResult {
+export interface LoadResult {
   taskId: string;
   status: Extract<TaskStatus, 'SUCCEEDED' | 'FAILED'>;
   progress: ProgressReport;
@@ -75,32 +95,62 @@ export interface DryRunResult {
   window: { from: string; to: string } | null;
 }
 
+export type DryRunResult = LoadResult;
+
 /**
- * Runs every row of the source through the task exactly as batch load would, writing nothing (DESIGN: the
- * dry-run sink). Never throws on bad input: bad rows and files are counted and reported (R-COUNT-1/2).
+ * Runs every row of the source through the task exactly as batch load would, writing nothing (the dry-run sink:
+ * the within-load duplicate rule R-DUP-1 over a bounded index). Never throws on bad input: bad rows and files are
+ * counted and reported (R-COUNT-1/2).
  */
 export async function dryRun(
   task: ResolvedTask,
   source: ResolvedSource,
   options: DryRunOptions = {},
 ): Promise<DryRunResult> {
+  const maxEntries = options.maxDuplicateKeys ?? 1_000_000;
+  const duplicates: DuplicateIndex = createDuplicateIndex({ maxEntries });
+  const { onRecords } = options;
+  const sink: LoadSink = {
+    check: (record) => duplicates.check(record),
+    store(file, line, records) {
+      for (const record of records) duplicates.add(record);
+      return onRecords?.(file, line, records);
+    },
+    warnings: () =>
+      duplicates.partial
+        ? [
+            `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
+          ]
+        : [],
+  };
+  return runLoad(task, source, sink, options);
+}
+
+/**
+ * The engine of a batch load: reads every file of the source in key order, maps each row with the task compiled
+ * once, applies the limits and the time window, and hands accepted rows to the sink; counts and reports the rest.
+ */
+export async function runLoad(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  sink: LoadSink,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const started = options.now ?? new Date();
-  const taskId = dryRunTaskId(task.request, source);
+  const taskId = options.taskId ?? dryRunTaskId(task.request, source);
   const counter = createProgressCounter();
   const meter = createMeter();
   const report = createErrorReportBuilder(taskId);
-  const duplicates: DuplicateIndex = createDuplicateIndex({
-    maxEntries: options.maxDuplicateKeys ?? 1_000_000,
-  });
   const window: TimeWindow | null =
     options.table === undefined ? null : createTimeWindow(options.table, started);
   const summary = createFailureSummary(options.examplesPerReason ?? 3);
-  const { onRecords, onReject, onProgress } = options;
+  const { onReject, onProgress } = options;
 
   const events = readRows(source, task.csv, {
     ...(options.encoding !== undefined && { encoding: options.encoding }),
     ...(options.signal !== undefined && { signal: options.signal }),
     ...(options.maxRowBytes !== undefined && { maxRowBytes: options.maxRowBytes }),
+    ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }),
     ...(onProgress !== undefined && {
       onProgress: (p: ReadProgress) => onProgress({ ...p, report: counter.report }),
     }),
@@ -140,19 +190,13 @@ export async function dryRun(
             const size = recordEventSizeOf(record);
             sizes.push(size);
             // [choice] checks in the order limits, time window, duplicates; the first failure names the row.
-            failure ??=
-              checkRecordLimits(record, size) ?? window?.check(record) ?? duplicates.check(record);
+            failure ??= checkRecordLimits(record, size) ?? window?.check(record) ?? sink.check(record);
           }
           if (failure === null) {
-            for (let i = 0; i < records.length; i++) {
-              duplicates.add(records[i]!);
-              meter.ingested(sizes[i]!);
-            }
+            for (const size of sizes) meter.ingested(size);
             counter.ingested();
-            if (onRecords !== undefined) {
-              const wait = onRecords(event.file, event.line, records);
-              if (wait !== undefined) await wait;
-            }
+            const wait = sink.store(event.file, event.line, records);
+            if (wait !== undefined) await wait;
           } else {
             // R-COUNT-1: in a dry run a row with an ingestion failure yields no records; all of them are metered.
             for (const size of sizes) meter.failed(size);
@@ -192,11 +236,7 @@ export async function dryRun(
       'Time window not checked: give the table (--table DESCRIBE_TABLE.json or --memory-retention-hours) to check it (R-IN-4).',
     );
   }
-  if (duplicates.partial) {
-    warnings.push(
-      `Duplicate check was partial: more than ${options.maxDuplicateKeys ?? 1_000_000} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-    );
-  }
+  warnings.push(...(sink.warnings?.() ?? []));
   if (options.encoding !== undefined) {
     warnings.push(
       `Files were decoded as ${options.encoding}; the service itself reads only UTF-8: convert them before a real batch load (R-CSV-2).`,

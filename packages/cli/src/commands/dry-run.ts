@@ -124,14 +124,15 @@ export const dryRunCommand: CommandSpec = {
         ...(records !== undefined && { onRecords: recordLines(records) }),
         ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
       });
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+      io.stderr.write('Interrupted: the dry run stopped before the end of the data; no summary was made.\n');
+      return 130;
     } finally {
       process.off('SIGINT', onSignal);
       bar?.stop();
       await rejects?.close();
       await records?.close();
-    }
-    if (abort.signal.aborted) {
-      io.stderr.write('Interrupted: the counts below cover only the rows read so far.\n');
     }
     if (reportDir !== undefined) {
       const reportFile = path.resolve(io.cwd, reportDir, 'error-report.json');
@@ -145,7 +146,6 @@ export const dryRunCommand: CommandSpec = {
     } else {
       io.stdout.write(formatDryRunSummary(outcome, resolved.source, { price, reportDir, recordsFile }));
     }
-    if (abort.signal.aborted) return 130;
     return outcome.status === 'SUCCEEDED' ? 0 : 1;
   },
 };

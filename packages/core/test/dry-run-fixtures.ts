@@ -1,0 +1,91 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedSource, ResolvedTask, TimestreamRecord } from '../src/index.js';
+import { dryRun, type DryRunOptions, type DryRunResult, type RejectEntry } from '../src/index.js';
+
+/** The AWS CLI guide's vehicle-fleet model, resolved as the validator would resolve it. */
+export function fleetTask(overrides: Partial<ResolvedTask> = {}): ResolvedTask {
+  return {
+    request: {
+      TargetDatabaseName: 'BatchLoadExampleDatabase',
+      TargetTableName: 'BatchLoadExampleTable',
+      DataSourceConfiguration: {
+        DataSourceS3Configuration: { BucketName: 'test-batch-load-west-2', ObjectKeyPrefix: 'sample.csv' },
+        CsvConfiguration: {},
+        DataFormat: 'CSV',
+      },
+      ReportConfiguration: { ReportS3Configuration: { BucketName: 'test-batch-load-report-west-2' } },
+      RecordVersion: 1,
+    },
+    database: 'BatchLoadExampleDatabase',
+    table: 'BatchLoadExampleTable',
+    recordVersion: 1,
+    source: { bucket: 'test-batch-load-west-2', prefix: 'sample.csv' },
+    report: { bucket: 'test-batch-load-report-west-2', prefix: '' },
+    csv: { columnSeparator: ',', quoteChar: '"', escapeChar: null, nullValue: null, trimWhiteSpace: false },
+    model: {
+      timeColumn: 'timestamp',
+      timeUnit: 'SECONDS',
+      dimensions: [
+        { source: 'vehicle', name: 'vehicle' },
+        { source: 'registration', name: 'license' },
+      ],
+      measures: {
+        kind: 'multi',
+        measureName: { kind: 'fixed', name: 'mva_measure_name' },
+        attributes: [
+          { source: 'wgt', name: 'weight', type: 'DOUBLE' },
+          { source: 'spd', name: 'speed', type: 'DOUBLE' },
+          { source: 'fuel_consumption', name: 'fuel', type: 'DOUBLE' },
+          { source: 'miles', name: 'miles', type: 'BIGINT' },
+        ],
+      },
+    },
+    ...overrides,
+  };
+}
+
+export const FLEET_HEADER = 'timestamp,vehicle,registration,wgt,spd,fuel_consumption,miles';
+
+/** Writes files into a fresh temporary folder and returns them as a source, in key order. */
+export function sourceOf(files: Record<string, string | Uint8Array>): ResolvedSource {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-dry-run-'));
+  const out: ResolvedSource = { files: [], totalBytes: 0 };
+  for (const key of Object.keys(files).sort()) {
+    const full = path.join(dir, key);
+    mkdirSync(path.dirname(full), { recursive: true });
+    const content = files[key]!;
+    writeFileSync(full, content);
+    const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+    out.files.push({ key, path: full, size });
+    out.totalBytes += size;
+  }
+  return out;
+}
+
+export interface CollectedRun {
+  result: DryRunResult;
+  records: { file: string; line: number; record: TimestreamRecord }[];
+  rejects: RejectEntry[];
+}
+
+/** A dry run that also collects what it would write and what it rejects. */
+export async function collect(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  options: DryRunOptions = {},
+): Promise<CollectedRun> {
+  const records: CollectedRun['records'] = [];
+  const rejects: RejectEntry[] = [];
+  const result = await dryRun(task, source, {
+    ...options,
+    onRecords: (file, line, rs) => {
+      for (const record of rs) records.push({ file, line, record });
+    },
+    onReject: (entry) => {
+      rejects.push(entry);
+    },
+  });
+  return { result, records, rejects };
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { main } from '@tsbatch/cli';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const README = path.join(ROOT, 'README.md');
+
+/** One `$ pnpm -s tsbatch …  # exit N` line of a README console block and the output shown under it. */
+export interface ReadmeExample {
+  command: string;
+  argv: string[];
+  exit: number;
+  output: string;
+  /** Line of the README where the command stands, for failure messages. */
+  line: number;
+}
+
+const PROMPT = /^\$ pnpm -s tsbatch (.*?)\s+# exit (\d+)$/;
+
+/** Splits a command line the way a POSIX shell would for the simple quoting the README uses. */
+function shellWords(text: string): string[] {
+  const words: string[] = [];
+  const re = /'([^']*)'|"([^"]*)"|(\S+)/g;
+  for (const m of text.matchAll(re)) words.push(m[1] ?? m[2] ?? m[3]!);
+  return words;
+}
+
+export function readmeExamples(text = readFileSync(README, 'utf8')): ReadmeExample[] {
+  const lines = text.split('\n');
+  const examples: ReadmeExample[] = [];
+  let inConsole = false;
+  let current: ReadmeExample | null = null;
+  for (const [i, line] of lines.entries()) {
+    if (line.startsWith('```')) {
+      if (current !== null) examples.push(current);
+      current = null;
+      inConsole = !inConsole && line.trim() === '```console';
+      continue;
+    }
+    if (!inConsole) continue;
+    const m = PROMPT.exec(line);
+    if (m !== null) {
+      if (current !== null) examples.push(current);
+      current = { command: m[1]!, argv: shellWords(m[1]!), exit: Number(m[2]), output: '', line: i + 1 };
+    } else if (current !== null) {
+      current.output += `${line}\n`;
+    }
+  }
+  return examples;
+}
+
+/** Runs a README example in-process (the CLI's own main) from the repository root; stdout and stderr interleaved. */
+export async function runExample(argv: string[]): Promise<{ exit: number; output: string }> {
+  let output = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done): void {
+      output += chunk.toString();
+      done();
+    },
+  });
+  const exit = await main(argv, { stdout: sink, stderr: sink, cwd: ROOT });
+  return { exit, output };
+}
