@@ -141,10 +141,15 @@ async function filesFromS3Root(s3Root: string, bucket: string, prefix: string): 
   if (folderInfo?.isDirectory()) {
     await checkInside(folder, root.real);
     const realFolder = await realpathOrFail(folder);
-    await walk(folder, '', root.real, new Set([realFolder]), files, folderKey, (name) => name.startsWith(rest));
+    await walk(folder, '', root.real, new Set([realFolder]), files, folderKey, (name) =>
+      name.startsWith(rest),
+    );
   }
   if (files.length === 0) {
-    fail('SOURCE_EMPTY', `No file under ${root.logical} has a key starting with "${prefix}" (s3://${bucket}/${prefix})`);
+    fail(
+      'SOURCE_EMPTY',
+      `No file under ${root.logical} has a key starting with "${prefix}" (s3://${bucket}/${prefix})`,
+    );
   }
   return files;
 }
@@ -163,7 +168,12 @@ async function bucketRoot(s3Root: string, bucket: string): Promise<{ logical: st
 
 /** A key must stay a relative path below the bucket: no leading `/`, no `..` segment, no NUL. */
 function checkKey(key: string, shown: string): void {
-  if (key.startsWith('/') || key.includes('\0') || key.split(/[/\\]/).includes('..') || path.isAbsolute(key)) {
+  if (
+    key.startsWith('/') ||
+    key.includes('\0') ||
+    key.split(/[/\\]/).includes('..') ||
+    path.isAbsolute(key)
+  ) {
     fail('SOURCE_ESCAPES_ROOT', `Key "${shown}" would leave the bucket folder`);
   }
 }

@@ -1,0 +1,570 @@
+/**
+ * The CSV engine behind readRows, readCsvBytes and readHeader: bytes in, SourceEvents out, one push per chunk.
+ *
+ * csv-parse 7.0.3 (R-CSV-1) does the tokenising. We drive its `transform` API (the object behind the stream
+ * `Parser`, `parser.api`) directly, without a Node stream, and take over three of its internal hooks, because its
+ * public options cannot give what R-CSV-5/6 need. The version is pinned exactly in package.json; the constructor
+ * checks that the hooks exist, and the property tests (every chunking; an independent reference reader) pin what
+ * they do, so an upgrade that moves them fails loudly:
+ * - `__onRecord` is replaced: it is called at the end of every record, including the ones csv-parse drops under
+ *   `skip_records_with_error` (their end is not reported otherwise), so every record becomes exactly one event.
+ *   `info.bytes` (the end offset of the record) and `info.empty_lines` give line numbers without `info: true`,
+ *   which costs 25-40% of throughput.
+ * - `on_skip` closes the quoted section at an invalid closing quote, so that a stray quote spoils its own row
+ *   only, instead of the rest of the file.
+ * - `__isCharTrimable` is wrapped (only with trim) to learn where csv-parse stops on
+ *   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: under `skip_records_with_error` it returns from `parse()` without
+ *   keeping the rest of the buffer, and we resume it from that byte.
+ *
+ * Lines (R-CSV-5) are counted from the bytes: `\n` ends a physical line (a lone CR is data, R-CSV-4). A record
+ * that ends at byte E starts on the line after the previous record plus the blank lines csv-parse skipped, and
+ * ends on the line of byte E-1.
+ */
+import { Parser } from 'csv-parse';
+import iconv from 'iconv-lite';
+
+import type { Failure } from '../failure.js';
+import type { SourceEvent, SourceFile } from '../source.js';
+import type { ResolvedCsvOptions } from '../task.js';
+import { fileFailure, ioErrorText, quoteFailureDetail, rowFailure } from './csv-failures.js';
+import { Utf8Checker, detectBom } from './csv-utf8.js';
+
+/** The parts of csv-parse's `transform` API object we use (lib/api/index.js). */
+interface CsvParseApi {
+  parse(
+    buf: Buffer | undefined,
+    end: boolean,
+    push: (record: unknown) => void,
+    close: () => void,
+  ): Error | undefined;
+  __onRecord(push: (record: unknown) => void): unknown;
+  __resetRecord(): void;
+  __isCharTrimable: (this: CsvParseApi, buf: Buffer, pos: number) => number;
+  info: { bytes: number; empty_lines: number };
+  state: {
+    record: string[];
+    field: { length: number };
+    quoting: boolean;
+    wasQuoting: boolean;
+    recordHasError: boolean;
+    previousBuf: Buffer | undefined;
+    bufBytesStart: number;
+  };
+}
+
+interface CsvParseError extends Error {
+  code?: string;
+  column?: number;
+}
+
+export interface EngineOptions {
+  encoding: string | undefined;
+  maxRowBytes: number;
+}
+
+const NL = 10;
+const CR = 13;
+/** `nextNl` when no newline is known past `scanPos` in the bytes fed so far. */
+const NONE = Number.MAX_SAFE_INTEGER;
+const noop = (): void => {};
+
+export class CsvEngine {
+  /** True once the file failed as a whole: no more events for it. */
+  done = false;
+  /** Data rows seen (rows and row failures). */
+  rows = 0;
+  /** Raw bytes given to `push`. */
+  bytesRead = 0;
+
+  private readonly api: CsvParseApi;
+  private readonly key: string;
+  private readonly maxRowBytes: number;
+  private readonly trim: boolean;
+  private readonly utf8: Utf8Checker | null;
+  private readonly decoder: { write(buf: Buffer): string; end(): string | undefined } | null;
+  private events: SourceEvent[] = [];
+  private header: string[] | null = null;
+  private headerLength = 0;
+
+  /** Bytes not yet given to csv-parse because the BOM check needs the first 3 (R-CSV-2). */
+  private head: Buffer | null = Buffer.alloc(0);
+  /** Chunks fed to csv-parse that still hold bytes at or after `scanPos - 2`. */
+  private chunks: Buffer[] = [];
+  private chunkStarts: number[] = [];
+  /** Bytes fed to csv-parse (after decoding, with `encoding`). */
+  private fedEnd = 0;
+
+  // ---- line counting (R-CSV-5) ----
+  /** Newlines in [0, scanPos). */
+  private nlCount = 0;
+  private scanPos = 0;
+  /** Offset of the first newline at or after scanPos, -1 when not looked up, NONE when there is none yet. */
+  private nextNl = -1;
+  private lastNlPos = -1;
+  /** Offset where the line after the last blank line or record starts: the start of the next record. */
+  private lineStart = 0;
+  /** lastLine of the previous record (0 before the header) and csv-parse's blank line count at its end. */
+  private prevLast = 0;
+  private emptyAtPrev = 0;
+
+  // ---- the record in progress ----
+  private recordError: CsvParseError | undefined;
+  private tooLarge = false;
+  private unterminated = false;
+  /** Records ending after this offset are dropped: the file broke there (invalid UTF-8, read error). */
+  private cutoff = NONE;
+  private trimBuf: Buffer | undefined;
+  private trimPos = 0;
+  private stalled = false;
+
+  constructor(
+    private readonly file: SourceFile,
+    csv: ResolvedCsvOptions,
+    options: EngineOptions,
+  ) {
+    this.key = file.key;
+    this.maxRowBytes = options.maxRowBytes;
+    this.trim = csv.trimWhiteSpace;
+    if (options.encoding === undefined) {
+      this.utf8 = new Utf8Checker();
+      this.decoder = null;
+    } else {
+      this.utf8 = null;
+      this.head = null; // with an explicit encoding, iconv-lite owns the BOM [choice]
+      this.decoder = iconv.getDecoder(options.encoding);
+    }
+    const parser = new Parser({
+      delimiter: csv.columnSeparator,
+      quote: csv.quoteChar,
+      escape: csv.escapeChar ?? csv.quoteChar,
+      trim: csv.trimWhiteSpace,
+      record_delimiter: ['\n', '\r\n'],
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      relax_column_count: true,
+      bom: false,
+      on_skip: (error) => {
+        this.onSkip(error as CsvParseError);
+        return undefined;
+      },
+    });
+    const api = (parser as unknown as { api: CsvParseApi }).api;
+    if (
+      typeof api?.parse !== 'function' ||
+      typeof api.__onRecord !== 'function' ||
+      typeof api.__resetRecord !== 'function' ||
+      typeof api.__isCharTrimable !== 'function' ||
+      typeof api.state?.bufBytesStart !== 'number'
+    ) {
+      throw new Error('csv-parse internals changed: the CSV engine needs csv-parse 7.0.3');
+    }
+    this.api = api;
+    const onRecordEnd = this.onRecordEnd.bind(this);
+    api.__onRecord = onRecordEnd;
+    if (this.trim) {
+      const isCharTrimable = api.__isCharTrimable;
+      api.__isCharTrimable = (buf: Buffer, pos: number): number => {
+        this.trimBuf = buf;
+        this.trimPos = pos;
+        return isCharTrimable.call(api, buf, pos);
+      };
+    }
+  }
+
+  /** Feeds the next chunk of the file; returns the events it completed. */
+  push(chunk: Buffer): SourceEvent[] {
+    if (this.done) return this.take();
+    this.bytesRead += chunk.length;
+    if (this.decoder !== null) {
+      const text = this.decoder.write(chunk);
+      if (text.length > 0) this.feed(Buffer.from(text, 'utf8'));
+      return this.take();
+    }
+    let bytes = chunk;
+    if (this.head !== null) {
+      // R-CSV-2: the first 3 bytes decide about a BOM before anything is parsed.
+      bytes = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+      if (bytes.length < 3) {
+        this.head = bytes;
+        return this.take();
+      }
+      this.head = null;
+      if (this.failOnBom(bytes)) return this.take();
+    }
+    const bad = this.utf8!.check(bytes);
+    if (bad !== -1) {
+      this.breakAt(bad, bytes, invalidUtf8);
+      return this.take();
+    }
+    this.feed(bytes);
+    return this.take();
+  }
+
+  /** Ends the file: flushes the last record and emits `file-end` (or the file failure). */
+  end(): SourceEvent[] {
+    if (this.done) return this.take();
+    if (this.decoder !== null) {
+      const text = this.decoder.end();
+      if (text !== undefined && text.length > 0) this.feed(Buffer.from(text, 'utf8'));
+    } else {
+      if (this.head !== null) {
+        const head = this.head;
+        this.head = null;
+        if (this.failOnBom(head)) return this.take();
+        const bad = this.utf8!.check(head);
+        if (bad !== -1) {
+          this.breakAt(bad, head, invalidUtf8);
+          return this.take();
+        }
+        this.feed(head);
+      }
+      const bad = this.utf8!.end();
+      if (bad !== -1) {
+        this.breakAt(bad, undefined, invalidUtf8);
+        return this.take();
+      }
+    }
+    this.parse(undefined, true);
+    if (this.done) return this.take();
+    if (this.unterminated) this.onUnterminated();
+    if (this.done) return this.take();
+    if (this.header === null) {
+      this.failFile(
+        fileFailure(
+          'FILE_EMPTY',
+          this.fedEnd === 0 ? 'The file is empty' : 'The file holds only blank lines',
+        ),
+      );
+    } else {
+      this.events.push({ type: 'file-end', file: this.key, bytesRead: this.bytesRead });
+    }
+    return this.take();
+  }
+
+  /** The source of the bytes failed (read error): rows complete so far stay (R-COUNT-2), then FILE_UNREADABLE. */
+  fail(error: unknown): SourceEvent[] {
+    if (this.done) return this.take();
+    this.breakAt(this.fedEnd, undefined, () =>
+      fileFailure('FILE_UNREADABLE', `Reading stopped after ${this.bytesRead} bytes: ${ioErrorText(error)}`),
+    );
+    return this.take();
+  }
+
+  private take(): SourceEvent[] {
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  private failOnBom(head: Buffer): boolean {
+    const bom = detectBom(head);
+    if (bom === null) return false;
+    this.failFile(fileFailure('FILE_BOM', `The file starts with the ${bom} byte-order mark`));
+    return true;
+  }
+
+  private failFile(failure: Failure, line?: number): void {
+    this.events.push(
+      line === undefined
+        ? { type: 'file-failure', file: this.key, failure }
+        : { type: 'file-failure', file: this.key, failure, line },
+    );
+    this.done = true;
+  }
+
+  private feed(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.chunkStarts.push(this.fedEnd);
+    this.fedEnd += bytes.length;
+    if (this.nextNl === NONE) this.nextNl = -1;
+    this.parse(bytes, false);
+  }
+
+  private parse(bytes: Buffer | undefined, end: boolean): void {
+    const api = this.api;
+    let error = api.parse(bytes, end, noop, noop);
+    while (this.stalled) {
+      // csv-parse returned in the middle of its buffer (CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE): resume at the
+      // byte it stopped on, as part of the field, so the row fails alone and no byte is lost.
+      this.stalled = false;
+      const state = api.state;
+      state.previousBuf = this.trimBuf!.subarray(this.trimPos);
+      state.bufBytesStart += this.trimPos;
+      state.wasQuoting = false;
+      error = api.parse(undefined, end, noop, noop);
+    }
+    if (error !== undefined) throw error; // cannot happen with skip_records_with_error; never hide it
+    if (end || this.done || this.cutoff !== NONE) return;
+    // Count lines up to where csv-parse stopped, then guard the record in progress (R-CSV-6).
+    const processed = api.state.bufBytesStart;
+    this.advance(processed, this.prevLast + (api.info.empty_lines - this.emptyAtPrev));
+    this.dropChunks();
+    const state = api.state;
+    if (
+      processed - this.lineStart > this.maxRowBytes &&
+      (state.record.length > 0 || state.field.length > 0 || state.quoting || state.wasQuoting)
+    ) {
+      // The record is already over the limit, whatever follows: keep parsing it to find its end, but drop its
+      // content so memory stays bounded. One byte and one cell stay, so csv-parse's checks read the same.
+      this.tooLarge = true;
+      if (state.field.length > 1) state.field.length = 1;
+      if (state.record.length > 0) state.record = [''];
+    }
+  }
+
+  private onSkip(error: CsvParseError): void {
+    this.recordError ??= error;
+    if (error.code === 'CSV_INVALID_CLOSING_QUOTE') {
+      // R-CSV-6: close the quoted section here, so the row ends at its own line end.
+      this.api.state.quoting = false;
+    } else if (error.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') {
+      this.stalled = true;
+    } else if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      this.unterminated = true;
+    }
+  }
+
+  /** Replaces csv-parse's `__onRecord`: runs at the end of every record, with `info.bytes` at its end. */
+  private onRecordEnd(): void {
+    const api = this.api;
+    const cells = api.state.record;
+    const end = api.info.bytes;
+    const empty = api.info.empty_lines;
+    const error = this.recordError;
+    const tooLarge = this.tooLarge;
+    api.__resetRecord();
+    api.state.recordHasError = false;
+    this.recordError = undefined;
+    this.tooLarge = false;
+    if (this.done || end > this.cutoff) return;
+
+    const line = this.prevLast + 1 + (empty - this.emptyAtPrev);
+    this.advance(end, line - 1);
+    const terminated = this.lastNlPos === end - 1;
+    const lastLine = terminated ? this.nlCount : this.nlCount + 1;
+    this.prevLast = lastLine;
+    this.emptyAtPrev = empty;
+
+    let size = -1;
+    if (tooLarge || end - this.lineStart - (terminated ? 1 : 0) > this.maxRowBytes) {
+      size = end - this.lineStart - (terminated ? (this.byteAt(end - 2) === CR ? 2 : 1) : 0);
+    }
+    this.lineStart = end;
+    if (this.header === null) {
+      this.onHeader(cells, error, tooLarge || size > this.maxRowBytes ? size : -1, line);
+      return;
+    }
+    this.rows++;
+    if (tooLarge || size > this.maxRowBytes) {
+      this.rowFailure(
+        line,
+        lastLine,
+        rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes)),
+      );
+    } else if (error !== undefined) {
+      this.rowFailure(
+        line,
+        lastLine,
+        rowFailure('CSV_INVALID_QUOTE', quoteFailureDetail(error.code ?? '', error.column)),
+      );
+    } else if (cells.length !== this.headerLength) {
+      this.events.push({
+        type: 'row-failure',
+        file: this.key,
+        line,
+        lastLine,
+        failure: rowFailure(
+          'CSV_FIELD_COUNT',
+          `The row has ${cells.length} field${cells.length === 1 ? '' : 's'}; the header has ${this.headerLength}`,
+        ),
+        cells,
+      });
+    } else {
+      this.events.push({ type: 'row', file: this.key, line, lastLine, cells });
+    }
+  }
+
+  private rowFailure(line: number, lastLine: number, failure: Failure): void {
+    this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure });
+  }
+
+  /** R-CSV-3: the first record names the columns. */
+  private onHeader(
+    cells: string[],
+    error: CsvParseError | undefined,
+    tooLargeSize: number,
+    line: number,
+  ): void {
+    if (tooLargeSize !== -1) {
+      this.failFile(
+        fileFailure(
+          'FILE_HEADER_UNREADABLE',
+          `The header row is too large: ${tooLargeDetail(tooLargeSize, this.maxRowBytes)}`,
+        ),
+      );
+      return;
+    }
+    if (error !== undefined) {
+      this.failFile(
+        fileFailure(
+          'FILE_HEADER_UNREADABLE',
+          `${quoteFailureDetail(error.code ?? '', error.column)} (line ${line})`,
+        ),
+      );
+      return;
+    }
+    const names = this.trim ? cells.map((name) => name.trim()) : cells;
+    const seen = new Map<string, number>();
+    for (let i = 0; i < names.length; i++) {
+      if (names[i] === '') {
+        this.failFile(fileFailure('FILE_HEADER_EMPTY_NAME', `Column ${i + 1} of the header has no name`));
+        return;
+      }
+    }
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const first = seen.get(name);
+      if (first !== undefined) {
+        this.failFile(
+          fileFailure(
+            'FILE_HEADER_DUPLICATE_NAME',
+            `Column name ${JSON.stringify(name)} appears at positions ${first + 1} and ${i + 1}`,
+          ),
+        );
+        return;
+      }
+      seen.set(name, i);
+    }
+    this.header = names;
+    this.headerLength = names.length;
+    this.events.push({ type: 'file-start', file: this.file, header: names });
+  }
+
+  /** End of input inside a quoted field: the rest of the file is that one row (R-CSV-6). */
+  private onUnterminated(): void {
+    const api = this.api;
+    const line = this.prevLast + 1 + (api.info.empty_lines - this.emptyAtPrev);
+    this.advance(this.fedEnd, line - 1);
+    const lastLine = this.lastNlPos === this.fedEnd - 1 ? this.nlCount : this.nlCount + 1;
+    const size = this.fedEnd - this.lineStart;
+    const tooLarge = this.tooLarge || size > this.maxRowBytes;
+    if (this.header === null) {
+      this.failFile(
+        fileFailure(
+          'FILE_HEADER_UNREADABLE',
+          tooLarge
+            ? `The header row is too large: ${tooLargeDetail(size, this.maxRowBytes)}`
+            : `The quote opened in the header on line ${line} is never closed`,
+        ),
+      );
+      return;
+    }
+    this.rows++;
+    this.rowFailure(
+      line,
+      lastLine,
+      tooLarge
+        ? rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes))
+        : rowFailure(
+            'CSV_UNTERMINATED_QUOTE',
+            `The quote opened on line ${line} is never closed; lines ${line}-${lastLine} are read as one row`,
+          ),
+    );
+  }
+
+  /**
+   * The file breaks at byte `at` (invalid UTF-8, read error): the records that end on a line before it are still
+   * read and emitted, then the file fails (R-COUNT-2). `pending` holds the bytes from `fedEnd` not yet fed.
+   */
+  private breakAt(
+    at: number,
+    pending: Buffer | undefined,
+    failure: (at: number, line: number) => Failure,
+  ): void {
+    const cut = this.lastNewlineBefore(at, pending) + 1;
+    if (pending !== undefined && cut > this.fedEnd) this.feed(pending.subarray(0, cut - this.fedEnd));
+    this.cutoff = cut;
+    this.parse(undefined, true);
+    if (this.done) return;
+    this.advance(cut, this.prevLast + (this.api.info.empty_lines - this.emptyAtPrev));
+    const line = this.nlCount + 1;
+    if (this.header === null) this.failFile(failure(at, line));
+    else this.failFile(failure(at, line), line);
+  }
+
+  /** Offset of the last `\n` before `at`, looking in `pending` (starting at fedEnd) and the bytes fed. */
+  private lastNewlineBefore(at: number, pending: Buffer | undefined): number {
+    if (pending !== undefined && at > this.fedEnd) {
+      const i = pending.subarray(0, at - this.fedEnd).lastIndexOf(NL);
+      if (i !== -1) return this.fedEnd + i;
+    }
+    for (let k = this.chunks.length - 1; k >= 0; k--) {
+      const start = this.chunkStarts[k]!;
+      const chunk = this.chunks[k]!;
+      const from = Math.max(0, this.scanPos - start);
+      const to = Math.min(chunk.length, at - start);
+      if (to <= from) continue;
+      const i = chunk.subarray(from, to).lastIndexOf(NL);
+      if (i !== -1) return start + from + i;
+    }
+    return this.lastNlPos;
+  }
+
+  /**
+   * Counts the newlines in [scanPos, to). Newlines whose ordinal is at most `threshold` end a blank line or a
+   * previous record, so the line after them is where the next record starts.
+   */
+  private advance(to: number, threshold: number): void {
+    for (;;) {
+      let nl = this.nextNl;
+      if (nl === -1) nl = this.nextNl = this.findNl(this.scanPos);
+      if (nl >= to) break;
+      this.nlCount++;
+      if (this.nlCount <= threshold) this.lineStart = nl + 1;
+      this.lastNlPos = nl;
+      this.scanPos = nl + 1;
+      this.nextNl = -1;
+    }
+    if (to > this.scanPos) this.scanPos = to;
+  }
+
+  private findNl(from: number): number {
+    const chunks = this.chunks;
+    for (let k = 0; k < chunks.length; k++) {
+      const start = this.chunkStarts[k]!;
+      const chunk = chunks[k]!;
+      if (from >= start + chunk.length) continue;
+      const i = chunk.indexOf(NL, from > start ? from - start : 0);
+      if (i !== -1) return start + i;
+    }
+    return NONE;
+  }
+
+  private byteAt(offset: number): number {
+    for (let k = this.chunks.length - 1; k >= 0; k--) {
+      const start = this.chunkStarts[k]!;
+      if (offset >= start) return this.chunks[k]![offset - start] ?? -1;
+    }
+    return -1;
+  }
+
+  /** Forgets chunks wholly before scanPos - 2 (byteAt may look 2 bytes back). */
+  private dropChunks(): void {
+    let n = 0;
+    while (n < this.chunks.length - 1 && this.chunkStarts[n]! + this.chunks[n]!.length < this.scanPos - 2)
+      n++;
+    if (n > 0) {
+      this.chunks.splice(0, n);
+      this.chunkStarts.splice(0, n);
+    }
+  }
+}
+
+function invalidUtf8(at: number, line: number): Failure {
+  return fileFailure('FILE_INVALID_UTF8', `Invalid UTF-8 byte sequence at byte offset ${at} (line ${line})`);
+}
+
+function tooLargeDetail(size: number, max: number): string {
+  return `The row is ${size} bytes; the limit is ${max}`;
+}
