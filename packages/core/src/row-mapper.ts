@@ -75,8 +75,7 @@ export function compileTask(task: Pick<ResolvedTask, 'model' | 'csv' | 'recordVe
   const unit = model.timeUnit;
   // R-CSV-7: null = empty, or equal to NullValue; cells arrive trimmed when TrimWhiteSpace is on, so the
   // NullValue is compared trimmed too [choice]. '' stands for "no NullValue" (empty is null anyway).
-  const nullText =
-    csv.nullValue === null ? '' : csv.trimWhiteSpace ? csv.nullValue.trim() : csv.nullValue;
+  const nullText = csv.nullValue === null ? '' : csv.trimWhiteSpace ? csv.nullValue.trim() : csv.nullValue;
 
   const uses: ColumnUse[] = [{ column: model.timeColumn, role: 'TimeColumn' }];
   for (const d of model.dimensions) uses.push({ column: d.source, role: `dimension ${d.name}` });
@@ -241,14 +240,16 @@ export function compileTask(task: Pick<ResolvedTask, 'model' | 'csv' | 'recordVe
     // With a MeasureNameColumn, the mappings for each measure-name cell, in mapping order, resolved now.
     const byName = new Map<string, BoundMixedMapping[]>();
     const everyRow = all.filter((_, i) => measures.mappings[i]!.match === null);
-    measures.mappings.forEach((m, i) => {
+    for (const m of measures.mappings) {
       if (m.match !== null && !byName.has(m.match)) {
         byName.set(
           m.match,
-          all.filter((_, j) => measures.mappings[j]!.match === m.match || measures.mappings[j]!.match === null),
+          all.filter(
+            (_, j) => measures.mappings[j]!.match === m.match || measures.mappings[j]!.match === null,
+          ),
         );
       }
-    });
+    }
     const mappingColumns = [
       ...new Set(all.flatMap((m) => (m.index >= 0 ? [m.column] : m.attributes.map((a) => a.column)))),
     ].join(', ');

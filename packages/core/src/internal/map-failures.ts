@@ -23,7 +23,12 @@ export function quoteValue(text: string): string {
   return `${JSON.stringify(text.slice(0, MAX_QUOTED))}… (${text.length} characters)`;
 }
 
-export function parseFailure(code: ParseFailureCode, reason: string, detail: string, column?: string): Failure {
+export function parseFailure(
+  code: ParseFailureCode,
+  reason: string,
+  detail: string,
+  column?: string,
+): Failure {
   return column === undefined
     ? { kind: 'parse', code, reason, detail }
     : { kind: 'parse', code, reason, detail, column };

@@ -14,11 +14,56 @@ import { MAX_TIME_DIGITS } from './map-time.js';
 
 export type ValueParser = (text: string) => string | undefined;
 
-/** R-MEAS-1 DOUBLE grammar; finiteness is checked separately. `\d` is ASCII-only without the `u` flag. */
-const DOUBLE_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DoubleSyntax = {
+  Invalid: 0,
+  /** Finite for sure: no exponent and at most 308 integer digits. */
+  Finite: 1,
+  /** Well-formed, but may overflow to Infinity: parse to know. */
+  Check: 2,
+} as const;
+type DoubleSyntax = (typeof DoubleSyntax)[keyof typeof DoubleSyntax];
 
-const parseDouble: ValueParser = (text) =>
-  DOUBLE_PATTERN.test(text) && Number.isFinite(Number(text)) ? text : undefined;
+/**
+ * R-MEAS-1 DOUBLE grammar `^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`, scanned by hand: most cells need no
+ * string-to-number conversion at all (only an exponent or over 308 integer digits can overflow).
+ */
+function doubleSyntax(text: string): DoubleSyntax {
+  const n = text.length;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 43 || c === 45) c = text.charCodeAt(++i); // + -
+  let intDigits = 0;
+  while (c >= 48 && c <= 57) {
+    intDigits++;
+    c = text.charCodeAt(++i);
+  }
+  let fracDigits = 0;
+  if (c === 46) {
+    // .
+    c = text.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      fracDigits++;
+      c = text.charCodeAt(++i);
+    }
+  }
+  if (intDigits + fracDigits === 0) return DoubleSyntax.Invalid;
+  if (i === n) return intDigits > 308 ? DoubleSyntax.Check : DoubleSyntax.Finite;
+  if (c !== 101 && c !== 69) return DoubleSyntax.Invalid; // e E
+  c = text.charCodeAt(++i);
+  if (c === 43 || c === 45) c = text.charCodeAt(++i);
+  let expDigits = 0;
+  while (c >= 48 && c <= 57) {
+    expDigits++;
+    c = text.charCodeAt(++i);
+  }
+  return expDigits > 0 && i === n ? DoubleSyntax.Check : DoubleSyntax.Invalid;
+}
+
+const parseDouble: ValueParser = (text) => {
+  const syntax = doubleSyntax(text);
+  if (syntax === DoubleSyntax.Finite) return text;
+  return syntax === DoubleSyntax.Check && Number.isFinite(Number(text)) ? text : undefined;
+};
 
 function bigintStatus(text: string): 'ok' | 'syntax' | 'range' {
   const c = text.charCodeAt(0);
@@ -73,7 +118,7 @@ export function invalidValueReason(type: ScalarMeasureValueType): string {
 export function explainInvalidValue(type: ScalarMeasureValueType, text: string, unit: TimeUnit): string {
   switch (type) {
     case 'DOUBLE':
-      return DOUBLE_PATTERN.test(text)
+      return doubleSyntax(text) !== DoubleSyntax.Invalid
         ? 'overflows a 64-bit floating-point number'
         : 'is not a decimal number (digits, optional sign, point and exponent)';
     case 'BIGINT':
