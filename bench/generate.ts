@@ -22,7 +22,7 @@ export const FLEET_HEADER = 'timestamp,vehicle,registration,wgt,spd,fuel_consump
  */
 export async function generateFleetCsv(dir: string, bytes: number, seed: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `fleet-${bytes}-${seed}.csv`);
+  const file = path.join(dir, `fleet-v2-${bytes}-${seed}.csv`);
   if (existsSync(file) && statSync(file).size >= bytes) return file;
   const random = prng(seed);
   const tmp = `${file}.tmp`;
@@ -34,7 +34,7 @@ export async function generateFleetCsv(dir: string, bytes: number, seed: number)
     let chunk = '';
     for (let i = 0; i < 5000; i++) {
       const v = Math.floor(random() * 5000);
-      t += Math.floor(random() * 3);
+      t += 1 + Math.floor(random() * 2); // strictly increasing: no two rows share a key (R-DUP-1)
       chunk +=
         `${t},vehicle-${v},REG-${(v * 7919) % 100000},${(1000 + random() * 9000).toFixed(1)},` +
         `${(random() * 120).toFixed(2)},${(random() * 30).toFixed(3)},${Math.floor(random() * 1e6)}\n`;

@@ -2,11 +2,12 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dryRunCommand } from './commands/dry-run.js';
+import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
 import { closest } from './internal/did-you-mean.js';
 
-const COMMANDS: CommandSpec[] = [validateCommand, dryRunCommand];
+const COMMANDS: CommandSpec[] = [validateCommand, dryRunCommand, serveCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

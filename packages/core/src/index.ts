@@ -17,3 +17,4 @@ export * from './error-report.js';
 export * from './map-rows.js';
 export * from './task-description.js';
 export * from './dry-run.js';
+export * from './task-store.js';

@@ -1,0 +1,225 @@
+import path from 'node:path';
+import {
+  LocalError,
+  parseFaultSpec,
+  resolveFaultOptions,
+  startServer,
+  type FaultOptions,
+  type LocalServer,
+  type LocalServerOptions,
+} from '@tsbatch/local';
+import {
+  booleanOption,
+  stringOption,
+  UsageError,
+  type CommandSpec,
+  type ParsedArgs,
+} from '../internal/command.js';
+
+/** [choice] The port when --port is not given: fixed, so SDK configurations can name it. */
+const DEFAULT_PORT = 8000;
+
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  summary:
+    'Run a local Timestream-Write endpoint that any AWS SDK can talk to (WriteRecords, tables, batch load).',
+  positionals: [],
+  description: [
+    "Serves the Timestream-Write API (AWS JSON 1.0, X-Amz-Target Timestream_20181101.*) with the service's rules " +
+      'and errors: databases, tables, WriteRecords (version rules, time window, limits, RejectedRecords), ' +
+      'DescribeEndpoints, and the batch-load operations run by the tsbatch engine over buckets mapped to folders.',
+    'The first line of standard output is the endpoint URL; pass it to an SDK as its endpoint (never together ' +
+      'with endpointDiscoveryEnabled). Requests are logged on standard error, without credentials or record ' +
+      'contents. Data stays in --data-dir across restarts. SIGINT or SIGTERM stops the server cleanly.',
+  ],
+  options: [
+    {
+      name: 'host',
+      type: 'string',
+      value: 'HOST',
+      description: 'Interface to listen on (use 0.0.0.0 to accept other machines).',
+      defaultText: '127.0.0.1',
+    },
+    {
+      name: 'port',
+      type: 'string',
+      value: 'N',
+      description: 'Port to listen on; 0 picks a free one.',
+      defaultText: String(DEFAULT_PORT),
+    },
+    {
+      name: 'data-dir',
+      type: 'string',
+      value: 'DIR',
+      description: 'Where databases, tables, records and tasks are kept.',
+      defaultText: '.tsbatch/local',
+    },
+    {
+      name: 's3-root',
+      type: 'string',
+      value: 'DIR',
+      description:
+        'Folder holding one folder per bucket, for batch-load tasks: sources are read from and error reports ' +
+        'written to DIR/<bucket>/<key>.',
+    },
+    {
+      name: 'region',
+      type: 'string',
+      value: 'NAME',
+      description: 'Region in ARNs.',
+      defaultText: 'us-east-1',
+    },
+    {
+      name: 'account-id',
+      type: 'string',
+      value: 'ID',
+      description: 'Account in ARNs.',
+      defaultText: '000000000000',
+    },
+    {
+      name: 'verify-sigv4',
+      type: 'string',
+      value: 'KEYID:SECRET[,...]',
+      description: 'Accept only requests signed (SigV4) by these keys; without it any signature is accepted.',
+      group: 'Security',
+    },
+    {
+      name: 'fault',
+      type: 'string',
+      value: 'SPEC[,...]',
+      description:
+        'Fault injection on WriteRecords, comma-separated: throttle=F (ThrottlingException), error=F ' +
+        '(InternalServerException), drop=F (dropped connection), delay=MS:F (e.g. 200ms:0.1); F is the fraction ' +
+        'of calls. List them all in one --fault (a repeated flag replaces the earlier one). Change them at run ' +
+        'time with POST /_tsbatch/faults.',
+      defaultText: 'none',
+      group: 'Testing',
+    },
+    {
+      name: 'fault-seed',
+      type: 'string',
+      value: 'N',
+      description: 'Seed of the fault draws, for reproducible runs.',
+      defaultText: 'random',
+      group: 'Testing',
+    },
+    {
+      name: 'quiet',
+      type: 'boolean',
+      description: 'Do not log requests on standard error.',
+      group: 'Output',
+    },
+  ],
+  examples: [
+    {
+      command: 'tsbatch serve',
+      note: `Serve on http://127.0.0.1:${DEFAULT_PORT} with data in .tsbatch/local.`,
+    },
+    {
+      command: 'tsbatch serve --port 0 --s3-root examples/fleet/s3',
+      note: 'Any free port (printed first), batch-load tasks reading buckets from examples/fleet/s3.',
+    },
+    {
+      command: 'tsbatch serve --fault throttle=0.3,error=0.05 --fault-seed 42',
+      note: "Throttle 30 % and fail 5 % of WriteRecords calls, reproducibly, to test a client's retries.",
+    },
+  ],
+  exitCodes: [
+    [0, 'stopped by SIGINT or SIGTERM after a clean shutdown'],
+    [1, 'could not start (port or data folder in use)'],
+    [2, 'usage error'],
+  ],
+  async run(args, io): Promise<number> {
+    const options = serveOptions(args, io.cwd);
+    const quiet = booleanOption(args, 'quiet');
+    let server: LocalServer;
+    try {
+      server = await startServer({
+        ...options,
+        ...(!quiet && {
+          log: (line: string) => void io.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        }),
+      });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (error instanceof LocalError || e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+        io.stderr.write(`tsbatch serve: cannot start: ${e.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    // The URL first, alone on its line: scripts read it (R-LOCAL-1).
+    io.stdout.write(`${server.url}\n`);
+    io.stderr.write(
+      `tsbatch serve: listening on ${server.url}, data in ${options.dataDir}` +
+        `${options.s3Root === undefined ? '' : `, buckets in ${options.s3Root}`}; SIGINT or SIGTERM stops it\n`,
+    );
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (name: NodeJS.Signals): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(name);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    io.stderr.write(`tsbatch serve: ${signal}: stopping\n`);
+    await server.close();
+    io.stderr.write('tsbatch serve: stopped; the store is flushed\n');
+    return 0;
+  },
+};
+
+/** The flags as server options; UsageError names the bad flag. */
+export function serveOptions(
+  args: ParsedArgs,
+  cwd: string,
+): LocalServerOptions & { dataDir: string; s3Root?: string } {
+  const portText = stringOption(args, 'port');
+  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
+  if (!/^\d+$/.test(portText ?? '0') || port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got '${portText ?? ''}'`);
+  }
+  const options: LocalServerOptions & { dataDir: string; s3Root?: string } = {
+    host: stringOption(args, 'host') ?? '127.0.0.1',
+    port,
+    dataDir: path.resolve(cwd, stringOption(args, 'data-dir') ?? '.tsbatch/local'),
+  };
+  const s3Root = stringOption(args, 's3-root');
+  if (s3Root !== undefined) options.s3Root = path.resolve(cwd, s3Root);
+  const region = stringOption(args, 'region');
+  if (region !== undefined) options.region = region;
+  const account = stringOption(args, 'account-id');
+  if (account !== undefined) options.accountId = account;
+
+  const keys = stringOption(args, 'verify-sigv4');
+  if (keys !== undefined) {
+    options.credentials = keys.split(',').map((pair) => {
+      const at = pair.indexOf(':');
+      if (at <= 0 || at === pair.length - 1) {
+        throw new UsageError('--verify-sigv4 takes KEYID:SECRET pairs, separated by commas');
+      }
+      return { accessKeyId: pair.slice(0, at), secretAccessKey: pair.slice(at + 1) };
+    });
+  }
+
+  let faults: FaultOptions = {};
+  const spec = stringOption(args, 'fault');
+  try {
+    if (spec !== undefined) faults = parseFaultSpec(spec);
+  } catch (error) {
+    throw new UsageError(`--fault: ${(error as Error).message}`);
+  }
+  const seed = stringOption(args, 'fault-seed');
+  if (seed !== undefined) {
+    if (!/^\d+$/.test(seed)) throw new UsageError(`--fault-seed must be a whole number, got '${seed}'`);
+    faults.seed = Number(seed);
+  }
+  try {
+    resolveFaultOptions(faults);
+  } catch (error) {
+    throw new UsageError(`--fault: ${(error as Error).message}`);
+  }
+  options.faults = faults;
+  return options;
+}

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function sink(): Writable & { text: string } {
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done): void {
+      out.text += chunk.toString('utf8');
+      done();
+    },
+  }) as Writable & { text: string };
+  out.text = '';
+  return out;
+}
+
+async function runMain(argv: string[]): Promise<{ exit: number; stdout: string; stderr: string }> {
+  const stdout = sink();
+  const stderr = sink();
+  const exit = await main(argv, { stdout, stderr, cwd: ROOT });
+  return { exit, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** `tsbatch serve` as a process: resolves with its URL (the first line of stdout) and a way to stop it. */
+function serve(
+  args: string[],
+): Promise<{ url: string; stop(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'packages/cli/src/cli.ts', 'serve', ...args],
+    { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      const nl = stdout.indexOf('\n');
+      if (nl >= 0) {
+        resolve({
+          url: stdout.slice(0, nl),
+          async stop(signal) {
+            child.kill(signal);
+            return { code: await exited, stderr };
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** One AWS JSON 1.0 call as an SDK sends it (the SDK itself is exercised in packages/local/test). */
+async function call(
+  url: string,
+  operation: string,
+  body: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `Timestream_20181101.${operation}`,
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIDCLI/20240501/us-east-1/timestream/aws4_request, SignedHeaders=host, Signature=cli-secret',
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+describe('tsbatch serve (R-LOCAL-1, R-LOCAL-3)', () => {
+  it('prints its URL first, serves AWS JSON calls, stops cleanly on SIGTERM and keeps the data for the next start', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-serve-'));
+    const first = await serve(['--port', '0', '--data-dir', dataDir]);
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await call(first.url, 'CreateDatabase', { DatabaseName: 'from_cli' })).status).toBe(200);
+    const stopped = await first.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/CreateDatabase 200 \d+ms/);
+    expect(stopped.stderr).toMatch(/SIGTERM: stopping\ntsbatch serve: stopped; the store is flushed\n$/);
+    expect(stopped.stderr).not.toContain('cli-secret');
+
+    const second = await serve(['--port', '0', '--data-dir', dataDir, '--quiet']);
+    const list = await call(second.url, 'ListDatabases', {});
+    expect(list.json).toMatchObject({ Databases: [{ DatabaseName: 'from_cli' }] });
+    const end = await second.stop('SIGINT');
+    expect(end.code).toBe(0);
+    expect(end.stderr).not.toMatch(/ListDatabases/);
+  }, 30_000);
+
+  it('shows its flags in --help from the option table', async () => {
+    const { exit, stdout } = await runMain(['serve', '--help']);
+    expect(exit).toBe(0);
+    expect(stdout).toMatch(/^Usage: tsbatch serve \[options\]/);
+    for (const flag of [
+      '--host HOST',
+      '--port N',
+      '--data-dir DIR',
+      '--s3-root DIR',
+      '--fault SPEC[,...]',
+      '--verify-sigv4',
+    ]) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it.each([
+    [['--fault', 'throttle=2'], '--fault: fault throttle must be a fraction from 0 to 1, got 2'],
+    [
+      ['--fault', 'throttle=0.6,error=0.6'],
+      '--fault: fault fractions throttle + error + drop must not exceed 1',
+    ],
+    [['--port', 'x'], "--port must be a whole number from 0 to 65535, got 'x'"],
+    [['--verify-sigv4', 'nosecret'], '--verify-sigv4 takes KEYID:SECRET pairs, separated by commas'],
+  ])('refuses %j as a usage error (exit 2)', async (argv, message) => {
+    const { exit, stderr } = await runMain(['serve', ...argv]);
+    expect(exit).toBe(2);
+    expect(stderr).toContain(`tsbatch serve: ${message}`);
+  });
+
+  it('exits 1 when the data folder is in use', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-serve-'));
+    const running = await serve(['--port', '0', '--data-dir', dataDir, '--quiet']);
+    try {
+      const { exit, stderr } = await runMain(['serve', '--port', '0', '--data-dir', dataDir]);
+      expect(exit).toBe(1);
+      expect(stderr).toMatch(/^tsbatch serve: cannot start: The data folder .* is in use by process \d+/);
+    } finally {
+      await running.stop('SIGTERM');
+    }
+  }, 30_000);
+});

@@ -1,0 +1,102 @@
+/**
+ * The wire of AWS JSON 1.0 (R-LOCAL-1): reading a bounded request body, and writing answers and errors as the
+ * service does (`__type`, `message`/`Message`, `x-amzn-errortype`, `x-amzn-requestid`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_NAMESPACE, ServiceError, type ServiceErrorType } from '../errors.js';
+import type { Json } from './constraints.js';
+
+const JSON_TYPE = 'application/x-amz-json-1.0';
+/** Protocol errors come from the service framework, not the Timestream model. */
+const PROTOCOL_NAMESPACE = 'com.amazon.coral.service';
+const PROTOCOL_ERRORS: ReadonlySet<ServiceErrorType> = new Set([
+  'UnknownOperationException',
+  'SerializationException',
+  'RequestEntityTooLargeException',
+  'MissingAuthenticationTokenException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+]);
+
+export function headerText(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
+/** The host name the client used (no port): DescribeEndpoints sends clients back to it. */
+export function hostnameOf(req: IncomingMessage, fallback: string): string {
+  const host = req.headers.host ?? '';
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1) || fallback;
+  const name = host.split(':')[0] ?? '';
+  return name === '' ? fallback : name;
+}
+
+/** A host usable in a URL: a wildcard address is reached through loopback. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(tooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(limit: number): ServiceError {
+  return new ServiceError(
+    'RequestEntityTooLargeException',
+    `The request body is larger than ${limit} bytes.`,
+  );
+}
+
+export function send(res: ServerResponse, status: number, body: Json, requestId: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': JSON_TYPE,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, error: ServiceError, requestId: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const namespace = PROTOCOL_ERRORS.has(error.type) ? PROTOCOL_NAMESPACE : ERROR_NAMESPACE;
+  // The model's member is `Message`; AWS JSON services also send `message`, which every SDK reads.
+  const body = {
+    __type: `${namespace}#${error.type}`,
+    message: error.message,
+    Message: error.message,
+    ...error.fields,
+  };
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'content-type': JSON_TYPE,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+    'x-amzn-errortype': error.type,
+  };
+  // A body left unread (too large) is not drained: the connection is closed after the answer.
+  if (error.type === 'RequestEntityTooLargeException') headers['connection'] = 'close';
+  res.writeHead(error.status, headers);
+  res.end(text);
+}

@@ -1,0 +1,322 @@
+/**
+ * R-LOCAL-1: a Timestream-Write-compatible endpoint over node:http, speaking AWS JSON 1.0 as the SDKs do: POST `/`,
+ * `X-Amz-Target: Timestream_20181101.<Operation>`, `application/x-amz-json-1.0`; errors as
+ * `{"__type": "<namespace>#<Name>", "message"}` with the service's HTTP statuses. Admin calls live under
+ * `/_tsbatch/` (health, faults).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LocalError, ServiceError } from './errors.js';
+import { FaultInjector, parseFaultSpec, type FaultOptions, type ResolvedFaultOptions } from './faults.js';
+import { LocalStore, type LocalStoreOptions } from './store.js';
+import { batchLoadOperations } from './internal/batch-load-operations.js';
+import { BatchLoadRunner } from './internal/batch-load-runner.js';
+import { catalogOperations } from './internal/catalog-operations.js';
+import { asObject } from './internal/constraints.js';
+import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './internal/http.js';
+import type { Operation, OperationContext } from './internal/operation.js';
+import { verifySignature } from './internal/sigv4.js';
+import { writeRecords } from './internal/write-records.js';
+
+export interface LocalServerOptions {
+  /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
+  host?: string;
+  /** @default 0 (any free port; see `url`) */
+  port?: number;
+  /** The embedded store (R-LOCAL-3). @default '.tsbatch/local' */
+  dataDir?: string;
+  /** `--s3-root`: buckets of batch-load tasks are folders under it (R-IN-3). @default undefined (no batch load) */
+  s3Root?: string;
+  /** Region in ARNs. @default 'us-east-1' */
+  region?: string;
+  /** Account in ARNs. @default '000000000000' */
+  accountId?: string;
+  /**
+   * When not empty, requests must carry a SigV4 signature by one of these keys; a key with `operations` may call
+   * only those (others answer AccessDeniedException). @default [] (any signature)
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; operations?: readonly string[] }[];
+  /** Fault injection on WriteRecords. @default none */
+  faults?: FaultOptions;
+  /** The clock of the time window and of every timestamp. @default () => new Date() */
+  clock?: () => Date;
+  /** Largest request body. @default 10 MiB */
+  maxBodyBytes?: number;
+  /** Largest request head (request line and headers). @default 16 KiB */
+  maxHeaderBytes?: number;
+  /** fsync every acknowledged write. @default true */
+  sync?: boolean;
+  quotas?: LocalStoreOptions['quotas'];
+  taskQuotas?: LocalStoreOptions['taskQuotas'];
+  /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedLocalServerOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  s3Root: string | null;
+  region: string;
+  accountId: string;
+  credentials: ReadonlyMap<string, string>;
+  /** Key id -> the operations it may call (keys without a list may call all). */
+  permissions: ReadonlyMap<string, ReadonlySet<string>>;
+  faults: FaultOptions;
+  clock: () => Date;
+  maxBodyBytes: number;
+  maxHeaderBytes: number;
+  sync: boolean;
+  quotas: NonNullable<LocalStoreOptions['quotas']>;
+  taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
+  log: (line: string) => void;
+}
+
+export interface LocalServer {
+  /** `http://HOST:PORT`, what clients pass as `endpoint`. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: LocalStore;
+  readonly faults: FaultInjector;
+  /** Resolves when no batch-load task is running. */
+  idle(): Promise<void>;
+  /** Stops listening, lets requests in flight finish, stops running tasks (PROGRESS_STOPPED), flushes the store. */
+  close(): Promise<void>;
+}
+
+const TARGET_PREFIX = 'Timestream_20181101.';
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  ...catalogOperations,
+  ...batchLoadOperations,
+  WriteRecords: writeRecords,
+};
+
+export function resolveLocalServerOptions(options: LocalServerOptions = {}): ResolvedLocalServerOptions {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LocalError('LOCAL_INVALID_OPTION', `port must be 0-65535, got ${port}`);
+  }
+  const positive = (name: string, value: number): number => {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new LocalError('LOCAL_INVALID_OPTION', `${name} must be a positive integer, got ${value}`);
+    }
+    return value;
+  };
+  const credentials = new Map<string, string>();
+  const permissions = new Map<string, ReadonlySet<string>>();
+  for (const c of options.credentials ?? []) {
+    credentials.set(c.accessKeyId, c.secretAccessKey);
+    if (c.operations !== undefined) permissions.set(c.accessKeyId, new Set(c.operations));
+  }
+  return {
+    host: options.host ?? '127.0.0.1',
+    port,
+    dataDir: options.dataDir ?? '.tsbatch/local',
+    s3Root: options.s3Root ?? null,
+    region: options.region ?? 'us-east-1',
+    accountId: options.accountId ?? '000000000000',
+    credentials,
+    permissions,
+    faults: options.faults ?? {},
+    clock: options.clock ?? ((): Date => new Date()),
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes ?? 10 * 1024 * 1024),
+    maxHeaderBytes: positive('maxHeaderBytes', options.maxHeaderBytes ?? 16 * 1024),
+    sync: options.sync ?? true,
+    quotas: options.quotas ?? {},
+    taskQuotas: options.taskQuotas ?? {},
+    log: options.log ?? ((): void => undefined),
+  };
+}
+
+/** Opens the store under `dataDir`, recovers interrupted tasks and listens. */
+export async function startServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const o = resolveLocalServerOptions(options);
+  const faults = new FaultInjector(o.faults);
+  const store = await LocalStore.open({
+    dataDir: o.dataDir,
+    region: o.region,
+    accountId: o.accountId,
+    sync: o.sync,
+    clock: o.clock,
+    quotas: o.quotas,
+    taskQuotas: o.taskQuotas,
+  });
+  for (const warning of store.warnings) o.log(`store: ${warning}`);
+  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+
+  const server: Server = createServer({ maxHeaderSize: o.maxHeaderBytes }, (req, res) => {
+    inFlight++;
+    void handle(req, res).finally(() => {
+      if (--inFlight === 0) drained?.();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 120_000;
+  server.keepAliveTimeout = 5_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const requestId = randomUUID();
+    let operation = '-';
+    let status = 500;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname.startsWith('/_tsbatch/')) {
+        operation = `admin ${req.method ?? ''} ${url.pathname}`;
+        status = await admin(req, res, url.pathname);
+        return;
+      }
+      const body = await readBody(req, o.maxBodyBytes);
+      const keyId =
+        o.credentials.size === 0
+          ? null
+          : verifySignature(
+              { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+              o.credentials,
+            );
+      const target = headerText(req.headers['x-amz-target']);
+      const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      const run = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+      if (req.method !== 'POST' || url.pathname !== '/' || run === undefined) {
+        throw new ServiceError(
+          'UnknownOperationException',
+          target === '' ? 'Missing X-Amz-Target' : `Unknown operation ${target}`,
+        );
+      }
+      operation = name;
+      const allowed = keyId === null ? undefined : o.permissions.get(keyId);
+      if (allowed !== undefined && !allowed.has(name)) {
+        throw new ServiceError(
+          'AccessDeniedException',
+          `User: arn:aws:iam::${o.accountId}:user/${keyId} is not authorized to perform: timestream:${name}`,
+        );
+      }
+      let input: unknown;
+      try {
+        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new ServiceError('SerializationException', 'The request body is not valid JSON.');
+      }
+      if (name === 'WriteRecords') {
+        const fault = faults.decide();
+        if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (fault.kind === 'drop') {
+          status = 0;
+          req.socket.destroy();
+          return;
+        }
+        if (fault.kind === 'throttle') {
+          throw new ServiceError(
+            'ThrottlingException',
+            'Your request was throttled. Please retry (fault injected by tsbatch serve).',
+          );
+        }
+        if (fault.kind === 'error') {
+          throw new ServiceError(
+            'InternalServerException',
+            'Internal server error (fault injected by tsbatch serve).',
+          );
+        }
+      }
+      const ctx: OperationContext = { store, clock: o.clock, hostname: hostnameOf(req, o.host), runner };
+      const output = await run(asObject(input), ctx);
+      status = 200;
+      send(res, 200, output, requestId);
+    } catch (error) {
+      const e =
+        error instanceof ServiceError
+          ? error
+          : new ServiceError('InternalServerException', 'The local endpoint failed on this request.');
+      if (!(error instanceof ServiceError)) {
+        o.log(`${operation} internal error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      status = e.status;
+      sendError(res, e, requestId);
+    } finally {
+      o.log(`${operation} ${status === 0 ? 'dropped' : status} ${Date.now() - started}ms`);
+    }
+  }
+
+  async function admin(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<number> {
+    const reply = (status: number, body: unknown): number => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return status;
+    };
+    if (pathname === '/_tsbatch/health' && req.method === 'GET') return reply(200, { status: 'ok' });
+    if (pathname === '/_tsbatch/faults' && req.method === 'GET') return reply(200, faults.options);
+    if (pathname === '/_tsbatch/faults' && req.method === 'POST') {
+      try {
+        const body = await readBody(req, 64 * 1024);
+        const json = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as unknown);
+        return reply(200, faults.set(faultOptionsOf(json)) satisfies ResolvedFaultOptions);
+      } catch (error) {
+        return reply(400, { message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return reply(404, { message: `No admin call ${req.method ?? ''} ${pathname}` });
+  }
+
+  try {
+    // Interrupted tasks are settled before the first request can see them.
+    await runner.recover();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await runner.close();
+    await store.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost(o.host)}:${address.port}`,
+    port: address.port,
+    store,
+    faults,
+    idle: () => runner.idle(),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          await Promise.race([
+            new Promise<void>((resolve) => (drained = resolve)),
+            new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+          ]);
+        }
+        server.closeAllConnections();
+        await stopped;
+        await runner.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The admin body: FaultOptions as JSON, or `{"spec": "throttle=0.3,..."}` as the CLI flag reads. */
+function faultOptionsOf(json: unknown): FaultOptions {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new Error('expected a JSON object');
+  }
+  const { spec, ...rest } = json as FaultOptions & { spec?: unknown };
+  if (spec === undefined) return rest;
+  if (typeof spec !== 'string') {
+    throw new Error('spec must be a string such as "throttle=0.3,delay=200ms:0.1"');
+  }
+  return parseFaultSpec(spec, rest);
+}
