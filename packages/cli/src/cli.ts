@@ -5,7 +5,7 @@ import { dryRunCommand } from './commands/dry-run.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
-import { closest } from './internal/did-you-mean.js';
+import { didYouMean as closest } from '@tsbatch/validator';
 
 const COMMANDS: CommandSpec[] = [validateCommand, dryRunCommand, serveCommand];
 

@@ -4,3 +4,4 @@ export { checkTask, validateTask } from './validate-task.js';
 export type { ValidateOptions, ValidationResult } from './validate-task.js';
 export { parseJsonText } from './parse-json-text.js';
 export type { ParseJsonResult } from './parse-json-text.js';
+export { didYouMean } from './internal/did-you-mean.js';

@@ -11,6 +11,7 @@ import {
 import {
   booleanOption,
   stringOption,
+  stringsOption,
   UsageError,
   type CommandSpec,
   type ParsedArgs,
@@ -90,10 +91,10 @@ export const serveCommand: CommandSpec = {
       description:
         'Fault injection on WriteRecords, comma-separated: throttle=F (ThrottlingException), error=F ' +
         '(InternalServerException), drop=F (dropped connection), delay=MS:F (e.g. 200ms:0.1); F is the fraction ' +
-        'of calls. List them all in one --fault (a repeated flag replaces the earlier one). Change them at run ' +
-        'time with POST /_tsbatch/faults.',
+        'of calls. Repeat --fault or list several in one. Change them at run time with POST /_tsbatch/faults.',
       defaultText: 'none',
       group: 'Testing',
+      multiple: true,
     },
     {
       name: 'fault-seed',
@@ -204,9 +205,9 @@ export function serveOptions(
   }
 
   let faults: FaultOptions = {};
-  const spec = stringOption(args, 'fault');
+  const specs = stringsOption(args, 'fault');
   try {
-    if (spec !== undefined) faults = parseFaultSpec(spec);
+    if (specs.length > 0) faults = parseFaultSpec(specs.join(','));
   } catch (error) {
     throw new UsageError(`--fault: ${(error as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { closest } from './did-you-mean.js';
+import { didYouMean as closest } from '@tsbatch/validator';
 
 /** One flag of a command: the same table parses argv and writes `--help` (STYLE rule 10). */
 export interface OptionSpec {
@@ -12,6 +12,8 @@ export interface OptionSpec {
   defaultText?: string;
   /** Help section heading, e.g. 'Data model file flags'. */
   group?: string;
+  /** The flag may be given several times; read it with `stringsOption`. */
+  multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -30,7 +32,7 @@ export interface CommandSpec {
 
 export interface ParsedArgs {
   positionals: string[];
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
 export interface Io {
@@ -48,7 +50,7 @@ export const HELP_OPTION: OptionSpec = { name: 'help', type: 'boolean', descript
 
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const options = Object.fromEntries(
-    [...spec.options, HELP_OPTION].map((o) => [o.name, { type: o.type }] as const),
+    [...spec.options, HELP_OPTION].map((o) => [o.name, { type: o.type, multiple: o.multiple === true }] as const),
   );
   let parsed;
   try {
@@ -56,7 +58,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
   } catch (error) {
     throw new UsageError(explainParseError(spec, error));
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as ParsedArgs['values'];
   if (values.help === true) return { positionals: parsed.positionals, values };
   const required = spec.positionals.filter((p) => p.required);
   if (parsed.positionals.length < required.length) {
@@ -87,6 +89,13 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Every value of a repeatable flag, in order. */
+export function stringsOption(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
 export function booleanOption(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
@@ -102,7 +111,8 @@ export function formatHelp(spec: CommandSpec): string {
     const g = o.group ?? 'Options';
     groups.set(g, [...(groups.get(g) ?? []), o]);
   }
-  const flag = (o: OptionSpec): string => `--${o.name}${o.value === undefined ? '' : ` ${o.value}`}`;
+  const flag = (o: OptionSpec): string =>
+    `--${o.name}${o.value === undefined ? '' : ` ${o.value}`}${o.multiple === true ? ' …' : ''}`;
   const width = Math.max(...[...spec.options, HELP_OPTION].map((o) => flag(o).length)) + 2;
   for (const [group, options] of groups) {
     lines.push(`${group}:`);
