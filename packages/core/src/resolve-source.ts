@@ -8,12 +8,14 @@ import path from 'node:path';
 
 import type { ResolvedSource, SourceFile, SourceLocation } from './source.js';
 
-export type SourceErrorCode =
-  | 'SOURCE_LOCATION_MISSING'
-  | 'SOURCE_NOT_FOUND'
-  | 'SOURCE_ESCAPES_ROOT'
-  | 'SOURCE_EMPTY'
-  | 'SOURCE_UNREADABLE';
+export const SOURCE_ERROR_CODES = [
+  'SOURCE_LOCATION_MISSING',
+  'SOURCE_NOT_FOUND',
+  'SOURCE_ESCAPES_ROOT',
+  'SOURCE_EMPTY',
+  'SOURCE_UNREADABLE',
+] as const;
+export type SourceErrorCode = (typeof SOURCE_ERROR_CODES)[number];
 
 /** Why a source location could not be resolved; `message` names the path. */
 export interface SourceError {
