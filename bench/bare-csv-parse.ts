@@ -12,7 +12,9 @@ await new Promise<void>((resolve, reject) => {
   });
   parser.on('end', resolve);
   parser.on('error', reject);
-  createReadStream(file, { highWaterMark: 1 << 20 }).on('error', reject).pipe(parser);
+  createReadStream(file, { highWaterMark: 1 << 20 })
+    .on('error', reject)
+    .pipe(parser);
 });
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ rows, seconds, maxRssKiB: process.resourceUsage().maxRSS })}\n`);

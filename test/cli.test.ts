@@ -69,7 +69,9 @@ describe('tsbatch validate', () => {
   });
 
   it('exits 2 for a missing file, an unknown flag (with a did-you-mean) and a missing argument', async () => {
-    expect((await runExample(['validate', 'examples/nope.json'])).output).toMatch(/cannot read task file .*no such file/);
+    expect((await runExample(['validate', 'examples/nope.json'])).output).toMatch(
+      /cannot read task file .*no such file/,
+    );
     const flag = await runExample(['validate', ...FLEET, '--s3root', 'x']);
     expect(flag.exit).toBe(2);
     expect(flag.output).toMatch(/unknown option '--s3root' \(did you mean '--s3-root'\?\)/);
@@ -81,7 +83,12 @@ describe('tsbatch validate', () => {
   it('teaches with --help: usage, every flag, examples and exit codes', async () => {
     const { exit, output } = await runExample(['validate', '--help']);
     expect(exit).toBe(0);
-    for (const text of ['Usage: tsbatch validate TASK.json', '--s3-root DIR', '--column-separator C', 'Exit codes:']) {
+    for (const text of [
+      'Usage: tsbatch validate TASK.json',
+      '--s3-root DIR',
+      '--column-separator C',
+      'Exit codes:',
+    ]) {
       expect(output).toContain(text);
     }
   });
@@ -95,14 +102,26 @@ describe('tsbatch dry-run', () => {
       BatchLoadTaskDescription: Record<string, unknown> & { ProgressReport: Record<string, number> };
     };
     expect(Object.keys(d.ProgressReport).sort()).toEqual(
-      ['BytesMetered', 'FileFailures', 'ParseFailures', 'RecordIngestionFailures', 'RecordsIngested', 'RecordsProcessed'].sort(),
+      [
+        'BytesMetered',
+        'FileFailures',
+        'ParseFailures',
+        'RecordIngestionFailures',
+        'RecordsIngested',
+        'RecordsProcessed',
+      ].sort(),
     );
     expect(d.TaskStatus).toBe('FAILED');
     expect(d.TaskId).toMatch(/^[0-9A-F]{32}$/);
     const p = d.ProgressReport;
     expect(p.RecordsProcessed).toBe(14);
     expect(p.RecordsProcessed).toBe(p.RecordsIngested! + p.ParseFailures! + p.RecordIngestionFailures!);
-    expect(p).toMatchObject({ ParseFailures: 4, RecordIngestionFailures: 2, FileFailures: 0, RecordsIngested: 8 });
+    expect(p).toMatchObject({
+      ParseFailures: 4,
+      RecordIngestionFailures: 2,
+      FileFailures: 0,
+      RecordsIngested: 8,
+    });
     expect(d.TargetDatabaseName).toBe('BatchLoadExampleDatabase');
     expect(d.RecordVersion).toBe(1);
   });
@@ -124,7 +143,10 @@ describe('tsbatch dry-run', () => {
       reason: 'The record timestamp is outside the time range of the data ingestion window.',
       lineRanges: [[11, 11]],
     });
-    const rejects = (await readFile(path.join(dir, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { line: number; kind: string });
+    const rejects = (await readFile(path.join(dir, 'rejects.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; kind: string });
     expect(rejects.map((r) => [r.line, r.kind])).toEqual([
       [4, 'parse'],
       [5, 'parse'],
@@ -137,9 +159,21 @@ describe('tsbatch dry-run', () => {
 
   it('writes every record that would be written with its source line (--records)', async () => {
     const file = path.join(out, 'records.jsonl');
-    const { exit } = await runExample(['dry-run', ...FLEET, '--s3-root', 'examples/fleet/s3', '--records', file]);
+    const { exit } = await runExample([
+      'dry-run',
+      ...FLEET,
+      '--s3-root',
+      'examples/fleet/s3',
+      '--records',
+      file,
+    ]);
     expect(exit).toBe(0);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { source: { file: string; line: number }; record: Record<string, unknown> });
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { source: { file: string; line: number }; record: Record<string, unknown> },
+      );
     expect(lines).toHaveLength(12);
     expect(lines[0]).toEqual({
       source: { file: 'sample.csv', line: 2 },
@@ -164,7 +198,12 @@ describe('tsbatch dry-run', () => {
   });
 
   it('exits 2 and runs nothing for an invalid task', async () => {
-    const { exit, output } = await runExample(['dry-run', 'examples/broken/typos.json', '--s3-root', 'examples/fleet/s3']);
+    const { exit, output } = await runExample([
+      'dry-run',
+      'examples/broken/typos.json',
+      '--s3-root',
+      'examples/fleet/s3',
+    ]);
     expect(exit).toBe(2);
     expect(output).toContain('The task is invalid; nothing was run.');
   });

@@ -2,12 +2,14 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dryRunCommand } from './commands/dry-run.js';
+import { ingestCommand } from './commands/ingest.js';
+import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
 import { didYouMean as closest } from '@tsbatch/validator';
 
-const COMMANDS: CommandSpec[] = [validateCommand, dryRunCommand, serveCommand];
+const COMMANDS: CommandSpec[] = [validateCommand, dryRunCommand, ingestCommand, tasksCommand, serveCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -43,7 +45,10 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    const near = closest(name, COMMANDS.map((c) => c.name));
+    const near = closest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
     full.stderr.write(
       `tsbatch: unknown command '${name}'${near === undefined ? '' : ` (did you mean '${near}'?)`}\n` +
         "Run 'tsbatch --help' for the list of commands.\n",
@@ -59,13 +64,16 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     return await command.run(args, full);
   } catch (error) {
     if (error instanceof UsageError) {
-      full.stderr.write(`tsbatch ${command.name}: ${error.message}\nRun 'tsbatch ${command.name} --help' for usage.\n`);
+      full.stderr.write(
+        `tsbatch ${command.name}: ${error.message}\nRun 'tsbatch ${command.name} --help' for usage.\n`,
+      );
       return 2;
     }
     // A bug of ours, not bad input: say so plainly, still without a stack trace unless asked.
     const message = error instanceof Error ? error.message : String(error);
     full.stderr.write(`tsbatch ${command.name}: internal error: ${message}\n`);
-    if (process.env.TSBATCH_DEBUG !== undefined && error instanceof Error) full.stderr.write(`${error.stack}\n`);
+    if (process.env.TSBATCH_DEBUG !== undefined && error instanceof Error)
+      full.stderr.write(`${error.stack}\n`);
     return 70;
   }
 }

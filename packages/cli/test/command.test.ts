@@ -14,7 +14,14 @@ const spec: CommandSpec = {
   positionals: [{ name: 'FILE', required: true }],
   description: ['Does nothing.'],
   options: [
-    { name: 'fault', type: 'string', value: 'SPEC', description: 'A fault.', multiple: true, group: 'Testing' },
+    {
+      name: 'fault',
+      type: 'string',
+      value: 'SPEC',
+      description: 'A fault.',
+      multiple: true,
+      group: 'Testing',
+    },
     { name: 'port', type: 'string', value: 'N', description: 'A port.', defaultText: '8000' },
   ],
   examples: [{ command: 'tsbatch demo x', note: 'Run it.' }],

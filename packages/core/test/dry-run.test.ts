@@ -73,7 +73,11 @@ describe('dryRun', () => {
   });
 
   it('accepts an identical repeat and fails a conflicting one, metering the failure unrounded (R-DUP-1)', async () => {
-    const csv = [GOOD, '1714521600,Truck-1,TX-1A2B3C,4266.8,30.6,14.76,1000', '1714521600,Truck-1,TX-1A2B3C,1,30.6,14.76,1000'].join('\n');
+    const csv = [
+      GOOD,
+      '1714521600,Truck-1,TX-1A2B3C,4266.8,30.6,14.76,1000',
+      '1714521600,Truck-1,TX-1A2B3C,1,30.6,14.76,1000',
+    ].join('\n');
     const { result, rejects } = await collect(fleetTask(), sourceOf({ 'sample.csv': csv }));
     expect(result.progress.RecordsIngested).toBe(3);
     expect(rejects).toEqual([
@@ -105,7 +109,11 @@ describe('dryRun', () => {
   });
 
   it('keeps the counts of rows read before an invalid UTF-8 byte mid-file (R-CSV-2, R-COUNT-2)', async () => {
-    const bytes = Buffer.concat([Buffer.from(`${GOOD}\n1714521900,Van-`), Buffer.from([0xff]), Buffer.from('7,r,1,1,1,1\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${GOOD}\n1714521900,Van-`),
+      Buffer.from([0xff]),
+      Buffer.from('7,r,1,1,1,1\n'),
+    ]);
     const { result, rejects } = await collect(fleetTask(), sourceOf({ 'sample.csv': bytes }));
     expect(result.progress).toMatchObject({ FileFailures: 1, RecordsProcessed: 2, RecordsIngested: 2 });
     expect(rejects[0]).toMatchObject({ kind: 'file', code: 'FILE_INVALID_UTF8' });

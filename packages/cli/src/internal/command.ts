@@ -50,7 +50,9 @@ export const HELP_OPTION: OptionSpec = { name: 'help', type: 'boolean', descript
 
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const options = Object.fromEntries(
-    [...spec.options, HELP_OPTION].map((o) => [o.name, { type: o.type, multiple: o.multiple === true }] as const),
+    [...spec.options, HELP_OPTION].map(
+      (o) => [o.name, { type: o.type, multiple: o.multiple === true }] as const,
+    ),
   );
   let parsed;
   try {

@@ -27,7 +27,9 @@ export function formatDryRunSummary(
     lines.push('', 'Top failure reasons:');
     for (const f of result.failures.slice(0, 8)) {
       const unit = f.kind === 'file' ? 'file' : 'row';
-      lines.push(`  ${f.kind.padEnd(9)} ${n(f.rows).padStart(9)} ${unit}${f.rows === 1 ? ' ' : 's'}  ${f.reason} [${f.code}]`);
+      lines.push(
+        `  ${f.kind.padEnd(9)} ${n(f.rows).padStart(9)} ${unit}${f.rows === 1 ? ' ' : 's'}  ${f.reason} [${f.code}]`,
+      );
       const ranges = lineRanges(result, f.reason);
       if (ranges !== '') lines.push(`      lines  ${ranges}`);
       for (const e of f.examples) {

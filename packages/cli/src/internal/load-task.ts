@@ -10,7 +10,8 @@ export const SOURCE_OPTIONS: OptionSpec[] = [
     name: 'source',
     type: 'string',
     value: 'PATH',
-    description: 'The CSV file, or a folder standing for the ObjectKeyPrefix (every file under it, in key order).',
+    description:
+      'The CSV file, or a folder standing for the ObjectKeyPrefix (every file under it, in key order).',
     group: 'Source (R-IN-3)',
   },
   {
@@ -74,7 +75,14 @@ export function sourceLocation(args: ParsedArgs, cwd: string): SourceLocation | 
 }
 
 function separatorFlag(value: string): string {
-  const words: Record<string, string> = { tab: '\t', '\\t': '\t', space: ' ', comma: ',', pipe: '|', semicolon: ';' };
+  const words: Record<string, string> = {
+    tab: '\t',
+    '\\t': '\t',
+    space: ' ',
+    comma: ',',
+    pipe: '|',
+    semicolon: ';',
+  };
   return words[value.toLowerCase()] ?? value;
 }
 
@@ -100,7 +108,8 @@ export async function readJsonFile(file: string, cwd: string, what = 'task file'
     text = await readFile(full, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
     throw new UsageError(`cannot read ${what} ${file}: ${why}`);
   }
   const parsed = parseJsonText(text);

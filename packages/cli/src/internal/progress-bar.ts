@@ -35,7 +35,11 @@ export function createProgressBar(
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(Math.max(totalBytes, 1), 0, { done: formatBytes(0), total_h: formatBytes(totalBytes), rate: '0' });
+  bar.start(Math.max(totalBytes, 1), 0, {
+    done: formatBytes(0),
+    total_h: formatBytes(totalBytes),
+    rate: '0',
+  });
   return {
     update(bytes: number, rows: number): void {
       const seconds = (Date.now() - started) / 1000;

@@ -8,7 +8,8 @@ export const TABLE_OPTIONS: OptionSpec[] = [
     name: 'table',
     type: 'string',
     value: 'FILE',
-    description: 'The target table as `aws timestream-write describe-table` prints it (retention, magnetic writes).',
+    description:
+      'The target table as `aws timestream-write describe-table` prints it (retention, magnetic writes).',
     group: 'Target table (R-IN-4; without it the time window is not checked)',
   },
   {
