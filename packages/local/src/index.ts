@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './faults.js';
 export * from './store.js';
 export * from './server.js';
+export * from './export.js';

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LocalError, ServiceError } from './errors.js';
 import { FaultInjector, parseFaultSpec, type FaultOptions, type ResolvedFaultOptions } from './faults.js';
+import { EXPORT_ROUTE, handleExportRequest } from './export.js';
 import { LocalStore, type LocalStoreOptions } from './store.js';
 import { batchLoadOperations } from './internal/batch-load-operations.js';
 import { BatchLoadRunner } from './internal/batch-load-runner.js';
@@ -252,6 +253,9 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     };
     if (pathname === '/_tsbatch/health' && req.method === 'GET') return reply(200, { status: 'ok' });
     if (pathname === '/_tsbatch/faults' && req.method === 'GET') return reply(200, faults.options);
+    // R-EXP-1: Timestream-Write has no read call; the records stream as JSON lines (export.ts).
+    if (pathname === EXPORT_ROUTE && req.method === 'POST')
+      return handleExportRequest(req, res, { store, clock: o.clock });
     if (pathname === '/_tsbatch/faults' && req.method === 'POST') {
       try {
         const body = await readBody(req, 64 * 1024);
