@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dryRunCommand } from './commands/dry-run.js';
+import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
@@ -9,7 +10,14 @@ import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
 import { didYouMean as closest } from '@tsbatch/validator';
 
-const COMMANDS: CommandSpec[] = [validateCommand, dryRunCommand, ingestCommand, tasksCommand, serveCommand];
+const COMMANDS: CommandSpec[] = [
+  validateCommand,
+  dryRunCommand,
+  ingestCommand,
+  tasksCommand,
+  serveCommand,
+  exportCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

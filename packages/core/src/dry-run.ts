@@ -1,18 +1,16 @@
 import { createDuplicateIndex, type DuplicateIndex } from './duplicate-index.js';
-import { createErrorReportBuilder, type ErrorReport } from './error-report.js';
+import type { ErrorReport } from './error-report.js';
 import type { Failure, FailureCode, FailureKind } from './failure.js';
-import { checkRecordLimits } from './limits.js';
 import { mapRows } from './map-rows.js';
-import { createMeter, recordEventSize as recordEventSizeOf } from './metering.js';
-import { createProgressCounter, type ProgressReport } from './progress.js';
-import { readRows, type ReadProgress } from './read-rows.js';
+import type { ProgressReport } from './progress.js';
+import type { ReadProgress } from './read-rows.js';
 import type { TimestreamRecord } from './record.js';
 import { compileTask } from './row-mapper.js';
 import type { ResolvedSource } from './source.js';
 import type { TableRetention } from './table.js';
-import { describeTask, dryRunTaskId, type BatchLoadTaskDescription, type TaskStatus } from './task-description.js';
+import type { BatchLoadTaskDescription, TaskStatus } from './task-description.js';
 import type { ResolvedTask } from './task.js';
-import { createTimeWindow, type TimeWindow } from './time-window.js';
+import { createLoadState } from './internal/load-state.js';
 
 /** R-REP-3: one failed row (or file) of rejects.jsonl. */
 export interface RejectEntry {
@@ -136,157 +134,44 @@ export async function runLoad(
   sink: LoadSink,
   options: LoadOptions = {},
 ): Promise<LoadResult> {
-  const started = options.now ?? new Date();
-  const taskId = options.taskId ?? dryRunTaskId(task.request, source);
-  const counter = createProgressCounter();
-  const meter = createMeter();
-  const report = createErrorReportBuilder(taskId);
-  const window: TimeWindow | null =
-    options.table === undefined ? null : createTimeWindow(options.table, started);
-  const summary = createFailureSummary(options.examplesPerReason ?? 3);
-  const { onReject, onProgress } = options;
-
-  const events = readRows(source, task.csv, {
-    ...(options.encoding !== undefined && { encoding: options.encoding }),
-    ...(options.signal !== undefined && { signal: options.signal }),
-    ...(options.maxRowBytes !== undefined && { maxRowBytes: options.maxRowBytes }),
-    ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }),
-    ...(onProgress !== undefined && {
-      onProgress: (p: ReadProgress) => onProgress({ ...p, report: counter.report }),
-    }),
-  });
-
-  async function reject(
-    file: string,
-    line: number,
-    lastLine: number,
-    failure: Failure,
-    cells?: string[],
-  ): Promise<void> {
-    summary.add(file, line, lastLine, failure);
-    if (onReject === undefined) return;
-    const entry: RejectEntry = {
-      file,
-      line,
-      lastLine,
-      kind: failure.kind,
-      code: failure.code,
-      reason: failure.detail,
-    };
-    if (failure.column !== undefined) entry.column = failure.column;
-    if (cells !== undefined) entry.cells = cells;
-    const wait = onReject(entry);
-    if (wait !== undefined) await wait;
-  }
-
-  for await (const batch of mapRows(events, compileTask(task))) {
+  const state = createLoadState(task, source, options);
+  const check = (record: TimestreamRecord): Failure | null => sink.check(record);
+  for await (const batch of mapRows(state.events(), compileTask(task))) {
     for (const event of batch) {
       switch (event.type) {
         case 'records': {
-          const records = event.records;
-          let failure: Failure | null = null;
-          const sizes: number[] = [];
-          for (const record of records) {
-            const size = recordEventSizeOf(record);
-            sizes.push(size);
-            // [choice] checks in the order limits, time window, duplicates; the first failure names the row.
-            failure ??= checkRecordLimits(record, size) ?? window?.check(record) ?? sink.check(record);
-          }
+          const { failure, sizes } = state.checkRow(event.records, check);
           if (failure === null) {
-            for (const size of sizes) meter.ingested(size);
-            counter.ingested();
-            const wait = sink.store(event.file, event.line, records);
+            state.ingested(sizes);
+            const wait = sink.store(event.file, event.line, event.records);
             if (wait !== undefined) await wait;
           } else {
             // R-COUNT-1: in a dry run a row with an ingestion failure yields no records; all of them are metered.
-            for (const size of sizes) meter.failed(size);
-            counter.failed('ingestion');
-            report.row(event.file, event.line, event.lastLine, failure);
-            await reject(event.file, event.line, event.lastLine, failure);
+            const wait = state.ingestionFailure(event.file, event.line, event.lastLine, failure, sizes);
+            if (wait !== undefined) await wait;
           }
           break;
         }
-        case 'row-failure':
-          counter.failed(event.failure.kind);
-          report.row(event.file, event.line, event.lastLine, event.failure);
-          await reject(event.file, event.line, event.lastLine, event.failure, event.cells);
+        case 'row-failure': {
+          const wait = state.rowFailure(event);
+          if (wait !== undefined) await wait;
           break;
+        }
         case 'file-failure': {
-          counter.failed('file');
-          report.file(event.file, event.failure);
-          const line = event.line ?? 1;
-          await reject(event.file, line, line, event.failure);
-          meter.endFile();
+          const wait = state.fileFailure(event);
+          if (wait !== undefined) await wait;
           break;
         }
         case 'file-end':
-          meter.endFile();
+          state.fileEnd();
           break;
         case 'file-start':
           break;
       }
     }
   }
-  meter.endFile();
-  counter.meter(meter.bytesMetered);
-
-  const warnings: string[] = [];
-  if (window === null) {
-    warnings.push(
-      'Time window not checked: give the table (--table DESCRIBE_TABLE.json or --memory-retention-hours) to check it (R-IN-4).',
-    );
-  }
-  warnings.push(...(sink.warnings?.() ?? []));
-  if (options.encoding !== undefined) {
-    warnings.push(
-      `Files were decoded as ${options.encoding}; the service itself reads only UTF-8: convert them before a real batch load (R-CSV-2).`,
-    );
-  }
-
-  const progress = { ...counter.report };
-  const failed =
-    progress.ParseFailures + progress.RecordIngestionFailures + progress.FileFailures > 0 ||
-    !report.empty;
-  const status = failed ? 'FAILED' : 'SUCCEEDED';
-  const finished = options.now ?? new Date();
-  return {
-    taskId,
-    status,
-    progress,
-    errorReport: failed ? report.build() : null,
-    description: describeTask(task, {
-      taskId,
-      status,
-      progress,
-      creationTime: started,
-      lastUpdatedTime: finished,
-    }),
-    failures: summary.build(),
-    warnings,
-    window: window === null ? null : { from: window.from.toISOString(), to: window.to.toISOString() },
-  };
+  return state.finish(sink.warnings?.() ?? []);
 }
 
-function createFailureSummary(examplesPerReason: number): {
-  add(file: string, line: number, lastLine: number, failure: Failure): void;
-  build(): FailureSummary[];
-} {
-  const byKey = new Map<string, FailureSummary>();
-  return {
-    add(file, line, lastLine, failure): void {
-      const key = `${failure.kind}\u0000${failure.code}\u0000${failure.reason}`;
-      let entry = byKey.get(key);
-      if (entry === undefined) {
-        entry = { kind: failure.kind, code: failure.code, reason: failure.reason, rows: 0, examples: [] };
-        byKey.set(key, entry);
-      }
-      entry.rows++;
-      if (entry.examples.length < examplesPerReason) {
-        entry.examples.push({ file, line, lastLine, detail: failure.detail });
-      }
-    },
-    build(): FailureSummary[] {
-      return [...byKey.values()].sort((a, b) => b.rows - a.rows);
-    },
-  };
-}
+// runDeferredLoad: the same engine for a target that answers later (a real load, R-ING-2).
+export * from './deferred-load.js';

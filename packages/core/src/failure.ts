@@ -45,12 +45,13 @@ export const INGESTION_FAILURE_CODES = [
   'LIMIT_MEASURE_COUNT',
   'TIME_OUTSIDE_WINDOW',
   'RECORD_VERSION_CONFLICT',
+  /** A real load (R-ING-2): WriteRecords refused the record for a reason the engine does not check itself. */
+  'RECORD_REJECTED',
 ] as const;
 
 export type FileFailureCode = (typeof FILE_FAILURE_CODES)[number];
 export type ParseFailureCode =
-  | (typeof CSV_PARSE_FAILURE_CODES)[number]
-  | (typeof MAP_PARSE_FAILURE_CODES)[number];
+  (typeof CSV_PARSE_FAILURE_CODES)[number] | (typeof MAP_PARSE_FAILURE_CODES)[number];
 export type IngestionFailureCode = (typeof INGESTION_FAILURE_CODES)[number];
 export type FailureCode = FileFailureCode | ParseFailureCode | IngestionFailureCode;
 

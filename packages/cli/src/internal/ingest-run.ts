@@ -4,13 +4,14 @@
  * a progress bar, the reports and the exit code.
  */
 import path from 'node:path';
-import { openTaskStore, resolveSource, type TaskStore } from '@tsbatch/core';
+import { openTaskStore, resolveSource, TaskStoreError, type TaskStore } from '@tsbatch/core';
 import {
   createIngestTask,
   describeTargetTable,
   ensureTargetTable,
   IngestError,
   isIngestError,
+  recoverIngestTasks,
   runIngestTask,
   type IngestResult,
   type IngestTarget,
@@ -140,7 +141,10 @@ export const ENCODING_OPTION: OptionSpec = {
 export const RUN_EXIT_CODES: [number, string][] = [
   [0, 'the task SUCCEEDED'],
   [1, 'the task FAILED (a parse, ingestion or file failure), or the target table does not exist'],
-  [2, 'usage error, or the task is invalid or unreadable'],
+  [
+    2,
+    'usage error, the task is invalid or unreadable, or it cannot run (finished, or running in another process)',
+  ],
   [75, 'PROGRESS_STOPPED by a persistent write failure: fix the cause, then `tsbatch tasks resume ID`'],
   [130, 'PROGRESS_STOPPED by Ctrl-C (SIGINT) or SIGTERM: `tsbatch tasks resume ID` finishes it'],
 ];
@@ -279,16 +283,26 @@ export async function createTaskFromArgs(
   for (const warning of table.warnings) io.stderr.write(`note: ${warning}\n`);
 
   const reportDir = stringOption(args, 'report-dir');
-  const { task: stored, created } = await createIngestTask(store, {
-    task,
-    location,
-    source: resolved.source,
-    target,
-    table: table.retention,
-    ...(encoding !== undefined && { encoding }),
-    ...(reportDir !== undefined && { reportDir: path.resolve(io.cwd, reportDir) }),
-  });
-  return { taskId: stored.description.TaskId, created, status: stored.description.TaskStatus };
+  // Tasks left running by a process that died no longer count against the quotas (R-TASK-1, R-TASK-2).
+  await recoverIngestTasks(store);
+  try {
+    const { task: stored, created } = await createIngestTask(store, {
+      task,
+      location,
+      source: resolved.source,
+      target,
+      table: table.retention,
+      ...(encoding !== undefined && { encoding }),
+      ...(reportDir !== undefined && { reportDir: path.resolve(io.cwd, reportDir) }),
+    });
+    return { taskId: stored.description.TaskId, created, status: stored.description.TaskStatus };
+  } catch (error) {
+    if (error instanceof TaskStoreError) {
+      io.stderr.write(`tsbatch: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    throw error;
+  }
 }
 
 async function createTableFlags(
@@ -370,7 +384,8 @@ export async function runTaskInForeground(io: Io, options: RunOptions): Promise<
       ...(options.force === true && { force: true }),
       signal: abort.signal,
       onProgress: (p) => {
-        bar ??= createProgressBar(io.stderr, p.totalBytes);
+        // Made at the first progress, when the source's size is known; null when stderr is not a terminal.
+        if (bar === undefined) bar = createProgressBar(io.stderr, p.totalBytes);
         bar?.update(p.bytesRead, p.report.RecordsProcessed);
       },
     });
