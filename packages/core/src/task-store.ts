@@ -165,15 +165,30 @@ export function newTaskId(): string {
   return randomBytes(16).toString('hex').toUpperCase();
 }
 
-/** Opens (creating when needed) the store in `options.dir`, and clears temporary files a crash left behind. */
+/**
+ * Opens (creating when needed) the store in `options.dir`, and clears temporary files a crashed process left
+ * behind. A temporary file of a live process is a write in progress in another command: it is left alone.
+ */
 export async function openTaskStore(options: TaskStoreOptions): Promise<TaskStore> {
   const resolved = resolveTaskStoreOptions(options);
   await mkdir(resolved.dir, { recursive: true });
   for (const name of await readdir(resolved.dir)) {
-    if (name.startsWith('.') && name.endsWith('.tmp'))
+    const temp = /^\..*\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (temp !== null && !processAlive(Number(temp[1]))) {
       await rm(path.join(resolved.dir, name), { force: true });
+    }
   }
   return new FileTaskStore(resolved);
+}
+
+/** Whether a process of this machine is running (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 class FileTaskStore implements TaskStore {

@@ -212,9 +212,20 @@ describe('task store (R-TASK-1..3)', () => {
     const id = (await store.create({ task: fleetTask() })).task.description.TaskId;
     await store.update(id, { status: 'IN_PROGRESS' });
     expect(readdirSync(dir)).toEqual([`${id}.json`]);
-    writeFileSync(path.join(dir, `.${id}.json.123.abcd.tmp`), '{"torn');
+    // Above Linux's highest pid: no process can own it, so it is a crash's leftover.
+    writeFileSync(path.join(dir, `.${id}.json.4194999.abcd.tmp`), '{"torn');
     await openTaskStore({ dir });
     expect(readdirSync(dir)).toEqual([`${id}.json`]);
+  });
+
+  it("leaves a live process's temporary file alone when another command opens the store (R-TASK-3)", async () => {
+    const dir = tempDir();
+    const store = await openTaskStore({ dir });
+    const id = (await store.create({ task: fleetTask() })).task.description.TaskId;
+    const inFlight = `.${id}.json.${process.pid}.beef.tmp`;
+    writeFileSync(path.join(dir, inFlight), '{"half');
+    await openTaskStore({ dir });
+    expect(readdirSync(dir).sort()).toEqual([inFlight, `${id}.json`].sort());
   });
 
   it('reports a hand-damaged task file as TASK_FILE_CORRUPT', async () => {
