@@ -1,7 +1,11 @@
+import { stat } from 'node:fs/promises';
+
 import type { Failure } from './failure.js';
 import type { TimestreamRecord } from './record.js';
 import type { CompiledTask, RowMapper } from './row-mapper.js';
 import type { SourceEvent } from './source.js';
+import type { ResolvedCsvOptions } from './task.js';
+import { stampRecord, type RowSource } from './internal/record-source.js';
 
 /** A data row that mapped to records (SPEC section 4). */
 export interface RecordsEvent {
@@ -17,13 +21,16 @@ export type MappedEvent = Exclude<SourceEvent, { type: 'row' }> | RecordsEvent;
 
 /**
  * Maps every row of the reader's event batches with the task compiled once (STYLE rule 8). A file whose header
- * lacks a mapped column becomes a file failure and its rows are dropped uncounted (R-COUNT-2).
+ * lacks a mapped column becomes a file failure and its rows are dropped uncounted (R-COUNT-2). Records of a row
+ * whose bytes the reader located are stamped with that location (internal/record-source.ts), for the duplicate
+ * index (R-DUP-1).
  */
 export async function* mapRows(
   batches: AsyncIterable<SourceEvent[]>,
   compiled: CompiledTask,
 ): AsyncIterable<MappedEvent[]> {
   let map: RowMapper | null = null;
+  let source: RowSource | null = null;
   let skippedFile: string | null = null;
   for await (const batch of batches) {
     const out: MappedEvent[] = [];
@@ -33,6 +40,10 @@ export async function* mapRows(
           if (map === null) continue;
           const result = map(event.cells);
           if (Array.isArray(result)) {
+            const { offset, bytes } = event;
+            if (source !== null && offset !== undefined && bytes !== undefined) {
+              for (let i = 0; i < result.length; i++) stampRecord(result[i]!, source, offset, bytes, i);
+            }
             out.push({
               type: 'records',
               file: event.file,
@@ -49,6 +60,10 @@ export async function* mapRows(
           const bound = compiled.bind(event.header);
           if (bound.ok) {
             map = bound.map;
+            source =
+              compiled.csv === undefined
+                ? null
+                : await rowSource(event.file.path, compiled.csv, bound.map, event.header.length);
             skippedFile = null;
             out.push(event);
           } else {
@@ -60,6 +75,7 @@ export async function* mapRows(
         }
         case 'file-end':
           map = null;
+          source = null;
           if (skippedFile === event.file) {
             skippedFile = null;
             continue;
@@ -72,12 +88,28 @@ export async function* mapRows(
           break;
         case 'file-failure':
           map = null;
+          source = null;
           if (skippedFile === event.file) continue;
           out.push(event);
           break;
       }
     }
     if (out.length > 0) yield out;
+  }
+}
+
+/** The file as the duplicate index reads its rows again; null when it cannot be stat'ed (no stamps then). */
+async function rowSource(
+  path: string,
+  csv: ResolvedCsvOptions,
+  map: RowMapper,
+  columns: number,
+): Promise<RowSource | null> {
+  try {
+    const { size, mtimeMs } = await stat(path);
+    return { path, size, mtimeMs, csv, map, columns };
+  } catch {
+    return null;
   }
 }
 

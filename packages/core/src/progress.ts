@@ -56,7 +56,6 @@ export function createProgressCounter(): ProgressCounter {
 /** The invariant of R-COUNT-1, for assertions at the end of a run. */
 export function progressBalances(report: ProgressReport): boolean {
   return (
-    report.RecordsProcessed ===
-    report.RecordsIngested + report.ParseFailures + report.RecordIngestionFailures
+    report.RecordsProcessed === report.RecordsIngested + report.ParseFailures + report.RecordIngestionFailures
   );
 }

@@ -16,6 +16,7 @@ import type { TimestreamDimension, TimestreamMeasureValue, TimestreamRecord } fr
 import type {
   MeasureValueType,
   ResolvedAttribute,
+  ResolvedCsvOptions,
   ResolvedTask,
   ScalarMeasureValueType,
   TimeUnit,
@@ -38,6 +39,8 @@ export type BindResult =
   | { ok: false; failure: Failure };
 export interface CompiledTask {
   bind(header: readonly string[]): BindResult;
+  /** The CSV options the task was compiled with (a row read again is parsed with them, R-DUP-1). */
+  readonly csv?: ResolvedCsvOptions;
 }
 
 /** A column the model reads, and what for (named in FILE_MISSING_COLUMN details). */
@@ -319,6 +322,7 @@ export function compileTask(task: Pick<ResolvedTask, 'model' | 'csv' | 'recordVe
   };
 
   return {
+    csv,
     bind(header: readonly string[]): BindResult {
       const index = new Map<string, number>();
       header.forEach((name, i) => {

@@ -28,7 +28,19 @@ export interface SourceLocation {
 /** One event of the reader, in file order. */
 export type SourceEvent =
   | { type: 'file-start'; file: SourceFile; header: string[] }
-  | { type: 'row'; file: string; line: number; lastLine: number; cells: string[] }
+  | {
+      type: 'row';
+      file: string;
+      line: number;
+      lastLine: number;
+      cells: string[];
+      /**
+       * Where the row's bytes are in the file: its first byte (the start of line `line`) and its length, line end
+       * included. Given when the file is read as UTF-8 (no `encoding`), so that the row can be read again.
+       */
+      offset?: number;
+      bytes?: number;
+    }
   | {
       type: 'row-failure';
       file: string;

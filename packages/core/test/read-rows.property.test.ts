@@ -247,7 +247,10 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
             line += newlines + 1;
             return event;
           });
-          expect(events.slice(1, -1)).toEqual(expected);
+          // `offset`/`bytes` are checked by the row-bytes property below.
+          expect(events.slice(1, -1).map((e) => ({ ...e, offset: undefined, bytes: undefined }))).toEqual(
+            expected,
+          );
         },
       ),
       { ...fcOptions, numRuns: 300 },

@@ -13,8 +13,8 @@ describe('readCsvBytes: records and lines (R-CSV-3, R-CSV-4, R-CSV-5)', () => {
         file: { key: 'data/f.csv', path: '/nowhere/f.csv', size: 0 },
         header: ['time', 'host'],
       },
-      { type: 'row', file: 'data/f.csv', line: 2, lastLine: 2, cells: ['1', 'a'] },
-      { type: 'row', file: 'data/f.csv', line: 3, lastLine: 3, cells: ['2', 'b'] },
+      { type: 'row', file: 'data/f.csv', line: 2, lastLine: 2, cells: ['1', 'a'], offset: 10, bytes: 4 },
+      { type: 'row', file: 'data/f.csv', line: 3, lastLine: 3, cells: ['2', 'b'], offset: 14, bytes: 4 },
       { type: 'file-end', file: 'data/f.csv', bytesRead: 18 },
     ]);
   });

@@ -7,7 +7,10 @@
  * puts the record's items in canonical (sorted) order. Recent shapes are recognised by comparing names with
  * `===`, which is a pointer check for the name strings the row mapper reuses.
  *
- * Layout: key = dimension shape id, measure name, dimension values in canonical order, time instant; values =
+ * Measure names are interned too (bounded; past the bound a name is written out after a 0).
+ *
+ * Layout: key = dimension shape id, measure name id + 1 (or 0 and the name), dimension values in canonical order,
+ * time instant; values =
  * type code, then the scalar value, or the attribute shape id and the values in canonical order. Strings are
  * length-prefixed (varint of the UTF-16 length) and written one byte per code unit below 0xFF, else 0xFF + two
  * bytes. Instants (time, TIMESTAMP values) are written as their nanosecond digits without leading and trailing
@@ -147,6 +150,62 @@ function shapeKey(names: readonly string[], types: readonly ScalarMeasureValueTy
   return key;
 }
 
+/**
+ * Interns measure names (bounded): the id of a name, or -1 once `limit` names exist and a new one appears. The
+ * last few names are recognised with `===` (a pointer check for a fixed name, a short compare for a cell).
+ */
+class NameTable {
+  private readonly recent: string[] = [];
+  private readonly recentIds: number[] = [];
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly limit: number) {}
+
+  id(name: string): number {
+    const recent = this.recent;
+    for (let r = 0; r < recent.length; r++) if (recent[r] === name) return this.recentIds[r]!;
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      if (this.ids.size >= this.limit) return -1;
+      id = this.ids.size;
+      this.ids.set(name, id);
+    }
+    if (recent.length === RECENT_SHAPES) {
+      recent.pop();
+      this.recentIds.pop();
+    }
+    recent.unshift(name);
+    this.recentIds.unshift(id);
+    return id;
+  }
+}
+
+/** MurmurHash3's finalizer: every input bit affects every output bit. */
+function fmix32(x: number): number {
+  let h = x ^ (x >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+function typeCode(type: MeasureValueType): number {
+  switch (type) {
+    case 'DOUBLE':
+      return 1;
+    case 'BIGINT':
+      return 2;
+    case 'BOOLEAN':
+      return 3;
+    case 'VARCHAR':
+      return 4;
+    case 'TIMESTAMP':
+      return 5;
+    default:
+      return TYPE_CODES[type];
+  }
+}
+
 export class RecordKeyEncoder {
   /** The last encoding: bytes [0, keyLength) are the key, [keyLength, length) the values. */
   buf = new Uint8Array(1024);
@@ -156,15 +215,65 @@ export class RecordKeyEncoder {
   keyLength = 0;
   /** 32-bit hash of the key bytes: finds candidates only, never decides a match. */
   hash = 0;
+  /** `keyHash`'s 32-bit hash of the key, made from the record's strings. */
+  keyHashValue = 0;
   private readonly shapes: ShapeTable;
+  private readonly names: NameTable;
+  private unit = '';
+  private unitZeros = 0;
 
-  /** `shapeLimit` bounds the distinct name lists interned. */
-  constructor(shapeLimit = 1_000_000) {
-    this.shapes = new ShapeTable(shapeLimit);
+  /**
+   * `shapeLimit` bounds the distinct name lists interned, and the distinct measure names. An encoder made with
+   * `sharing` uses its name lists and names, so that the two encode the same record to the same bytes.
+   */
+  constructor(shapeLimit = 1_000_000, sharing?: RecordKeyEncoder) {
+    this.shapes = sharing?.shapes ?? new ShapeTable(shapeLimit);
+    this.names = sharing?.names ?? new NameTable(shapeLimit);
   }
 
   get shapeInfo(): readonly ShapeInfo[] {
     return this.shapes.info;
+  }
+
+  /**
+   * A 32-bit hash (`keyHashValue`) of the record's key, straight from its strings (nothing is encoded): equal keys
+   * (R-DUP-1: dimensions as a set, measure name, time instant) hash alike. False when a new name list can no
+   * longer be interned, as for `encode`.
+   */
+  keyHash(record: TimestreamRecord): boolean {
+    const dims = record.Dimensions;
+    const dimShape = this.shapes.dimensions(dims);
+    if (dimShape === undefined) return false;
+    if (record.TimeUnit !== this.unit) {
+      this.unit = record.TimeUnit;
+      this.unitZeros = NANO_SUFFIX[record.TimeUnit].length;
+    }
+    // FNV-1a over the code units, with 0x10000 (not a code unit) after each string.
+    let h = Math.imul(0x811c9dc5 ^ dimShape.id, 0x01000193);
+    const name = record.MeasureName;
+    const nameId = this.names.id(name);
+    if (nameId >= 0) {
+      h = Math.imul(h ^ (nameId + 1), 0x01000193);
+    } else {
+      for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ 0x10000, 0x01000193);
+    }
+    const order = dimShape.order;
+    for (let k = 0; k < order.length; k++) {
+      const value = dims[order[k]!]!.Value;
+      for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ 0x10000, 0x01000193);
+    }
+    // The instant as putInstant writes it: digits without leading and trailing zeros, then the zeros in ns.
+    const time = record.Time;
+    let from = 0;
+    let to = time.length;
+    while (from < to && time.charCodeAt(from) === ZERO) from++;
+    while (to > from && time.charCodeAt(to - 1) === ZERO) to--;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ time.charCodeAt(i), 0x01000193);
+    const zeros = from === to ? 0 : time.length - to + this.unitZeros;
+    this.keyHashValue = fmix32(Math.imul(h ^ (0x10000 + zeros), 0x01000193));
+    return true;
   }
 
   /** false when a new name list can no longer be interned (the caller's index is then partial). */
@@ -178,31 +287,34 @@ export class RecordKeyEncoder {
       valueShape = this.shapes.values(multi);
       if (valueShape === undefined) return false;
     }
+    if (record.TimeUnit !== this.unit) {
+      this.unit = record.TimeUnit;
+      this.unitZeros = NANO_SUFFIX[record.TimeUnit].length;
+    }
+    const unitZeros = this.unitZeros;
 
-    // One reservation for the whole record: every code unit takes at most 3 bytes, every length at most 8.
-    const time = record.Time;
-    let bound = 36 + record.MeasureName.length * 3 + time.length * 3;
-    for (let i = 0; i < dims.length; i++) bound += 8 + dims[i]!.Value.length * 3;
-    if (multi !== undefined) for (let i = 0; i < multi.length; i++) bound += 16 + multi[i]!.Value.length * 3;
-    else bound += 16 + (record.MeasureValue?.length ?? 0) * 3;
     this.length = 0;
-    if (bound > this.buf.length) this.grow(bound);
-
     this.putVarint(dimShape.id);
-    this.putRange(record.MeasureName, 0, record.MeasureName.length);
+    // The measure name as its interned id + 1, or 0 and the name once the table is full.
+    const name = record.MeasureName;
+    const nameId = this.names.id(name);
+    if (nameId >= 0) this.putVarint(nameId + 1);
+    else {
+      this.putVarint(0);
+      this.putRange(name, 0, name.length);
+    }
     const order = dimShape.order;
     for (let i = 0; i < order.length; i++) {
       const value = dims[order[i]!]!.Value;
       this.putRange(value, 0, value.length);
     }
-    const unitZeros = NANO_SUFFIX[record.TimeUnit].length;
-    this.putInstant(time, unitZeros);
+    this.putInstant(record.Time, unitZeros);
     this.keyLength = this.length;
     this.hash = this.hashKey();
 
     if (multi === undefined || valueShape === undefined) {
       const type = record.MeasureValueType;
-      this.putVarint(TYPE_CODES[type]);
+      this.putVarint(typeCode(type));
       const value = record.MeasureValue ?? '';
       if (type === 'TIMESTAMP') this.putInstant(value, unitZeros);
       else this.putRange(value, 0, value.length);
@@ -222,6 +334,7 @@ export class RecordKeyEncoder {
   /** FNV-1a over the key as 32-bit words (the buffer starts word-aligned), the tail word zero-padded. */
   private hashKey(): number {
     const n = this.keyLength;
+    if (n + 3 > this.buf.length) this.grow(n + 3);
     const buf = this.buf;
     buf[n] = 0; // the 3 bytes after the key are written again by the values
     buf[n + 1] = 0;
@@ -235,13 +348,13 @@ export class RecordKeyEncoder {
 
   private grow(bytes: number): void {
     const next = new Uint8Array(Math.max(bytes + 3, this.buf.length * 2) & ~3); // whole words: see `words`
+    next.set(this.buf.subarray(0, this.length));
     this.buf = next;
     this.words = new Uint32Array(next.buffer);
   }
 
-  // put*: capacity was reserved by encode().
-
   private putVarint(value: number): void {
+    if (this.length + 8 > this.buf.length) this.grow(this.length + 8);
     const buf = this.buf;
     let v = value;
     while (v >= 0x80) {
@@ -252,9 +365,11 @@ export class RecordKeyEncoder {
   }
 
   private putRange(text: string, from: number, to: number): void {
+    const n = to - from;
+    // Every code unit takes at most 3 bytes, the length at most 8.
+    if (this.length + n * 3 + 8 > this.buf.length) this.grow(this.length + n * 3 + 8);
     const buf = this.buf;
     let p = this.length;
-    const n = to - from;
     if (n < 0x80) buf[p++] = n;
     else {
       this.putVarint(n);

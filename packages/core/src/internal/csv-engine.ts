@@ -2,10 +2,10 @@
  * The CSV engine behind readRows, readCsvBytes and readHeader: bytes in, SourceEvents out, one push per chunk.
  *
  * csv-parse 7.0.3 (R-CSV-1) does the tokenising. We drive its `transform` API (the object behind the stream
- * `Parser`, `parser.api`) directly, without a Node stream, and take over three of its internal hooks, because its
- * public options cannot give what R-CSV-5/6 need. The version is pinned exactly in package.json; the constructor
- * checks that the hooks exist, and the property tests (every chunking; an independent reference reader) pin what
- * they do, so an upgrade that moves them fails loudly:
+ * `Parser`, `parser.api`) directly, without a Node stream, and take over some of its internal hooks, because its
+ * public options cannot give what R-CSV-5/6 need, and for speed. The version is pinned exactly in package.json;
+ * the constructor checks that the hooks exist, and the property tests (every chunking; an independent reference
+ * reader) pin what they do, so an upgrade that moves them fails loudly:
  * - `__onRecord` is replaced: it is called at the end of every record, including the ones csv-parse drops under
  *   `skip_records_with_error` (their end is not reported otherwise), so every record becomes exactly one event.
  *   `info.bytes` (the end offset of the record) and `info.empty_lines` give line numbers without `info: true`,
@@ -15,11 +15,17 @@
  * - `__isCharTrimable` is wrapped (only with trim) to learn where csv-parse stops on
  *   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: under `skip_records_with_error` it returns from `parse()` without
  *   keeping the rest of the buffer, and we resume it from that byte.
+ * - `__onField` is replaced by the same steps (text, rtrim, push, reset) with a faster way to the text of an
+ *   unquoted field in an ASCII chunk: its bytes are the `field.length` bytes before `info.bytes`, so it is a
+ *   substring of the chunk decoded once, instead of one UTF-8 decode (a call into C++) per field. Quoted fields,
+ *   fields of a row with an error, fields across chunks and non-ASCII chunks take csv-parse's own path.
+ * - the byte tests csv-parse runs on every byte are specialised for our options (specializeByteTests).
  *
  * Lines (R-CSV-5) are counted from the bytes: `\n` ends a physical line (a lone CR is data, R-CSV-4). A record
  * that ends at byte E starts on the line after the previous record plus the blank lines csv-parse skipped, and
  * ends on the line of byte E-1.
  */
+import { isAscii } from 'node:buffer';
 import { Parser } from 'csv-parse';
 import iconv from 'iconv-lite';
 
@@ -38,17 +44,37 @@ interface CsvParseApi {
     close: () => void,
   ): Error | undefined;
   __onRecord(push: (record: unknown) => void): unknown;
+  __onField(): unknown;
   __resetRecord(): void;
   __isCharTrimable: (this: CsvParseApi, buf: Buffer, pos: number) => number;
+  __needMoreData(i: number, bufLen: number, end: boolean): boolean;
+  __isDelimiter(buf: Buffer, pos: number, chr: number): number;
+  __isQuote(buf: Buffer, pos: number): boolean;
+  __isEscape(buf: Buffer, pos: number, chr: number): boolean;
+  __isRecordDelimiter(chr: number, buf: Buffer, pos: number): number;
   info: { bytes: number; empty_lines: number };
+  options: {
+    cast?: unknown;
+    max_record_size: number;
+    from_line: number;
+    encoding: string;
+    raw: boolean;
+    delimiter: Buffer[];
+    quote: Buffer | null;
+    escape: Buffer | null;
+    record_delimiter: Buffer[];
+    ignore_last_delimiters: unknown;
+  };
   state: {
     record: string[];
-    field: { length: number };
+    field: { length: number; toString(encoding: string): string };
     quoting: boolean;
     wasQuoting: boolean;
     recordHasError: boolean;
     previousBuf: Buffer | undefined;
     bufBytesStart: number;
+    needMoreDataSize: number;
+    recordDelimiterMaxLength: number;
   };
 }
 
@@ -64,6 +90,12 @@ export interface EngineOptions {
 
 const NL = 10;
 const CR = 13;
+/**
+ * Fields shorter than this are cut from the chunk's text: V8 copies a substring this short, while a longer one
+ * would be a slice keeping the whole chunk's text alive for as long as the value lives (V8's SlicedString
+ * minimum length is 13).
+ */
+const MAX_SUBSTRING = 12;
 /** `nextNl` when no newline is known past `scanPos` in the bytes fed so far. */
 const NONE = Number.MAX_SAFE_INTEGER;
 const noop = (): void => {};
@@ -117,6 +149,13 @@ export class CsvEngine {
   private trimPos = 0;
   private stalled = false;
 
+  // ---- field text: the fed chunk that holds the last field, decoded once when it is ASCII ----
+  private textStart = 0;
+  private textEnd = 0;
+  private textChunk: Buffer | null = null;
+  /** The chunk as a string; null when it is not ASCII (byte and character offsets differ). */
+  private text: string | null = null;
+
   constructor(
     private readonly file: SourceFile,
     csv: ResolvedCsvOptions,
@@ -154,13 +193,30 @@ export class CsvEngine {
       typeof api.__onRecord !== 'function' ||
       typeof api.__resetRecord !== 'function' ||
       typeof api.__isCharTrimable !== 'function' ||
-      typeof api.state?.bufBytesStart !== 'number'
+      typeof api.__onField !== 'function' ||
+      typeof api.__needMoreData !== 'function' ||
+      typeof api.__isDelimiter !== 'function' ||
+      typeof api.__isQuote !== 'function' ||
+      typeof api.__isEscape !== 'function' ||
+      typeof api.__isRecordDelimiter !== 'function' ||
+      typeof api.state?.bufBytesStart !== 'number' ||
+      typeof api.state.needMoreDataSize !== 'number' ||
+      typeof api.state.recordDelimiterMaxLength !== 'number' ||
+      typeof api.state.field?.length !== 'number' ||
+      // What the replaced __onField leaves out: casting, a record size limit, from_line, raw, other encodings.
+      api.options.cast === true ||
+      api.options.max_record_size !== 0 ||
+      api.options.from_line !== 1 ||
+      api.options.raw !== false ||
+      api.options.encoding !== 'utf8'
     ) {
       throw new Error('csv-parse internals changed: the CSV engine needs csv-parse 7.0.3');
     }
     this.api = api;
     const onRecordEnd = this.onRecordEnd.bind(this);
     api.__onRecord = onRecordEnd;
+    api.__onField = this.onField.bind(this);
+    specializeByteTests(api);
     if (this.trim) {
       const isCharTrimable = api.__isCharTrimable;
       api.__isCharTrimable = (buf: Buffer, pos: number): number => {
@@ -169,6 +225,16 @@ export class CsvEngine {
         return isCharTrimable.call(api, buf, pos);
       };
     }
+  }
+
+  /**
+   * Takes a header of `columns` columns without reading one: the bytes pushed next are data rows. For reading one
+   * row of a file again (R-DUP-1); line numbers then start at 1.
+   */
+  primeHeader(columns: number): void {
+    const names = Array.from({ length: columns }, (_, i) => String(i));
+    this.header = names;
+    this.headerLength = columns;
   }
 
   /** Feeds the next chunk of the file; returns the events it completed. */
@@ -325,6 +391,58 @@ export class CsvEngine {
     }
   }
 
+  /**
+   * Replaces csv-parse's `__onField` (7.0.3: toString, rtrim when unquoted, push, __resetField): runs at the end
+   * of every field, with `info.bytes` at its end.
+   */
+  private onField(): void {
+    const state = this.api.state;
+    const field = state.field;
+    const wasQuoting = state.wasQuoting;
+    let text: string | undefined;
+    if (!wasQuoting && this.recordError === undefined)
+      text = this.fieldText(this.api.info.bytes, field.length);
+    text ??= field.toString('utf8');
+    state.record.push(this.trim && !wasQuoting ? text.trimEnd() : text);
+    field.length = 0;
+    state.wasQuoting = false;
+  }
+
+  /**
+   * The text of the unquoted field made of the `length` bytes before `end`, when they lie in one ASCII chunk;
+   * undefined otherwise.
+   */
+  private fieldText(end: number, length: number): string | undefined {
+    if (length === 0) return '';
+    const start = end - length;
+    if (start < this.textStart || end > this.textEnd) {
+      if (!this.loadText(start) || end > this.textEnd) return undefined;
+    }
+    const text = this.text;
+    if (text === null) return undefined;
+    const from = start - this.textStart;
+    return length <= MAX_SUBSTRING
+      ? text.substring(from, from + length)
+      : this.textChunk!.toString('latin1', from, from + length);
+  }
+
+  /** Makes the fed chunk holding byte `start` the current text chunk; false when no chunk kept holds it. */
+  private loadText(start: number): boolean {
+    for (let k = this.chunks.length - 1; k >= 0; k--) {
+      const chunkStart = this.chunkStarts[k]!;
+      if (start < chunkStart) continue;
+      const chunk = this.chunks[k]!;
+      if (start >= chunkStart + chunk.length) return false;
+      this.textStart = chunkStart;
+      this.textEnd = chunkStart + chunk.length;
+      this.textChunk = chunk;
+      // For ASCII bytes, latin1 decoding is UTF-8 decoding, and one character is one byte.
+      this.text = isAscii(chunk) ? chunk.toString('latin1') : null;
+      return true;
+    }
+    return false;
+  }
+
   /** Replaces csv-parse's `__onRecord`: runs at the end of every record, with `info.bytes` at its end. */
   private onRecordEnd(): void {
     const api = this.api;
@@ -350,6 +468,7 @@ export class CsvEngine {
     if (tooLarge || end - this.lineStart - (terminated ? 1 : 0) > this.maxRowBytes) {
       size = end - this.lineStart - (terminated ? (this.byteAt(end - 2) === CR ? 2 : 1) : 0);
     }
+    const start = this.lineStart;
     this.lineStart = end;
     if (this.header === null) {
       this.onHeader(cells, error, tooLarge || size > this.maxRowBytes ? size : -1, line);
@@ -381,7 +500,11 @@ export class CsvEngine {
         cells,
       });
     } else {
-      this.events.push({ type: 'row', file: this.key, line, lastLine, cells });
+      this.events.push(
+        this.decoder === null
+          ? { type: 'row', file: this.key, line, lastLine, cells, offset: start, bytes: end - start }
+          : { type: 'row', file: this.key, line, lastLine, cells },
+      );
     }
   }
 
@@ -558,6 +681,44 @@ export class CsvEngine {
       this.chunks.splice(0, n);
       this.chunkStarts.splice(0, n);
     }
+  }
+}
+
+/**
+ * csv-parse calls `__needMoreData`, `__isQuote`, `__isRecordDelimiter` and `__isDelimiter` for every byte, and
+ * each reads its options again: most of its time per byte. For the single-byte separator, quote and escape of a CSV
+ * task (and our fixed record delimiters) they are replaced by closures over the same values, returning what the
+ * originals return for these options (7.0.3, lib/api/index.js); any other option keeps csv-parse's own test.
+ */
+function specializeByteTests(api: CsvParseApi): void {
+  const { delimiter, quote, escape, record_delimiter: recordDelimiter } = api.options;
+  const state = api.state;
+  const rdMax = state.recordDelimiterMaxLength;
+  if (rdMax > 0) {
+    const q = quote?.length ?? 0;
+    const notQuoting = Math.max(state.needMoreDataSize, rdMax);
+    const quoting = Math.max(notQuoting, (escape?.length ?? 0) + q, q + rdMax);
+    api.__needMoreData = (i, bufLen, end) => !end && bufLen - i - 1 < (state.quoting ? quoting : notQuoting);
+  }
+  const d = delimiter.length === 1 && delimiter[0]!.length === 1 ? delimiter[0]![0]! : -1;
+  if (d !== -1 && api.options.ignore_last_delimiters === false) {
+    api.__isDelimiter = (_buf, _pos, chr) => (chr === d ? 1 : 0);
+  }
+  if (quote !== null && quote.length === 1) {
+    const q = quote[0]!;
+    api.__isQuote = (buf, pos) => buf[pos] === q;
+  }
+  if (escape !== null && escape.length === 1) {
+    const e = escape[0]!;
+    // Called with chr = buf[pos].
+    api.__isEscape = (_buf, _pos, chr) => chr === e;
+  }
+  if (
+    recordDelimiter.length === 2 &&
+    recordDelimiter[0]!.equals(Buffer.from([NL])) &&
+    recordDelimiter[1]!.equals(Buffer.from([CR, NL]))
+  ) {
+    api.__isRecordDelimiter = (chr, buf, pos) => (chr === NL ? 1 : chr === CR && buf[pos + 1] === NL ? 2 : 0);
   }
 }
 
