@@ -70,3 +70,14 @@ export interface Failure {
   /** The CSV column the failure is about, when there is one. */
   column?: string;
 }
+
+/**
+ * R-DUP-1's reason, shared by the within-load check, the local endpoint's batch load and the real load's mapping
+ * of the service's rejections, so the error report merges every version conflict into one reason.
+ */
+export const VERSION_CONFLICT_REASON =
+  'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value.';
+
+/** R-WIN-1's reason, the one text the AWS error-report example shows; shared like VERSION_CONFLICT_REASON. */
+export const OUTSIDE_WINDOW_REASON =
+  'The record timestamp is outside the time range of the data ingestion window.';

@@ -4,7 +4,7 @@
  * `now - (memoryRetention + magneticRetention)`. The bounds are precomputed as digit strings per TimeUnit, so the
  * check is exact at both ends in every unit (no float rounding, no BigInt per record).
  */
-import type { Failure } from './failure.js';
+import { OUTSIDE_WINDOW_REASON, type Failure } from './failure.js';
 import type { TimestreamRecord } from './record.js';
 import type { TableRetention } from './table.js';
 import type { TimeUnit } from './task.js';
@@ -21,7 +21,6 @@ export interface TimeWindow {
   describe(): string;
 }
 
-const OUTSIDE_WINDOW_REASON = 'The record timestamp is outside the time range of the data ingestion window.';
 /** Future ingestion period (ts-limits). */
 const FUTURE_MS = 15 * 60 * 1000;
 const HOUR_MS = 3_600_000;

@@ -3,7 +3,7 @@
  * (version conflicts, the time window) take the engine's reason text, so that the error report groups them with the
  * ones found before sending and merges their line ranges (R-REP-2); the service's own words go to rejects.jsonl.
  */
-import type { Failure } from '@tsbatch/core';
+import { OUTSIDE_WINDOW_REASON, VERSION_CONFLICT_REASON, type Failure } from '@tsbatch/core';
 
 /** One refused record, as a worker reports it. */
 export interface TargetRejection {
@@ -14,13 +14,6 @@ export interface TargetRejection {
   /** The record was isolated from a call answered by ValidationException (R-ING-2). */
   invalid?: boolean;
 }
-
-/** Same text as core's R-DUP-1 failure (duplicate-index.ts). */
-export const VERSION_CONFLICT_REASON =
-  'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value.';
-/** Same text as core's R-WIN-1 failure (time-window.ts). */
-export const OUTSIDE_WINDOW_REASON =
-  'The record timestamp is outside the time range of the data ingestion window.';
 
 const VERSION = /\bversion\b/i;
 const WINDOW = /time range|ingestion window|retention period|outside the memory store/i;

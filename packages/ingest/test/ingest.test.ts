@@ -1,16 +1,9 @@
 import path from 'node:path';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import type { TimestreamRecord } from '@tsbatch/core';
+import { OUTSIDE_WINDOW_REASON, VERSION_CONFLICT_REASON, type TimestreamRecord } from '@tsbatch/core';
 import type { LocalServer } from '@tsbatch/local';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createWriter,
-  ingest,
-  OUTSIDE_WINDOW_REASON,
-  VERSION_CONFLICT_REASON,
-  type IngestCheckpoint,
-  type RecordedRejection,
-} from '../src/index.js';
+import { createWriter, ingest, type IngestCheckpoint, type RecordedRejection } from '../src/index.js';
 import {
   createTable,
   CREDENTIALS,

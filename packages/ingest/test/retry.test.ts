@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDuplicateIndex, createTimeWindow, type TimestreamRecord } from '@tsbatch/core';
 import {
-  backoffDelay,
-  classifyFailure,
+  createDuplicateIndex,
+  createTimeWindow,
   OUTSIDE_WINDOW_REASON,
-  rejectionFailure,
-  resolveRetryOptions,
   VERSION_CONFLICT_REASON,
-} from '../src/index.js';
+  type TimestreamRecord,
+} from '@tsbatch/core';
+import { backoffDelay, classifyFailure, rejectionFailure, resolveRetryOptions } from '../src/index.js';
 
 const seed = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 

@@ -9,6 +9,7 @@
  * - an arena point: [hash, -1, 0, arena address]: the exact encoding (check-record-key.ts) with its version,
  *   confirmed on the bytes.
  */
+import { VERSION_CONFLICT_REASON } from '../failure.js';
 import type { DuplicateIndex } from '../duplicate-index.js';
 import type { Failure } from '../failure.js';
 import type { TimestreamRecord } from '../record.js';
@@ -16,9 +17,6 @@ import type { MeasureValueType } from '../task.js';
 import { decodeValues, RecordKeyEncoder, type DecodedValue } from './check-record-key.js';
 import { readStamp, type RecordStamp, type RowSource } from './record-source.js';
 import { RowRereader } from './reread-row.js';
-
-const VERSION_CONFLICT_REASON =
-  'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value.';
 
 /** [choice] Byte cap of the arena holding the encoded points, whatever maxEntries says (1 GiB). */
 const MAX_ARENA_BYTES = 2 ** 30;

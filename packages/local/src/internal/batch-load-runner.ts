@@ -8,6 +8,7 @@
  * re-writes that change nothing (R-ING-3), and the ProgressReport is counted afresh, so no row is counted or
  * written twice.
  */
+import { VERSION_CONFLICT_REASON } from '@tsbatch/core';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -42,9 +43,6 @@ export interface BatchLoadRunnerOptions {
   progressIntervalMs?: number;
 }
 
-/** Same text as core's within-load duplicate rule, so the error report groups both kinds of conflict together. */
-const VERSION_CONFLICT_REASON =
-  'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value.';
 /** Rows between two flushes of the table's log during a load. */
 const FLUSH_EVERY_RECORDS = 1000;
 
