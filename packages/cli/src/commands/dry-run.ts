@@ -11,7 +11,8 @@ import { formatDryRunSummary } from '../internal/dry-run-summary.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
-  summary: 'Run every row as batch load would and predict its ProgressReport, error report and metered bytes.',
+  summary:
+    'Run every row as batch load would and predict its ProgressReport, error report and metered bytes.',
   positionals: [{ name: 'TASK.json', required: true }],
   description: [
     'The task is validated first (as `tsbatch validate` does); an invalid task prints its issues and exits 2. ' +
@@ -43,14 +44,16 @@ export const dryRunCommand: CommandSpec = {
     {
       name: 'json',
       type: 'boolean',
-      description: 'Print {"BatchLoadTaskDescription": ...} as DescribeBatchLoadTask would, instead of a summary.',
+      description:
+        'Print {"BatchLoadTaskDescription": ...} as DescribeBatchLoadTask would, instead of a summary.',
       group: 'Output',
     },
     {
       name: 'encoding',
       type: 'string',
       value: 'NAME',
-      description: 'Decode the files from this encoding (e.g. latin1, utf16le); the service itself needs UTF-8.',
+      description:
+        'Decode the files from this encoding (e.g. latin1, utf16le); the service itself needs UTF-8.',
       defaultText: 'UTF-8, as the service',
       group: 'Input',
     },
@@ -97,7 +100,8 @@ export const dryRunCommand: CommandSpec = {
     const task = result.task;
     const resolved = await resolveSource(task.source, location);
     if (!resolved.ok) throw new UsageError(resolved.error.message);
-    for (const issue of result.issues) io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
+    for (const issue of result.issues)
+      io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
 
     const reportDir = stringOption(args, 'report-dir');
     const recordsFile = stringOption(args, 'records');
@@ -153,7 +157,8 @@ export const dryRunCommand: CommandSpec = {
 function writePrice(text: string | undefined): number {
   if (text === undefined) return 0.5;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--write-price must be a number, got '${text}'`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--write-price must be a number, got '${text}'`);
   return value;
 }
 
@@ -168,4 +173,3 @@ function recordLines(
     return wait;
   };
 }
-
