@@ -19,6 +19,9 @@ export const CHILD_ENV = {
   AWS_SECRET_ACCESS_KEY: 'secret',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   FORCE_COLOR: '0',
+  // Children are killed with SIGKILL at random points: one killed while tsx writes its transform cache would
+  // leave a torn cache file that makes the next child fail to load (exit 1 before any output).
+  TSX_DISABLE_CACHE: '1',
 };
 
 export function tempDir(prefix: string): string {
