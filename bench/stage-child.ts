@@ -1,6 +1,7 @@
-// Child process for stages.ts: `stage-child.ts STAGE FILE` runs one stage of the dry run over FILE (the fleet task)
-// and prints {stage, rows, seconds, cpuSeconds, maxRssKiB}. Stages: bare (csv-parse 'data' event, as
-// bare-csv-parse.ts), read (readRows), map (readRows + mapRows), full (dryRun), cli (the CLI main, as pnpm bench).
+// Child process for stages.ts and run.ts: `stage-child.ts STAGE FILE` runs one stage of the dry run over FILE (the
+// fleet task, loaded before the clock starts) and prints {stage, rows, seconds, cpuSeconds, maxRssKiB}. Stages: bare
+// (csv-parse 'data' event, as bare-csv-parse.ts), read (readRows), map (readRows + mapRows), full (dryRun), cli (the
+// CLI main, as dry-run-child.ts). `rows` counts data rows.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse';
@@ -36,10 +37,14 @@ switch (stage) {
     });
     break;
   case 'read':
-    for await (const batch of readRows(source, task!.csv)) rows += batch.length;
+    for await (const batch of readRows(source, task!.csv)) {
+      for (const event of batch) if (event.type === 'row' || event.type === 'row-failure') rows++;
+    }
     break;
   case 'map':
-    for await (const batch of mapRows(readRows(source, task!.csv), compileTask(task!))) rows += batch.length;
+    for await (const batch of mapRows(readRows(source, task!.csv), compileTask(task!))) {
+      for (const event of batch) if (event.type === 'records' || event.type === 'row-failure') rows++;
+    }
     break;
   case 'full':
     rows = (await dryRun(task!, source)).progress.RecordsProcessed;

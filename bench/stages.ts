@@ -24,7 +24,10 @@ const { values, positionals } = parseArgs({
 const m = /^(\d+(?:\.\d+)?)([kmg]?)$/i.exec(values.size);
 if (m === null) throw new Error(`--size: expected e.g. 30M, got '${values.size}'`);
 const bytes = Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2]!.toLowerCase() as 'k']);
-const file = values.file ?? (await generateFleetCsv(path.join(here, 'data'), bytes, Number(values.seed)));
+const file =
+  values.file !== undefined
+    ? path.resolve(values.file)
+    : await generateFleetCsv(path.join(here, 'data'), bytes, Number(values.seed));
 const stages = positionals.length > 0 ? positionals : ['bare', 'read', 'map', 'full'];
 const runs = Number(values.runs);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDuplicateIndex } from '../src/index.js';
-import { RecordKeyEncoder } from '../src/internal/check-record-key.js';
+import { PointTable } from '../src/internal/point-table.js';
 import type {
   ScalarMeasureValueType,
   TimestreamMeasureValue,
@@ -338,30 +338,48 @@ describe('createDuplicateIndex (R-DUP-1)', () => {
     );
   });
 
-  it('never decides on a hash: two points whose keys hash alike stay apart', () => {
-    // Find two measure names whose encoded keys share the 32-bit hash (a birthday search: ~80k tries expected).
-    const encoder = new RecordKeyEncoder();
-    const record = scalar('1');
-    const seen = new Map<number, string>();
-    let pair: [string, string] | undefined;
-    for (let i = 0; pair === undefined && i < 2_000_000; i++) {
-      record.MeasureName = `m${(i * 2654435761) % 4294967291}`;
-      encoder.encode(record);
-      const other = seen.get(encoder.hash);
-      if (other === undefined) seen.set(encoder.hash, record.MeasureName);
-      else if (other !== record.MeasureName) pair = [other, record.MeasureName];
-    }
-    if (pair === undefined) throw new Error('no hash collision found');
-    const [a, b] = pair;
-    const index = createDuplicateIndex();
-    index.add(scalar('1', 'DOUBLE', { name: a }));
-    expect(index.check(scalar('2', 'DOUBLE', { name: b }))).toBeNull();
-    index.add(scalar('2', 'DOUBLE', { name: b }));
+  it('never decides on a hash: with every key hashing alike, points stay apart and repeats are found', () => {
+    const index = new PointTable(1_000_000, 0); // every hash is 0
+    index.add(scalar('1', 'DOUBLE', { name: 'a' }));
+    expect(index.check(scalar('2', 'DOUBLE', { name: 'b' }))).toBeNull();
+    index.add(scalar('2', 'DOUBLE', { name: 'b' }));
     expect(index.size).toBe(2);
-    expect(index.check(scalar('3', 'DOUBLE', { name: a }))?.code).toBe('RECORD_VERSION_CONFLICT');
-    expect(index.check(scalar('3', 'DOUBLE', { name: b }))?.code).toBe('RECORD_VERSION_CONFLICT');
-    expect(index.check(scalar('1', 'DOUBLE', { name: a }))).toBeNull();
-    expect(index.check(scalar('2', 'DOUBLE', { name: b }))).toBeNull();
+    expect(index.check(scalar('3', 'DOUBLE', { name: 'a' }))?.code).toBe('RECORD_VERSION_CONFLICT');
+    expect(index.check(scalar('3', 'DOUBLE', { name: 'b' }))?.code).toBe('RECORD_VERSION_CONFLICT');
+    expect(index.check(scalar('1', 'DOUBLE', { name: 'a' }))).toBeNull();
+    expect(index.check(scalar('2', 'DOUBLE', { name: 'b' }))).toBeNull();
+  });
+
+  it('agrees with a naive model of R-DUP-1 when every key hashes alike (property)', () => {
+    const record = fc.record({
+      dims: fc.constantFrom<Array<[string, string]>>([['a', 'x']], [['a', 'y']], [['b', 'x']]),
+      name: fc.constantFrom('m1', 'm2'),
+      time: fc.constantFrom('1', '01', '2'),
+      version: fc.integer({ min: 1, max: 2 }),
+      value: fc.constantFrom('1', '1.0', '2'),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 60 }), (specs) => {
+        const index = new PointTable(1_000_000, 0);
+        const model = new Map<string, { version: number; value: number }>();
+        for (const spec of specs) {
+          const key = JSON.stringify([spec.dims, spec.name, Number(spec.time)]);
+          const stored = model.get(key);
+          const conflict =
+            stored !== undefined && spec.version <= stored.version && Number(spec.value) !== stored.value;
+          const r = scalar(spec.value, 'DOUBLE', spec);
+          expect(index.check(r)?.code ?? null).toBe(conflict ? 'RECORD_VERSION_CONFLICT' : null);
+          if (!conflict) {
+            index.add(r);
+            if (stored === undefined || spec.version > stored.version) {
+              model.set(key, { version: spec.version, value: Number(spec.value) });
+            }
+          }
+        }
+        expect(index.size).toBe(model.size);
+      }),
+      fcOptions,
+    );
   });
 
   it('grows past its initial capacity and keeps every point', () => {

@@ -148,6 +148,47 @@ describe('recordEventSize (R-METER-1)', () => {
   });
 });
 
+describe('recordEventSize over a sequence of records (R-METER-1)', () => {
+  it('measures the names of each record, also when they change from one record to the next (property)', () => {
+    // A few name strings, reused by identity as the row mapper does, so that records often share all their names.
+    const name = fc.constantFrom('a', 'bb', 'é', 'ünï', 'm', 'vehicle');
+    const record = fc.record({
+      Dimensions: fc.array(
+        fc.record({
+          Name: name,
+          Value: fc.constantFrom('x', 'ÿ'),
+          DimensionValueType: fc.constant('VARCHAR' as const),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      MeasureName: name,
+      MeasureValues: fc.option(
+        fc.array(fc.record({ Name: name, Value: fc.constant('1'), Type: fc.constant('BIGINT' as const) }), {
+          maxLength: 3,
+        }),
+        { nil: undefined },
+      ),
+      MeasureValueType: fc.constant('MULTI' as const),
+      Time: fc.constant('1'),
+      TimeUnit: fc.constant('SECONDS' as const),
+      Version: fc.constant(1),
+    });
+    const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 12 }), (records) => {
+        for (const r of records) {
+          let expected = 8 + bytes(r.MeasureName);
+          for (const d of r.Dimensions) expected += bytes(d.Name) + bytes(d.Value);
+          for (const v of r.MeasureValues ?? []) expected += bytes(v.Name) + 8;
+          const { MeasureValues, ...rest } = r;
+          expect(recordEventSize(MeasureValues === undefined ? rest : r)).toBe(expected);
+        }
+      }),
+      fcOptions,
+    );
+  });
+});
+
 describe('createMeter (R-METER-1)', () => {
   it('reproduces the DG-CLI examples: 2 ingested records meter 1024 bytes, 2 rejected ones 119', () => {
     // SUCCEEDED task (TargetMultiMeasureName mva_measure_name, all four attributes): 104 + 104 = 208 bytes in one

@@ -120,6 +120,26 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
     );
   });
 
+  it('reads unquoted cells of any length as written, in ASCII chunks and others, split anywhere (R-CSV-1)', async () => {
+    // Unquoted cells in an ASCII chunk are cut from the chunk's text (short) or decoded alone (13+ characters).
+    const cellText = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'B', '7', ' ', '-', '.'), maxLength: 30, size: 'max' }),
+      fc.constantFrom('é', 'a-longer-cell-with-é-in-it'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(cellText, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(700), { maxLength: 8 }),
+        async (rows, cuts) => {
+          const input = bytes(`h1,h2,h3\n${rows.map((cells) => `${cells.join(',')}\n`).join('')}`);
+          const events = await collect(splitAt(input, cuts));
+          expect(events.filter((e) => e.type === 'row').map((e) => e.cells)).toEqual(rows);
+        },
+      ),
+      { ...fcOptions, numRuns: 300 },
+    );
+  });
+
   it('gives the same events for random splits of larger inputs (R-CSV-1)', async () => {
     const large = fc.array(fc.oneof(hostileText, fc.constant('1,2\n'), fc.constant('"x\ny",z\n')), {
       minLength: 5,

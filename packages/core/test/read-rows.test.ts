@@ -572,3 +572,34 @@ describe('readCsvBytes: the byte source (R-COUNT-2, STYLE rule 7)', () => {
     ]);
   });
 });
+
+describe('readCsvBytes: several files at once (R-CSV-1)', () => {
+  it('keeps the rows of two files read in turns apart', async () => {
+    const a = readCsvBytes(FILE, chunksOf(bytes('h\na1\na2\na3\n'), 3), CSV)[Symbol.asyncIterator]();
+    const b = readCsvBytes({ ...FILE, key: 'b.csv' }, chunksOf(bytes('h\nb1\nb2\n'), 2), CSV)[
+      Symbol.asyncIterator
+    ]();
+    const events: SourceEvent[] = [];
+    let doneA = false;
+    let doneB = false;
+    while (!doneA || !doneB) {
+      if (!doneA) {
+        const step = await a.next();
+        if (step.done === true) doneA = true;
+        else events.push(...step.value);
+      }
+      if (!doneB) {
+        const step = await b.next();
+        if (step.done === true) doneB = true;
+        else events.push(...step.value);
+      }
+    }
+    const rows = events.filter((e) => e.type === 'row').map((e) => `${e.file} ${e.cells.join()}`);
+    expect(rows.filter((r) => r.startsWith('data/f.csv'))).toEqual([
+      'data/f.csv a1',
+      'data/f.csv a2',
+      'data/f.csv a3',
+    ]);
+    expect(rows.filter((r) => r.startsWith('b.csv'))).toEqual(['b.csv b1', 'b.csv b2']);
+  });
+});

@@ -20,6 +20,7 @@
  *   substring of the chunk decoded once, instead of one UTF-8 decode (a call into C++) per field. Quoted fields,
  *   fields of a row with an error, fields across chunks and non-ASCII chunks take csv-parse's own path.
  * - the byte tests csv-parse runs on every byte are specialised for our options (specializeByteTests).
+ * All hooks are shared functions that find their engine on the API object (see onRecordHook).
  *
  * Lines (R-CSV-5) are counted from the bytes: `\n` ends a physical line (a lone CR is data, R-CSV-4). A record
  * that ends at byte E starts on the line after the previous record plus the blank lines csv-parse skipped, and
@@ -43,15 +44,20 @@ interface CsvParseApi {
     push: (record: unknown) => void,
     close: () => void,
   ): Error | undefined;
-  __onRecord(push: (record: unknown) => void): unknown;
-  __onField(): unknown;
+  __onRecord(this: CsvParseApi, push: (record: unknown) => void): unknown;
+  __onField(this: CsvParseApi): unknown;
+  /** The engine whose hooks these are, and the values of its byte tests. */
+  engine?: CsvEngine;
+  bytes?: ByteTests;
   __resetRecord(): void;
   __isCharTrimable: (this: CsvParseApi, buf: Buffer, pos: number) => number;
-  __needMoreData(i: number, bufLen: number, end: boolean): boolean;
-  __isDelimiter(buf: Buffer, pos: number, chr: number): number;
-  __isQuote(buf: Buffer, pos: number): boolean;
-  __isEscape(buf: Buffer, pos: number, chr: number): boolean;
-  __isRecordDelimiter(chr: number, buf: Buffer, pos: number): number;
+  /** csv-parse's own `__isCharTrimable`, which isCharTrimableHook calls. */
+  isCharTrimable?: (this: CsvParseApi, buf: Buffer, pos: number) => number;
+  __needMoreData(this: CsvParseApi, i: number, bufLen: number, end: boolean): boolean;
+  __isDelimiter(this: CsvParseApi, buf: Buffer, pos: number, chr: number): number;
+  __isQuote(this: CsvParseApi, buf: Buffer, pos: number): boolean;
+  __isEscape(this: CsvParseApi, buf: Buffer, pos: number, chr: number): boolean;
+  __isRecordDelimiter(this: CsvParseApi, chr: number, buf: Buffer, pos: number): number;
   info: { bytes: number; empty_lines: number };
   options: {
     cast?: unknown;
@@ -145,8 +151,9 @@ export class CsvEngine {
   private unterminated = false;
   /** Records ending after this offset are dropped: the file broke there (invalid UTF-8, read error). */
   private cutoff = NONE;
-  private trimBuf: Buffer | undefined;
-  private trimPos = 0;
+  /** The last byte csv-parse tested for trimming (isCharTrimableHook). */
+  trimBuf: Buffer | undefined;
+  trimPos = 0;
   private stalled = false;
 
   // ---- field text: the fed chunk that holds the last field, decoded once when it is ASCII ----
@@ -213,17 +220,13 @@ export class CsvEngine {
       throw new Error('csv-parse internals changed: the CSV engine needs csv-parse 7.0.3');
     }
     this.api = api;
-    const onRecordEnd = this.onRecordEnd.bind(this);
-    api.__onRecord = onRecordEnd;
-    api.__onField = this.onField.bind(this);
+    api.engine = this;
+    api.__onRecord = onRecordHook;
+    api.__onField = onFieldHook;
     specializeByteTests(api);
     if (this.trim) {
-      const isCharTrimable = api.__isCharTrimable;
-      api.__isCharTrimable = (buf: Buffer, pos: number): number => {
-        this.trimBuf = buf;
-        this.trimPos = pos;
-        return isCharTrimable.call(api, buf, pos);
-      };
+      api.isCharTrimable = api.__isCharTrimable;
+      api.__isCharTrimable = isCharTrimableHook;
     }
   }
 
@@ -395,7 +398,7 @@ export class CsvEngine {
    * Replaces csv-parse's `__onField` (7.0.3: toString, rtrim when unquoted, push, __resetField): runs at the end
    * of every field, with `info.bytes` at its end.
    */
-  private onField(): void {
+  onField(): void {
     const state = this.api.state;
     const field = state.field;
     const wasQuoting = state.wasQuoting;
@@ -444,7 +447,7 @@ export class CsvEngine {
   }
 
   /** Replaces csv-parse's `__onRecord`: runs at the end of every record, with `info.bytes` at its end. */
-  private onRecordEnd(): void {
+  onRecordEnd(): void {
     const api = this.api;
     const cells = api.state.record;
     const end = api.info.bytes;
@@ -685,41 +688,95 @@ export class CsvEngine {
 }
 
 /**
+ * The hooks are the same function objects for every engine, which they find on the API object (`this`): with a
+ * function per engine (bound, or a closure), csv-parse's call sites see several targets as soon as a second engine
+ * runs (the validator reads the header first; a source has several files), and V8 stops inlining them: about 15%
+ * more instructions per row (measured with valgrind).
+ */
+function onRecordHook(this: CsvParseApi): void {
+  this.engine!.onRecordEnd();
+}
+
+function onFieldHook(this: CsvParseApi): void {
+  this.engine!.onField();
+}
+
+function isCharTrimableHook(this: CsvParseApi, buf: Buffer, pos: number): number {
+  const engine = this.engine!;
+  engine.trimBuf = buf;
+  engine.trimPos = pos;
+  return this.isCharTrimable!(buf, pos);
+}
+
+/** The values the specialised byte tests compare with, per parser. */
+interface ByteTests {
+  moreNotQuoting: number;
+  moreQuoting: number;
+  delimiter: number;
+  quote: number;
+  escape: number;
+}
+
+/**
  * csv-parse calls `__needMoreData`, `__isQuote`, `__isRecordDelimiter` and `__isDelimiter` for every byte, and
- * each reads its options again: most of its time per byte. For the single-byte separator, quote and escape of a CSV
- * task (and our fixed record delimiters) they are replaced by closures over the same values, returning what the
- * originals return for these options (7.0.3, lib/api/index.js); any other option keeps csv-parse's own test.
+ * each reads its options again: most of its time per byte. For the single-byte separator, quote and escape of a
+ * CSV task (and our fixed record delimiters) they are replaced by functions that return what the originals return
+ * for these options (7.0.3, lib/api/index.js), from values computed once; any other option keeps csv-parse's own.
  */
 function specializeByteTests(api: CsvParseApi): void {
   const { delimiter, quote, escape, record_delimiter: recordDelimiter } = api.options;
   const state = api.state;
   const rdMax = state.recordDelimiterMaxLength;
+  const bytes: ByteTests = { moreNotQuoting: 0, moreQuoting: 0, delimiter: -1, quote: -1, escape: -1 };
+  api.bytes = bytes;
   if (rdMax > 0) {
     const q = quote?.length ?? 0;
-    const notQuoting = Math.max(state.needMoreDataSize, rdMax);
-    const quoting = Math.max(notQuoting, (escape?.length ?? 0) + q, q + rdMax);
-    api.__needMoreData = (i, bufLen, end) => !end && bufLen - i - 1 < (state.quoting ? quoting : notQuoting);
+    bytes.moreNotQuoting = Math.max(state.needMoreDataSize, rdMax);
+    bytes.moreQuoting = Math.max(bytes.moreNotQuoting, (escape?.length ?? 0) + q, q + rdMax);
+    api.__needMoreData = needMoreData;
   }
-  const d = delimiter.length === 1 && delimiter[0]!.length === 1 ? delimiter[0]![0]! : -1;
-  if (d !== -1 && api.options.ignore_last_delimiters === false) {
-    api.__isDelimiter = (_buf, _pos, chr) => (chr === d ? 1 : 0);
+  if (delimiter.length === 1 && delimiter[0]!.length === 1 && api.options.ignore_last_delimiters === false) {
+    bytes.delimiter = delimiter[0]![0]!;
+    api.__isDelimiter = isDelimiter;
   }
   if (quote !== null && quote.length === 1) {
-    const q = quote[0]!;
-    api.__isQuote = (buf, pos) => buf[pos] === q;
+    bytes.quote = quote[0]!;
+    api.__isQuote = isQuote;
   }
   if (escape !== null && escape.length === 1) {
-    const e = escape[0]!;
-    // Called with chr = buf[pos].
-    api.__isEscape = (_buf, _pos, chr) => chr === e;
+    bytes.escape = escape[0]!;
+    api.__isEscape = isEscape;
   }
   if (
     recordDelimiter.length === 2 &&
     recordDelimiter[0]!.equals(Buffer.from([NL])) &&
     recordDelimiter[1]!.equals(Buffer.from([CR, NL]))
   ) {
-    api.__isRecordDelimiter = (chr, buf, pos) => (chr === NL ? 1 : chr === CR && buf[pos + 1] === NL ? 2 : 0);
+    api.__isRecordDelimiter = isRecordDelimiter;
   }
+}
+
+function needMoreData(this: CsvParseApi, i: number, bufLen: number, end: boolean): boolean {
+  const bytes = this.bytes!;
+  return !end && bufLen - i - 1 < (this.state.quoting ? bytes.moreQuoting : bytes.moreNotQuoting);
+}
+
+function isDelimiter(this: CsvParseApi, _buf: Buffer, _pos: number, chr: number): number {
+  return chr === this.bytes!.delimiter ? 1 : 0;
+}
+
+function isQuote(this: CsvParseApi, buf: Buffer, pos: number): boolean {
+  return buf[pos] === this.bytes!.quote;
+}
+
+/** Called with chr = buf[pos]. */
+function isEscape(this: CsvParseApi, _buf: Buffer, _pos: number, chr: number): boolean {
+  return chr === this.bytes!.escape;
+}
+
+/** `\n` or `\r\n`; called with chr = buf[pos]. */
+function isRecordDelimiter(chr: number, buf: Buffer, pos: number): number {
+  return chr === NL ? 1 : chr === CR && buf[pos + 1] === NL ? 2 : 0;
 }
 
 function invalidUtf8(at: number, line: number): Failure {
