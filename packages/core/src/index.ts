@@ -18,3 +18,4 @@ export * from './map-rows.js';
 export * from './task-description.js';
 export * from './dry-run.js';
 export * from './task-store.js';
+export * from './range-load.js';

@@ -14,6 +14,9 @@ export interface RecordsEvent {
   line: number;
   lastLine: number;
   records: TimestreamRecord[];
+  /** The row's bytes in the file, when the reader located them (as the `row` event's). */
+  offset?: number;
+  bytes?: number;
 }
 
 /** What a sink consumes: the reader's events with every `row` replaced by its records or its failure. */
@@ -44,13 +47,18 @@ export async function* mapRows(
             if (source !== null && offset !== undefined && bytes !== undefined) {
               for (let i = 0; i < result.length; i++) stampRecord(result[i]!, source, offset, bytes, i);
             }
-            out.push({
+            const mapped: RecordsEvent = {
               type: 'records',
               file: event.file,
               line: event.line,
               lastLine: event.lastLine,
               records: result,
-            });
+            };
+            if (offset !== undefined && bytes !== undefined) {
+              mapped.offset = offset;
+              mapped.bytes = bytes;
+            }
+            out.push(mapped);
           } else {
             out.push(rowFailure(event, result));
           }

@@ -5,7 +5,7 @@
  * that file. Malformed rows never stop a file; a failed file never stops the source.
  */
 import type { Failure } from './failure.js';
-import { fileFailure } from './internal/csv-failures.js';
+import { fileTooLarge } from './internal/csv-failures.js';
 import { readFileEvents, resolveReadOptions } from './internal/csv-read-file.js';
 import { readFileChunks } from './internal/source-chunks.js';
 import type { ResolvedSource, SourceEvent, SourceFile } from './source.js';
@@ -54,7 +54,7 @@ export async function* readRows(
     signal?.throwIfAborted();
     if (file.size > resolved.maxFileBytes) {
       // R-VAL-9 / R-COUNT-2: a file over the limit fails without being read.
-      yield [fileFailureEvent(file, tooLarge(file.size, resolved.maxFileBytes))];
+      yield [fileFailureEvent(file, fileTooLarge(file.size, resolved.maxFileBytes))];
     } else {
       let rows = 0;
       const chunks = readFileChunks(file.path, resolved.highWaterMark, signal);
@@ -116,8 +116,4 @@ export async function* readCsvBytes(
 
 function fileFailureEvent(file: SourceFile, failure: Failure): SourceEvent {
   return { type: 'file-failure', file: file.key, failure };
-}
-
-function tooLarge(size: number, max: number): Failure {
-  return fileFailure('FILE_TOO_LARGE', `The file is ${size} bytes; the limit is ${max} bytes`);
 }

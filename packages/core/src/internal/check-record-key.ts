@@ -52,6 +52,8 @@ interface Shape {
   types: readonly ScalarMeasureValueType[] | null;
   /** Record positions in canonical order. */
   order: Int32Array;
+  /** FNV-1a of the canonical names: what keyHash starts from, the same in every encoder (and thread). */
+  nameHash: number;
 }
 
 /** Canonical names and types of one shape id, for decoding. */
@@ -129,7 +131,9 @@ class ShapeTable {
         types: types === null ? null : positions.map((i) => types[i]!),
       });
     }
-    const shape: Shape = { id, names, types, order: Int32Array.from(positions) };
+    let nameHash = 0x811c9dc5;
+    for (const i of positions) nameHash = hashString(nameHash, names[i]!);
+    const shape: Shape = { id, names, types, order: Int32Array.from(positions), nameHash };
     if (this.byRecordOrder.size < this.limit) this.byRecordOrder.set(recordOrder, shape);
     return this.remember(shape);
   }
@@ -180,6 +184,12 @@ class NameTable {
   }
 }
 
+/** FNV-1a over the string's code units, then 0x10000 (not a code unit) to end it. */
+function hashString(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0x10000, 0x01000193);
+}
+
 /** MurmurHash3's finalizer: every input bit affects every output bit. */
 function fmix32(x: number): number {
   let h = x ^ (x >>> 16);
@@ -221,6 +231,9 @@ export class RecordKeyEncoder {
   private readonly names: NameTable;
   private unit = '';
   private unitZeros = 0;
+  /** The last measure name hashed, and its hash. */
+  private lastName = '';
+  private lastNameHash = hashString(0, '');
 
   /**
    * `shapeLimit` bounds the distinct name lists interned, and the distinct measure names. An encoder made with
@@ -248,16 +261,15 @@ export class RecordKeyEncoder {
       this.unit = record.TimeUnit;
       this.unitZeros = NANO_SUFFIX[record.TimeUnit].length;
     }
-    // FNV-1a over the code units, with 0x10000 (not a code unit) after each string.
-    let h = Math.imul(0x811c9dc5 ^ dimShape.id, 0x01000193);
+    // FNV-1a over the code units, with 0x10000 (not a code unit) after each string. Made from the strings only (no
+    // interned id), so that every encoder, in any thread, gives a key the same hash (parallel reading).
+    let h = dimShape.nameHash;
     const name = record.MeasureName;
-    const nameId = this.names.id(name);
-    if (nameId >= 0) {
-      h = Math.imul(h ^ (nameId + 1), 0x01000193);
-    } else {
-      for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-      h = Math.imul(h ^ 0x10000, 0x01000193);
+    if (name !== this.lastName) {
+      this.lastName = name;
+      this.lastNameHash = hashString(0, name);
     }
+    h = Math.imul(h ^ this.lastNameHash, 0x01000193);
     const order = dimShape.order;
     for (let k = 0; k < order.length; k++) {
       const value = dims[order[k]!]!.Value;

@@ -113,6 +113,18 @@ export class CsvEngine {
   rows = 0;
   /** Raw bytes given to `push`. */
   bytesRead = 0;
+  /**
+   * Range mode (startRange): once the range's last record is read, the offset (relative to the range's first byte)
+   * where the next range must start, and the newlines before it; -1 while unknown or when the range ends the file.
+   */
+  handoff = -1;
+  handoffLines = 0;
+  /** Range mode: records that start at or after this offset (relative) belong to the next range. */
+  private limit = NONE;
+  /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
+  private base = 0;
+  /** Range mode: lines before the range, when known, for the line numbers inside failure texts. */
+  private lineBase = 0;
 
   private readonly api: CsvParseApi;
   private readonly key: string;
@@ -240,6 +252,24 @@ export class CsvEngine {
     this.headerLength = columns;
   }
 
+  /**
+   * Reads a byte range of the file (parallel reading): the bytes pushed start at file offset `base`, at the start
+   * of a line, and records that start at or after `base + limit` are left to the next range; the first record
+   * that ends at or after it is the range's last (handoff tells where it ended). With a `header` the range is not
+   * the file's first: its rows are data from the first byte (no BOM check, no file-start event). Line numbers are
+   * relative to the range's first line; offsets are the file's.
+   */
+  startRange(header: string[] | null, base: number, limit: number, lineBase = 0): void {
+    this.base = base;
+    this.lineBase = lineBase;
+    this.limit = limit === Infinity ? NONE : limit - base;
+    if (header !== null) {
+      this.header = header;
+      this.headerLength = header.length;
+      this.head = null;
+    }
+  }
+
   /** Feeds the next chunk of the file; returns the events it completed. */
   push(chunk: Buffer): SourceEvent[] {
     if (this.done) return this.take();
@@ -314,7 +344,10 @@ export class CsvEngine {
   fail(error: unknown): SourceEvent[] {
     if (this.done) return this.take();
     this.breakAt(this.fedEnd, undefined, () =>
-      fileFailure('FILE_UNREADABLE', `Reading stopped after ${this.bytesRead} bytes: ${ioErrorText(error)}`),
+      fileFailure(
+        'FILE_UNREADABLE',
+        `Reading stopped after ${this.base + this.bytesRead} bytes: ${ioErrorText(error)}`,
+      ),
     );
     return this.take();
   }
@@ -472,6 +505,11 @@ export class CsvEngine {
       size = end - this.lineStart - (terminated ? (this.byteAt(end - 2) === CR ? 2 : 1) : 0);
     }
     const start = this.lineStart;
+    if (start >= this.limit) {
+      // Range mode: this record is the next range's, which starts where it does (after any blank lines).
+      this.stopRange(start, line - 1);
+      return;
+    }
     this.lineStart = end;
     if (this.header === null) {
       this.onHeader(cells, error, tooLarge || size > this.maxRowBytes ? size : -1, line);
@@ -505,10 +543,26 @@ export class CsvEngine {
     } else {
       this.events.push(
         this.decoder === null
-          ? { type: 'row', file: this.key, line, lastLine, cells, offset: start, bytes: end - start }
+          ? {
+              type: 'row',
+              file: this.key,
+              line,
+              lastLine,
+              cells,
+              offset: this.base + start,
+              bytes: end - start,
+            }
           : { type: 'row', file: this.key, line, lastLine, cells },
       );
     }
+    // Range mode: a record ending on a newline at or past the limit is the range's last.
+    if (end >= this.limit && terminated) this.stopRange(end, lastLine);
+  }
+
+  private stopRange(at: number, lines: number): void {
+    this.handoff = at;
+    this.handoffLines = lines;
+    this.done = true;
   }
 
   private rowFailure(line: number, lastLine: number, failure: Failure): void {
@@ -594,7 +648,7 @@ export class CsvEngine {
         ? rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes))
         : rowFailure(
             'CSV_UNTERMINATED_QUOTE',
-            `The quote opened on line ${line} is never closed; lines ${line}-${lastLine} are read as one row`,
+            `The quote opened on line ${this.lineBase + line} is never closed; lines ${this.lineBase + line}-${this.lineBase + lastLine} are read as one row`,
           ),
     );
   }
@@ -615,8 +669,9 @@ export class CsvEngine {
     if (this.done) return;
     this.advance(cut, this.prevLast + (this.api.info.empty_lines - this.emptyAtPrev));
     const line = this.nlCount + 1;
-    if (this.header === null) this.failFile(failure(at, line));
-    else this.failFile(failure(at, line), line);
+    const text = failure(this.base + at, this.lineBase + line);
+    if (this.header === null) this.failFile(text);
+    else this.failFile(text, line);
   }
 
   /** Offset of the last `\n` before `at`, looking in `pending` (starting at fedEnd) and the bytes fed. */

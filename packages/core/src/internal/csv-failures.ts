@@ -62,3 +62,8 @@ export function ioErrorText(error: unknown): string {
   }
   return String(error);
 }
+
+/** R-VAL-9: a file over the size limit fails without being read. */
+export function fileTooLarge(size: number, max: number): Failure {
+  return fileFailure('FILE_TOO_LARGE', `The file is ${size} bytes; the limit is ${max} bytes`);
+}

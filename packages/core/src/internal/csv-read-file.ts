@@ -46,6 +46,16 @@ export function resolveReadOptions(options: {
   return resolved;
 }
 
+/** A byte range of the file to read (CsvEngine.startRange); `engine` is set to the engine that reads it. */
+export interface ReadRange {
+  header: string[] | null;
+  base: number;
+  limit: number;
+  /** Lines before the range, for line numbers in failure texts. @default 0 */
+  lineBase?: number;
+  engine?: CsvEngine;
+}
+
 /** Bytes parsed per batch. */
 const BATCH_BYTES = 64 * 1024;
 
@@ -63,10 +73,15 @@ export async function* readFileEvents(
   csv: ResolvedCsvOptions,
   options: ResolvedReadOptions,
   onChunk?: (engine: CsvEngine) => void,
+  range?: ReadRange,
 ): AsyncGenerator<SourceEvent[], void, undefined> {
   const { signal } = options;
   signal?.throwIfAborted();
   const engine = new CsvEngine(file, csv, options);
+  if (range !== undefined) {
+    engine.startRange(range.header, range.base, range.limit, range.lineBase);
+    range.engine = engine;
+  }
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
   let finished = false;

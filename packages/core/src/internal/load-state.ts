@@ -19,6 +19,8 @@ import type { ResolvedTask } from '../task.js';
 import { createTimeWindow, type TimeWindow } from '../time-window.js';
 
 export interface LoadState {
+  /** "Now" of the run: the time window's reference (R-WIN-1). */
+  readonly started: Date;
   /** The live counters (R-COUNT-1); BytesMetered is brought up to date by `meterNow`. */
   readonly report: ProgressReport;
   /** The reader's events for the whole source. */
@@ -86,6 +88,7 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
   }
 
   return {
+    started,
     report: counter.report,
     events: () =>
       readRows(source, task.csv, {

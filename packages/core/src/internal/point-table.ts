@@ -15,7 +15,7 @@ import type { Failure } from '../failure.js';
 import type { TimestreamRecord } from '../record.js';
 import type { MeasureValueType } from '../task.js';
 import { decodeValues, RecordKeyEncoder, type DecodedValue } from './check-record-key.js';
-import { readStamp, type RecordStamp, type RowSource } from './record-source.js';
+import { readStamp, stampRecord, type RecordStamp, type RowSource } from './record-source.js';
 import { RowRereader } from './reread-row.js';
 
 /** [choice] Byte cap of the arena holding the encoded points, whatever maxEntries says (1 GiB). */
@@ -52,6 +52,15 @@ export class PointTable implements DuplicateIndex {
   private readonly sourceIds = new Map<RowSource, number>();
   private readonly stamp: RecordStamp = { source: null, offset: 0, bytes: 0, index: 0 };
   private readonly rereader = new RowRereader();
+  /** Reads the rows of checkRow/addRow: its own cache, apart from the stored points'. */
+  private readonly rowRereader = new RowRereader();
+  /** checkRow then addRow of the same row record read it again once. */
+  private readonly rowRecordKey: { source: RowSource | null; offset: number; index: number } = {
+    source: null,
+    offset: -1,
+    index: -1,
+  };
+  private rowRecordValue: TimestreamRecord | null = null;
   private readonly chunks: Uint8Array[] = [];
   private readonly views: DataView[] = [];
   private readonly chunkWords: Uint32Array[] = [];
@@ -156,6 +165,93 @@ export class PointTable implements DuplicateIndex {
     this.size++;
     // The table changed: a later check of this record looks it up again.
     this.lastRecord = null;
+  }
+
+  /**
+   * check() for a record known only by its key hash (keyHash) and its row (parallel reading: another thread mapped
+   * it). A hash no slot has decides "new point" at once; on a candidate the record is read again from its row and
+   * checked as a record. `hash` is RecordKeyEncoder's keyHashValue, the same in every thread.
+   */
+  checkRow(hash: number, source: RowSource, offset: number, bytes: number, index: number): Failure | null {
+    const record = this.rowRecord(hash, source, offset, bytes, index);
+    return record === null ? null : this.check(record);
+  }
+
+  /** add() for a record known by its key hash and its row (see checkRow). */
+  addRow(hash: number, source: RowSource, offset: number, bytes: number, index: number): void {
+    const record = this.rowRecord(hash, source, offset, bytes, index);
+    if (record !== null) {
+      this.add(record);
+      return;
+    }
+    if (this.size >= this.maxEntries) {
+      this.partial = true;
+      return;
+    }
+    const id = this.sourceId(source);
+    if (id === -1 || index >= MAX_ROW_INDEX || bytes > 0x7fffffff || offset >= MAX_OFFSET_HIGH * TWO_32) {
+      // No slot can hold this row: store the record as add() would (its encoding in the arena).
+      const read = this.readRow(source, offset, bytes, index);
+      if (read === null) this.partial = true;
+      else this.add(read);
+      return;
+    }
+    hash &= this.hashMask;
+    if ((this.size + 1) * 2 > this.capacity) this.growSlots();
+    const k = this.emptySlot(hash) << 2;
+    const high = Math.floor(offset / TWO_32);
+    this.slots[k] = hash;
+    this.slots[k + 1] = 1 + (id | (index << 8) | (high << 20));
+    this.slots[k + 2] = bytes;
+    this.slots[k + 3] = offset - high * TWO_32;
+    this.size++;
+    this.lastRecord = null;
+  }
+
+  /**
+   * null when no slot holds `hash` (the point is new); else the record read again from its row and stamped with
+   * it, to be checked as a record. A row that cannot be read again is checked as a record that matches nothing.
+   */
+  private rowRecord(
+    hash: number,
+    source: RowSource,
+    offset: number,
+    bytes: number,
+    index: number,
+  ): TimestreamRecord | null {
+    hash &= this.hashMask;
+    const slots = this.slots;
+    const mask = this.capacity - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const k = i << 2;
+      if (slots[k + 1] === 0) return null;
+      if (slots[k] === hash) break;
+    }
+    if (
+      this.rowRecordKey.source === source &&
+      this.rowRecordKey.offset === offset &&
+      this.rowRecordKey.index === index
+    ) {
+      return this.rowRecordValue;
+    }
+    const record = this.readRow(source, offset, bytes, index);
+    if (record === null) {
+      // The file changed since its range was read: nothing can be confirmed (as sameRowKey does).
+      this.partial = true;
+      return null;
+    }
+    this.rowRecordKey.source = source;
+    this.rowRecordKey.offset = offset;
+    this.rowRecordKey.index = index;
+    this.rowRecordValue = record;
+    return record;
+  }
+
+  /** Record `index` of a row, read again and stamped with its row; null when it cannot be read as it was. */
+  private readRow(source: RowSource, offset: number, bytes: number, index: number): TimestreamRecord | null {
+    const record = this.rowRereader.record(source, offset, bytes, index);
+    if (record !== null) stampRecord(record, source, offset, bytes, index);
+    return record;
   }
 
   /** Hashes the record (once for check-then-add) and looks it up; lastSlot tells where. */
@@ -298,12 +394,17 @@ export class PointTable implements DuplicateIndex {
     ) {
       return -1;
     }
-    let id = this.sourceIds.get(stamp.source);
+    return this.sourceId(stamp.source);
+  }
+
+  /** The id of a source in slot tags; -1 when the table already knows MAX_SOURCES sources. */
+  private sourceId(source: RowSource): number {
+    let id = this.sourceIds.get(source);
     if (id === undefined) {
       if (this.sources.length >= MAX_SOURCES) return -1;
       id = this.sources.length;
-      this.sources.push(stamp.source);
-      this.sourceIds.set(stamp.source, id);
+      this.sources.push(source);
+      this.sourceIds.set(source, id);
     }
     return id;
   }

@@ -3,26 +3,29 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
- * The file's bytes in chunks of `highWaterMark` (the last may be shorter); each chunk is a fresh buffer. The next
+ * The file's bytes from offset `start` in chunks of `highWaterMark` (the last may be shorter); each chunk is a fresh buffer. The next
  * chunk is read while the consumer works on the current one, so disk and parsing overlap.
  */
 export async function* readFileChunks(
   path: string,
   highWaterMark: number,
   signal?: AbortSignal,
+  start = 0,
 ): AsyncGenerator<Buffer, void, undefined> {
   signal?.throwIfAborted();
   const handle = await open(path, 'r');
   let pending: Promise<ReadResult> | undefined;
+  let position = start;
   try {
-    pending = readChunk(handle, highWaterMark);
+    pending = readChunk(handle, highWaterMark, position);
     for (;;) {
       const result = await pending;
       pending = undefined;
       if ('error' in result) throw result.error;
       if (result.chunk === null) return;
       signal?.throwIfAborted();
-      pending = readChunk(handle, highWaterMark);
+      position += result.chunk.length;
+      pending = readChunk(handle, highWaterMark, position);
       yield result.chunk;
     }
   } finally {
@@ -35,10 +38,10 @@ export async function* readFileChunks(
 /** A read's outcome as a value, so that a read ahead failing while nobody awaits it is not an unhandled rejection. */
 type ReadResult = { chunk: Buffer | null } | { error: unknown };
 
-async function readChunk(handle: FileHandle, size: number): Promise<ReadResult> {
+async function readChunk(handle: FileHandle, size: number, position: number): Promise<ReadResult> {
   try {
     const buffer = Buffer.allocUnsafe(size);
-    const { bytesRead } = await handle.read(buffer, 0, size, null);
+    const { bytesRead } = await handle.read(buffer, 0, size, position);
     if (bytesRead === 0) return { chunk: null };
     return { chunk: bytesRead === size ? buffer : buffer.subarray(0, bytesRead) };
   } catch (error) {
