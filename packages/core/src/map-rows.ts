@@ -31,7 +31,10 @@ export type MappedEvent = Exclude<SourceEvent, { type: 'row' }> | RecordsEvent;
 export async function* mapRows(
   batches: AsyncIterable<SourceEvent[]>,
   compiled: CompiledTask,
+  options: { stamp?: boolean } = {},
 ): AsyncIterable<MappedEvent[]> {
+  // A worker of the parallel dry run sends the rows' offsets instead: it stamps nothing. @default true
+  const stamp = options.stamp ?? true;
   let map: RowMapper | null = null;
   let source: RowSource | null = null;
   let skippedFile: string | null = null;
@@ -69,7 +72,7 @@ export async function* mapRows(
           if (bound.ok) {
             map = bound.map;
             source =
-              compiled.csv === undefined
+              compiled.csv === undefined || !stamp
                 ? null
                 : await rowSource(event.file.path, compiled.csv, bound.map, event.header.length);
             skippedFile = null;

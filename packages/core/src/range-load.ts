@@ -223,7 +223,7 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
-  for await (const batch of mapRows(source, compiled)) {
+  for await (const batch of mapRows(source, compiled, { stamp: false })) {
     for (const event of batch) {
       if (event.type !== 'records') {
         if (skipStart && event.type === 'file-start') {
@@ -507,7 +507,6 @@ function createReplay(
   state: LoadState,
   table: PointTable,
 ): (planned: PlannedFile, outcome: RangeOutcome, lineBase: number) => Promise<void> {
-  const sizes: number[] = [];
   return async (planned, outcome, lineBase) => {
     const key = planned.file.key;
     const rowSource = planned.rowSource;
@@ -546,11 +545,8 @@ function createReplay(
       const offset = rowOffset[row]!;
       const bytes = rowBytes[row]!;
       let failure: Failure | null = null;
-      sizes.length = 0;
-      for (let r = 0; r < count; r++) {
+      for (let r = 0; r < count && failure === null; r++) {
         const i = rec + r;
-        sizes.push(recSize[i]!);
-        if (failure !== null) continue;
         const pre = recFailure[i]!;
         if (pre !== -1) failure = failures[pre]!;
         else if (rowSource !== null && offset >= 0 && recUnhashed[i] === 0) {
@@ -562,7 +558,7 @@ function createReplay(
       const line = rowLine[row]! + lineBase;
       const lastLine = rowLastLine[row]! + lineBase;
       if (failure === null) {
-        state.ingested(sizes);
+        state.ingestedSizes(recSize, rec, rec + count);
         for (let r = 0; r < count; r++) {
           if (rowSource !== null && offset >= 0 && recUnhashed[rec + r] === 0) {
             table.addRow(recHash[rec + r]!, rowSource, offset, bytes, r);
@@ -571,6 +567,7 @@ function createReplay(
           }
         }
       } else {
+        const sizes = Array.from(recSize.subarray(rec, rec + count));
         const wait = state.ingestionFailure(key, line, lastLine, failure, sizes);
         if (wait !== undefined) await wait;
       }

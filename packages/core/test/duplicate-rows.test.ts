@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { DuplicateIndex, ResolvedSource, ResolvedTask, TimestreamRecord } from '../src/index.js';
 import { compileTask, createDuplicateIndex, mapRows, readRows } from '../src/index.js';
+import { RecordKeyEncoder } from '../src/internal/check-record-key.js';
 import { PointTable } from '../src/internal/point-table.js';
 import { readStamp, type RecordStamp } from '../src/internal/record-source.js';
 import { collect, fleetTask, FLEET_HEADER, sourceOf } from './dry-run-fixtures.js';
@@ -85,6 +86,50 @@ describe('duplicates of rows read from files (R-DUP-1)', () => {
           expect(colliding.partial).toBe(false);
         }
       }),
+      { ...fcOptions, numRuns: 60 },
+    );
+  });
+
+  it('decides the same from key hashes and row places (checkRow/addRow, parallel reading) as from records, even when every hash collides (property)', async () => {
+    const row = fc.record({
+      time: fc.constantFrom('1714521600', '01714521600', '1714521601'),
+      vehicle: fc.constantFrom('v1', 'v2', '"v,1"'),
+      speed: fc.constantFrom('1', '1.0', '2'),
+      miles: fc.constantFrom('7', '+7', '8'),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(-1, 0, 3),
+        async (specs, mask) => {
+          const lines = specs.map((s) => `${s.time},${s.vehicle},r,1,${s.speed},1,${s.miles}`);
+          for (const task of [fleetTask(), mixedTask()]) {
+            const rows = await rowsOf(task, sourceOf({ 'a.csv': [FLEET_HEADER, ...lines].join('\n') }));
+            const expected = conflicts(new PointTable(1_000_000, mask), rows);
+            // The worker's side: a hash per record from another encoder; the main thread's: the row's place.
+            const encoder = new RecordKeyEncoder();
+            const table = new PointTable(1_000_000, mask);
+            const stamp: RecordStamp = { source: null, offset: 0, bytes: 0, index: 0 };
+            const byHash: number[] = [];
+            for (const r of rows) {
+              const hashes = r.records.map((record) => {
+                expect(encoder.keyHash(record)).toBe(true);
+                return encoder.keyHashValue;
+              });
+              const place = (
+                i: number,
+              ): [number, NonNullable<RecordStamp['source']>, number, number, number] => {
+                expect(readStamp(r.records[i]!, stamp)).toBe(true);
+                return [hashes[i]!, stamp.source!, stamp.offset, stamp.bytes, stamp.index];
+              };
+              if (r.records.some((_, i) => table.checkRow(...place(i)) !== null)) byHash.push(r.line);
+              else r.records.forEach((_, i) => table.addRow(...place(i)));
+            }
+            expect(byHash).toEqual(expected);
+            expect(table.partial).toBe(false);
+          }
+        },
+      ),
       { ...fcOptions, numRuns: 60 },
     );
   });

@@ -29,6 +29,8 @@ export interface LoadState {
   checkRow(records: TimestreamRecord[], sinkCheck: (record: TimestreamRecord) => Failure | null): RowCheck;
   /** A row whose records were all stored. */
   ingested(sizes: number[]): void;
+  /** ingested() with the sizes at [from, to) of a column (no array per row). */
+  ingestedSizes(sizes: Int32Array, from: number, to: number): void;
   /**
    * A row with an ingestion failure; `stored[i]` says whether its record i was stored anyway (a real load, where the
    * target refuses single records), else every record is metered as failed (R-COUNT-1).
@@ -114,6 +116,10 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
     },
     ingested(sizes): void {
       for (const size of sizes) meter.ingested(size);
+      counter.ingested();
+    },
+    ingestedSizes(sizes, from, to): void {
+      for (let i = from; i < to; i++) meter.ingested(sizes[i]!);
       counter.ingested();
     },
     ingestionFailure(file, line, lastLine, failure, sizes, stored): void | Promise<void> {

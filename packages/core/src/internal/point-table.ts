@@ -61,6 +61,10 @@ export class PointTable implements DuplicateIndex {
     index: -1,
   };
   private rowRecordValue: TimestreamRecord | null = null;
+  /** The empty slot where rowRecord's last probe ended (-1: none): where that hash goes. */
+  private probeHash = 0;
+  private probeSlot = -1;
+  private probeCapacity = 0;
   private readonly chunks: Uint8Array[] = [];
   private readonly views: DataView[] = [];
   private readonly chunkWords: Uint32Array[] = [];
@@ -179,11 +183,24 @@ export class PointTable implements DuplicateIndex {
 
   /** add() for a record known by its key hash and its row (see checkRow). */
   addRow(hash: number, source: RowSource, offset: number, bytes: number, index: number): void {
-    const record = this.rowRecord(hash, source, offset, bytes, index);
-    if (record !== null) {
-      this.add(record);
-      return;
+    const masked = hash & this.hashMask;
+    let slot = this.probeSlot;
+    // checkRow's probe of this hash ended on an empty slot that is still empty: no slot before it has the hash
+    // (insertions only fill empty slots), so it is where the point goes; else probe again.
+    if (
+      masked !== this.probeHash ||
+      slot < 0 ||
+      this.probeCapacity !== this.capacity ||
+      this.slots[(slot << 2) + 1] !== 0
+    ) {
+      const record = this.rowRecord(hash, source, offset, bytes, index);
+      if (record !== null) {
+        this.add(record);
+        return;
+      }
+      slot = this.probeSlot;
     }
+    this.probeSlot = -1;
     if (this.size >= this.maxEntries) {
       this.partial = true;
       return;
@@ -196,11 +213,13 @@ export class PointTable implements DuplicateIndex {
       else this.add(read);
       return;
     }
-    hash &= this.hashMask;
-    if ((this.size + 1) * 2 > this.capacity) this.growSlots();
-    const k = this.emptySlot(hash) << 2;
+    if ((this.size + 1) * 2 > this.capacity) {
+      this.growSlots();
+      slot = this.emptySlot(masked);
+    }
+    const k = slot << 2;
     const high = Math.floor(offset / TWO_32);
-    this.slots[k] = hash;
+    this.slots[k] = masked;
     this.slots[k + 1] = 1 + (id | (index << 8) | (high << 20));
     this.slots[k + 2] = bytes;
     this.slots[k + 3] = offset - high * TWO_32;
@@ -224,9 +243,16 @@ export class PointTable implements DuplicateIndex {
     const mask = this.capacity - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const k = i << 2;
-      if (slots[k + 1] === 0) return null;
+      if (slots[k + 1] === 0) {
+        // A new point: addRow of the same hash can write this slot without probing again.
+        this.probeHash = hash;
+        this.probeSlot = i;
+        this.probeCapacity = this.capacity;
+        return null;
+      }
       if (slots[k] === hash) break;
     }
+    this.probeSlot = -1;
     if (
       this.rowRecordKey.source === source &&
       this.rowRecordKey.offset === offset &&
