@@ -1,19 +1,33 @@
-// Child process: the real `tsbatch dry-run` command (the CLI's main, in-process), timed from inside.
+// Child process: the real `tsbatch dry-run` command (the CLI's main, in-process), timed from inside. Prints
+// {code, rows, seconds, maxRssKiB} and, when the command printed no ProgressReport (a usage error, e.g. a flag this
+// build does not know), `message`: the first line it wrote to stderr.
 import { Writable } from 'node:stream';
 import { main } from '@tsbatch/cli';
 
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done): void {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
 const args = process.argv.slice(2);
-let stdout = '';
-const sink = new Writable({
-  write(chunk: Buffer, _enc, done): void {
-    stdout += chunk.toString();
-    done();
-  },
-});
+const stdout = sink();
+const stderr = sink();
 const started = performance.now();
-const code = await main(args, { stdout: sink, stderr: sink, cwd: process.cwd() });
+const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, cwd: process.cwd() });
 const seconds = (performance.now() - started) / 1000;
-const match = /"RecordsProcessed": (\d+)/.exec(stdout);
+const match = /"RecordsProcessed": (\d+)/.exec(stdout.text());
 process.stdout.write(
-  `${JSON.stringify({ code, rows: match === null ? -1 : Number(match[1]), seconds, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+  `${JSON.stringify({
+    code,
+    rows: match === null ? -1 : Number(match[1]),
+    seconds,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    ...(match === null ? { message: stderr.text().split('\n')[0] ?? '' } : {}),
+  })}\n`,
 );

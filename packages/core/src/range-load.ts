@@ -123,8 +123,9 @@ class Column<T extends Float64Array | Int32Array | Uint8Array> {
     }
     this.data[this.length++] = value;
   }
+  /** The column, in a buffer of its own length (a view of a bigger one would carry it all across threads). */
   done(): T {
-    return this.data.subarray(0, this.length) as T;
+    return (this.length === this.data.length ? this.data : this.data.slice(0, this.length)) as T;
   }
 }
 
