@@ -83,5 +83,17 @@ export interface ValidationIssue {
 
 /** `path: message [CODE]`, with `/` standing for the root. */
 export function formatIssue(issue: ValidationIssue): string {
-  return `${issue.path === '' ? '/' : issue.path}: ${issue.message} [${issue.code}]`;
+  return `${issue.path === '' ? '/' : shortPath(issue.path)}: ${issue.message} [${issue.code}]`;
+}
+
+/** Longest path segment printed whole; a longer one (a 10 MB member name) is cut, as messages quote values. */
+const MAX_SEGMENT = 60;
+
+/** The path for people: segments over MAX_SEGMENT characters cut with `…` (the issue itself keeps the exact pointer). */
+function shortPath(path: string): string {
+  if (path.length <= MAX_SEGMENT) return path;
+  return path
+    .split('/')
+    .map((segment) => (segment.length > MAX_SEGMENT ? `${segment.slice(0, MAX_SEGMENT)}…` : segment))
+    .join('/');
 }

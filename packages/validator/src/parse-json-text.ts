@@ -3,6 +3,7 @@
  * `JSON.parse` gives a position only for some errors (`Unexpected token '}', "..." is not valid JSON` has none),
  * so the position comes from a small scanner that walks the text the way JSON.parse does.
  */
+import { characterCount } from './internal/json.js';
 
 export type ParseJsonResult =
   { ok: true; value: unknown } | { ok: false; message: string; line: number; column: number };
@@ -54,7 +55,7 @@ export function lineAndColumn(text: string, position: number): { line: number; c
       lineStart = i + 1;
     }
   }
-  return { line, column: Array.from(text.slice(lineStart, end)).length + 1 };
+  return { line, column: characterCount(text.slice(lineStart, end)) + 1 };
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -22,7 +22,8 @@ function show(char: string): string {
 
 /** One character (the schema checks the length; this only avoids judging what it already refused). */
 function oneChar(value: unknown): value is string {
-  return typeof value === 'string' && Array.from(value).length === 1;
+  // At most 2 UTF-16 units first: a 10 MB value is not split into characters (issue 7).
+  return typeof value === 'string' && value.length <= 2 && Array.from(value).length === 1;
 }
 
 /**

@@ -70,6 +70,18 @@ export function jsonTypeOf(value: unknown): string {
 
 /** JSON-quotes a string, shortened past `max` characters. */
 export function quote(text: string, max = 60): string {
-  const chars = Array.from(text);
-  return chars.length > max ? `${JSON.stringify(chars.slice(0, max).join(''))}…` : JSON.stringify(text);
+  // Only the head is split into characters (2 * max UTF-16 units hold at least max of them), so a 10 MB string
+  // costs no 10-million-element array (issue 7, hostile task files).
+  const chars = Array.from(text.length > 2 * max ? text.slice(0, 2 * max) : text);
+  return chars.length > max || text.length > 2 * max
+    ? `${JSON.stringify(chars.slice(0, max).join(''))}…`
+    : JSON.stringify(text);
 }
+
+/** The length of a string in characters (code points), as JSON Schema counts it, without splitting it. */
+export function characterCount(text: string): number {
+  // A surrogate pair is one character; the regex scan is native, so a 10 MB string costs no array of characters.
+  return text.length - (text.match(SURROGATE_PAIR)?.length ?? 0);
+}
+
+const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;

@@ -7,7 +7,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { ValidationCode } from '../issue.js';
 import { didYouMean } from './did-you-mean.js';
 import type { IssueList } from './issues.js';
-import { describeValue, isObject, jsonTypeOf, pointer } from './json.js';
+import { characterCount, describeValue, isObject, jsonTypeOf, pointer } from './json.js';
 import { SCHEMA_ID, TASK_SCHEMA } from './schema.js';
 
 const ajv = new Ajv2020({ allErrors: true, verbose: true, ownProperties: true, strict: true });
@@ -140,7 +140,7 @@ function reportValue(error: ErrorObject, issues: IssueList): void {
     case 'minLength':
     case 'maxLength': {
       code = 'TASK_BAD_LENGTH';
-      const length = typeof error.data === 'string' ? Array.from(error.data).length : 0;
+      const length = typeof error.data === 'string' ? characterCount(error.data) : 0;
       message = `must be ${lengthRange(schema)} long (got ${length})${separatorHint(name, error.data)}`;
       break;
     }
