@@ -69,10 +69,14 @@ export interface RangeOutcome {
   rows: number;
   /** Per event: ROW (a records row), or OTHER (the next of `others`). */
   kinds: Uint8Array;
-  /** Per records row: first and last line (relative to the range's first line), row offset and bytes, records. */
-  rowLine: Float64Array;
-  rowLastLine: Float64Array;
-  rowOffset: Float64Array;
+  /**
+   * Per records row: first line (relative to the range's first line), lines it spans after the first, offset of
+   * the row relative to `start` (-1: unknown), its bytes, its record count. 32 bits each: a range holds far
+   * fewer than 2^31 lines and bytes (its own bytes plus one row of at most maxRowBytes).
+   */
+  rowLine: Int32Array;
+  rowSpan: Int32Array;
+  rowOffset: Int32Array;
   rowBytes: Int32Array;
   rowRecords: Int32Array;
   /** Per record: event size (R-METER-1), key hash (-1 flag in recUnhashed), limit/window failure index or -1. */
@@ -99,17 +103,20 @@ export const OTHER = 1;
 export type RangeRunner = (job: RangeJob) => Promise<RangeOutcome>;
 
 export interface RangeDryRunOptions extends DryRunOptions {
-  /** Nominal bytes per range. @default 16 MiB */
+  /** Nominal bytes per range. @default 4 MiB */
   rangeBytes?: number;
   /** Ranges in flight at once (the workers' queue). @default 4 */
   inFlight?: number;
 }
 
-/** [choice] Range size: big enough that per-range costs vanish, small enough that results stay small in memory. */
-const DEFAULT_RANGE_BYTES = 16 * 1024 * 1024;
+/**
+ * [choice] Range size: big enough that per-range costs (an open, a seek) vanish, small enough that a range's
+ * outcomes (about 30 bytes per row) stay small in memory while they wait for the replay.
+ */
+const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
 
 /** Growable typed-array columns. */
-class Column<T extends Float64Array | Int32Array | Uint8Array> {
+class Column<T extends Int32Array | Uint8Array> {
   length = 0;
   constructor(
     public data: T,
@@ -129,7 +136,6 @@ class Column<T extends Float64Array | Int32Array | Uint8Array> {
   }
 }
 
-const f64 = (n: number): Column<Float64Array> => new Column(new Float64Array(n), (m) => new Float64Array(m));
 const i32 = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
 const u8 = (n: number): Column<Uint8Array> => new Column(new Uint8Array(n), (m) => new Uint8Array(m));
 
@@ -212,9 +218,9 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
         })();
 
   const kinds = u8(1024);
-  const rowLine = f64(1024);
-  const rowLastLine = f64(1024);
-  const rowOffset = f64(1024);
+  const rowLine = i32(8192);
+  const rowSpan = i32(8192);
+  const rowOffset = i32(8192);
   const rowBytes = i32(1024);
   const rowRecords = i32(1024);
   const recSize = i32(1024);
@@ -237,11 +243,11 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
       }
       kinds.push(ROW);
       rowLine.push(event.line);
-      rowLastLine.push(event.lastLine);
+      rowSpan.push(event.lastLine - event.line);
       const records = event.records;
       rowRecords.push(records.length);
       // Offsets exist for UTF-8 reads, the only ones done in ranges.
-      rowOffset.push(event.offset ?? -1);
+      rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
       rowBytes.push(event.bytes ?? 0);
       for (const record of records) {
         const size = recordEventSize(record);
@@ -267,7 +273,7 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
     rows: engine.rows,
     kinds: kinds.done(),
     rowLine: rowLine.done(),
-    rowLastLine: rowLastLine.done(),
+    rowSpan: rowSpan.done(),
     rowOffset: rowOffset.done(),
     rowBytes: rowBytes.done(),
     rowRecords: rowRecords.done(),
@@ -288,7 +294,7 @@ export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
   const arrays = [
     outcome.kinds,
     outcome.rowLine,
-    outcome.rowLastLine,
+    outcome.rowSpan,
     outcome.rowOffset,
     outcome.rowBytes,
     outcome.rowRecords,
@@ -485,9 +491,9 @@ const EMPTY: RangeOutcome = {
   lines: 0,
   rows: 0,
   kinds: new Uint8Array(0),
-  rowLine: new Float64Array(0),
-  rowLastLine: new Float64Array(0),
-  rowOffset: new Float64Array(0),
+  rowLine: new Int32Array(0),
+  rowSpan: new Int32Array(0),
+  rowOffset: new Int32Array(0),
   rowBytes: new Int32Array(0),
   rowRecords: new Int32Array(0),
   recSize: new Int32Array(0),
@@ -511,7 +517,7 @@ function createReplay(
   return async (planned, outcome, lineBase) => {
     const key = planned.file.key;
     const rowSource = planned.rowSource;
-    const { kinds, rowLine, rowLastLine, rowOffset, rowBytes, rowRecords } = outcome;
+    const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords, start } = outcome;
     const { recSize, recHash, recUnhashed, recFailure, failures, others } = outcome;
     let row = 0;
     let rec = 0;
@@ -543,7 +549,8 @@ function createReplay(
         continue;
       }
       const count = rowRecords[row]!;
-      const offset = rowOffset[row]!;
+      const relative = rowOffset[row]!;
+      const offset = relative === -1 ? -1 : start + relative;
       const bytes = rowBytes[row]!;
       let failure: Failure | null = null;
       for (let r = 0; r < count && failure === null; r++) {
@@ -557,7 +564,7 @@ function createReplay(
         // as for the sequential index, it matches nothing, and storing it makes the check partial.
       }
       const line = rowLine[row]! + lineBase;
-      const lastLine = rowLastLine[row]! + lineBase;
+      const lastLine = line + rowSpan[row]!;
       if (failure === null) {
         state.ingestedSizes(recSize, rec, rec + count);
         for (let r = 0; r < count; r++) {

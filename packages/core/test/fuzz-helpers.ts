@@ -11,6 +11,8 @@ import { expect } from 'vitest';
 
 import {
   dryRun,
+  dryRunInRanges,
+  runRangeJob,
   readCsvBytes,
   readRows,
   type SourceEvent,
@@ -347,6 +349,22 @@ export async function checkedDryRun(
     );
   }
   checkErrorReport(result, rejects);
+  if (options.encoding === undefined) {
+    // The parallel dry run (byte ranges, here in-process, about 16 a file, so that splits fall anywhere) must give the
+    // same result and rejects, for every hostile input.
+    const rangedRejects: RejectEntry[] = [];
+    const ranged = await dryRunInRanges(target.task, source, (job) => runRangeJob(job), {
+      table: target.table,
+      now: target.now,
+      ...options,
+      rangeBytes: 1 + (source.totalBytes % 97) + Math.floor(source.totalBytes / 16),
+      onReject: (entry) => {
+        rangedRejects.push(entry);
+      },
+    });
+    expect(ranged).toEqual(result);
+    expect(rangedRejects).toEqual(rejects);
+  }
   return { result, rejects, ingested, elapsedMs };
 }
 

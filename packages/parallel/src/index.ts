@@ -23,7 +23,7 @@ export interface ParallelDryRunOptions extends DryRunOptions {
    * Worker threads. 1 runs the sequential engine on this thread. @default os.availableParallelism()
    */
   workers?: number;
-  /** Nominal bytes per range of a file. @default 16 MiB */
+  /** Nominal bytes per range of a file. @default 4 MiB */
   rangeBytes?: number;
   /** Sources smaller than this run on this thread: starting workers would cost more. @default 16 MiB */
   minParallelBytes?: number;
