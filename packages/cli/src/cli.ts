@@ -8,6 +8,7 @@ import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
+import { TaskStoreError } from '@tsbatch/core';
 import { didYouMean as closest } from '@tsbatch/validator';
 
 const COMMANDS: CommandSpec[] = [
@@ -76,6 +77,14 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
         `tsbatch ${command.name}: ${error.message}\nRun 'tsbatch ${command.name} --help' for usage.\n`,
       );
       return 2;
+    }
+    // R-TASK-3: a damaged task file or a task store locked too long is the state of the disk, not a bug.
+    if (
+      error instanceof TaskStoreError &&
+      (error.code === 'TASK_FILE_CORRUPT' || error.code === 'TASK_STORE_LOCKED')
+    ) {
+      full.stderr.write(`tsbatch ${command.name}: ${error.message} [${error.code}]\n`);
+      return 1;
     }
     // A bug of ours, not bad input: say so plainly, still without a stack trace unless asked.
     const message = error instanceof Error ? error.message : String(error);

@@ -101,7 +101,7 @@ export async function resolveObject(
     const file = path.join(root.logical, ...spec.key.split('/'));
     const info = await statOrFail(file, 'SOURCE_NOT_FOUND');
     if (!info.isFile()) fail('SOURCE_NOT_FOUND', `${file} is not a regular file`);
-    await checkInside(file, root.real);
+    await checkInside(file, root.real, `s3://${spec.bucket}/${spec.key}`);
     return { ok: true, path: file };
   } catch (error) {
     if (error instanceof SourceFailure) return { ok: false, error: error.error };
@@ -141,7 +141,7 @@ async function filesFromS3Root(s3Root: string, bucket: string, prefix: string): 
     folderInfo = undefined;
   }
   if (folderInfo?.isDirectory()) {
-    await checkInside(folder, root.real);
+    await checkInside(folder, root.real, `s3://${bucket}/${prefix}`);
     const realFolder = await realpathOrFail(folder);
     await walk(folder, '', root.real, new Set([realFolder]), files, folderKey, (name) =>
       name.startsWith(rest),
@@ -156,15 +156,55 @@ async function filesFromS3Root(s3Root: string, bucket: string, prefix: string): 
   return files;
 }
 
+/**
+ * Where a report (R-REP-2) is written under `--s3-root`: `DIR/<bucket>/<prefix>` (the folder may not exist yet).
+ * The same containment as for sources: no `..` segment, no absolute prefix, and the deepest folder that exists
+ * must resolve (links followed) inside the root, so a link in the way cannot lead the write out of it.
+ */
+export async function resolveReportFolder(
+  spec: { bucket: string; prefix: string },
+  s3Root: string,
+): Promise<ResolveObjectResult> {
+  try {
+    const root = path.resolve(s3Root);
+    const realRoot = await realpathOrFail(root);
+    checkBucketName(spec.bucket, root);
+    checkKey(spec.prefix, spec.prefix);
+    const folder = path.join(root, spec.bucket, ...spec.prefix.split('/').filter((s) => s !== ''));
+    let existing = folder;
+    while (existing !== root && (await lstat(existing).catch(() => undefined)) === undefined) {
+      existing = path.dirname(existing);
+    }
+    await checkInside(existing, realRoot, `s3://${spec.bucket}/${spec.prefix}`);
+    return { ok: true, path: folder };
+  } catch (error) {
+    if (error instanceof SourceFailure) return { ok: false, error: error.error };
+    throw error;
+  }
+}
+
+function checkBucketName(bucket: string, root: string): void {
+  if (
+    bucket === '' ||
+    bucket === '.' ||
+    bucket === '..' ||
+    bucket.includes('/') ||
+    bucket.includes('\\') ||
+    bucket.includes('\0')
+  ) {
+    fail('SOURCE_ESCAPES_ROOT', `Bucket name "${bucket}" cannot be a folder under ${root}`);
+  }
+}
+
 async function bucketRoot(s3Root: string, bucket: string): Promise<{ logical: string; real: string }> {
   const rootInfo = await statOrFail(path.resolve(s3Root), 'SOURCE_NOT_FOUND');
   if (!rootInfo.isDirectory()) fail('SOURCE_NOT_FOUND', `${path.resolve(s3Root)} is not a folder`);
-  if (bucket === '' || bucket === '.' || bucket === '..' || bucket.includes('/') || bucket.includes('\\')) {
-    fail('SOURCE_ESCAPES_ROOT', `Bucket name "${bucket}" cannot be a folder under ${path.resolve(s3Root)}`);
-  }
+  checkBucketName(bucket, path.resolve(s3Root));
   const logical = path.join(path.resolve(s3Root), bucket);
   const info = await statOrFail(logical, 'SOURCE_NOT_FOUND');
   if (!info.isDirectory()) fail('SOURCE_NOT_FOUND', `${logical} (bucket ${bucket}) is not a folder`);
+  // A bucket folder that is a link out of the root escapes it too (R-IN-3).
+  await checkInside(logical, await realpathOrFail(path.resolve(s3Root)), `bucket ${bucket}`);
   return { logical, real: await realpathOrFail(logical) };
 }
 
@@ -176,7 +216,10 @@ function checkKey(key: string, shown: string): void {
     key.split(/[/\\]/).includes('..') ||
     path.isAbsolute(key)
   ) {
-    fail('SOURCE_ESCAPES_ROOT', `Key "${shown}" would leave the bucket folder`);
+    fail(
+      'SOURCE_ESCAPES_ROOT',
+      `Key "${shown}" would leave the bucket folder (a .. segment or an absolute key)`,
+    );
   }
 }
 
@@ -202,7 +245,7 @@ async function walk(
     let info;
     if (entry.isSymbolicLink()) {
       // A link is followed only while its target stays inside the root (R-IN-3).
-      await checkInside(full, realRoot);
+      await checkInside(full, realRoot, `key "${keyStart + rel}"`);
       info = await statOrFail(full, 'SOURCE_UNREADABLE');
     } else if (entry.isFile() || entry.isDirectory()) {
       info = entry.isFile() ? await statOrFail(full, 'SOURCE_UNREADABLE') : undefined;
@@ -221,7 +264,7 @@ async function walk(
   }
 }
 
-async function checkInside(file: string, realRoot: string): Promise<void> {
+async function checkInside(file: string, realRoot: string, what?: string): Promise<void> {
   let real;
   try {
     real = await realpath(file);
@@ -235,7 +278,10 @@ async function checkInside(file: string, realRoot: string): Promise<void> {
   }
   const back = path.relative(realRoot, real);
   if (back === '..' || back.startsWith(`..${path.sep}`) || path.isAbsolute(back)) {
-    fail('SOURCE_ESCAPES_ROOT', `${file} resolves to ${real}, outside ${realRoot}`);
+    fail(
+      'SOURCE_ESCAPES_ROOT',
+      `${what === undefined ? '' : `${what}: `}${file} resolves to ${real}, outside ${realRoot}`,
+    );
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * The task store (R-TASK-1..3): batch-load tasks as JSON files in one folder, one file per task, each written
- * atomically (write-then-rename, R-TASK-3). A plain on-disk library with no HTTP: the local endpoint serves it and
- * the `tasks`/`ingest` commands use it directly. Every task is kept as the DescribeBatchLoadTask description
- * (R-TASK-2) plus an opaque `state` owned by whoever runs the task (a checkpoint, say).
+ * atomically (write-then-rename, R-TASK-3). Creates and updates run under a lock file of the folder, so several
+ * processes (two `tasks` commands, a command and `tsbatch serve`) never lose an update or hand out a sequence
+ * twice. A plain on-disk library with no HTTP: the local endpoint serves it and the `tasks`/`ingest` commands use it
+ * directly. Every task is kept as the DescribeBatchLoadTask description (R-TASK-2) plus an opaque `state` owned by
+ * whoever runs the task (a checkpoint, say).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
@@ -16,7 +18,14 @@ import {
   type TaskStatus,
 } from './task-description.js';
 import type { ResolvedTask } from './task.js';
-import { listNames, readTextIfExists, writeFileAtomic } from './internal/task-store-files.js';
+import {
+  listNames,
+  LockTimeoutError,
+  processAlive,
+  readTextIfExists,
+  withFileLock,
+  writeFileAtomic,
+} from './internal/task-store-files.js';
 
 export { writeFileAtomic };
 
@@ -29,6 +38,7 @@ export const TASK_STORE_ERROR_CODES = [
   'TASK_INVALID_NEXT_TOKEN',
   'TASK_INVALID_MAX_RESULTS',
   'TASK_FILE_CORRUPT',
+  'TASK_STORE_LOCKED',
 ] as const;
 export type TaskStoreErrorCode = (typeof TASK_STORE_ERROR_CODES)[number];
 
@@ -68,6 +78,13 @@ export interface TaskStoreOptions {
   resumeWindowMs?: number;
   /** The clock of CreationTime, LastUpdatedTime and ResumableUntil. @default () => new Date() */
   clock?: () => Date;
+  /** How long a create or update waits for another process holding the store's lock. @default 30_000 */
+  lockTimeoutMs?: number;
+  /**
+   * A lock held longer than this is stale and broken (a lock of a dead process of this machine is broken at once).
+   * @default 30_000
+   */
+  staleLockMs?: number;
 }
 
 export interface ResolvedTaskStoreOptions {
@@ -76,6 +93,8 @@ export interface ResolvedTaskStoreOptions {
   maxActive: number;
   resumeWindowMs: number;
   clock: () => Date;
+  lockTimeoutMs: number;
+  staleLockMs: number;
 }
 
 export interface CreateTaskInput {
@@ -121,8 +140,14 @@ export interface TaskStore {
   /** The task, or null. */
   find(taskId: string): Promise<StoredTask | null>;
   list(options?: ListTasksOptions): Promise<TaskPage>;
-  /** Changes a task's status (only along R-TASK-1's arrows), progress, error message or state. */
-  update(taskId: string, update: TaskUpdate): Promise<StoredTask>;
+  /**
+   * Changes a task's status (only along R-TASK-1's arrows), progress, error message or state. Given a function, the
+   * update is computed from the task as stored, under the store's lock: a read-modify-write no other process splits.
+   */
+  update(
+    taskId: string,
+    update: TaskUpdate | ((task: StoredTask) => TaskUpdate | Promise<TaskUpdate>),
+  ): Promise<StoredTask>;
 }
 
 /** R-TASK-1: the status arrows. A status may also be "updated" to itself (progress while IN_PROGRESS). */
@@ -141,6 +166,8 @@ export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['CREATED', 'IN_PROGR
 /** The API's BatchLoadTaskId pattern (3-32 of [A-Z0-9]): nothing else can name a file of the store. */
 const TASK_ID = /^[A-Z0-9]{3,32}$/;
 const FILE_SUFFIX = '.json';
+/** R-TASK-3: the lock of creates and updates; a dot name, so never a task. */
+const LOCK_FILE = '.tasks.lock';
 const FORMAT = 1;
 const DAY_MS = 86_400_000;
 
@@ -157,6 +184,8 @@ export function resolveTaskStoreOptions(options: TaskStoreOptions): ResolvedTask
     maxActive: positive('maxActive', options.maxActive ?? 10),
     resumeWindowMs: positive('resumeWindowMs', options.resumeWindowMs ?? 7 * DAY_MS),
     clock: options.clock ?? ((): Date => new Date()),
+    lockTimeoutMs: positive('lockTimeoutMs', options.lockTimeoutMs ?? 30_000),
+    staleLockMs: positive('staleLockMs', options.staleLockMs ?? 30_000),
   };
 }
 
@@ -181,18 +210,8 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<TaskStor
   return new FileTaskStore(resolved);
 }
 
-/** Whether a process of this machine is running (signal 0 only checks). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 class FileTaskStore implements TaskStore {
-  /** In-process serialisation: quota checks and read-modify-write updates never interleave. */
+  /** In-process serialisation (the lock file serialises processes): quota checks and updates never interleave. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly options: ResolvedTaskStoreOptions) {}
@@ -235,8 +254,9 @@ class FileTaskStore implements TaskStore {
 
   async find(taskId: string): Promise<StoredTask | null> {
     if (!TASK_ID.test(taskId)) return null;
-    const text = await readTextIfExists(this.file(taskId));
-    return text === null ? null : parseTask(text, taskId);
+    const file = this.file(taskId);
+    const text = await readTextIfExists(file);
+    return text === null ? null : parseTask(text, taskId, file);
   }
 
   async list(options: ListTasksOptions = {}): Promise<TaskPage> {
@@ -258,9 +278,13 @@ class FileTaskStore implements TaskStore {
     return page;
   }
 
-  update(taskId: string, update: TaskUpdate): Promise<StoredTask> {
+  update(
+    taskId: string,
+    change: TaskUpdate | ((task: StoredTask) => TaskUpdate | Promise<TaskUpdate>),
+  ): Promise<StoredTask> {
     return this.serial(async () => {
       const task = await this.get(taskId);
+      const update = typeof change === 'function' ? await change(structuredClone(task)) : change;
       const d = task.description;
       const now = this.options.clock();
       const next = update.status;
@@ -321,8 +345,9 @@ class FileTaskStore implements TaskStore {
     for (const name of await listNames(this.options.dir, FILE_SUFFIX)) {
       const taskId = name.slice(0, -FILE_SUFFIX.length);
       if (!TASK_ID.test(taskId)) continue;
-      const text = await readTextIfExists(this.file(taskId));
-      if (text !== null) tasks.push(parseTask(text, taskId));
+      const file = this.file(taskId);
+      const text = await readTextIfExists(file);
+      if (text !== null) tasks.push(parseTask(text, taskId, file));
     }
     return tasks;
   }
@@ -336,8 +361,24 @@ class FileTaskStore implements TaskStore {
     await writeFileAtomic(this.file(task.description.TaskId), `${JSON.stringify(body, null, 2)}\n`);
   }
 
+  /** Runs `work` after this store's earlier calls, holding the folder's lock against other processes. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    const { dir, staleLockMs, lockTimeoutMs } = this.options;
+    const locked = (): Promise<T> =>
+      withFileLock(path.join(dir, LOCK_FILE), { staleMs: staleLockMs, timeoutMs: lockTimeoutMs }, work).catch(
+        (error: unknown) => {
+          if (!(error instanceof LockTimeoutError)) throw error;
+          const by = error.holder === null ? '' : ` by process ${error.holder.pid} on ${error.holder.host}`;
+          throw new TaskStoreError(
+            'TASK_STORE_LOCKED',
+            `The task store ${dir} is locked${by} (lock file ${error.file}) for more than ${lockTimeoutMs} ms; ` +
+              'retry, or remove the lock file if that process is hung.',
+            undefined,
+            { cause: error },
+          );
+        },
+      );
+    const run = this.queue.then(locked, locked);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -347,16 +388,26 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-function parseTask(text: string, taskId: string): StoredTask {
+/** A task file's text as a task; a torn, empty or foreign file is TASK_FILE_CORRUPT naming the file (R-TASK-3). */
+function parseTask(text: string, taskId: string, file: string): StoredTask {
+  const damaged = (what: string, cause?: unknown): TaskStoreError =>
+    new TaskStoreError(
+      'TASK_FILE_CORRUPT',
+      `The task file ${file} ${what}; move it out of the store or restore it from a backup.`,
+      taskId,
+      cause === undefined ? undefined : { cause },
+    );
+  if (text.trim() === '') throw damaged(`is empty (${Buffer.byteLength(text)} bytes): it was cut off`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new TaskStoreError('TASK_FILE_CORRUPT', `The file of task ${taskId} is not JSON.`, taskId, {
-      cause: error,
-    });
+    const why = error instanceof Error ? error.message : String(error);
+    throw damaged(`is not valid JSON (${why}): it is torn or damaged`, error);
   }
-  const t = json as Partial<StoredTask> & { format?: unknown };
+  const t = (typeof json === 'object' && json !== null ? json : {}) as Partial<StoredTask> & {
+    format?: unknown;
+  };
   const d = t.description;
   if (
     t.format !== FORMAT ||
@@ -365,7 +416,7 @@ function parseTask(text: string, taskId: string): StoredTask {
     d.TaskId !== taskId ||
     !TASK_STATUSES.includes(d.TaskStatus)
   ) {
-    throw new TaskStoreError('TASK_FILE_CORRUPT', `The file of task ${taskId} is not a stored task.`, taskId);
+    throw damaged(`is JSON but not a task of this store (format ${FORMAT}, TaskId ${taskId})`);
   }
   const task: StoredTask = {
     description: d,

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveObject, resolveSource } from '../src/index.js';
+import { resolveObject, resolveReportFolder, resolveSource } from '../src/index.js';
 import type { ResolveSourceResult } from '../src/index.js';
 
 let dir: string;
@@ -48,6 +48,10 @@ beforeAll(async () => {
   await symlink(path.join(dir, 'outside', 'secret.csv'), path.join(dir, 'escape', 'b', 'out.csv'));
   await mkdir(path.join(dir, 'escape-dir', 'b'), { recursive: true });
   await symlink(path.join(dir, 'outside'), path.join(dir, 'escape-dir', 'b', 'out'));
+  await mkdir(path.join(dir, 'escape-bucket'));
+  await symlink(path.join(dir, 'outside'), path.join(dir, 'escape-bucket', 'b'));
+  await mkdir(path.join(dir, 'escape-report', 'b'), { recursive: true });
+  await symlink(path.join(dir, 'outside'), path.join(dir, 'escape-report', 'b', 'reports'));
 });
 
 afterAll(async () => {
@@ -151,6 +155,39 @@ describe('resolveSource with --s3-root (R-IN-3)', () => {
   it('refuses a symbolic link to a folder outside the bucket (R-IN-3)', async () => {
     const result = await resolveSource({ bucket: 'b', prefix: '' }, { s3Root: path.join(dir, 'escape-dir') });
     expect(result).toMatchObject({ ok: false, error: { code: 'SOURCE_ESCAPES_ROOT' } });
+  });
+
+  it('refuses a bucket folder that is a symbolic link out of --s3-root, naming the bucket (R-IN-3)', async () => {
+    const result = await resolveSource(
+      { bucket: 'b', prefix: '' },
+      { s3Root: path.join(dir, 'escape-bucket') },
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'SOURCE_ESCAPES_ROOT' } });
+    if (!result.ok) expect(result.error.message).toMatch(/^bucket b: .* resolves to .*outside/);
+    const object = await resolveObject(
+      { bucket: 'b', key: 'secret.csv' },
+      { s3Root: path.join(dir, 'escape-bucket') },
+    );
+    expect(object).toMatchObject({ ok: false, error: { code: 'SOURCE_ESCAPES_ROOT' } });
+  });
+
+  it('names the key of a link that leads out of the bucket (R-IN-3)', async () => {
+    const result = await resolveSource(
+      { bucket: 'b', prefix: 'out' },
+      { s3Root: path.join(dir, 'escape-dir') },
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'SOURCE_ESCAPES_ROOT' } });
+    if (!result.ok) expect(result.error.message).toMatch(/^key "out": .*out resolves to .*outside/);
+  });
+
+  it('refuses .. segments written with backslashes or in the middle of a key (R-IN-3)', async () => {
+    for (const prefix of ['data/../../outside/', 'data\\..\\..\\outside', '..']) {
+      const result = await resolveSource({ bucket: 'bucket', prefix }, s3());
+      expect(result, prefix).toEqual({
+        ok: false,
+        error: { code: 'SOURCE_ESCAPES_ROOT', message: expect.stringContaining(`Key "${prefix}"`) },
+      });
+    }
   });
 
   it.skipIf(process.getuid?.() === 0)(
@@ -283,5 +320,38 @@ describe('resolveObject (R-IN-3, DataModelS3Configuration)', () => {
       ok: false,
       error: { code: 'SOURCE_LOCATION_MISSING' },
     });
+  });
+});
+
+describe('resolveReportFolder (R-IN-3, R-REP-2)', () => {
+  it('puts the report folder under DIR/<bucket>/<prefix>, even when it does not exist yet', async () => {
+    expect(
+      await resolveReportFolder({ bucket: 'new-bucket', prefix: 'reports/run-1/' }, path.join(dir, 's3')),
+    ).toEqual({
+      ok: true,
+      path: path.join(dir, 's3', 'new-bucket', 'reports', 'run-1'),
+    });
+  });
+
+  it('refuses a prefix with .. or an absolute one, naming it', async () => {
+    for (const prefix of ['../../outside', '/etc/cron.d']) {
+      expect(await resolveReportFolder({ bucket: 'bucket', prefix }, path.join(dir, 's3'))).toEqual({
+        ok: false,
+        error: { code: 'SOURCE_ESCAPES_ROOT', message: expect.stringContaining(`Key "${prefix}"`) },
+      });
+    }
+    expect(await resolveReportFolder({ bucket: '..', prefix: '' }, path.join(dir, 's3'))).toMatchObject({
+      ok: false,
+      error: { code: 'SOURCE_ESCAPES_ROOT' },
+    });
+  });
+
+  it('refuses a prefix going through a link out of the root, also below it', async () => {
+    const root = path.join(dir, 'escape-report');
+    for (const prefix of ['reports', 'reports/deeper/still/']) {
+      const result = await resolveReportFolder({ bucket: 'b', prefix }, root);
+      expect(result, prefix).toMatchObject({ ok: false, error: { code: 'SOURCE_ESCAPES_ROOT' } });
+      if (!result.ok) expect(result.error.message).toContain(`s3://b/${prefix}: `);
+    }
   });
 });

@@ -26,6 +26,8 @@ export const INGEST_ERROR_CODES = [
   'INGEST_SOURCE_CHANGED',
   /** The source location no longer resolves. */
   'INGEST_SOURCE_UNAVAILABLE',
+  /** The task's checkpoint could not be saved (a full disk): the load stopped; resume once there is room. */
+  'INGEST_CHECKPOINT_FAILED',
 ] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 

@@ -236,6 +236,22 @@ export async function runIngestTask(
 
   let latest: IngestCheckpoint | null = null;
   let saving: Promise<void> = Promise.resolve();
+  // R-ING-3: a checkpoint (or the refusals log it relies on) that cannot be written stops the load, so that no
+  // more is sent than a resume can account for; the message names the store and says how to continue.
+  const diskStop = new AbortController();
+  let diskFailure: IngestError | null = null;
+  const stopForDisk = (error: unknown): void => {
+    if (diskFailure !== null) return;
+    const why = error instanceof Error ? error.message : String(error);
+    diskFailure = new IngestError(
+      'INGEST_CHECKPOINT_FAILED',
+      `Could not save the checkpoint of task ${taskId} in ${store.options.dir}: ${why}. The load stopped; once ` +
+        `there is room again, resume it from its last saved checkpoint: tsbatch tasks resume ${taskId} --store ${store.options.dir}`,
+      { taskId, store: store.options.dir },
+      { cause: error },
+    );
+    diskStop.abort(diskFailure);
+  };
   let lastSave = Date.now();
   const interval = options.checkpointIntervalMs ?? 1_000;
   const save = (checkpoint: IngestCheckpoint): Promise<void> => {
@@ -246,8 +262,7 @@ export async function runIngestTask(
         current = { ...current, checkpoint: checkpoint.files };
         await store.update(taskId, { progress: checkpoint.progress, state: current });
       })
-      // [choice] A checkpoint that cannot be saved is skipped: the next one covers it, and a crash resumes earlier.
-      .catch(() => undefined);
+      .catch(stopForDisk);
     return saving;
   };
 
@@ -258,6 +273,7 @@ export async function runIngestTask(
       force: _force,
       onStart: _onStart,
       onReject,
+      signal,
       ...connection
     } = options;
     result = await ingest(state.task, source, {
@@ -267,7 +283,14 @@ export async function runIngestTask(
       taskId,
       ...(state.encoding !== undefined && { encoding: state.encoding }),
       ...(resuming && { resume: { files: state.checkpoint!, rejections } }),
-      onTargetRejection: (r) => void log.write(JSON.stringify(r)),
+      signal: signal === undefined ? diskStop.signal : AbortSignal.any([signal, diskStop.signal]),
+      onTargetRejection: (r) => {
+        try {
+          void log.write(JSON.stringify(r))?.catch(stopForDisk);
+        } catch (error) {
+          stopForDisk(error);
+        }
+      },
       onCheckpoint: (checkpoint) => {
         latest = checkpoint;
         if (Date.now() - lastSave < interval) return;
@@ -295,31 +318,60 @@ export async function runIngestTask(
   }
 
   await saving;
-  await log.close();
-  await rejects?.close();
-  if (result.status === 'PROGRESS_STOPPED') {
-    await log.sync();
-    current = {
-      ...current,
-      checkpoint: result.checkpoint.files,
-      owner: null,
-      ...(result.stopped !== null && { stopped: result.stopped }),
-    };
-    stored = await store.update(taskId, {
-      status: 'PROGRESS_STOPPED',
-      progress: result.checkpoint.progress,
-      errorMessage: result.stopped?.message ?? 'The load stopped.',
-      state: current,
-    });
-  } else {
-    if (state.reportDir !== undefined) {
-      const reportFile = path.join(state.reportDir, 'error-report.json');
-      // R-REP-2: written only when something failed; a stale one from an earlier run would mislead.
-      if (result.errorReport === null) await rm(reportFile, { force: true });
-      else await writeFile(reportFile, `${JSON.stringify(result.errorReport, null, 2)}\n`);
+  // Set by the callbacks above: TypeScript cannot see that they ran.
+  const failure = diskFailure as IngestError | null;
+  if (failure !== null && result.status === 'PROGRESS_STOPPED') {
+    // The refusals log may be cut short: only what the last saved checkpoint names is read back (readRejections).
+    await Promise.allSettled([log.close(), rejects?.close()]);
+    current = { ...current, owner: null, stopped: failure.toJSON() };
+    try {
+      stored = await store.update(taskId, {
+        status: 'PROGRESS_STOPPED',
+        errorMessage: failure.message,
+        state: current,
+      });
+    } catch {
+      // Still no room: the task stays IN_PROGRESS under this process, which ends; the next command finds it
+      // ownerless and stops it (recoverIngestTasks), keeping its last saved checkpoint.
+      throw failure;
     }
-    current = { ...current, checkpoint: result.checkpoint.files, owner: null };
-    stored = await store.update(taskId, { status: result.status, progress: result.progress, state: current });
+    return { result: { ...result, description: stored.description }, task: stored };
+  }
+  try {
+    await log.close();
+    await rejects?.close();
+    if (result.status === 'PROGRESS_STOPPED') {
+      await log.sync();
+      current = {
+        ...current,
+        checkpoint: result.checkpoint.files,
+        owner: null,
+        ...(result.stopped !== null && { stopped: result.stopped }),
+      };
+      stored = await store.update(taskId, {
+        status: 'PROGRESS_STOPPED',
+        progress: result.checkpoint.progress,
+        errorMessage: result.stopped?.message ?? 'The load stopped.',
+        state: current,
+      });
+    } else {
+      if (state.reportDir !== undefined) {
+        const reportFile = path.join(state.reportDir, 'error-report.json');
+        // R-REP-2: written only when something failed; a stale one from an earlier run would mislead.
+        if (result.errorReport === null) await rm(reportFile, { force: true });
+        else await writeFile(reportFile, `${JSON.stringify(result.errorReport, null, 2)}\n`);
+      }
+      current = { ...current, checkpoint: result.checkpoint.files, owner: null };
+      stored = await store.update(taskId, {
+        status: result.status,
+        progress: result.progress,
+        state: current,
+      });
+    }
+  } catch (error) {
+    // The load got to its end, but its outcome cannot be stored: as a checkpoint that cannot be saved.
+    stopForDisk(error);
+    throw (diskFailure as IngestError | null) ?? error;
   }
   return { result: { ...result, description: stored.description }, task: stored };
 }

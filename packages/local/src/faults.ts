@@ -1,6 +1,7 @@
 /**
  * Fault injection for testing clients: a chosen fraction of WriteRecords calls answers ThrottlingException (429),
- * InternalServerException (500), loses its connection, or is delayed. Off by default. Draws come from a seeded
+ * InternalServerException (500), loses its connection before the write (drop) or after it (lost: the records are
+ * stored, the answer never comes, as when a client times out on a slow service), or is delayed. Off by default. Draws come from a seeded
  * generator, so a given seed gives the same faults on the same sequence of calls.
  */
 import { randomInt } from 'node:crypto';
@@ -11,8 +12,10 @@ export interface FaultOptions {
   throttle?: number;
   /** Fraction answered with InternalServerException. @default 0 */
   error?: number;
-  /** Fraction whose connection is dropped without an answer. @default 0 */
+  /** Fraction whose connection is dropped without an answer, before the write. @default 0 */
   drop?: number;
+  /** Fraction applied (stored or partly rejected) whose answer is then lost: the connection drops. @default 0 */
+  lost?: number;
   /** A fraction (`rate`) of calls waits `ms` before being handled. @default { ms: 0, rate: 0 } */
   delay?: { ms: number; rate: number };
   /** Seed of the draws. @default a random seed */
@@ -23,11 +26,12 @@ export interface ResolvedFaultOptions {
   throttle: number;
   error: number;
   drop: number;
+  lost: number;
   delay: { ms: number; rate: number };
   seed: number;
 }
 
-export type FaultKind = 'none' | 'throttle' | 'error' | 'drop';
+export type FaultKind = 'none' | 'throttle' | 'error' | 'drop' | 'lost';
 
 export interface FaultDecision {
   kind: FaultKind;
@@ -49,8 +53,12 @@ export function resolveFaultOptions(options: FaultOptions = {}): ResolvedFaultOp
   const throttle = fraction('throttle', options.throttle ?? 0);
   const error = fraction('error', options.error ?? 0);
   const drop = fraction('drop', options.drop ?? 0);
-  if (throttle + error + drop > 1) {
-    throw new LocalError('LOCAL_FAULT_SPEC', 'fault fractions throttle + error + drop must not exceed 1');
+  const lost = fraction('lost', options.lost ?? 0);
+  if (throttle + error + drop + lost > 1) {
+    throw new LocalError(
+      'LOCAL_FAULT_SPEC',
+      'fault fractions throttle + error + drop + lost must not exceed 1',
+    );
   }
   const delay = options.delay ?? { ms: 0, rate: 0 };
   if (!Number.isInteger(delay.ms) || delay.ms < 0 || delay.ms > 600_000) {
@@ -59,11 +67,19 @@ export function resolveFaultOptions(options: FaultOptions = {}): ResolvedFaultOp
   const seed = options.seed ?? randomInt(2 ** 31);
   if (!Number.isInteger(seed))
     throw new LocalError('LOCAL_FAULT_SPEC', `fault seed must be an integer, got ${seed}`);
-  return { throttle, error, drop, delay: { ms: delay.ms, rate: fraction('delay rate', delay.rate) }, seed };
+  return {
+    throttle,
+    error,
+    drop,
+    lost,
+    delay: { ms: delay.ms, rate: fraction('delay rate', delay.rate) },
+    seed,
+  };
 }
 
 /**
- * Parses the CLI form: comma-separated `throttle=0.3`, `error=0.05`, `drop=0.02`, `delay=200ms:0.1` (also `2s:0.5`).
+ * Parses the CLI form: comma-separated `throttle=0.3`, `error=0.05`, `drop=0.02`, `lost=0.02`, `delay=200ms:0.1`
+ * (also `2s:0.5`).
  * Several specs (repeated flags) add up.
  */
 export function parseFaultSpec(spec: string, into: FaultOptions = {}): FaultOptions {
@@ -92,6 +108,9 @@ export function parseFaultSpec(spec: string, into: FaultOptions = {}): FaultOpti
       case 'drop':
         out.drop = fraction(key, number());
         break;
+      case 'lost':
+        out.lost = fraction(key, number());
+        break;
       case 'delay': {
         const m = /^(\d+)(ms|s)?:([0-9.]+)$/.exec(value);
         if (m === null) {
@@ -109,7 +128,7 @@ export function parseFaultSpec(spec: string, into: FaultOptions = {}): FaultOpti
       default:
         throw new LocalError(
           'LOCAL_FAULT_SPEC',
-          `unknown fault '${key}' (known: throttle=F, error=F, drop=F, delay=MS:F)`,
+          `unknown fault '${key}' (known: throttle=F, error=F, drop=F, lost=F, delay=MS:F)`,
         );
     }
   }
@@ -139,7 +158,7 @@ export class FaultInjector {
 
   get active(): boolean {
     const f = this.current;
-    return f.throttle + f.error + f.drop > 0 || (f.delay.rate > 0 && f.delay.ms > 0);
+    return f.throttle + f.error + f.drop + f.lost > 0 || (f.delay.rate > 0 && f.delay.ms > 0);
   }
 
   decide(): FaultDecision {
@@ -153,7 +172,9 @@ export class FaultInjector {
           ? 'error'
           : u < f.throttle + f.error + f.drop
             ? 'drop'
-            : 'none';
+            : u < f.throttle + f.error + f.drop + f.lost
+              ? 'lost'
+              : 'none';
     const delayMs = this.next() < f.delay.rate ? f.delay.ms : 0;
     return { kind, delayMs };
   }

@@ -42,10 +42,21 @@ export interface LocalServerOptions {
   faults?: FaultOptions;
   /** The clock of the time window and of every timestamp. @default () => new Date() */
   clock?: () => Date;
-  /** Largest request body. @default 10 MiB */
+  /**
+   * Largest request body; a larger one is answered 413 without being read. A legal WriteRecords (100 records of at
+   * most 2 KiB of names and values, R-LIM-1) stays well under it even JSON-escaped. @default 4 MiB
+   */
   maxBodyBytes?: number;
-  /** Largest request head (request line and headers). @default 16 KiB */
+  /** Largest request head (request line and headers); Node answers 431 above it. @default 16 KiB */
   maxHeaderBytes?: number;
+  /** Time a client has to send the request head (slow-header clients get 408 and are cut off). @default 10000 */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, head and body. @default 60000 */
+  requestTimeoutMs?: number;
+  /** A connection silent this long (no bytes either way) is closed. @default 120000 */
+  idleTimeoutMs?: number;
+  /** An idle kept-alive connection is closed after this long; the SDKs reopen one as needed. @default 5000 */
+  keepAliveTimeoutMs?: number;
   /** fsync every acknowledged write. @default true */
   sync?: boolean;
   quotas?: LocalStoreOptions['quotas'];
@@ -68,6 +79,10 @@ export interface ResolvedLocalServerOptions {
   clock: () => Date;
   maxBodyBytes: number;
   maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   sync: boolean;
   quotas: NonNullable<LocalStoreOptions['quotas']>;
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
@@ -87,6 +102,11 @@ export interface LocalServer {
 }
 
 const TARGET_PREFIX = 'Timestream_20181101.';
+/**
+ * 100 records x 2 KiB of names and values (R-LOCAL-2, R-LIM-1) is 200 KiB; JSON escaping can grow a byte to six
+ * (`\u001f`) and members and punctuation add about 50 bytes per value, so a legal WriteRecords stays under ~3 MiB.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...catalogOperations,
   ...batchLoadOperations,
@@ -110,6 +130,14 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     credentials.set(c.accessKeyId, c.secretAccessKey);
     if (c.operations !== undefined) permissions.set(c.accessKeyId, new Set(c.operations));
   }
+  const headersTimeoutMs = positive('headersTimeoutMs', options.headersTimeoutMs ?? 10_000);
+  const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs ?? 60_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new LocalError(
+      'LOCAL_INVALID_OPTION',
+      `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`,
+    );
+  }
   return {
     host: options.host ?? '127.0.0.1',
     port,
@@ -121,8 +149,12 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     permissions,
     faults: options.faults ?? {},
     clock: options.clock ?? ((): Date => new Date()),
-    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes ?? 10 * 1024 * 1024),
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     maxHeaderBytes: positive('maxHeaderBytes', options.maxHeaderBytes ?? 16 * 1024),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? 120_000),
+    keepAliveTimeoutMs: positive('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? 5_000),
     sync: options.sync ?? true,
     quotas: options.quotas ?? {},
     taskQuotas: options.taskQuotas ?? {},
@@ -148,21 +180,31 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   let inFlight = 0;
   let drained: (() => void) | null = null;
 
-  const server: Server = createServer({ maxHeaderSize: o.maxHeaderBytes }, (req, res) => {
-    inFlight++;
-    void handle(req, res).finally(() => {
-      if (--inFlight === 0) drained?.();
-    });
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 120_000;
-  server.keepAliveTimeout = 5_000;
+  // Slow clients (slowloris): Node checks the head and request deadlines every connectionsCheckingInterval, so it
+  // is kept a fraction of the shortest deadline; an idle socket (a client that stops reading) is destroyed.
+  const server: Server = createServer(
+    {
+      maxHeaderSize: o.maxHeaderBytes,
+      headersTimeout: o.headersTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      inFlight++;
+      void handle(req, res).finally(() => {
+        if (--inFlight === 0) drained?.();
+      });
+    },
+  );
+  server.keepAliveTimeout = o.keepAliveTimeoutMs;
+  server.setTimeout(o.idleTimeoutMs);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const requestId = randomUUID();
     let operation = '-';
     let status = 500;
+    let lost = false;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname.startsWith('/_tsbatch/')) {
@@ -174,7 +216,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       const keyId =
         o.credentials.size === 0
           ? null
-          : verifySignature(
+          : await verifySignature(
               { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
               o.credentials,
             );
@@ -209,6 +251,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
           req.socket.destroy();
           return;
         }
+        lost = fault.kind === 'lost';
         if (fault.kind === 'throttle') {
           throw new ServiceError(
             'ThrottlingException',
@@ -223,7 +266,15 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
         }
       }
       const ctx: OperationContext = { store, clock: o.clock, hostname: hostnameOf(req, o.host), runner };
-      const output = await run(asObject(input), ctx);
+      const applied = (async () => run(asObject(input), ctx))();
+      if (lost) {
+        // The write is applied, then its answer is lost (a client timeout after the service did the work).
+        await applied.catch(() => undefined);
+        status = 0;
+        req.socket.destroy();
+        return;
+      }
+      const output = await applied;
       status = 200;
       send(res, 200, output, requestId);
     } catch (error) {
@@ -232,7 +283,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
           ? error
           : new ServiceError('InternalServerException', 'The local endpoint failed on this request.');
       if (!(error instanceof ServiceError)) {
-        o.log(`${operation} internal error: ${error instanceof Error ? error.message : String(error)}`);
+        o.log(`${operation} internal error: ${loggable(error)}`);
       }
       status = e.status;
       sendError(res, e, requestId);
@@ -323,4 +374,15 @@ function faultOptionsOf(json: unknown): FaultOptions {
     throw new Error('spec must be a string such as "throttle=0.3,delay=200ms:0.1"');
   }
   return parseFaultSpec(spec, rest);
+}
+
+/**
+ * What the log may say about an unexpected error: a system error's code and message (paths of the store), else only
+ * the error's class, since other messages can quote request values (record contents).
+ */
+function loggable(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | null;
+  if (error instanceof Error && typeof e?.code === 'string')
+    return `${error.name} ${e.code}: ${error.message}`;
+  return error instanceof Error ? error.name : typeof error;
 }

@@ -164,6 +164,35 @@ describe('fault injection', () => {
     client.destroy();
   });
 
+  it('applies a lost call and then drops its connection: the record is stored, the client sees no answer', async () => {
+    expect(parseFaultSpec('lost=0.25')).toEqual({ lost: 0.25 });
+    expect(() => new FaultInjector({ drop: 0.5, lost: 0.6 })).toThrow('must not exceed 1');
+    await setFaults({ lost: 1 });
+    const client = clientFor(t.server.url);
+    const record = {
+      Dimensions: [{ Name: 'lost', Value: 'yes' }],
+      MeasureName: 'm',
+      MeasureValue: '42',
+      Time: String(Date.now()),
+    };
+    const e = await failure(
+      client.send(new WriteRecordsCommand({ DatabaseName: 'faults', TableName: 'calls', Records: [record] })),
+    );
+    expect((e['$metadata'] as { httpStatusCode?: number }).httpStatusCode).toBeUndefined();
+    expect(`${e['code'] as string} ${e.message}`).toMatch(/ECONNRESET|socket hang up/);
+    const stored: unknown[] = [];
+    for await (const r of t.server.store.records('faults', 'calls')) {
+      if (r.Dimensions?.[0]?.Name === 'lost') stored.push(r);
+    }
+    expect(stored).toEqual([expect.objectContaining({ MeasureValue: '42', Time: record.Time })]);
+    // Sent again, the same record is accepted as identical (R-ING-3): a retry after a lost answer is safe.
+    await setFaults({});
+    await client.send(
+      new WriteRecordsCommand({ DatabaseName: 'faults', TableName: 'calls', Records: [record] }),
+    );
+    client.destroy();
+  });
+
   it('delays a chosen fraction of calls', async () => {
     await setFaults({ spec: 'delay=150ms:1' });
     const started = Date.now();

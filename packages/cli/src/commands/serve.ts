@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  DEFAULT_MAX_BODY_BYTES,
   LocalError,
   parseFaultSpec,
   resolveFaultOptions,
@@ -38,7 +39,9 @@ export const serveCommand: CommandSpec = {
       name: 'host',
       type: 'string',
       value: 'HOST',
-      description: 'Interface to listen on (use 0.0.0.0 to accept other machines).',
+      description:
+        'Interface to listen on. 0.0.0.0 (or any address other than loopback) lets other machines call it: a ' +
+        'warning is printed; add --verify-sigv4.',
       defaultText: '127.0.0.1',
     },
     {
@@ -79,9 +82,64 @@ export const serveCommand: CommandSpec = {
     },
     {
       name: 'verify-sigv4',
+      type: 'boolean',
+      description:
+        'Accept only requests signed (SigV4) with the key below: a wrong key answers ' +
+        'UnrecognizedClientException, a wrong secret or signature InvalidSignatureException, none ' +
+        'MissingAuthenticationTokenException (403). Without it any signature is accepted.',
+      group: 'Security',
+    },
+    {
+      name: 'access-key-id',
       type: 'string',
-      value: 'KEYID:SECRET[,...]',
-      description: 'Accept only requests signed (SigV4) by these keys; without it any signature is accepted.',
+      value: 'KEYID',
+      description: 'The access key id --verify-sigv4 accepts.',
+      defaultText: 'AWS_ACCESS_KEY_ID',
+      group: 'Security',
+    },
+    {
+      name: 'secret-access-key',
+      type: 'string',
+      value: 'SECRET',
+      description:
+        'Its secret. Prefer the environment variable: a flag is visible to other users of the machine (ps).',
+      defaultText: 'AWS_SECRET_ACCESS_KEY',
+      group: 'Security',
+    },
+    {
+      name: 'max-body-bytes',
+      type: 'string',
+      value: 'N',
+      description:
+        'Largest request body; a larger one answers 413 RequestEntityTooLargeException unread and the ' +
+        'connection is closed. A legal WriteRecords (100 records of at most 2 KiB) stays under 3 MiB.',
+      defaultText: String(DEFAULT_MAX_BODY_BYTES),
+      group: 'Security',
+    },
+    {
+      name: 'headers-timeout',
+      type: 'string',
+      value: 'MS',
+      description: 'Time a client has to send the request head; a slower one gets 408 and is cut off.',
+      defaultText: '10000',
+      group: 'Security',
+    },
+    {
+      name: 'request-timeout',
+      type: 'string',
+      value: 'MS',
+      description: 'Time a client has to send the whole request (head and body).',
+      defaultText: '60000',
+      group: 'Security',
+    },
+    {
+      name: 'idle-timeout',
+      type: 'string',
+      value: 'MS',
+      description:
+        'A connection with no traffic either way for this long is closed. Kept-alive idle connections are ' +
+        'closed after 5000 ms; the SDKs reopen them.',
+      defaultText: '120000',
       group: 'Security',
     },
     {
@@ -90,7 +148,8 @@ export const serveCommand: CommandSpec = {
       value: 'SPEC[,...]',
       description:
         'Fault injection on WriteRecords, comma-separated: throttle=F (ThrottlingException), error=F ' +
-        '(InternalServerException), drop=F (dropped connection), delay=MS:F (e.g. 200ms:0.1); F is the fraction ' +
+        '(InternalServerException), drop=F (connection dropped before the write), lost=F (the write is applied, ' +
+        'then the connection dropped), delay=MS:F (e.g. 200ms:0.1); F is the fraction ' +
         'of calls. Repeat --fault or list several in one. Change them at run time with POST /_tsbatch/faults.',
       defaultText: 'none',
       group: 'Testing',
@@ -121,6 +180,11 @@ export const serveCommand: CommandSpec = {
       note: 'Any free port (printed first), batch-load tasks reading buckets from examples/fleet/s3.',
     },
     {
+      command:
+        'AWS_ACCESS_KEY_ID=AKIDLOCAL AWS_SECRET_ACCESS_KEY=local-secret tsbatch serve --host 0.0.0.0 --verify-sigv4',
+      note: 'Reachable from other machines, answering only requests signed with that key.',
+    },
+    {
       command: 'tsbatch serve --fault throttle=0.3,error=0.05 --fault-seed 42',
       note: "Throttle 30 % and fail 5 % of WriteRecords calls, reproducibly, to test a client's retries.",
     },
@@ -131,7 +195,7 @@ export const serveCommand: CommandSpec = {
     [2, 'usage error'],
   ],
   async run(args, io): Promise<number> {
-    const options = serveOptions(args, io.cwd);
+    const options = serveOptions(args, io.cwd, process.env);
     const quiet = booleanOption(args, 'quiet');
     let server: LocalServer;
     try {
@@ -151,6 +215,13 @@ export const serveCommand: CommandSpec = {
     }
     // The URL first, alone on its line: scripts read it (R-LOCAL-1).
     io.stdout.write(`${server.url}\n`);
+    if (!isLoopback(options.host ?? '127.0.0.1')) {
+      io.stderr.write(
+        `tsbatch serve: warning: listening on ${options.host ?? ''}, not loopback: other machines can call this ` +
+          `endpoint${options.credentials === undefined ? ' and, without --verify-sigv4, need no key' : ''}; the ` +
+          'admin calls under /_tsbatch/ are never checked\n',
+      );
+    }
     io.stderr.write(
       `tsbatch serve: listening on ${server.url}, data in ${options.dataDir}` +
         `${options.s3Root === undefined ? '' : `, buckets in ${options.s3Root}`}; SIGINT or SIGTERM stops it\n`,
@@ -175,6 +246,7 @@ export const serveCommand: CommandSpec = {
 export function serveOptions(
   args: ParsedArgs,
   cwd: string,
+  env: NodeJS.ProcessEnv = {},
 ): LocalServerOptions & { dataDir: string; s3Root?: string } {
   const portText = stringOption(args, 'port');
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
@@ -193,15 +265,38 @@ export function serveOptions(
   const account = stringOption(args, 'account-id');
   if (account !== undefined) options.accountId = account;
 
-  const keys = stringOption(args, 'verify-sigv4');
-  if (keys !== undefined) {
-    options.credentials = keys.split(',').map((pair) => {
-      const at = pair.indexOf(':');
-      if (at <= 0 || at === pair.length - 1) {
-        throw new UsageError('--verify-sigv4 takes KEYID:SECRET pairs, separated by commas');
-      }
-      return { accessKeyId: pair.slice(0, at), secretAccessKey: pair.slice(at + 1) };
-    });
+  const keyId = stringOption(args, 'access-key-id') ?? env['AWS_ACCESS_KEY_ID'];
+  const secret = stringOption(args, 'secret-access-key') ?? env['AWS_SECRET_ACCESS_KEY'];
+  if (booleanOption(args, 'verify-sigv4')) {
+    if (keyId === undefined || keyId === '' || secret === undefined || secret === '') {
+      throw new UsageError(
+        '--verify-sigv4 needs a key: --access-key-id and --secret-access-key, or AWS_ACCESS_KEY_ID and ' +
+          'AWS_SECRET_ACCESS_KEY in the environment',
+      );
+    }
+    options.credentials = [{ accessKeyId: keyId, secretAccessKey: secret }];
+  } else if (
+    stringOption(args, 'access-key-id') !== undefined ||
+    stringOption(args, 'secret-access-key') !== undefined
+  ) {
+    throw new UsageError('--access-key-id and --secret-access-key are only used with --verify-sigv4');
+  }
+  const limits = [
+    ['max-body-bytes', 'maxBodyBytes'],
+    ['headers-timeout', 'headersTimeoutMs'],
+    ['request-timeout', 'requestTimeoutMs'],
+    ['idle-timeout', 'idleTimeoutMs'],
+  ] as const;
+  for (const [flag, key] of limits) {
+    const text = stringOption(args, flag);
+    if (text === undefined) continue;
+    if (!/^[1-9]\d*$/.test(text) || !Number.isSafeInteger(Number(text))) {
+      throw new UsageError(`--${flag} must be a positive whole number, got '${text}'`);
+    }
+    options[key] = Number(text);
+  }
+  if ((options.headersTimeoutMs ?? 10_000) > (options.requestTimeoutMs ?? 60_000)) {
+    throw new UsageError('--headers-timeout must not exceed --request-timeout');
   }
 
   let faults: FaultOptions = {};
@@ -223,4 +318,14 @@ export function serveOptions(
   }
   options.faults = faults;
   return options;
+}
+
+/** Loopback addresses: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    /^::ffff:127\.\d+\.\d+\.\d+$/i.test(host)
+  );
 }

@@ -392,6 +392,7 @@ export async function runTaskInForeground(io: Io, options: RunOptions): Promise<
   } catch (error) {
     if (isIngestError(error)) {
       io.stderr.write(`tsbatch: ${error.message} [${error.code}]\n`);
+      if (error.code === 'INGEST_CHECKPOINT_FAILED') return 75; // stopped, resumable (R-TASK-1)
       return error.code === 'INGEST_TASK_RUNNING' || error.code === 'INGEST_TASK_NOT_RUNNABLE' ? 2 : 1;
     }
     throw error;

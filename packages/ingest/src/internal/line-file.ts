@@ -36,6 +36,10 @@ export function createLineFile(file: string, flags: 'w' | 'a'): LineFile {
       await ready;
       // Everything queued before this point reaches the file before the fsync.
       if (stream.writableLength > 0) await new Promise<void>((resolve) => stream.write('', () => resolve()));
+      // A write that failed meanwhile (a full disk) must not be fsynced over as if it were on disk; the cast: the
+      // 'error' listener sets it, which TypeScript cannot see.
+      const failed = failure as Error | null;
+      if (failed !== null) throw failed;
       const handle = await open(file, 'r');
       try {
         await handle.sync();
@@ -44,8 +48,11 @@ export function createLineFile(file: string, flags: 'w' | 'a'): LineFile {
       }
     },
     async close(): Promise<void> {
-      stream.end();
-      await once(stream, 'close').catch(() => undefined);
+      // A stream that failed (ENOSPC) has closed already: waiting for 'close' again would never end.
+      if (!stream.closed) {
+        stream.end();
+        await once(stream, 'close').catch(() => undefined);
+      }
       if (failure !== null) throw failure;
     },
   };

@@ -2,7 +2,7 @@
  * R-LOCAL-1: the four batch-load operations over the task store (R-TASK-1..3), validated by the validator and run
  * by the BatchLoadRunner over buckets mapped to folders (`--s3-root`, R-IN-3).
  */
-import { TASK_STATUSES, TaskStoreError, type StoredTask } from '@tsbatch/core';
+import { resolveReportFolder, TASK_STATUSES, TaskStoreError, type StoredTask } from '@tsbatch/core';
 import { formatIssue, validateTask } from '@tsbatch/validator';
 import { ServiceError } from '../errors.js';
 import type { RunnerState } from './batch-load-runner.js';
@@ -74,6 +74,16 @@ export const batchLoadOperations: Record<string, Operation> = {
         'ValidationException',
         `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.map(formatIssue).join('; ')}`,
       );
+    }
+    if (result.task.report !== null) {
+      // R-IN-3: the report location may not lead out of --s3-root either.
+      const where = await resolveReportFolder(result.task.report, s3Root);
+      if (!where.ok) {
+        throw new ServiceError(
+          'ValidationException',
+          `1 validation error detected: /ReportConfiguration/ReportS3Configuration: ${where.error.message}`,
+        );
+      }
     }
     const { ClientToken, ...request } = result.task.request;
     const task = { ...result.task, request };

@@ -14,6 +14,7 @@ import path from 'node:path';
 import {
   createDuplicateIndex,
   emptyProgressReport,
+  resolveReportFolder,
   resolveSource,
   runLoad,
   writeFileAtomic,
@@ -189,12 +190,13 @@ export class BatchLoadRunner {
   private async writeReport(task: ResolvedTask, report: ErrorReport): Promise<void> {
     const root = this.options.s3Root;
     if (root === null || task.report === null) return;
-    const segments = task.report.prefix.split('/').filter((s) => s !== '');
-    if ([task.report.bucket, ...segments].some((s) => s === '.' || s === '..')) {
-      this.options.log(`task ${report.taskId}: report location leaves --s3-root; no error report written`);
+    // R-IN-3: checked again at write time, since links under the root may have changed since the task was created.
+    const where = await resolveReportFolder(task.report, root);
+    if (!where.ok) {
+      this.options.log(`task ${report.taskId}: no error report written: ${where.error.message}`);
       return;
     }
-    const folder = path.join(path.resolve(root), task.report.bucket, ...segments, report.taskId);
+    const folder = path.join(where.path, report.taskId);
     await mkdir(folder, { recursive: true });
     await writeFileAtomic(path.join(folder, 'error-report.json'), `${JSON.stringify(report, null, 2)}\n`);
   }

@@ -1,10 +1,12 @@
 /**
- * Optional check of AWS Signature Version 4 against configured keys: the canonical request, string to sign and
- * signing key of the SigV4 specification, over the headers the client says it signed. Without configured keys any
- * `Authorization` header is accepted (as most local emulators do). No clock-skew check [choice].
+ * Optional check of AWS Signature Version 4 against configured keys (R-LOCAL-1): the request is signed again with
+ * `@smithy/signature-v4` (the signer of the AWS SDK itself) over exactly the headers the client says it signed, and
+ * the two signatures are compared in constant time. Without configured keys any `Authorization` header is accepted
+ * (as most local emulators do). No clock-skew check [choice]: tests pin the server's clock to other days.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { ServiceError } from '../errors.js';
 
 export interface SigningRequest {
@@ -16,56 +18,65 @@ export interface SigningRequest {
 }
 
 const AUTH =
-  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
-
-function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-/** RFC 3986 encoding as SigV4 wants it (unreserved characters kept). */
-function encode(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-function canonicalQuery(search: URLSearchParams): string {
-  return [...search.entries()]
-    .map(([k, v]) => [encode(k), encode(v)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-}
-
-function headerValue(headers: IncomingHttpHeaders, name: string): string {
-  const v = headers[name];
-  const text = Array.isArray(v) ? v.join(',') : (v ?? '');
-  return text.trim().replace(/\s+/g, ' ');
-}
+  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/** The signing name of Timestream-Write in credential scopes. */
+const SERVICE = 'timestream';
 
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytesOf(data: SourceData): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+/** The hash the signer asks for (SHA-256, or HMAC-SHA-256 when given a key), on node:crypto. */
+class Sha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(this.secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytesOf(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function invalid(message = SIGNATURE_MISMATCH): ServiceError {
+  return new ServiceError('InvalidSignatureException', message);
+}
+
 /**
  * Returns the access key id that signed the request, or throws the service's authentication error when it is not
- * signed by one of `secrets` (key id -> secret).
+ * signed by one of `secrets` (key id -> secret): MissingAuthenticationTokenException without a signature,
+ * UnrecognizedClientException for an unknown key, InvalidSignatureException for anything else.
  */
-export function verifySignature(request: SigningRequest, secrets: ReadonlyMap<string, string>): string {
-  const auth = headerValue(request.headers, 'authorization');
+export async function verifySignature(
+  request: SigningRequest,
+  secrets: ReadonlyMap<string, string>,
+): Promise<string> {
+  const auth = (headerValue(request.headers, 'authorization') ?? '').trim();
   if (auth === '')
     throw new ServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const m = AUTH.exec(auth);
-  if (m === null) {
-    throw new ServiceError(
-      'InvalidSignatureException',
-      'The Authorization header is not an AWS4-HMAC-SHA256 signature.',
-    );
-  }
+  if (m === null) throw invalid('The Authorization header is not an AWS4-HMAC-SHA256 signature.');
   const [, keyId, date, region, service, signedHeaders, signature] = m as unknown as [
     string,
     string,
@@ -82,35 +93,61 @@ export function verifySignature(request: SigningRequest, secrets: ReadonlyMap<st
       'The security token included in the request is invalid.',
     );
   }
-  const amzDate = headerValue(request.headers, 'x-amz-date');
+  if (service !== SERVICE) {
+    throw invalid(`Credential should be scoped to correct service: '${SERVICE}'.`);
+  }
+  const amzDate = headerValue(request.headers, 'x-amz-date') ?? '';
+  const d = AMZ_DATE.exec(amzDate);
   const names = signedHeaders.split(';');
-  if (!names.includes('host') || amzDate === '' || !amzDate.startsWith(date)) {
-    throw new ServiceError('InvalidSignatureException', SIGNATURE_MISMATCH);
+  if (d === null || !amzDate.startsWith(date) || !names.includes('host')) throw invalid();
+  const signingDate = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
+
+  // A claimed payload hash must be the body's: otherwise a signed request could carry any body.
+  const claimed = headerValue(request.headers, 'x-amz-content-sha256');
+  if (
+    claimed !== undefined &&
+    claimed !== 'UNSIGNED-PAYLOAD' &&
+    claimed !== createHash('sha256').update(request.body).digest('hex')
+  ) {
+    throw invalid();
+  }
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = headerValue(request.headers, name);
+    if (value !== undefined) headers[name] = value;
   }
   const url = new URL(request.url, 'http://localhost');
-  const payloadHash = sha256(request.body);
-  const claimed = headerValue(request.headers, 'x-amz-content-sha256');
-  if (claimed !== '' && claimed !== 'UNSIGNED-PAYLOAD' && claimed !== payloadHash) {
-    throw new ServiceError('InvalidSignatureException', SIGNATURE_MISMATCH);
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const all = url.searchParams.getAll(key);
+    query[key] = all.length === 1 ? all[0]! : all;
   }
-  const canonical = [
-    request.method,
-    url.pathname
-      .split('/')
-      .map((s) => encode(decodeURIComponent(s)))
-      .join('/'),
-    canonicalQuery(url.searchParams),
-    names.map((n) => `${n}:${headerValue(request.headers, n)}\n`).join(''),
-    signedHeaders,
-    claimed === 'UNSIGNED-PAYLOAD' ? claimed : payloadHash,
-  ].join('\n');
-  const scope = `${date}/${region}/${service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-  const expected = createHmac('sha256', key).update(toSign, 'utf8').digest();
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: keyId, secretAccessKey: secret },
+    region,
+    service,
+    sha256: Sha256,
+    // The client decided whether to send x-amz-content-sha256; the signer must not add it.
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      path: url.pathname,
+      query,
+      headers,
+      body: request.body,
+    },
+    { signingDate, signableHeaders: new Set(names) },
+  );
+  const expected = /SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})/.exec(
+    String(signed.headers['authorization'] ?? ''),
+  );
+  if (expected === null || expected[1] !== signedHeaders) throw invalid();
   const given = Buffer.from(signature, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new ServiceError('InvalidSignatureException', SIGNATURE_MISMATCH);
-  }
+  const wanted = Buffer.from(expected[2]!, 'hex');
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw invalid();
   return keyId;
 }
