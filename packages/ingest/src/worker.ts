@@ -4,11 +4,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId, workerData } from 'node:worker_threads';
-import { WriteRecordsCommand, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import type { TimestreamRecord } from '@tsbatch/core';
+import type { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { encodedRecords, writeRecordsRequestText, type EncodedWriteRecords } from './common-attributes.js';
 import { createClient, type ClientSettings, type StaticCredentials } from './connection.js';
 import type { ResolvedRetryOptions } from './retry.js';
-import { writeBatch, type BatchInput, type BatchResult } from './internal/write-batch.js';
+import { sendWriteRecordsText, usePrebuiltBodies } from './internal/prebuilt-body.js';
+import { writeRecordParts, type BatchResult } from './internal/write-batch.js';
 
 /** `workerData` of every worker of the pool. */
 export interface WorkerInit {
@@ -22,10 +23,10 @@ export interface WorkerTask {
   database: string;
   table: string;
   /**
-   * The records as JSON: one string crosses the thread boundary much faster than structured clone copies a hundred
-   * record objects, and the parse happens here, off the main thread.
+   * The batch as JSON texts (`encodeWriteRecords`, made on the main thread): two strings cross the thread boundary
+   * much faster than structured clone copies a hundred record objects, and they are the request body's very pieces.
    */
-  records: string;
+  batch: EncodedWriteRecords;
   /** Fresh credentials from the main thread's provider, when it has one. */
   credentials?: StaticCredentials;
 }
@@ -36,12 +37,18 @@ let credentials: StaticCredentials | null = init.client.credentials;
 let client: TimestreamWriteClient | null = null;
 
 function clientOf(task: WorkerTask): TimestreamWriteClient {
+  if (client !== null) {
+    if (task.credentials !== undefined) credentials = task.credentials;
+    return client;
+  }
   if (task.credentials !== undefined) {
     credentials = task.credentials;
     // The client asks for credentials through this function, so later tasks refresh them without a new client.
-    client ??= createClient(init.client, () => Promise.resolve(credentials!));
+    client = createClient(init.client, () => Promise.resolve(credentials!));
+  } else {
+    client = createClient(init.client);
   }
-  client ??= createClient(init.client);
+  usePrebuiltBodies(client);
   return client;
 }
 
@@ -62,15 +69,18 @@ export type WorkerResult = BatchResult & { thread: number };
 
 export default async function writeTask(task: WorkerTask): Promise<WorkerResult> {
   const c = clientOf(task);
-  const input: BatchInput = {
-    database: task.database,
-    table: task.table,
-    records: JSON.parse(task.records) as TimestreamRecord[],
+  const { database, table, batch } = task;
+  // Parts are runs of record positions: the whole batch, or halves of a refused call (R-ING-2).
+  const positions = Array.from(batch.ends, (_, i) => i);
+  const send = (part: readonly number[]): Promise<unknown> => {
+    const records = encodedRecords(batch, part[0]!, part[part.length - 1]! + 1);
+    return sendWriteRecordsText(
+      c,
+      database,
+      table,
+      writeRecordsRequestText(database, table, batch.common, records),
+    );
   };
-  const result = await writeBatch((request) => c.send(new WriteRecordsCommand(request)), input, {
-    retry: init.retry,
-    stopped,
-    sleep: backoff,
-  });
+  const result = await writeRecordParts(send, positions, { retry: init.retry, stopped, sleep: backoff });
   return { ...result, thread: threadId };
 }

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { TimestreamRecord } from '@tsbatch/core';
+import { encodeWriteRecords } from './common-attributes.js';
 import { clientSettings, type ConnectionOptions, type StaticCredentials } from './connection.js';
 import { IngestError, isIngestError } from './errors.js';
 import type { TargetRejection } from './rejections.js';
@@ -296,8 +297,10 @@ class PoolWriter implements Writer {
     const task: WorkerTask = {
       database: this.options.database,
       table: this.options.table,
-      records: JSON.stringify(batch.records),
+      batch: encodeWriteRecords(batch.records),
     };
+    batch.records = []; // only the texts are needed from here on: the record objects can go
+
     const run = async (): Promise<WorkerResult> => {
       if (this.provider !== null) {
         try {

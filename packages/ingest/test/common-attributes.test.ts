@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TimestreamRecord } from '@tsbatch/core';
-import { writeRecordsBody, type SentRecord, type WriteRecordsBody } from '../src/index.js';
+import {
+  encodedRecords,
+  encodeWriteRecords,
+  writeRecordsBody,
+  writeRecordsRequestText,
+  type SentRecord,
+  type WriteRecordsBody,
+} from '../src/index.js';
 
 const seed = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 
@@ -106,5 +113,45 @@ describe('writeRecordsBody (R-ING-1)', () => {
   it('sends a batch of one record as it is, with no CommonAttributes', () => {
     const only = rec([['host', 'a']]);
     expect(writeRecordsBody([only])).toEqual({ Records: [only] });
+  });
+});
+
+/** A request text parsed back, with the API's default DimensionValueType (VARCHAR) filled in where it was left out. */
+function parsedRequest(text: string): WriteRecordsBody & { DatabaseName: string; TableName: string } {
+  return JSON.parse(text, (key, value: unknown) =>
+    key === 'Dimensions' && Array.isArray(value)
+      ? value.map((d: object) => ({ DimensionValueType: 'VARCHAR', ...d }))
+      : value,
+  ) as WriteRecordsBody & { DatabaseName: string; TableName: string };
+}
+
+describe('encodeWriteRecords (R-ING-1)', () => {
+  it('makes the very request of writeRecordsBody as JSON text, for any batch and any run of it', () => {
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 100 }), fc.nat(), fc.nat(), (records, a, b) => {
+        const batch = encodeWriteRecords(records);
+        const whole = parsedRequest(writeRecordsRequestText('db', 't"b', batch.common, batch.records));
+        expect(whole).toEqual({ DatabaseName: 'db', TableName: 't"b', ...writeRecordsBody(records) });
+        // R-ING-2: a part of a refused call, sent with the batch's CommonAttributes, merges to the same records.
+        const from = a % records.length;
+        const to = from + 1 + (b % (records.length - from));
+        const part = parsedRequest(
+          writeRecordsRequestText('db', 'tb', batch.common, encodedRecords(batch, from, to)),
+        );
+        expect(merged(part)).toEqual(records.slice(from, to));
+      }),
+      { numRuns: 300, ...seed },
+    );
+  });
+
+  it('escapes any text in names and values, and leaves out DimensionValueType VARCHAR (the default) to send fewer bytes', () => {
+    const odd = rec([['host', 'a"b\\c\n\u0000é\ud800']], { MeasureName: 'cpu "x"', MeasureValue: '\t1' });
+    const batch = encodeWriteRecords([odd]);
+    expect(batch.records).not.toContain('DimensionValueType');
+    expect(parsedRequest(writeRecordsRequestText('db', 'tb', batch.common, batch.records)).Records).toEqual([
+      odd,
+    ]);
+    const plain = JSON.stringify(writeRecordsBody([odd]).Records[0]);
+    expect(batch.records.length).toBe(plain.length - ',"DimensionValueType":"VARCHAR"'.length);
   });
 });

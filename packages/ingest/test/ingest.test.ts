@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { OUTSIDE_WINDOW_REASON, VERSION_CONFLICT_REASON, type TimestreamRecord } from '@tsbatch/core';
@@ -200,6 +202,59 @@ describe('ingest (R-ING-1..3)', () => {
   });
 });
 
+describe('ingest under backpressure', () => {
+  it('keeps memory flat when the endpoint stops answering: the reader waits, nothing piles up on the main thread', async () => {
+    // A stand-in endpoint over real HTTP that holds every WriteRecords call until released, then answers at once.
+    const held: ServerResponse[] = [];
+    let released = false;
+    const answer = (res: ServerResponse): void => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end('{"RecordsIngested":{"Total":0,"MemoryStore":0,"MagneticStore":0}}');
+    };
+    const stall = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => (released ? answer(res) : held.push(res)));
+    });
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stall.address() as AddressInfo).port}`;
+    try {
+      const rows = 40_000;
+      const { task, source } = await fleet(rows);
+      const chunk = 1024 * 1024; // the reader's chunk (core's default highWaterMark)
+      expect(source.totalBytes).toBeGreaterThan(chunk);
+      let mostAhead = 0;
+      let bytesRead = 0;
+      const run = ingest(task, source, {
+        endpoint: url,
+        credentials: CREDENTIALS,
+        threads: 1,
+        callsPerThread: 2,
+        table: null,
+        onProgress: (p) => {
+          // Rows read but not yet answered, at the end of each chunk read.
+          mostAhead = Math.max(mostAhead, p.rows - p.report.RecordsProcessed);
+          bytesRead = p.bytesRead;
+        },
+      });
+      while (held.length < 2) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
+      // Every call is held: exactly the two allowed are out, and the reader has not got past its first chunk.
+      expect(held.length).toBe(2);
+      expect(bytesRead).toBeLessThanOrEqual(chunk);
+      released = true;
+      for (const res of held.splice(0)) answer(res);
+      const result = await run;
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.progress.RecordsIngested).toBe(rows);
+      // Never more than the two calls of 100 in flight and the batch being filled.
+      expect(mostAhead).toBeLessThanOrEqual(2 * 100 + 100);
+    } finally {
+      stall.closeAllConnections();
+      await new Promise((resolve) => stall.close(resolve));
+    }
+  }, 30_000);
+});
+
 describe('createWriter', () => {
   it('keeps memory flat: records are taken no faster than calls in flight are answered (backpressure)', async () => {
     const srv = await endpoint({ faults: { delay: { ms: 20, rate: 1 } } });
@@ -234,6 +289,52 @@ describe('createWriter', () => {
     expect(answered).toBe(3_000);
     expect(most).toBeLessThanOrEqual(bound);
     expect(writer.stats).toMatchObject({ batches: 30, recordsSent: 3_000, threads: 2 });
+  });
+
+  it('splits a call refused as a whole (ValidationException) until the bad record is alone, from real worker threads (R-ING-2)', async () => {
+    const srv = await endpoint();
+    const { task } = await fleet(1);
+    await createTable(srv, task);
+    const records = (await expectedOf(task, (await fleet(40)).source)).records;
+    // An empty dimension value makes the service refuse the whole call, not just the record.
+    const bad = {
+      ...records[13]!,
+      Dimensions: [{ Name: 'vehicle', Value: '', DimensionValueType: 'VARCHAR' as const }],
+    };
+    const sent = records.map((r, i) => (i === 13 ? bad : r));
+    const refused: number[] = [];
+    const writer = createWriter({ ...connection(srv), database: task.database, table: task.table });
+    const summary = await writer.write(sent, {
+      onRejected: (_record, rejection, index) => {
+        expect(rejection.invalid).toBe(true);
+        refused.push(index);
+      },
+    });
+    await writer.close();
+    expect(summary).toMatchObject({ records: 40, stored: 39, rejected: 1 });
+    expect(refused).toEqual([13]);
+    expect(summary.stats.calls).toBeGreaterThan(2); // the call, then its halves down to the one record
+    expect(sorted(await storedRecords(srv, task))).toEqual(sorted(records.filter((_, i) => i !== 13)));
+  });
+
+  it('signs the body it builds itself: an endpoint that verifies SigV4 stores every record (R-ING-4)', async () => {
+    const srv = await endpoint({ credentials: [CREDENTIALS] });
+    const data = await fleet(250);
+    await createTable(srv, data.task);
+    const records = (await expectedOf(data.task, data.source)).records;
+    const writer = createWriter({ ...connection(srv), database: data.task.database, table: data.task.table });
+    expect(await writer.write(records)).toMatchObject({ records: 250, stored: 250, rejected: 0 });
+    await writer.close();
+    expect(sorted(await storedRecords(srv, data.task))).toEqual(sorted(records));
+    // A wrong secret is refused: the server does check the signature over the body.
+    const wrong = createWriter({
+      endpoint: srv.url,
+      credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret' },
+      database: data.task.database,
+      table: data.task.table,
+    });
+    await expect(wrong.write(records.slice(0, 5))).rejects.toMatchObject({ code: 'INGEST_REQUEST_FAILED' });
+    await wrong.close();
   });
 
   it('writes any iterable of records, and answers queued records INGEST_STOPPED after stop()', async () => {

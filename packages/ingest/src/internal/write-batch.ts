@@ -46,21 +46,36 @@ export async function writeBatch(
   input: BatchInput,
   control: BatchControl,
 ): Promise<BatchResult> {
+  return writeRecordParts(
+    (records) => send({ DatabaseName: input.database, TableName: input.table, ...writeRecordsBody(records) }),
+    input.records,
+    control,
+  );
+}
+
+/**
+ * `writeBatch` over records in any form (objects, or their JSON texts from a worker's task): `send` gets the batch,
+ * or a part of it when a refused call is split, and builds the request itself.
+ */
+export async function writeRecordParts<T>(
+  send: (records: readonly T[]) => Promise<unknown>,
+  batch: readonly T[],
+  control: BatchControl,
+): Promise<BatchResult> {
   let calls = 0;
   let retries = 0;
 
   async function write(
-    records: TimestreamRecord[],
+    records: readonly T[],
     offset: number,
   ): Promise<BatchRejection[] | SerializedIngestError> {
-    const body = writeRecordsBody(records);
     for (let attempt = 1; ; attempt++) {
       if (control.stopped()) {
         return { code: 'INGEST_STOPPED', message: 'The load stopped before this call was acknowledged.' };
       }
       calls++;
       try {
-        await send({ DatabaseName: input.database, TableName: input.table, ...body });
+        await send(records);
         return [];
       } catch (error) {
         const kind = classifyFailure(error);
@@ -91,7 +106,7 @@ export async function writeBatch(
     }
   }
 
-  const outcome = await write(input.records, 0);
+  const outcome = await write(batch, 0);
   return Array.isArray(outcome)
     ? { ok: true, rejected: outcome, calls, retries }
     : { ok: false, error: outcome, calls, retries };
