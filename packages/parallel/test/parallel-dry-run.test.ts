@@ -3,16 +3,13 @@
  * range-load.test.ts proves the merge on hostile inputs in-process; this proves the thread path: jobs and outcomes
  * crossing threads, files in parallel, errors as data).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-import { dryRun, type RejectEntry, type ResolvedSource, type ResolvedTask } from '@tsbatch/core';
+import { dryRun, type RejectEntry } from '@tsbatch/core';
 import { describe, expect, it } from 'vitest';
 
+// The fleet task and temporary sources of core's dry-run tests.
+import { FLEET_HEADER as HEADER, fleetTask, sourceOf } from '../../core/test/dry-run-fixtures.js';
 import { parallelDryRun, parallelSupport } from '../src/index.js';
 
-const HEADER = 'timestamp,vehicle,registration,wgt,spd,fuel_consumption,miles';
 const T0 = 1714521600;
 const NOW = new Date('2024-05-01T01:30:00Z');
 const TABLE = {
@@ -20,46 +17,6 @@ const TABLE = {
   magneticStoreRetentionPeriodInDays: 0,
   enableMagneticStoreWrites: false,
 };
-
-function fleetTask(): ResolvedTask {
-  return {
-    request: {
-      TargetDatabaseName: 'db',
-      TargetTableName: 'tbl',
-      DataSourceConfiguration: {
-        DataSourceS3Configuration: { BucketName: 'b', ObjectKeyPrefix: 'p' },
-        CsvConfiguration: {},
-        DataFormat: 'CSV',
-      },
-      ReportConfiguration: { ReportS3Configuration: { BucketName: 'r' } },
-      RecordVersion: 1,
-    },
-    database: 'db',
-    table: 'tbl',
-    recordVersion: 1,
-    source: { bucket: 'b', prefix: 'p' },
-    report: { bucket: 'r', prefix: '' },
-    csv: { columnSeparator: ',', quoteChar: '"', escapeChar: null, nullValue: null, trimWhiteSpace: false },
-    model: {
-      timeColumn: 'timestamp',
-      timeUnit: 'SECONDS',
-      dimensions: [
-        { source: 'vehicle', name: 'vehicle' },
-        { source: 'registration', name: 'license' },
-      ],
-      measures: {
-        kind: 'multi',
-        measureName: { kind: 'fixed', name: 'metrics' },
-        attributes: [
-          { source: 'wgt', name: 'weight', type: 'DOUBLE' },
-          { source: 'spd', name: 'speed', type: 'DOUBLE' },
-          { source: 'fuel_consumption', name: 'fuel', type: 'DOUBLE' },
-          { source: 'miles', name: 'miles', type: 'BIGINT' },
-        ],
-      },
-    },
-  };
-}
 
 /** Rows with every kind of failure sprinkled in, quoted newlines included, and conflicting rewrites. */
 function hostileCsv(rows: number, seed: number): string {
@@ -81,19 +38,6 @@ function hostileCsv(rows: number, seed: number): string {
     else out.push(`${t},v${i % 13},${reg},${i},${rand(120)}.5,${rand(9)},${i * 7}`);
   }
   return `${out.join('\n')}\n`;
-}
-
-function sourceOf(files: Record<string, string>): ResolvedSource {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-parallel-'));
-  const source: ResolvedSource = { files: [], totalBytes: 0 };
-  for (const key of Object.keys(files).sort()) {
-    const full = path.join(dir, key);
-    writeFileSync(full, files[key]!);
-    const size = Buffer.byteLength(files[key]!);
-    source.files.push({ key, path: full, size });
-    source.totalBytes += size;
-  }
-  return source;
 }
 
 describe('parallelDryRun on worker threads', () => {
