@@ -1,7 +1,7 @@
 // Child process for stages.ts and run.ts: `stage-child.ts STAGE FILE` runs one stage of the dry run over FILE (the
 // fleet task, loaded before the clock starts) and prints {stage, rows, seconds, cpuSeconds, maxRssKiB}. Stages: bare
 // (csv-parse 'data' event, as bare-csv-parse.ts), read (readRows), map (readRows + mapRows), full (dryRun), cli (the
-// CLI main, as dry-run-child.ts). `rows` counts data rows.
+// CLI main, as dry-run-child.mjs). `rows` counts data rows.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse';

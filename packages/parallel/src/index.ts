@@ -15,6 +15,7 @@ import {
   type RangeOutcome,
   type ResolvedSource,
   type ResolvedTask,
+  runRangeJob,
 } from '@tsbatch/core';
 import { Piscina } from 'piscina';
 
@@ -27,7 +28,31 @@ export interface ParallelDryRunOptions extends DryRunOptions {
   rangeBytes?: number;
   /** Sources smaller than this run on this thread: starting workers would cost more. @default 16 MiB */
   minParallelBytes?: number;
+  /**
+   * Each worker's V8 heap limits in MiB (young and old generation). A range that needs more (rows near maxRowBytes)
+   * is read again on this thread, whose heap is Node's default: same result, never an out-of-memory crash.
+   * @default WORKER_HEAP
+   */
+  workerHeap?: WorkerHeap;
+  /**
+   * Told of each range read on this thread instead of a worker: its worker ran out of heap, or the workers could
+   * not start (the error's text). The result is the same; only the memory bound and the speed-up are lost.
+   */
+  onMainThreadRange?: (range: { file: string; nominal: number; reason: string }) => void;
 }
+
+export interface WorkerHeap {
+  youngMb: number;
+  oldMb: number;
+}
+
+/**
+ * [choice] Worker heap limits. Node's defaults let each worker's heap reach about 100 MiB (a 32 MiB young
+ * generation, garbage piling in the old one until its first full collection) and the 2-worker dry run 400 MiB.
+ * These keep the whole run under 300 MiB for any file size (issue 6; `pnpm bench` measures it) at a small cost in
+ * collections; what does not fit falls back to the main thread (parallelDryRun).
+ */
+export const WORKER_HEAP: WorkerHeap = { youngMb: 24, oldMb: 96 };
 
 /** [choice] Below this much data one thread finishes before workers have started (about 0.1-0.3 s each). */
 const MIN_PARALLEL_BYTES = 16 * 1024 * 1024;
@@ -65,7 +90,7 @@ export async function parallelDryRun(
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
     throw new RangeError(`workers must be an integer from 1 to 256, got ${String(workers)}`);
   }
-  const { workers: _w, rangeBytes, minParallelBytes, ...rest } = options;
+  const { workers: _w, rangeBytes, minParallelBytes, workerHeap, onMainThreadRange, ...rest } = options;
   if (
     workers === 1 ||
     !parallelSupport(options).ok ||
@@ -74,16 +99,39 @@ export async function parallelDryRun(
     return dryRun(task, source, rest);
   }
   const { filename, execArgv } = workerFile();
+  const heap = workerHeap ?? WORKER_HEAP;
   const pool = new Piscina<RangeJob, WorkerAnswer>({
     filename,
     ...(execArgv !== undefined && { execArgv }),
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 10_000,
+    resourceLimits: { maxYoungGenerationSizeMb: heap.youngMb, maxOldGenerationSizeMb: heap.oldMb },
   });
+  // A worker that fails outside a job (it cannot start: a heap too small to load in, a missing module) would
+  // leave the jobs waiting forever: the pool is closed and this thread reads every range left.
+  let broken: string | null = null;
+  pool.on('error', (error: unknown) => {
+    broken ??= error instanceof Error ? error.message : String(error);
+    void pool.destroy();
+  });
+  const onThisThread = (job: RangeJob, reason: string): Promise<RangeOutcome> => {
+    onMainThreadRange?.({ file: job.file.key, nominal: job.nominal, reason });
+    return runRangeJob(job);
+  };
   const signal = options.signal;
   const run = async (job: RangeJob): Promise<RangeOutcome> => {
-    const answer = await pool.run(job, signal === undefined ? {} : { signal });
+    if (broken !== null) return onThisThread(job, broken);
+    let answer: WorkerAnswer;
+    try {
+      answer = await pool.run(job, signal === undefined ? {} : { signal });
+    } catch (error) {
+      // Its worker ran out of heap (piscina starts another), or the pool was closed: this thread reads the range.
+      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY')
+        return onThisThread(job, (error as Error).message);
+      if (broken !== null && !(signal?.aborted ?? false)) return onThisThread(job, broken);
+      throw error;
+    }
     if (answer.ok) return answer.outcome;
     const error = new Error(answer.message) as Error & { code?: string };
     error.name = answer.name;

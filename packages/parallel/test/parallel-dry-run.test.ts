@@ -71,6 +71,49 @@ describe('parallelDryRun on worker threads', () => {
     expect(sequential.progress.FileFailures).toBe(1);
   });
 
+  it('reads a range again on the main thread when its worker runs out of heap, with the same result', async () => {
+    // window.csv: 300,000 rows outside the time window, one failure kept per record until the range is answered:
+    // more than a worker with a 16 MiB old generation holds in one 8 MiB range. ok.csv fits in a worker.
+    const late: string[] = [HEADER];
+    for (let i = 0; i < 300_000; i++) late.push(`${T0 - 500_000 - i},v${i % 13},R${i % 97},${i},1.5,2,3`);
+    const source = sourceOf({ 'ok.csv': hostileCsv(2_000, 3), 'window.csv': `${late.join('\n')}\n` });
+    const sequential = await dryRun(fleetTask(), source, { now: NOW, table: TABLE });
+    const fallbacks: { file: string; nominal: number; reason: string }[] = [];
+    const parallel = await parallelDryRun(fleetTask(), source, {
+      now: NOW,
+      table: TABLE,
+      workers: 2,
+      rangeBytes: 8 * 1024 * 1024,
+      minParallelBytes: 0,
+      workerHeap: { youngMb: 4, oldMb: 16 },
+      onMainThreadRange: (range) => void fallbacks.push(range),
+    });
+    expect(parallel).toEqual(sequential);
+    expect(sequential.progress.RecordIngestionFailures).toBeGreaterThan(300_000);
+    // Only window.csv's ranges fell back; ok.csv was read by a worker.
+    expect(fallbacks.length).toBeGreaterThan(0);
+    expect(new Set(fallbacks.map((f) => f.file))).toEqual(new Set(['window.csv']));
+    expect(fallbacks[0]!.reason).toMatch(/memory limit/);
+  }, 120_000);
+
+  it('reads every range on the main thread when no worker can start, instead of waiting forever', async () => {
+    const source = sourceOf({ 'a.csv': hostileCsv(5_000, 4) });
+    const sequential = await dryRun(fleetTask(), source, { now: NOW, table: TABLE });
+    const fallbacks: { file: string; nominal: number; reason: string }[] = [];
+    const parallel = await parallelDryRun(fleetTask(), source, {
+      now: NOW,
+      table: TABLE,
+      workers: 2,
+      rangeBytes: 32 * 1024,
+      minParallelBytes: 0,
+      workerHeap: { youngMb: 1, oldMb: 1 }, // too small to load the worker's modules
+      onMainThreadRange: (range) => void fallbacks.push(range),
+    });
+    expect(parallel).toEqual(sequential);
+    expect(fallbacks.length).toBeGreaterThan(3);
+    expect(fallbacks.every((f) => /memory|terminat/i.test(f.reason))).toBe(true);
+  }, 60_000);
+
   it('reads on one thread what ranges cannot do, and says why', () => {
     expect(parallelSupport({ encoding: 'latin1' })).toEqual({
       ok: false,

@@ -1,13 +1,14 @@
-// Child process: the real `tsbatch dry-run` command (the CLI's main, in-process), timed from inside. Prints
+// Child process: the real `tsbatch dry-run` command as users install it (the compiled CLI's main, in-process; plain
+// JavaScript, so neither this process nor its workers load a TypeScript loader), timed from inside. Prints
 // {code, rows, seconds, maxRssKiB} and, when the command printed no ProgressReport (a usage error, e.g. a flag this
 // build does not know), `message`: the first line it wrote to stderr.
 import { Writable } from 'node:stream';
 import { main } from '@tsbatch/cli';
 
-function sink(): { stream: Writable; text: () => string } {
+function sink() {
   let text = '';
   const stream = new Writable({
-    write(chunk: Buffer, _enc, done): void {
+    write(chunk, _enc, done) {
       text += chunk.toString();
       done();
     },
