@@ -69,7 +69,7 @@ export const dryRunCommand: CommandSpec = {
       value: 'N',
       description:
         'Worker threads that read, map and check the files: files in parallel, and byte ranges of a big file ' +
-        '(results are exactly those of one thread). Each worker\'s heap is capped at about 120 MiB; a range that ' +
+        "(results are exactly those of one thread). Each worker's heap is capped at about 120 MiB; a range that " +
         'needs more is read on the main thread. 1 reads on the main thread. Sources under 16 MiB, --records ' +
         'and --encoding read on one thread.',
       defaultText: 'the number of cores',
