@@ -3,12 +3,12 @@
  * range-load.test.ts proves the merge on hostile inputs in-process; this proves the thread path: jobs and outcomes
  * crossing threads, files in parallel, errors as data).
  */
-import { dryRun, type RejectEntry } from '@tsbatch/core';
+import { dryRun, type DryRunResult, type RejectEntry, type ResolvedSource } from '@tsbatch/core';
 import { describe, expect, it } from 'vitest';
 
 // The fleet task and temporary sources of core's dry-run tests.
 import { FLEET_HEADER as HEADER, fleetTask, sourceOf } from '../../core/test/dry-run-fixtures.js';
-import { parallelDryRun, parallelSupport } from '../src/index.js';
+import { parallelDryRun, parallelSupport, type MainThreadRange, type WorkerHeap } from '../src/index.js';
 
 const T0 = 1714521600;
 const NOW = new Date('2024-05-01T01:30:00Z');
@@ -38,6 +38,26 @@ function hostileCsv(rows: number, seed: number): string {
     else out.push(`${t},v${i % 13},${reg},${i},${rand(120)}.5,${rand(9)},${i * 7}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The sequential dry run of `source`, and the parallel one on 2 workers with `heap`, with its main-thread ranges. */
+async function withWorkerHeap(
+  source: ResolvedSource,
+  rangeBytes: number,
+  heap: WorkerHeap,
+): Promise<{ sequential: DryRunResult; parallel: DryRunResult; fallbacks: MainThreadRange[] }> {
+  const sequential = await dryRun(fleetTask(), source, { now: NOW, table: TABLE });
+  const fallbacks: MainThreadRange[] = [];
+  const parallel = await parallelDryRun(fleetTask(), source, {
+    now: NOW,
+    table: TABLE,
+    workers: 2,
+    rangeBytes,
+    minParallelBytes: 0,
+    workerHeap: heap,
+    onMainThreadRange: (range) => void fallbacks.push(range),
+  });
+  return { sequential, parallel, fallbacks };
 }
 
 describe('parallelDryRun on worker threads', () => {
@@ -77,16 +97,9 @@ describe('parallelDryRun on worker threads', () => {
     const late: string[] = [HEADER];
     for (let i = 0; i < 300_000; i++) late.push(`${T0 - 500_000 - i},v${i % 13},R${i % 97},${i},1.5,2,3`);
     const source = sourceOf({ 'ok.csv': hostileCsv(2_000, 3), 'window.csv': `${late.join('\n')}\n` });
-    const sequential = await dryRun(fleetTask(), source, { now: NOW, table: TABLE });
-    const fallbacks: { file: string; nominal: number; reason: string }[] = [];
-    const parallel = await parallelDryRun(fleetTask(), source, {
-      now: NOW,
-      table: TABLE,
-      workers: 2,
-      rangeBytes: 8 * 1024 * 1024,
-      minParallelBytes: 0,
-      workerHeap: { youngMb: 4, oldMb: 16 },
-      onMainThreadRange: (range) => void fallbacks.push(range),
+    const { sequential, parallel, fallbacks } = await withWorkerHeap(source, 8 * 1024 * 1024, {
+      youngMb: 4,
+      oldMb: 16,
     });
     expect(parallel).toEqual(sequential);
     expect(sequential.progress.RecordIngestionFailures).toBeGreaterThan(300_000);
@@ -98,16 +111,10 @@ describe('parallelDryRun on worker threads', () => {
 
   it('reads every range on the main thread when no worker can start, instead of waiting forever', async () => {
     const source = sourceOf({ 'a.csv': hostileCsv(5_000, 4) });
-    const sequential = await dryRun(fleetTask(), source, { now: NOW, table: TABLE });
-    const fallbacks: { file: string; nominal: number; reason: string }[] = [];
-    const parallel = await parallelDryRun(fleetTask(), source, {
-      now: NOW,
-      table: TABLE,
-      workers: 2,
-      rangeBytes: 32 * 1024,
-      minParallelBytes: 0,
-      workerHeap: { youngMb: 1, oldMb: 1 }, // too small to load the worker's modules
-      onMainThreadRange: (range) => void fallbacks.push(range),
+    // A heap too small to load the worker's modules.
+    const { sequential, parallel, fallbacks } = await withWorkerHeap(source, 32 * 1024, {
+      youngMb: 1,
+      oldMb: 1,
     });
     expect(parallel).toEqual(sequential);
     expect(fallbacks.length).toBeGreaterThan(3);
