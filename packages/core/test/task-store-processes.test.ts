@@ -141,8 +141,10 @@ describe('damaged task files are reported with their path, never a crash (R-TASK
       const id = (await store.create({ task: fleetTask() })).task.description.TaskId;
       const file = path.join(dir, `${id}.json`);
       damage(file);
-      for (const attempt of [store.get(id), store.list(), store.create({ task: fleetTask() })]) {
-        const { code, message } = await codeAndMessage(attempt);
+      // One call at a time: calls started together would leave the later rejections unhandled while the first runs.
+      const calls = [() => store.get(id), () => store.list(), () => store.create({ task: fleetTask() })];
+      for (const call of calls) {
+        const { code, message } = await codeAndMessage(call());
         expect(code).toBe('TASK_FILE_CORRUPT');
         expect(message).toContain(file);
         expect(message).toMatch(reason);
