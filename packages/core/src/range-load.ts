@@ -171,9 +171,9 @@ async function firstLineStart(path: string, nominal: number, size: number): Prom
       while (i < bytesRead) {
         if (block[i] === NL) i++;
         else if (block[i] === CR && i + 1 < bytesRead && block[i + 1] === NL) i += 2;
-        else if (block[i] === CR && i + 1 === bytesRead)
-          break; // read on to see what follows the CR
-        else return pos + i;
+        else if (block[i] === CR && i + 1 === bytesRead && i > 0)
+          break; // the block ends on a CR: read again from it to see what follows
+        else return pos + i; // data; or a CR that is the file's last byte (a one-byte read: a lone CR is a row)
       }
       pos += i;
     }

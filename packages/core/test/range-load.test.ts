@@ -107,6 +107,18 @@ describe('dryRunInRanges (parallel reading) equals the sequential dry run', () =
     }
   });
 
+  it('R-CSV-4: a file whose last byte is a lone CR, for every range size (a guessed start there once never returned)', async () => {
+    const source = sourceOf({
+      'a.csv': `${FLEET_HEADER}\n\r`,
+      'b.csv': `${FLEET_HEADER}\n${fleetRow(1)}\n\n\r`,
+      'c.csv': `${FLEET_HEADER}\r\n${fleetRow(2)}\r\n\r`,
+    });
+    for (let rangeBytes = 1; rangeBytes <= 90; rangeBytes++) {
+      const { sequential, ranged } = await both(fleetTask(), source, rangeBytes);
+      expect(ranged).toEqual(sequential);
+    }
+  });
+
   it('R-COUNT-2: a file that breaks (invalid UTF-8) in a later range, and an unterminated quote, name the same lines', async () => {
     const good = Array.from({ length: 80 }, (_, i) => fleetRow(i)).join('\n');
     const broken = Buffer.concat([
