@@ -10,8 +10,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import type { ResolvedCsvOptions, SourceEvent } from '../src/index.js';
+import { CsvEngine } from '../src/internal/csv-engine.js';
 import { Utf8Checker } from '../src/internal/csv-utf8.js';
-import { bytes, collect, show, splitAt } from './read-rows-helpers.js';
+import { bytes, collect, FILE, show, splitAt } from './read-rows-helpers.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 
@@ -275,6 +276,106 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
       ),
       { ...fcOptions, numRuns: 300 },
     );
+  });
+});
+
+describe('the fast path for plain lines (CsvEngine.fastLines)', () => {
+  let plainRecords = 0;
+  /** Every event and the range's handoff of a CsvEngine over `chunks`, with or without the fast path. */
+  function engineRun(
+    chunks: Uint8Array[],
+    csv: ResolvedCsvOptions,
+    maxRowBytes: number,
+    fastLines: boolean,
+    range: { header: string[] | null; limit: number } | null,
+  ): unknown {
+    const engine = new CsvEngine(FILE, csv, { encoding: undefined, maxRowBytes, fastLines });
+    if (range !== null) engine.startRange(range.header, 0, range.limit);
+    const events: SourceEvent[] = [];
+    for (const chunk of chunks) {
+      events.push(...engine.push(Buffer.from(chunk)));
+      if (engine.done) break;
+    }
+    if (!engine.done) events.push(...engine.end());
+    plainRecords += engine.plainRecords;
+    return { events, handoff: engine.handoff, lines: engine.handoffLines, rows: engine.rows };
+  }
+
+  // Plain lines (what the fast path reads) mixed with every kind of line it leaves to csv-parse.
+  const plainCell = fc.string({ unit: fc.constantFrom('a', '7', '-', '.', 'x'), maxLength: 16 });
+  const line = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.array(plainCell, { minLength: 1, maxLength: 4 }).map((cells) => cells.join(',') + '\n'),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.array(plainCell, { minLength: 1, maxLength: 4 }).map((cells) => cells.join(';') + '\n'),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('\n', '\r\n', '\r', ' \n', 'a, b\n', '\t1,2\n', '"q",1\n', '"x\ny",z\n'),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("'a',b\n", 'a"b,c\n', 'a\\,b\n', '"open,1\n', 'é,1\n', '1,2', '1,2\r'),
+    },
+    { weight: 1, arbitrary: hostileText },
+  );
+
+  it("gives csv-parse's events exactly, for any options, row limit, split and range (R-CSV-1, R-CSV-4..6)", async () => {
+    await fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 40 }).map((lines) => bytes(`h1,h2\n${lines.join('')}`)),
+        csvOptions,
+        fc.constantFrom(8, 24, 1024),
+        fc.array(fc.nat(1200), { maxLength: 10 }),
+        fc.oneof(
+          fc.constant(null),
+          fc.record({ header: fc.constant(null), limit: fc.nat(1200) }),
+          fc.record({ header: fc.constant(['h1', 'h2'] as string[]), limit: fc.nat(1200) }),
+        ),
+        (input, csv, maxRowBytes, cuts, range) => {
+          const chunks = splitAt(input, cuts);
+          const expected = engineRun(chunks, csv, maxRowBytes, false, range);
+          expect(engineRun(chunks, csv, maxRowBytes, true, range)).toEqual(expected);
+          // And whatever the chunking, as csv-parse's own reading is (the property above).
+          expect(engineRun([input], csv, maxRowBytes, true, range)).toEqual(
+            engineRun([input], csv, maxRowBytes, false, range),
+          );
+        },
+      ),
+      { ...fcOptions, numRuns: 1500 },
+    );
+    // The fast path was taken, not only csv-parse's (the check above would then compare csv-parse with itself).
+    expect(plainRecords).toBeGreaterThan(5000);
+  });
+
+  it('reads plain lines of a big ASCII file as csv-parse does, in 64 KiB chunks (R-CSV-1)', () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) =>
+      i % 997 === 0
+        ? `${i},"quoted, ${i}",x`
+        : i % 1009 === 0
+          ? ''
+          : `${i},v-${i % 13},${'z'.repeat(i % 40)}`,
+    );
+    const input = bytes(`a,b,c\n${rows.join('\n')}\n`);
+    const chunks = [];
+    for (let i = 0; i < input.length; i += 65536) chunks.push(input.subarray(i, i + 65536));
+    const csv: ResolvedCsvOptions = {
+      columnSeparator: ',',
+      quoteChar: '"',
+      escapeChar: null,
+      nullValue: null,
+      trimWhiteSpace: false,
+    };
+    plainRecords = 0;
+    const fast = engineRun(chunks, csv, 1024, true, null) as { events: SourceEvent[] };
+    // Only the quoted rows, the line after each (csv-parse finishes the record it looked ahead into) and the
+    // lines cut by a chunk end are left to csv-parse.
+    expect(plainRecords).toBeGreaterThan(19_800);
+    expect(fast).toEqual(engineRun(chunks, csv, 1024, false, null));
+    expect(fast.events.filter((e) => e.type === 'row')).toHaveLength(rows.filter((r) => r !== '').length);
   });
 });
 
