@@ -57,9 +57,8 @@ export interface WorkerHeap {
 /**
  * [choice] Worker heap limits. Node's defaults let each worker's heap reach about 100 MiB (a 32 MiB young
  * generation, garbage piling in the old one until its first full collection) and the 2-worker dry run 400 MiB.
- * These keep the whole run under 300 MiB for any file size (issue 6; `pnpm bench` measures it) at a cost in
- * collections (the full bench: 1.22x bare csv-parse at 1 GB, against 1.57x uncapped); what does not fit falls back
- * to the main thread (parallelDryRun).
+ * These keep the whole run under 300 MB for any file size (issue 6; `pnpm bench` measures it: 236 MiB at 1 GB,
+ * 258 MiB at 5 GB, 2.8-3.1x bare csv-parse); what does not fit falls back to the main thread (parallelDryRun).
  */
 export const WORKER_HEAP: WorkerHeap = { youngMb: 24, oldMb: 96 };
 
