@@ -137,14 +137,9 @@ class Column<T extends Int32Array | Uint8Array> {
     }
     this.data[this.length++] = value;
   }
-  /**
-   * A copy of the column in a buffer of its own length (it crosses threads; the column's buffer stays for the next
-   * range), and the column emptied.
-   */
+  /** A copy of the column in a buffer of its own length (it crosses threads; the column's buffer stays for reuse). */
   done(): T {
-    const copy = this.data.slice(0, this.length) as T;
-    this.length = 0;
-    return copy;
+    return this.data.slice(0, this.length) as T;
   }
 }
 

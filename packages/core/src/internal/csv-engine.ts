@@ -460,15 +460,13 @@ export class CsvEngine {
       for (;;) {
         if (c === NL) break;
         if (c === separator) {
-          cells.push(
-            i - start <= MAX_SUBSTRING ? text.substring(start, i) : bytes.toString('latin1', start, i),
-          );
+          cells.push(asciiCell(text, bytes, start, i));
           start = i + 1;
         } else if (c >= 0x80 || c === quote || c === escape || c === CR || (trim && isAsciiSpace(c))) break;
         c = text.charCodeAt(++i);
       }
       if (c !== NL) break; // not plain: csv-parse reads this line
-      cells.push(i - start <= MAX_SUBSTRING ? text.substring(start, i) : bytes.toString('latin1', start, i));
+      cells.push(asciiCell(text, bytes, start, i));
       pos = i + 1;
       lines++;
       this.plainRecords++;
@@ -582,9 +580,7 @@ export class CsvEngine {
     const text = this.text;
     if (text === null) return undefined;
     const from = start - this.textStart;
-    return length <= MAX_SUBSTRING
-      ? text.substring(from, from + length)
-      : this.textChunk!.toString('latin1', from, from + length);
+    return asciiCell(text, this.textChunk!, from, from + length);
   }
 
   /** Makes the fed chunk holding byte `start` the current text chunk; false when no chunk kept holds it. */
@@ -971,6 +967,11 @@ function isEscape(this: CsvParseApi, _buf: Buffer, _pos: number, chr: number): b
 /** `\n` or `\r\n`; called with chr = buf[pos]. */
 function isRecordDelimiter(chr: number, buf: Buffer, pos: number): number {
   return chr === NL ? 1 : chr === CR && buf[pos + 1] === NL ? 2 : 0;
+}
+
+/** Bytes [from, to) of an ASCII chunk, given also as `text`: cut from the text when short, else decoded alone. */
+function asciiCell(text: string, chunk: Buffer, from: number, to: number): string {
+  return to - from <= MAX_SUBSTRING ? text.substring(from, to) : chunk.toString('latin1', from, to);
 }
 
 /** The bytes that make a line not plain (CsvEngine.fastLines); -1 for an option that is not set. */
