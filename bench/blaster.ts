@@ -4,7 +4,7 @@
 // worker threads as `tsbatch ingest` uses by default start, each with one SDK client (the same keep-alive agent
 // settings) and as many calls in flight as tsbatch allows per thread, and send them through the stock
 // `client.send(new WriteRecordsCommand(input))`.
-// Prints {records, calls, seconds, prepareSeconds, threads, callsPerThread} as its last line.
+// Prints {records, calls, retries, seconds, prepareSeconds, threads, callsPerThread} as its last line.
 // [choice] The requests wait on disk, not in memory (10M records would need gigabytes of heap): each worker reads
 // and JSON.parses its next line while sending, about a microsecond per record.
 import { createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -95,12 +95,14 @@ await Promise.all(workers.map((w) => w.terminate()));
 
 let sent = 0;
 let calls = 0;
+let retries = 0;
 for (const [answer] of answers) {
   if (answer.error !== null) throw new Error(`blaster: a call failed: ${answer.error}`);
   sent += answer.records;
   calls += answer.calls;
+  retries += answer.retries;
 }
 if (sent !== records) throw new Error(`blaster: sent ${sent} records of ${records}`);
 process.stdout.write(
-  `${JSON.stringify({ records, calls, seconds, prepareSeconds, threads, callsPerThread, batches })}\n`,
+  `${JSON.stringify({ records, calls, retries, seconds, prepareSeconds, threads, callsPerThread, batches })}\n`,
 );

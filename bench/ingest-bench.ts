@@ -59,6 +59,8 @@ interface Run {
   /** Peak RSS of the client process, KiB (null when the peer cannot say). */
   clientRssKiB: number | null;
   serveRssKiB: number | null;
+  /** Calls sent again after a transient failure, where the program says (logged, not judged). */
+  retries?: number;
 }
 
 type Outcome = Run | { skipped: string };
@@ -72,23 +74,29 @@ export async function ingestBench(options: IngestBenchOptions): Promise<string[]
   for (const size of sizes) {
     const csv = await fleetRows(size, log);
     const label = `ingest ${compact(size)} records`;
-    const ts = await measured('tsbatch ingest', size, log, (url, work) => runTsbatch(url, work, csv));
-    const blaster = await measured('blaster', size, log, async (url, work) => {
-      await createTable(url);
-      return runBlaster(url, work, csv);
-    });
-    let boto3: Outcome;
+    const ts = await failedAsRow('tsbatch ingest', log, () =>
+      measured('tsbatch ingest', size, log, (url, work) => runTsbatch(url, work, csv)),
+    );
+    const blaster = await failedAsRow('blaster', log, () =>
+      measured('blaster', size, log, async (url, work) => {
+        await createTable(url);
+        return runBlaster(url, work, csv);
+      }),
+    );
+    let boto3: Outcome | Failed;
     if ('skipped' in python) boto3 = python;
     else if (boto3Rate !== null && size / boto3Rate > BOTO3_MAX_SECONDS) {
       boto3 = {
         skipped: `skipped: ~${Math.round(size / boto3Rate / 60)} min at ${rate(boto3Rate)} (limit ${BOTO3_MAX_SECONDS / 60} min)`,
       };
     } else {
-      boto3 = await measured('boto3 peer', size, log, async (url) => {
-        await createTable(url);
-        return runBoto3(python.exe, url, csv);
-      });
-      if (!('skipped' in boto3)) boto3Rate = boto3.records / boto3.seconds;
+      boto3 = await failedAsRow('boto3 peer', log, () =>
+        measured('boto3 peer', size, log, async (url) => {
+          await createTable(url);
+          return runBoto3(python.exe, url, csv);
+        }),
+      );
+      if (!('skipped' in boto3) && !('failed' in boto3)) boto3Rate = boto3.records / boto3.seconds;
     }
     log(`${label}: done`);
     rows.push(...rowsOf(label, size, ts, blaster, boto3));
@@ -96,28 +104,81 @@ export async function ingestBench(options: IngestBenchOptions): Promise<string[]
   return rows;
 }
 
-function rowsOf(label: string, size: number, ts: Run, blaster: Run, boto3: Outcome): string[][] {
-  const tsRate = size / ts.seconds;
-  const blasterRate = size / blaster.seconds;
-  const vsBlaster = tsRate / blasterRate;
+/**
+ * One measurement's failure is a row of the table, not the end of the bench: the other sizes and programs are still
+ * measured (a single reset connection at 10M once cost the whole ingest half). The run then exits 1.
+ */
+async function failedAsRow<T extends Outcome>(
+  name: string,
+  log: (line: string) => void,
+  run: () => Promise<T>,
+): Promise<T | Failed> {
+  try {
+    return await run();
+  } catch (error) {
+    process.exitCode = 1;
+    const why = oneLine((error as Error).message);
+    log(`${name}: failed: ${why}`);
+    return { failed: why };
+  }
+}
+
+interface Failed {
+  failed: string;
+}
+
+function rowsOf(
+  label: string,
+  size: number,
+  ts: Run | Failed,
+  blaster: Run | Failed,
+  boto3: Outcome | Failed,
+): string[][] {
+  const figure = (r: Run | Failed): string =>
+    'failed' in r ? `failed: ${r.failed}` : `${rate(size / r.seconds)} (${r.seconds.toFixed(1)} s)`;
+  /** A ratio of two rates, or a NO where either run failed (a goal is not met by a run that did not finish). */
+  const ratio = (what: string, a: Run | Failed, b: Run | Failed, goal: string, min: number): string[] =>
+    'failed' in a || 'failed' in b
+      ? [`${label}: ${what}`, 'n/a: a run failed', goal, 'NO']
+      : [
+          `${label}: ${what}`,
+          `${(b.seconds / a.seconds).toFixed(2)}x`,
+          goal,
+          b.seconds / a.seconds >= min ? 'yes' : 'NO',
+        ];
   const out = [
-    [`${label}: tsbatch ingest`, `${rate(tsRate)} (${ts.seconds.toFixed(1)} s)`, '', ''],
-    [`${label}: raw SDK blaster`, `${rate(blasterRate)} (${blaster.seconds.toFixed(1)} s)`, '(baseline)', ''],
-    [`${label}: tsbatch / blaster`, `${vsBlaster.toFixed(2)}x`, '>= 0.8x', vsBlaster >= 0.8 ? 'yes' : 'NO'],
+    [`${label}: tsbatch ingest`, figure(ts), '', ''],
+    [`${label}: raw SDK blaster`, figure(blaster), '(baseline)', ''],
+    ratio('tsbatch / blaster', ts, blaster, '>= 0.8x', 0.8),
   ];
   if ('skipped' in boto3) {
     out.push([`${label}: boto3 thread pool`, boto3.skipped, '(peer)', '']);
   } else {
-    const botoRate = size / boto3.seconds;
-    const vsBoto = tsRate / botoRate;
     out.push(
-      [`${label}: boto3 thread pool`, `${rate(botoRate)} (${boto3.seconds.toFixed(1)} s)`, '(peer)', ''],
-      [`${label}: tsbatch / boto3`, `${vsBoto.toFixed(2)}x`, '>= 2x', vsBoto >= 2 ? 'yes' : 'NO'],
+      [`${label}: boto3 thread pool`, figure(boto3), '(peer)', ''],
+      ratio('tsbatch / boto3', ts, boto3, '>= 2x', 2),
     );
   }
-  out.push([`${label}: tsbatch ingest peak RSS`, mib(ts.clientRssKiB), '(context)', '']);
-  out.push([`${label}: tsbatch serve peak RSS holding them`, mib(ts.serveRssKiB), '(context)', '']);
+  const failed = 'failed' in ts;
+  out.push([`${label}: tsbatch ingest peak RSS`, failed ? 'n/a' : mib(ts.clientRssKiB), '(context)', '']);
+  out.push([
+    `${label}: tsbatch serve peak RSS holding them`,
+    failed ? 'n/a' : mib(ts.serveRssKiB),
+    '(context)',
+    '',
+  ]);
   return out;
+}
+
+/** An error for a table cell: its own line that names the error (a child's stack is cut away), else its last line. */
+function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const named = lines.findLast((l) => /^\w*Error\b/.test(l));
+  const head = lines[0] ?? '';
+  return (named !== undefined && named !== head ? `${head} ${named}` : head).slice(0, 300);
 }
 
 /** One measured run against a fresh `tsbatch serve`; checks the store holds exactly `size` records, then cleans up. */
@@ -141,7 +202,11 @@ async function measured<T extends Outcome>(
       throw new Error(`${name}: tsbatch serve stored ${stored} records of the ${size} of the CSV`);
     }
     const serveRssKiB = peakRssKiB(serve.pid);
-    log(`${name}: ${rate(size / outcome.seconds)}, ${stored.toLocaleString('en-US')} records stored`);
+    const retried =
+      outcome.retries === undefined ? '' : `, ${outcome.retries.toLocaleString('en-US')} calls retried`;
+    log(
+      `${name}: ${rate(size / outcome.seconds)}, ${stored.toLocaleString('en-US')} records stored${retried}`,
+    );
     return { ...outcome, serveRssKiB };
   } finally {
     await serve.stop();
@@ -281,6 +346,7 @@ async function runTsbatch(url: string, work: string, csv: string): Promise<Run> 
     seconds: number;
     maxRssKiB: number;
     progress: Record<string, number> | null;
+    retries: number | null;
   };
   if (code !== 0 || r.code !== 0 || r.progress === null) {
     throw new Error(`tsbatch ingest did not succeed: exit ${r.code}, ${JSON.stringify(last)}`);
@@ -290,6 +356,7 @@ async function runTsbatch(url: string, work: string, csv: string): Promise<Run> 
     seconds: r.seconds,
     clientRssKiB: r.maxRssKiB,
     serveRssKiB: null,
+    ...(r.retries === null ? {} : { retries: r.retries }),
   };
 }
 
@@ -299,9 +366,15 @@ async function runBlaster(url: string, work: string, csv: string): Promise<Run> 
     path.join(here, 'blaster.ts'),
     ...['--endpoint', url, '--task', TASK, '--source', csv, '--work', path.join(work, 'batches')],
   ]);
-  const r = last as { records: number; seconds: number };
+  const r = last as { records: number; seconds: number; retries: number };
   if (code !== 0) throw new Error(`blaster failed (exit ${code}): ${JSON.stringify(last)}`);
-  return { records: r.records, seconds: r.seconds, clientRssKiB: null, serveRssKiB: null };
+  return {
+    records: r.records,
+    seconds: r.seconds,
+    clientRssKiB: null,
+    serveRssKiB: null,
+    retries: r.retries,
+  };
 }
 
 async function runBoto3(python: string, url: string, csv: string): Promise<Outcome> {
@@ -393,8 +466,11 @@ async function ingestChild(args: string[]): Promise<void> {
   } catch {
     process.stderr.write(stderr);
   }
+  // The CLI's summary line on stderr: "WriteRecords: N calls, M retries".
+  const retried = /WriteRecords: [\d,]+ calls, ([\d,]+) retries/.exec(stderr);
+  const retries = retried === null ? null : Number(retried[1]!.replaceAll(',', ''));
   process.stdout.write(
-    `${JSON.stringify({ code, seconds, maxRssKiB: process.resourceUsage().maxRSS, progress })}\n`,
+    `${JSON.stringify({ code, seconds, maxRssKiB: process.resourceUsage().maxRSS, progress, retries })}\n`,
   );
 }
 
