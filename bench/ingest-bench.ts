@@ -136,16 +136,12 @@ function rowsOf(
 ): string[][] {
   const figure = (r: Run | Failed): string =>
     'failed' in r ? `failed: ${r.failed}` : `${rate(size / r.seconds)} (${r.seconds.toFixed(1)} s)`;
-  /** A ratio of two rates, or a NO where either run failed (a goal is not met by a run that did not finish). */
-  const ratio = (what: string, a: Run | Failed, b: Run | Failed, goal: string, min: number): string[] =>
-    'failed' in a || 'failed' in b
-      ? [`${label}: ${what}`, 'n/a: a run failed', goal, 'NO']
-      : [
-          `${label}: ${what}`,
-          `${(b.seconds / a.seconds).toFixed(2)}x`,
-          goal,
-          b.seconds / a.seconds >= min ? 'yes' : 'NO',
-        ];
+  /** Rate of a over rate of b, or a NO where either run failed: a run that did not finish meets no goal. */
+  const ratio = (what: string, a: Run | Failed, b: Run | Failed, goal: string, min: number): string[] => {
+    if ('failed' in a || 'failed' in b) return [`${label}: ${what}`, 'n/a: a run failed', goal, 'NO'];
+    const x = b.seconds / a.seconds;
+    return [`${label}: ${what}`, `${x.toFixed(2)}x`, goal, x >= min ? 'yes' : 'NO'];
+  };
   const out = [
     [`${label}: tsbatch ingest`, figure(ts), '', ''],
     [`${label}: raw SDK blaster`, figure(blaster), '(baseline)', ''],
@@ -159,18 +155,13 @@ function rowsOf(
       ratio('tsbatch / boto3', ts, boto3, '>= 2x', 2),
     );
   }
-  const failed = 'failed' in ts;
-  out.push([`${label}: tsbatch ingest peak RSS`, failed ? 'n/a' : mib(ts.clientRssKiB), '(context)', '']);
-  out.push([
-    `${label}: tsbatch serve peak RSS holding them`,
-    failed ? 'n/a' : mib(ts.serveRssKiB),
-    '(context)',
-    '',
-  ]);
+  const rss = (kib: (r: Run) => number | null): string => ('failed' in ts ? 'n/a' : mib(kib(ts)));
+  out.push([`${label}: tsbatch ingest peak RSS`, rss((r) => r.clientRssKiB), '(context)', '']);
+  out.push([`${label}: tsbatch serve peak RSS holding them`, rss((r) => r.serveRssKiB), '(context)', '']);
   return out;
 }
 
-/** An error for a table cell: its own line that names the error (a child's stack is cut away), else its last line. */
+/** An error for a table cell: its first line, then the line that names the error when a child's stack came between. */
 function oneLine(message: string): string {
   const lines = message
     .split('\n')
