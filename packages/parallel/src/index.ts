@@ -1,7 +1,7 @@
 /**
  * The dry run across cores (issue 6): core's dryRunInRanges with its range jobs run by a piscina pool of worker
  * threads. Files of a source are read in parallel, and so are byte ranges of one big file; the result is the
- * sequential dry run's, exactly (core/src/range-load.ts says how, and its tests prove it).
+ * sequential dry run's, exactly (core/src/load/range-load.ts says how, and its tests prove it).
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,35 @@
+/**
+ * R-VAL-8 / R-CSV-3: the header of a source file, read from the start of the file only, with the same BOM, UTF-8
+ * and header rules as the full read (the same engine).
+ */
+import type { Failure } from '../failure.js';
+import { readFileEvents, resolveReadOptions } from './csv-read-file.js';
+import { readFileChunks } from '../source/source-chunks.js';
+import type { SourceFile } from '../source/source.js';
+import type { ResolvedCsvOptions } from '../task.js';
+
+export type ReadHeaderResult = { ok: true; header: string[] } | { ok: false; failure: Failure };
+
+/** Small reads: a header is rarely more than a few hundred bytes. */
+const HEADER_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Reads the first record of `file` as its header. A failure is always of kind 'file' (FILE_BOM,
+ * FILE_INVALID_UTF8, FILE_EMPTY, FILE_HEADER_*, FILE_UNREADABLE). Bytes after the header are not checked.
+ */
+export async function readHeader(
+  file: SourceFile,
+  csv: ResolvedCsvOptions,
+  options: { encoding?: string; signal?: AbortSignal } = {},
+): Promise<ReadHeaderResult> {
+  const resolved = resolveReadOptions({ ...options, highWaterMark: HEADER_CHUNK_BYTES });
+  const chunks = readFileChunks(file.path, HEADER_CHUNK_BYTES, options.signal);
+  for await (const batch of readFileEvents(file, chunks, csv, resolved)) {
+    for (const event of batch) {
+      if (event.type === 'file-start') return { ok: true, header: event.header };
+      if (event.type === 'file-failure') return { ok: false, failure: event.failure };
+    }
+  }
+  // readFileEvents always ends a file with file-start, or file-failure before it.
+  throw new Error(`readHeader: no header event for ${file.key}`);
+}

@@ -1,0 +1,91 @@
+/** The options and results shared by the dry run and the deferred load that ingest drives. */
+import type { TableRetention } from '../checks/table.js';
+import type { ReadProgress } from '../csv/read-rows.js';
+import type { Failure, FailureCode, FailureKind } from '../failure.js';
+import type { TimestreamRecord } from '../map/record.js';
+import type { ErrorReport } from '../report/error-report.js';
+import type { ProgressReport } from '../report/progress.js';
+import type { BatchLoadTaskDescription, TaskStatus } from '../report/task-description.js';
+
+/** R-REP-3: one failed row (or file) of rejects.jsonl. */
+export interface RejectEntry {
+  file: string;
+  line: number;
+  lastLine: number;
+  kind: FailureKind;
+  code: FailureCode;
+  reason: string;
+  column?: string;
+  cells?: string[];
+}
+
+export interface DryRunProgress extends ReadProgress {
+  report: Readonly<ProgressReport>;
+}
+
+/**
+ * Where accepted records go: the only thing that differs between a dry run and a real load (DESIGN). The engine
+ * applies the limits (R-LIM-1) and the time window (R-WIN-1) itself; the sink decides duplicates/versions and stores.
+ */
+export interface LoadSink {
+  /** A failure when the target would refuse this record (R-DUP-1 within the load, or the store's version rules). */
+  check(record: TimestreamRecord): Failure | null;
+  /** Stores the records of a row that passed every check (R-COUNT-1: all of a row's records, or none). */
+  store(file: string, line: number, records: TimestreamRecord[]): void | Promise<void>;
+  /** Warnings to add to the result (e.g. a partial duplicate check). */
+  warnings?(): string[];
+}
+
+export interface LoadOptions {
+  /** Table retention (R-IN-4); without it the time window is not checked and the result says so. */
+  table?: TableRetention;
+  /** "Now" for the time window and the description's times. @default the current time */
+  now?: Date;
+  /** iconv-lite encoding of the files (R-CSV-2 engine extension). */
+  encoding?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: DryRunProgress) => void;
+  /** Every failed row and file, in input order (R-REP-3). A returned promise is awaited. */
+  onReject?: (entry: RejectEntry) => void | Promise<void>;
+  /** The TaskId of the run. @default a hash of the task and its files (dryRunTaskId) */
+  taskId?: string;
+  /** @default 16 MiB */
+  maxRowBytes?: number;
+  /** Read chunk size in bytes (results never depend on it). @default 1 MiB */
+  highWaterMark?: number;
+  /** Examples kept per failure reason in `failures`. @default 3 */
+  examplesPerReason?: number;
+}
+
+export interface DryRunOptions extends LoadOptions {
+  /** Every record that would be written, with the row it came from. A returned promise is awaited (backpressure). */
+  onRecords?: (file: string, line: number, records: TimestreamRecord[]) => void | Promise<void>;
+  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
+  maxDuplicateKeys?: number;
+}
+
+export interface FailureSummary {
+  kind: FailureKind;
+  code: FailureCode;
+  reason: string;
+  rows: number;
+  examples: { file: string; line: number; lastLine: number; detail: string }[];
+}
+
+export interface LoadResult {
+  taskId: string;
+  status: Extract<TaskStatus, 'SUCCEEDED' | 'FAILED'>;
+  progress: ProgressReport;
+  /** The service's error report (R-REP-2); null when nothing failed. */
+  errorReport: ErrorReport | null;
+  /** DescribeBatchLoadTask's view of the finished run. */
+  description: BatchLoadTaskDescription;
+  /** Failure reasons, most frequent first, with example lines. */
+  failures: FailureSummary[];
+  /** What the run could not check, or did differently from the service. */
+  warnings: string[];
+  /** The time window applied (R-WIN-1), when the table was known. */
+  window: { from: string; to: string } | null;
+}
+
+export type DryRunResult = LoadResult;

@@ -1,0 +1,59 @@
+/** Source files as resolved from DataSourceS3Configuration (R-IN-3). */
+import type { Failure } from '../failure.js';
+
+export interface SourceFile {
+  /** The object key relative to the bucket: the file name used in reports (R-IN-3). */
+  key: string;
+  /** Absolute path on disk. */
+  path: string;
+  /** Size in bytes at resolution time. */
+  size: number;
+}
+
+export interface ResolvedSource {
+  /** Every regular file under the prefix, in byte-wise sorted key order (R-IN-3 [choice]). */
+  files: SourceFile[];
+  /** Sum of `size` over `files`. */
+  totalBytes: number;
+}
+
+/** How a task's S3 locations map onto the local disk (R-IN-3). */
+export interface SourceLocation {
+  /** `--source PATH`: a file, or a folder standing for the prefix. */
+  source?: string;
+  /** `--s3-root DIR`: `DIR/<bucket>/<key>`. */
+  s3Root?: string;
+}
+
+/** One event of the reader, in file order. */
+export type SourceEvent =
+  | { type: 'file-start'; file: SourceFile; header: string[] }
+  | {
+      type: 'row';
+      file: string;
+      line: number;
+      lastLine: number;
+      cells: string[];
+      /**
+       * Where the row's bytes are in the file: its first byte (the start of line `line`) and its length, line end
+       * included. Given when the file is read as UTF-8 (no `encoding`), so that the row can be read again.
+       */
+      offset?: number;
+      bytes?: number;
+    }
+  | {
+      type: 'row-failure';
+      file: string;
+      line: number;
+      lastLine: number;
+      failure: Failure;
+      cells?: string[];
+    }
+  | {
+      type: 'file-failure';
+      file: string;
+      failure: Failure;
+      /** Line where the file broke, when it broke after its header. */
+      line?: number;
+    }
+  | { type: 'file-end'; file: string; bytesRead: number };
