@@ -1,0 +1,444 @@
+/**
+ * The CSV engine behind readRows, readCsvBytes and readHeader: bytes in, SourceEvents out, one push per chunk.
+ *
+ * Bytes are checked (R-CSV-2: BOM, UTF-8 by Node's native isUtf8), decoded once per chunk (latin1 when the chunk is
+ * ASCII, else UTF-8; a sequence cut by the chunk's end waits for the next) and handed to the tokenizer
+ * (csv-tokenizer.ts), which calls back once per record. Here records become events: the header (R-CSV-3), rows,
+ * row failures (R-CSV-6), the file's end or failure, and, for the parallel dry run, the end of a byte range.
+ */
+import { isAscii } from 'node:buffer';
+
+import iconv from 'iconv-lite';
+
+import type { Failure } from '../failure.js';
+import type { SourceEvent, SourceFile } from '../source/source.js';
+import type { ResolvedCsvOptions } from '../task.js';
+import { fileFailure, ioErrorText, quoteFailureDetail, rowFailure } from './csv-failures.js';
+import { checkHeaderNames } from './header-names.js';
+import { CsvTokenizer, NO_ERROR, type RecordSink } from './csv-tokenizer.js';
+import { Utf8Checker, detectBom } from './csv-utf8.js';
+
+export interface EngineOptions {
+  encoding: string | undefined;
+  maxRowBytes: number;
+}
+
+const LF = 10;
+/** `limit` when the bytes are not a range with an end. */
+const NONE = Number.MAX_SAFE_INTEGER;
+
+export class CsvReader implements RecordSink {
+  /** True once the file failed as a whole (or the range ended): no more events for it. */
+  done = false;
+  /** Data rows seen (rows and row failures). */
+  rows = 0;
+  /** Raw bytes given to `push`. */
+  bytesRead = 0;
+  /**
+   * Range mode (startRange): once the range's last record is read, the offset (relative to the range's first byte)
+   * where the next range must start, and the newlines before it; -1 while unknown or when the range ends the file.
+   */
+  handoff = -1;
+  handoffLines = 0;
+  /** Range mode: records that start at or after this offset (relative) belong to the next range. */
+  private limit = NONE;
+  /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
+  private base = 0;
+  /** Range mode: lines before the range, when known, for the line numbers inside failure texts. */
+  private lineBase = 0;
+
+  private readonly key: string;
+  private readonly maxRowBytes: number;
+  private readonly trim: boolean;
+  private readonly utf8: Utf8Checker | null;
+  private readonly decoder: { write(buf: Buffer): string; end(): string | undefined } | null;
+  private readonly tok: CsvTokenizer;
+  private events: SourceEvent[] = [];
+  private header: string[] | null = null;
+  private headerLength = 0;
+
+  /** Bytes not yet decoded because the BOM check needs the first 3 (R-CSV-2). */
+  private head: Buffer | null = Buffer.alloc(0);
+  /** The bytes of a UTF-8 sequence cut by the end of the last chunk. */
+  private carry: Buffer | null = null;
+  /** Bytes checked (after `head`): the offset of the next byte pushed, relative to the first. */
+  private fedEnd = 0;
+  /** Bytes decoded to text: the byte offset where the next text starts. */
+  private textEnd = 0;
+  /** Text the tokenizer left for the next chunk (a char that needs the one after it), and its byte offset. */
+  private pending = '';
+  private pendingByte = 0;
+  private pendingAscii = true;
+
+  constructor(
+    private readonly file: SourceFile,
+    csv: ResolvedCsvOptions,
+    options: EngineOptions,
+  ) {
+    this.key = file.key;
+    this.maxRowBytes = options.maxRowBytes;
+    this.trim = csv.trimWhiteSpace;
+    if (options.encoding === undefined) {
+      this.utf8 = new Utf8Checker();
+      this.decoder = null;
+    } else {
+      this.utf8 = null;
+      this.head = null; // with an explicit encoding, iconv-lite owns the BOM [choice]
+      this.decoder = iconv.getDecoder(options.encoding);
+    }
+    this.tok = new CsvTokenizer(csv, this, this.maxRowBytes);
+  }
+
+  /**
+   * Takes a header of `columns` columns without reading one: the bytes pushed next are data rows. For reading one
+   * row of a file again (R-DUP-1); line numbers then start at 1.
+   */
+  primeHeader(columns: number): void {
+    this.header = Array.from({ length: columns }, (_, i) => String(i));
+    this.headerLength = columns;
+  }
+
+  /**
+   * Reads a byte range of the file (parallel reading): the bytes pushed start at file offset `base`, at the start
+   * of a line, and records that start at or after `base + limit` are left to the next range; the first record
+   * that ends at or after it is the range's last (handoff tells where it ended). With a `header` the range is not
+   * the file's first: its rows are data from the first byte (no BOM check, no file-start event). Line numbers are
+   * relative to the range's first line; offsets are the file's.
+   */
+  startRange(header: string[] | null, base: number, limit: number, lineBase = 0): void {
+    this.base = base;
+    this.lineBase = lineBase;
+    this.limit = limit === Infinity ? NONE : limit - base;
+    if (header !== null) {
+      this.header = header;
+      this.headerLength = header.length;
+      this.head = null;
+    }
+  }
+
+  /** Feeds the next chunk of the file; returns the events it completed. */
+  push(chunk: Buffer): SourceEvent[] {
+    if (this.done) return this.take();
+    this.bytesRead += chunk.length;
+    if (this.decoder !== null) {
+      const text = this.decoder.write(chunk);
+      if (text.length > 0) this.feedText(text, false, -1);
+      return this.take();
+    }
+    let bytes = chunk;
+    if (this.head !== null) {
+      // R-CSV-2: the first 3 bytes decide about a BOM before anything is read.
+      bytes = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+      if (bytes.length < 3) {
+        this.head = bytes;
+        return this.take();
+      }
+      this.head = null;
+      if (this.failOnBom(bytes)) return this.take();
+    }
+    this.checkAndFeed(bytes);
+    return this.take();
+  }
+
+  /** Ends the file: flushes the last record and emits `file-end` (or the file failure). */
+  end(): SourceEvent[] {
+    if (this.done) return this.take();
+    if (this.decoder !== null) {
+      const text = this.decoder.end();
+      if (text !== undefined && text.length > 0) this.feedText(text, false, -1);
+    } else {
+      if (this.head !== null) {
+        const head = this.head;
+        this.head = null;
+        if (this.failOnBom(head)) return this.take();
+        this.checkAndFeed(head);
+        if (this.done) return this.take();
+      }
+      const bad = this.utf8!.end();
+      if (bad !== -1) {
+        this.breakAt(bad, undefined, invalidUtf8);
+        return this.take();
+      }
+    }
+    if (this.done) return this.take();
+    this.tok.scan(this.pending, this.pendingByte, this.pendingAscii, true);
+    this.pending = '';
+    if (this.done) return this.take();
+    if (this.header === null) {
+      const empty = this.textEnd === 0;
+      this.failFile(
+        fileFailure('FILE_EMPTY', empty ? 'The file is empty' : 'The file holds only blank lines'),
+      );
+    } else {
+      this.events.push({ type: 'file-end', file: this.key, bytesRead: this.bytesRead });
+    }
+    return this.take();
+  }
+
+  /** The source of the bytes failed (read error): rows complete so far stay (R-COUNT-2), then FILE_UNREADABLE. */
+  fail(error: unknown): SourceEvent[] {
+    if (this.done) return this.take();
+    this.breakAt(this.fedEnd, undefined, () =>
+      fileFailure(
+        'FILE_UNREADABLE',
+        `Reading stopped after ${this.base + this.bytesRead} bytes: ${ioErrorText(error)}`,
+      ),
+    );
+    return this.take();
+  }
+
+  private take(): SourceEvent[] {
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  private failOnBom(head: Buffer): boolean {
+    const bom = detectBom(head);
+    if (bom === null) return false;
+    this.failFile(fileFailure('FILE_BOM', `The file starts with the ${bom} byte-order mark`));
+    return true;
+  }
+
+  private failFile(failure: Failure, line?: number): void {
+    this.events.push(
+      line === undefined
+        ? { type: 'file-failure', file: this.key, failure }
+        : { type: 'file-failure', file: this.key, failure, line },
+    );
+    this.done = true;
+  }
+
+  /** R-CSV-2: checks `bytes` (the next bytes after fedEnd) and feeds them, or breaks the file at a bad byte. */
+  private checkAndFeed(bytes: Buffer): void {
+    const bad = this.utf8!.check(bytes);
+    if (bad !== -1) {
+      this.breakAt(bad, bytes, invalidUtf8);
+      return;
+    }
+    this.fedEnd += bytes.length;
+    this.feedBytes(bytes);
+  }
+
+  /** Decodes valid UTF-8 bytes (a sequence cut at their end waits in `carry`) and reads the text. */
+  private feedBytes(chunk: Buffer): void {
+    let bytes = chunk;
+    if (this.carry !== null) {
+      bytes = Buffer.concat([this.carry, chunk]);
+      this.carry = null;
+    }
+    const complete = completeLength(bytes);
+    if (complete < bytes.length) this.carry = Buffer.from(bytes.subarray(complete));
+    if (complete === 0) return;
+    const whole = complete === bytes.length ? bytes : bytes.subarray(0, complete);
+    // For ASCII bytes latin1 decoding is UTF-8 decoding, one char per byte, and the fastest Node has.
+    const ascii = isAscii(whole);
+    this.feedText(whole.toString(ascii ? 'latin1' : 'utf8'), ascii, complete);
+  }
+
+  /** Reads `text` (its UTF-8 length `textBytes`, or -1 when unknown), after what the tokenizer left last time. */
+  private feedText(chunkText: string, ascii: boolean, textBytes: number): void {
+    let text = chunkText;
+    let byteStart = this.textEnd;
+    let isAsciiText = ascii;
+    if (this.pending !== '') {
+      text = this.pending + chunkText;
+      byteStart = this.pendingByte;
+      isAsciiText = ascii && this.pendingAscii;
+    }
+    const tok = this.tok;
+    const i = tok.scan(text, byteStart, isAsciiText, false);
+    this.textEnd = textBytes >= 0 ? this.textEnd + textBytes : tok.byteAt(text.length);
+    this.pending = i < text.length ? text.slice(i) : '';
+    this.pendingByte = tok.byteAt(i);
+    this.pendingAscii = isAsciiText;
+  }
+
+  /** Range mode: a record starting at or after the limit is the next range's (it starts there, after blank lines). */
+  onRecordStart(): boolean {
+    const start = this.tok.recordStartByte;
+    if (start < this.limit || this.done) return !this.done;
+    this.stopRange(start, this.tok.recordLine - 1);
+    return false;
+  }
+
+  /** A record ended (RecordSink): its event, with its lines (R-CSV-5) and its failure, if any (R-CSV-6). */
+  onRecord(end: number, lastLine: number, terminator: number, unterminated: boolean): void {
+    if (this.done) return;
+    const tok = this.tok;
+    const start = tok.recordStartByte;
+    const line = tok.recordLine;
+    const size = end - start - terminator;
+    if (unterminated) {
+      this.onUnterminated(line, lastLine, size);
+      return;
+    }
+    if (this.header === null) {
+      this.onHeader(tok.cells, size > this.maxRowBytes ? size : -1, line);
+      return;
+    }
+    this.rows++;
+    const cells = tok.cells;
+    if (size > this.maxRowBytes) {
+      this.rowFailure(
+        line,
+        lastLine,
+        rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes)),
+      );
+    } else if (tok.error !== NO_ERROR) {
+      this.rowFailure(
+        line,
+        lastLine,
+        rowFailure('CSV_INVALID_QUOTE', quoteFailureDetail(tok.error, tok.errorField)),
+      );
+    } else if (cells.length !== this.headerLength) {
+      this.events.push({
+        type: 'row-failure',
+        file: this.key,
+        line,
+        lastLine,
+        failure: rowFailure(
+          'CSV_FIELD_COUNT',
+          `The row has ${cells.length} field${cells.length === 1 ? '' : 's'}; the header has ${this.headerLength}`,
+        ),
+        cells,
+      });
+    } else {
+      this.events.push(
+        this.decoder === null
+          ? {
+              type: 'row',
+              file: this.key,
+              line,
+              lastLine,
+              cells,
+              offset: this.base + start,
+              bytes: end - start,
+            }
+          : { type: 'row', file: this.key, line, lastLine, cells },
+      );
+    }
+    // Range mode: a record ending on a newline at or past the limit is the range's last.
+    if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+  }
+
+  private stopRange(at: number, lines: number): void {
+    this.handoff = at;
+    this.handoffLines = lines;
+    this.done = true;
+  }
+
+  private rowFailure(line: number, lastLine: number, failure: Failure): void {
+    this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure });
+  }
+
+  /** R-CSV-3: the first record names the columns. */
+  private onHeader(cells: string[], tooLargeSize: number, line: number): void {
+    const tok = this.tok;
+    if (tooLargeSize !== -1) {
+      this.failFile(
+        fileFailure(
+          'FILE_HEADER_UNREADABLE',
+          `The header row is too large: ${tooLargeDetail(tooLargeSize, this.maxRowBytes)}`,
+        ),
+      );
+      return;
+    }
+    if (tok.error !== NO_ERROR) {
+      this.failHeaderQuote(line);
+      return;
+    }
+    const names = this.trim ? cells.map((name) => name.trim()) : cells;
+    const failure = checkHeaderNames(names);
+    if (failure !== null) {
+      this.failFile(failure);
+      return;
+    }
+    this.header = names;
+    this.headerLength = names.length;
+    this.events.push({ type: 'file-start', file: this.file, header: names });
+  }
+
+  private failHeaderQuote(line: number): void {
+    const detail = quoteFailureDetail(this.tok.error, this.tok.errorField);
+    this.failFile(fileFailure('FILE_HEADER_UNREADABLE', `${detail} (line ${line})`));
+  }
+
+  /** End of input inside a quoted field: the rest of the file is that one row (R-CSV-6, R-CSV-8). */
+  private onUnterminated(line: number, lastLine: number, size: number): void {
+    const tooLarge = size > this.maxRowBytes;
+    if (this.header === null) {
+      this.failFile(
+        fileFailure(
+          'FILE_HEADER_UNREADABLE',
+          tooLarge
+            ? `The header row is too large: ${tooLargeDetail(size, this.maxRowBytes)}`
+            : `The quote opened in the header on line ${line} is never closed`,
+        ),
+      );
+      return;
+    }
+    this.rows++;
+    this.rowFailure(
+      line,
+      lastLine,
+      tooLarge
+        ? rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes))
+        : rowFailure(
+            'CSV_UNTERMINATED_QUOTE',
+            `The quote opened on line ${this.lineBase + line} is never closed; lines ${this.lineBase + line}-${this.lineBase + lastLine} are read as one row`,
+          ),
+    );
+  }
+
+  /**
+   * The file breaks at byte `at` (invalid UTF-8, read error): the records that end on a line before it are still
+   * read and emitted, then the file fails (R-COUNT-2); the record in progress is dropped. `pending` holds the
+   * bytes from `fedEnd` not yet fed, valid up to `at`. R-CSV-8: a header that went wrong before `at` fails first.
+   */
+  private breakAt(
+    at: number,
+    pending: Buffer | undefined,
+    failure: (at: number, line: number) => Failure,
+  ): void {
+    if (pending !== undefined && at > this.fedEnd) {
+      const valid = pending.subarray(0, at - this.fedEnd);
+      const nl = valid.lastIndexOf(LF);
+      const upTo = this.header === null ? valid.length : nl + 1;
+      if (upTo > 0) {
+        this.fedEnd += upTo;
+        this.feedBytes(valid.subarray(0, upTo));
+      }
+    }
+    if (this.done) return;
+    const tok = this.tok;
+    if (this.header === null && !tok.atRecordStart && tok.error !== NO_ERROR) {
+      this.failHeaderQuote(tok.recordLine);
+      return;
+    }
+    const line = tok.line;
+    const text = failure(this.base + at, this.lineBase + line);
+    if (this.header === null) this.failFile(text);
+    else this.failFile(text, line);
+  }
+}
+
+/** Length of the prefix of valid UTF-8 `bytes` made of whole sequences (a sequence cut at the end is left out). */
+function completeLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let k = n - 1; k >= 0 && k >= n - 3; k--) {
+    const b = bytes[k]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const length = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    return length > n - k ? k : n;
+  }
+  return n;
+}
+
+function invalidUtf8(at: number, line: number): Failure {
+  return fileFailure('FILE_INVALID_UTF8', `Invalid UTF-8 byte sequence at byte offset ${at} (line ${line})`);
+}
+
+function tooLargeDetail(size: number, max: number): string {
+  return `The row is ${size} bytes; the limit is ${max}`;
+}
