@@ -129,7 +129,7 @@ export class CsvEngine implements RecordSink {
       // R-CSV-2: the first 3 bytes decide about a BOM before anything is read.
       bytes = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
       if (bytes.length < 3) {
-        this.head = bytes;
+        this.head = Buffer.from(bytes); // a copy: the chunk's memory may be reused
         return this.take();
       }
       this.head = null;

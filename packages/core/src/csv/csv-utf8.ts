@@ -84,7 +84,7 @@ export class Utf8Checker {
     const cut = incompleteTail(chunk, head);
     if (isUtf8(chunk.subarray(head, cut))) {
       if (cut < chunk.length) {
-        this.carry = chunk.slice(cut);
+        this.carry = Uint8Array.prototype.slice.call(chunk, cut); // a copy: the chunk's memory may be reused
         this.carryOffset = chunkOffset + cut;
       }
       return -1;
