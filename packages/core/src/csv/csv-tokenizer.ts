@@ -256,28 +256,82 @@ export class CsvTokenizer {
           }
           const c = text.charCodeAt(i);
           if (c === quote) {
+            // A quoted field on one line, without escapes, closed by a separator or LF: read here.
+            let j = i + 1;
+            let d = 0;
+            while (j < end) {
+              d = text.charCodeAt(j);
+              if (d === quote || d === LF || d === escape) break;
+              j++;
+            }
+            if (j < end && d === quote && j + 1 < n) {
+              const next = text.charCodeAt(j + 1);
+              if (next === sep) {
+                this.cell(text, i + 1, j, false);
+                i = j + 2;
+                break;
+              }
+              if (next === LF) {
+                this.cell(text, i + 1, j, false);
+                this.line++;
+                this.endRecord(j + 2, 1, false);
+                i = j + 2;
+                break;
+              }
+            }
             this.state = QUOTED;
             i++;
             fieldStart = i;
-          } else if (c === sep) {
+            break;
+          }
+          if (c === sep) {
             this.cell(text, i, i, false);
             i++;
-          } else if (c === LF) {
+            break;
+          }
+          if (c === LF) {
             this.cell(text, i, i, false);
             this.line++;
             this.endRecord(i + 1, 1, false);
             i++;
-          } else if (c === CR && text.charCodeAt(i + 1) === LF) {
+            break;
+          }
+          if (c === CR && text.charCodeAt(i + 1) === LF) {
             this.cell(text, i, i, false);
             this.line++;
             this.endRecord(i + 2, 2, false);
             i += 2;
-          } else if (trim && isTrimSpace(c)) {
-            i++; // R-CSV-7: white space before a field is trimmed
-          } else {
-            this.state = UNQUOTED;
-            fieldStart = i;
+            break;
           }
+          if (trim && isTrimSpace(c)) {
+            i++; // R-CSV-7: white space before a field is trimmed
+            break;
+          }
+          // An unquoted field, the bulk of most files: read here when it ends in this text, state unchanged.
+          let j = i + 1;
+          let d = 0;
+          while (j < end) {
+            d = text.charCodeAt(j);
+            if (d === sep || d === LF || d === quote) break;
+            j++;
+          }
+          if (j < end && d === sep) {
+            this.cell(text, i, j, trim);
+            i = j + 1;
+            break;
+          }
+          if (j < end && d === LF) {
+            const crlf = text.charCodeAt(j - 1) === CR;
+            this.cell(text, i, crlf ? j - 1 : j, trim);
+            this.line++;
+            this.endRecord(j + 1, crlf ? 2 : 1, false);
+            i = j + 1;
+            break;
+          }
+          // A quote in it, or the end of the text: the general way, from where the scan stopped.
+          this.state = UNQUOTED;
+          fieldStart = i;
+          i = j;
           break;
         }
         case UNQUOTED: {
