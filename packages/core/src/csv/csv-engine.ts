@@ -13,10 +13,22 @@ import iconv from 'iconv-lite';
 import type { Failure } from '../failure.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
 import type { ResolvedCsvOptions } from '../task.js';
-import { fileFailure, ioErrorText, quoteFailureDetail, rowFailure } from './csv-failures.js';
+import {
+  fieldCountFailure,
+  fileFailure,
+  headerQuoteFailure,
+  headerTooLarge,
+  headerUnterminated,
+  invalidUtf8,
+  ioErrorText,
+  quoteFailureDetail,
+  rowFailure,
+  rowTooLarge,
+  unterminatedRow,
+} from './csv-failures.js';
 import { checkHeaderNames } from './header-names.js';
 import { CsvTokenizer, NO_ERROR, type RecordSink } from './csv-tokenizer.js';
-import { Utf8Checker, detectBom } from './csv-utf8.js';
+import { Utf8Checker, completeLength, detectBom } from './csv-utf8.js';
 
 export interface EngineOptions {
   encoding: string | undefined;
@@ -279,11 +291,7 @@ export class CsvEngine implements RecordSink {
     this.rows++;
     const cells = tok.cells;
     if (size > this.maxRowBytes) {
-      this.rowFailure(
-        line,
-        lastLine,
-        rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes)),
-      );
+      this.rowFailure(line, lastLine, rowTooLarge(size, this.maxRowBytes));
     } else if (tok.error !== NO_ERROR) {
       this.rowFailure(
         line,
@@ -291,17 +299,8 @@ export class CsvEngine implements RecordSink {
         rowFailure('CSV_INVALID_QUOTE', quoteFailureDetail(tok.error, tok.errorField)),
       );
     } else if (cells.length !== this.headerLength) {
-      this.events.push({
-        type: 'row-failure',
-        file: this.key,
-        line,
-        lastLine,
-        failure: rowFailure(
-          'CSV_FIELD_COUNT',
-          `The row has ${cells.length} field${cells.length === 1 ? '' : 's'}; the header has ${this.headerLength}`,
-        ),
-        cells,
-      });
+      const failure = fieldCountFailure(cells.length, this.headerLength);
+      this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure, cells });
     } else {
       this.events.push(
         this.decoder === null
@@ -335,12 +334,7 @@ export class CsvEngine implements RecordSink {
   private onHeader(cells: string[], tooLargeSize: number, line: number): void {
     const tok = this.tok;
     if (tooLargeSize !== -1) {
-      this.failFile(
-        fileFailure(
-          'FILE_HEADER_UNREADABLE',
-          `The header row is too large: ${tooLargeDetail(tooLargeSize, this.maxRowBytes)}`,
-        ),
-      );
+      this.failFile(headerTooLarge(tooLargeSize, this.maxRowBytes));
       return;
     }
     if (tok.error !== NO_ERROR) {
@@ -359,35 +353,21 @@ export class CsvEngine implements RecordSink {
   }
 
   private failHeaderQuote(line: number): void {
-    const detail = quoteFailureDetail(this.tok.error, this.tok.errorField);
-    this.failFile(fileFailure('FILE_HEADER_UNREADABLE', `${detail} (line ${line})`));
+    this.failFile(headerQuoteFailure(this.tok.error, this.tok.errorField, line));
   }
 
   /** End of input inside a quoted field: the rest of the file is that one row (R-CSV-6, R-CSV-8). */
   private onUnterminated(line: number, lastLine: number, size: number): void {
     const tooLarge = size > this.maxRowBytes;
     if (this.header === null) {
-      this.failFile(
-        fileFailure(
-          'FILE_HEADER_UNREADABLE',
-          tooLarge
-            ? `The header row is too large: ${tooLargeDetail(size, this.maxRowBytes)}`
-            : `The quote opened in the header on line ${line} is never closed`,
-        ),
-      );
+      this.failFile(tooLarge ? headerTooLarge(size, this.maxRowBytes) : headerUnterminated(line));
       return;
     }
     this.rows++;
-    this.rowFailure(
-      line,
-      lastLine,
-      tooLarge
-        ? rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, this.maxRowBytes))
-        : rowFailure(
-            'CSV_UNTERMINATED_QUOTE',
-            `The quote opened on line ${this.lineBase + line} is never closed; lines ${this.lineBase + line}-${this.lineBase + lastLine} are read as one row`,
-          ),
-    );
+    const failure = tooLarge
+      ? rowTooLarge(size, this.maxRowBytes)
+      : unterminatedRow(this.lineBase + line, this.lineBase + lastLine);
+    this.rowFailure(line, lastLine, failure);
   }
 
   /**
@@ -418,24 +398,4 @@ export class CsvEngine implements RecordSink {
     if (this.header === null) this.failFile(text);
     else this.failFile(text, line);
   }
-}
-
-/** Length of the prefix of valid UTF-8 `bytes` made of whole sequences (a sequence cut at the end is left out). */
-function completeLength(bytes: Uint8Array): number {
-  const n = bytes.length;
-  for (let k = n - 1; k >= 0 && k >= n - 3; k--) {
-    const b = bytes[k]!;
-    if ((b & 0xc0) === 0x80) continue;
-    const length = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-    return length > n - k ? k : n;
-  }
-  return n;
-}
-
-function invalidUtf8(at: number, line: number): Failure {
-  return fileFailure('FILE_INVALID_UTF8', `Invalid UTF-8 byte sequence at byte offset ${at} (line ${line})`);
-}
-
-function tooLargeDetail(size: number, max: number): string {
-  return `The row is ${size} bytes; the limit is ${max}`;
 }

@@ -13,131 +13,24 @@
  *   quote is skipped whatever its encoding (csv-parse 7.0.3 trips on a multi-byte one), and any other text after it
  *   is a failure (csv-parse reopens a quote after `""` and spaces).
  */
-import type { ResolvedCsvOptions } from '../task.js';
+import {
+  AFTER_QUOTE,
+  CR,
+  FIELD_START,
+  isTrimSpace,
+  LF,
+  QUOTED,
+  REC_START,
+  TokenizerState,
+  UNQUOTED,
+} from './tokenizer-state.js';
 
-const LF = 10;
-const CR = 13;
+export { isTrimSpace, NO_ERROR, type RecordSink, type TokenError } from './tokenizer-state.js';
 
-/** Where the tokenizer stands between two calls. */
-const REC_START = 0;
-const FIELD_START = 1;
-const UNQUOTED = 2;
-const QUOTED = 3;
-const AFTER_QUOTE = 4;
-const SKIP_LINE = 5;
+/** A state step's answer: the index to go on from, or stop(i): stop the scan at i. */
+const stop = (i: number): number => -1 - i;
 
-/** What went wrong in a row (csv-parse's codes, which the failure details name). */
-export const NO_ERROR = '';
-export type TokenError =
-  | typeof NO_ERROR
-  | 'INVALID_OPENING_QUOTE'
-  | 'CSV_INVALID_CLOSING_QUOTE'
-  | 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE';
-
-/** Called at the end of every record, blank lines excepted; it reads the record from the tokenizer's fields. */
-export interface RecordSink {
-  /**
-   * A record ended at byte `endByte` (after its line end, if any), on line `lastLine`; `terminator` is the bytes of
-   * its line end (0 at the end of the input, 1 for LF, 2 for CRLF); `unterminated`: the input ended inside quotes.
-   */
-  onRecord(endByte: number, lastLine: number, terminator: number, unterminated: boolean): void;
-  /** A record begins (at the line start `tok.recordStartByte`); false stops the scan (range mode). */
-  onRecordStart(): boolean;
-}
-
-/** ECMAScript white space and line terminators: what csv-parse's `trim` and String.prototype.trim take away. */
-export function isTrimSpace(c: number): boolean {
-  if (c < 0x80) return c === 0x20 || (c >= 9 && c <= 13);
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-export class CsvTokenizer {
-  // ---- the record in progress, read by the sink ----
-  cells: string[] = [];
-  /** Line (1-based, in the texts given) where the record begins, and the byte offset of that line's start. */
-  recordLine = 0;
-  recordStartByte = 0;
-  error: TokenError = NO_ERROR;
-  /** Index of the field where `error` happened. */
-  errorField = 0;
-  /** The record grew past `maxRowBytes`: its cells are dropped (memory stays bounded), its end is still looked for. */
-  tooLarge = false;
-
-  /** Line of the next char (1-based). */
-  line = 1;
-
-  private state = REC_START;
-  /** The last text given ended with LF (an unterminated record then ends on the line before). */
-  private endsWithLf = false;
-  /** Text of the field in progress from earlier texts (or earlier pieces of a quoted field). */
-  private prefix = '';
-  /** Byte offset of the line start after the last line end. */
-  private lineStartByte = 0;
-
-  // ---- the current text and its byte offsets ----
-  private text = '';
-  private byteStart = 0;
-  private ascii = true;
-  /** Lazy byte measure of non-ASCII text: byte offset of char `cursorChar`. */
-  private cursorChar = 0;
-  private cursorByte = 0;
-
-  private readonly sep: number;
-  private readonly quote: number;
-  /** The escape char inside quotes; the quote itself when EscapeChar is not set (a doubled quote). */
-  private readonly escape: number;
-  private readonly trim: boolean;
-
-  constructor(
-    csv: ResolvedCsvOptions,
-    private readonly sink: RecordSink,
-    private readonly maxRowBytes: number,
-  ) {
-    this.sep = csv.columnSeparator.charCodeAt(0);
-    this.quote = csv.quoteChar.charCodeAt(0);
-    this.escape = (csv.escapeChar ?? csv.quoteChar).charCodeAt(0);
-    this.trim = csv.trimWhiteSpace;
-  }
-
-  /** True between records: nothing of a record is pending. */
-  get atRecordStart(): boolean {
-    return this.state === REC_START;
-  }
-
-  /** True when the input ended (or would end) inside a quoted field. */
-  get inQuotes(): boolean {
-    return this.state === QUOTED;
-  }
-
-  /** Byte offset of char `i` of the current text. */
-  byteAt(i: number): number {
-    if (this.ascii) return this.byteStart + i;
-    if (i < this.cursorChar) {
-      this.cursorChar = 0;
-      this.cursorByte = this.byteStart;
-    }
-    const text = this.text;
-    let b = this.cursorByte;
-    for (let k = this.cursorChar; k < i; k++) {
-      const c = text.charCodeAt(k);
-      // UTF-8 bytes per UTF-16 unit: a surrogate is half of a 4-byte sequence.
-      b += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
-    }
-    this.cursorChar = i;
-    this.cursorByte = b;
-    return b;
-  }
-
+export class CsvTokenizer extends TokenizerState {
   /**
    * Scans `text`, whose first char is at byte `byteStart` (`ascii`: one byte per char). Unless `final`, stops before
    * a last char that needs the next one to be read (CR, a quote, the escape); returns the index of the first char not
@@ -170,313 +63,302 @@ export class CsvTokenizer {
     this.run('', 0, 0, true);
   }
 
-  private dropContent(): void {
-    this.tooLarge = true;
-    this.cells = [];
-    this.prefix = '';
-  }
-
-  /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
-  private cell(text: string, from: number, to: number, rtrim: boolean): void {
-    if (this.tooLarge) {
-      this.prefix = ''; // the row fails as too large: its cells do not matter, and are not kept
-      return;
-    }
-    let value = text.substring(from, to);
-    if (this.prefix !== '') {
-      value = this.prefix + value;
-      this.prefix = '';
-    }
-    this.cells.push(rtrim ? value.trimEnd() : value);
-  }
-
-  /** Saves the field text [from, to) of the current text as a prefix: the field goes on in the next text. */
-  private keep(text: string, from: number, to: number): void {
-    if (!this.tooLarge && to > from) this.prefix += text.substring(from, to);
-  }
-
-  private fail(error: TokenError): void {
-    if (this.error === NO_ERROR) {
-      this.error = error;
-      this.errorField = this.cells.length;
-    }
-    this.state = SKIP_LINE;
-  }
-
-  /** The record ends at char `i` of the text: `terminator` chars of line end precede `i`. */
-  private endRecord(i: number, terminator: number, unterminated: boolean): void {
-    const endByte = this.byteAt(i);
-    const lastLine = terminator > 0 || (unterminated && this.endsWithLf) ? this.line - 1 : this.line;
-    this.state = REC_START;
-    this.prefix = '';
-    this.lineStartByte = endByte;
-    this.sink.onRecord(endByte, lastLine, terminator, unterminated);
-    this.cells = [];
-    this.error = NO_ERROR;
-    this.tooLarge = false;
-  }
-
   /** The state machine over text[from, end); returns where it stopped (end, or earlier when the sink said stop). */
   private run(text: string, from: number, end: number, final: boolean): number {
-    const { sep, quote, escape, trim } = this;
+    let i = from;
+    for (;;) {
+      let next: number;
+      switch (this.state) {
+        case REC_START:
+          next = this.recordStart(text, i, end, final);
+          break;
+        case FIELD_START:
+          next = this.fieldStart(text, i, end, final);
+          break;
+        case UNQUOTED:
+          next = this.unquoted(text, i, end, final);
+          break;
+        case QUOTED:
+          next = this.quoted(text, i, end, final);
+          break;
+        case AFTER_QUOTE:
+          next = this.afterQuote(text, i, end, final);
+          break;
+        default:
+          next = this.skipLine(text, i, end, final);
+      }
+      if (next < 0) return -1 - next;
+      i = next;
+    }
+  }
+
+  /** Between records: blank lines (and, with trim, lines of white space) are skipped and not counted (R-CSV-4). */
+  private recordStart(text: string, from: number, end: number, final: boolean): number {
+    const { sep, trim } = this;
     const n = text.length;
     let i = from;
-    let fieldStart = 0;
     for (;;) {
-      switch (this.state) {
-        case REC_START: {
-          // Blank lines (and, with trim, lines of white space) are skipped and not counted (R-CSV-4).
-          for (;;) {
-            if (i >= end) return i;
-            const c = text.charCodeAt(i);
-            if (c === LF) {
-              this.line++;
-              i++;
-              this.lineStartByte = this.byteAt(i);
-            } else if (c === CR && text.charCodeAt(i + 1) === LF) {
-              this.line++;
-              i += 2;
-              this.lineStartByte = this.byteAt(i);
-            } else if (trim && c !== sep && isTrimSpace(c) && !(c === CR && i + 1 >= n && !final)) {
-              i++;
-            } else break;
-          }
-          this.recordLine = this.line;
-          this.recordStartByte = this.lineStartByte;
-          if (!this.sink.onRecordStart()) return i;
-          this.state = FIELD_START;
-          break;
-        }
-        case FIELD_START: {
-          if (i >= end) {
-            if (!final) return i;
-            this.cell(text, i, i, false);
-            this.endRecord(i, 0, false);
-            return i;
-          }
-          const c = text.charCodeAt(i);
-          if (c === quote) {
-            // A quoted field on one line, without escapes, closed by a separator or LF: read here.
-            let j = i + 1;
-            let d = 0;
-            while (j < end) {
-              d = text.charCodeAt(j);
-              if (d === quote || d === LF || d === escape) break;
-              j++;
-            }
-            if (j < end && d === quote && j + 1 < n) {
-              const next = text.charCodeAt(j + 1);
-              if (next === sep) {
-                this.cell(text, i + 1, j, false);
-                i = j + 2;
-                break;
-              }
-              if (next === LF) {
-                this.cell(text, i + 1, j, false);
-                this.line++;
-                this.endRecord(j + 2, 1, false);
-                i = j + 2;
-                break;
-              }
-            }
-            this.state = QUOTED;
-            i++;
-            fieldStart = i;
-            break;
-          }
-          if (c === sep) {
-            this.cell(text, i, i, false);
-            i++;
-            break;
-          }
-          if (c === LF) {
-            this.cell(text, i, i, false);
-            this.line++;
-            this.endRecord(i + 1, 1, false);
-            i++;
-            break;
-          }
-          if (c === CR && text.charCodeAt(i + 1) === LF) {
-            this.cell(text, i, i, false);
-            this.line++;
-            this.endRecord(i + 2, 2, false);
-            i += 2;
-            break;
-          }
-          if (trim && isTrimSpace(c)) {
-            i++; // R-CSV-7: white space before a field is trimmed
-            break;
-          }
-          // An unquoted field, the bulk of most files: read here when it ends in this text, state unchanged.
-          let j = i + 1;
-          let d = 0;
-          while (j < end) {
-            d = text.charCodeAt(j);
-            if (d === sep || d === LF || d === quote) break;
-            j++;
-          }
-          if (j < end && d === sep) {
-            this.cell(text, i, j, trim);
-            i = j + 1;
-            break;
-          }
-          if (j < end && d === LF) {
-            const crlf = text.charCodeAt(j - 1) === CR;
-            this.cell(text, i, crlf ? j - 1 : j, trim);
-            this.line++;
-            this.endRecord(j + 1, crlf ? 2 : 1, false);
-            i = j + 1;
-            break;
-          }
-          // A quote in it, or the end of the text: the general way, from where the scan stopped.
-          this.state = UNQUOTED;
-          fieldStart = i;
-          i = j;
-          break;
-        }
-        case UNQUOTED: {
-          // The hot loop of plain files: a cell ends at the separator or the line end.
-          let c = 0;
-          while (i < end) {
-            c = text.charCodeAt(i);
-            if (c === sep || c === LF || c === quote) break;
-            i++;
-          }
-          if (i >= end) {
-            if (!final) {
-              this.keep(text, fieldStart, i);
-              return i;
-            }
-            this.cell(text, fieldStart, i, trim);
-            this.endRecord(i, 0, false);
-            return i;
-          }
-          if (c === sep) {
-            this.cell(text, fieldStart, i, trim);
-            this.state = FIELD_START;
-            i++;
-          } else if (c === LF) {
-            const crlf = i > fieldStart ? text.charCodeAt(i - 1) === CR : this.prefix.endsWith('\r');
-            if (crlf && i === fieldStart) this.prefix = this.prefix.slice(0, -1);
-            this.cell(text, fieldStart, crlf && i > fieldStart ? i - 1 : i, trim);
-            this.line++;
-            this.endRecord(i + 1, crlf ? 2 : 1, false);
-            i++;
-          } else {
-            // R-CSV-6: a quote inside an unquoted value.
-            this.fail('INVALID_OPENING_QUOTE');
-            i++;
-          }
-          break;
-        }
-        case QUOTED: {
-          for (;;) {
-            if (i >= end) {
-              if (!final) {
-                this.keep(text, fieldStart, i);
-                return i;
-              }
-              // R-CSV-6/8: the quote never closes: the rest of the input is this one row.
-              this.keep(text, fieldStart, i);
-              this.endRecord(i, 0, true);
-              return i;
-            }
-            const c = text.charCodeAt(i);
-            if (c === escape && i + 1 < n) {
-              if (escape !== quote) {
-                // R-CSV-8: the escape takes the next char literally (inside quotes only); the escape itself goes.
-                this.keep(text, fieldStart, i);
-                fieldStart = i + 1;
-                if (text.charCodeAt(i + 1) === LF) this.line++;
-                i += 2;
-                continue;
-              }
-              if (text.charCodeAt(i + 1) === quote) {
-                // A doubled quote is one literal quote.
-                this.keep(text, fieldStart, i + 1);
-                i += 2;
-                fieldStart = i;
-                continue;
-              }
-            }
-            if (c === quote) break;
-            if (c === LF) this.line++;
-            i++;
-          }
-          // A quote: it closes the field when a separator, a line end, white space (trim), NUL or the end follows.
-          const next = text.charCodeAt(i + 1);
-          if (next === CR && i + 2 >= n && !final) {
-            this.keep(text, fieldStart, i);
-            return i; // CR LF or not: read on
-          }
-          if (
-            i + 1 >= n ||
-            next === sep ||
-            next === LF ||
-            next === 0 ||
-            (next === CR && text.charCodeAt(i + 2) === LF) ||
-            (trim && isTrimSpace(next))
-          ) {
-            this.keep(text, fieldStart, i);
-            this.state = AFTER_QUOTE;
-            i++;
-          } else {
-            // R-CSV-6/8: text after a closing quote; the row ends with this line.
-            this.prefix = '';
-            this.fail('CSV_INVALID_CLOSING_QUOTE');
-            i++;
-          }
-          break;
-        }
-        case AFTER_QUOTE: {
-          if (i >= end) {
-            if (!final) return i;
-            this.cell('', 0, 0, false);
-            this.endRecord(i, 0, false);
-            return i;
-          }
-          const c = text.charCodeAt(i);
-          if (c === sep) {
-            this.cell('', 0, 0, false);
-            this.state = FIELD_START;
-            i++;
-          } else if (c === LF) {
-            this.cell('', 0, 0, false);
-            this.line++;
-            this.endRecord(i + 1, 1, false);
-            i++;
-          } else if (c === CR && text.charCodeAt(i + 1) === LF) {
-            this.cell('', 0, 0, false);
-            this.line++;
-            this.endRecord(i + 2, 2, false);
-            i += 2;
-          } else if (trim && isTrimSpace(c)) {
-            i++; // R-CSV-7: white space after a closing quote is trimmed
-          } else if (c === 0 && !trim) {
-            // csv-parse reads a NUL after a closing quote as the start of more (unquoted) text of the field.
-            this.state = UNQUOTED;
-            fieldStart = i;
-          } else {
-            this.prefix = '';
-            this.fail('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE');
-          }
-          break;
-        }
-        case SKIP_LINE: {
-          // R-CSV-8: the rest of the physical line belongs to the failed row.
-          const nl = text.indexOf('\n', i);
-          if (nl === -1 || nl >= end) {
-            if (!final || end < n) return end;
-            this.endRecord(n, 0, false);
-            return n;
-          }
-          const crlf = nl > 0 && text.charCodeAt(nl - 1) === CR;
-          this.line++;
-          this.endRecord(nl + 1, crlf ? 2 : 1, false);
-          i = nl + 1;
-          break;
-        }
+      if (i >= end) return stop(i);
+      const c = text.charCodeAt(i);
+      if (c === LF) {
+        this.line++;
+        i++;
+        this.lineStartByte = this.byteAt(i);
+      } else if (c === CR && text.charCodeAt(i + 1) === LF) {
+        this.line++;
+        i += 2;
+        this.lineStartByte = this.byteAt(i);
+      } else if (trim && c !== sep && isTrimSpace(c) && !(c === CR && i + 1 >= n && !final)) {
+        i++;
+      } else break;
+    }
+    this.recordLine = this.line;
+    this.recordStartByte = this.lineStartByte;
+    if (!this.sink.onRecordStart()) return stop(i);
+    this.state = FIELD_START;
+    return i;
+  }
+
+  /** A field begins: its first char decides its kind; a plain or simply quoted field is read right here. */
+  private fieldStart(text: string, i: number, end: number, final: boolean): number {
+    if (i >= end) {
+      if (!final) return stop(i);
+      this.cell(text, i, i, false);
+      this.endRecord(i, 0, false);
+      return stop(i);
+    }
+    const c = text.charCodeAt(i);
+    if (c === this.quote) return this.quotedFast(text, i, end);
+    if (c === this.sep) {
+      this.cell(text, i, i, false);
+      return i + 1;
+    }
+    if (c === LF) {
+      this.cell(text, i, i, false);
+      this.line++;
+      this.endRecord(i + 1, 1, false);
+      return i + 1;
+    }
+    if (c === CR && text.charCodeAt(i + 1) === LF) {
+      this.cell(text, i, i, false);
+      this.line++;
+      this.endRecord(i + 2, 2, false);
+      return i + 2;
+    }
+    if (this.trim && isTrimSpace(c)) return i + 1; // R-CSV-7: white space before a field is trimmed
+    return this.unquotedFast(text, i, end);
+  }
+
+  /** An unquoted field, the bulk of most files: read here when it ends in this text, without a change of state. */
+  private unquotedFast(text: string, i: number, end: number): number {
+    const { sep, quote } = this;
+    let j = i + 1;
+    let d = 0;
+    while (j < end) {
+      d = text.charCodeAt(j);
+      if (d === sep || d === LF || d === quote) break;
+      j++;
+    }
+    if (j < end && d === sep) {
+      this.cell(text, i, j, this.trim);
+      return j + 1;
+    }
+    if (j < end && d === LF) {
+      const crlf = text.charCodeAt(j - 1) === CR;
+      this.cell(text, i, crlf ? j - 1 : j, this.trim);
+      this.line++;
+      this.endRecord(j + 1, crlf ? 2 : 1, false);
+      return j + 1;
+    }
+    // A quote in it, or the end of the text: the general way, from where the scan stopped.
+    this.state = UNQUOTED;
+    this.fieldFrom = i;
+    return j;
+  }
+
+  /** A quoted field on one line, without escapes, closed by a separator or LF: read here; else the general way. */
+  private quotedFast(text: string, i: number, end: number): number {
+    const { sep, quote, escape } = this;
+    let j = i + 1;
+    let d = 0;
+    while (j < end) {
+      d = text.charCodeAt(j);
+      if (d === quote || d === LF || d === escape) break;
+      j++;
+    }
+    if (j < end && d === quote && j + 1 < text.length) {
+      const next = text.charCodeAt(j + 1);
+      if (next === sep) {
+        this.cell(text, i + 1, j, false);
+        return j + 2;
+      }
+      if (next === LF) {
+        this.cell(text, i + 1, j, false);
+        this.line++;
+        this.endRecord(j + 2, 1, false);
+        return j + 2;
       }
     }
+    this.state = QUOTED;
+    this.fieldFrom = i + 1;
+    return i + 1;
+  }
+
+  /** An unquoted field: it ends at the separator or the line end; a quote in it fails the row (R-CSV-6). */
+  private unquoted(text: string, from: number, end: number, final: boolean): number {
+    const { sep, quote, trim } = this;
+    const fieldStart = this.fieldFrom;
+    let i = from;
+    let c = 0;
+    while (i < end) {
+      c = text.charCodeAt(i);
+      if (c === sep || c === LF || c === quote) break;
+      i++;
+    }
+    if (i >= end) {
+      if (!final) {
+        this.keep(text, fieldStart, i);
+        this.fieldFrom = 0;
+        return stop(i);
+      }
+      this.cell(text, fieldStart, i, trim);
+      this.endRecord(i, 0, false);
+      return stop(i);
+    }
+    if (c === sep) {
+      this.cell(text, fieldStart, i, trim);
+      this.state = FIELD_START;
+      return i + 1;
+    }
+    if (c === LF) {
+      const crlf = i > fieldStart ? text.charCodeAt(i - 1) === CR : this.prefix.endsWith('\r');
+      if (crlf && i === fieldStart) this.prefix = this.prefix.slice(0, -1);
+      this.cell(text, fieldStart, crlf && i > fieldStart ? i - 1 : i, trim);
+      this.line++;
+      this.endRecord(i + 1, crlf ? 2 : 1, false);
+      return i + 1;
+    }
+    // R-CSV-6: a quote inside an unquoted value.
+    this.fail('INVALID_OPENING_QUOTE');
+    return i + 1;
+  }
+
+  /** A quoted field: escapes and doubled quotes inside; a quote closes it when what follows allows (R-CSV-1). */
+  private quoted(text: string, from: number, end: number, final: boolean): number {
+    const { quote, escape } = this;
+    const n = text.length;
+    let fieldStart = this.fieldFrom;
+    let i = from;
+    for (;;) {
+      if (i >= end) {
+        this.keep(text, fieldStart, i);
+        this.fieldFrom = 0;
+        // R-CSV-6/8: at the end of the input the quote never closed: the rest of the input is this one row.
+        if (final) this.endRecord(i, 0, true);
+        return stop(i);
+      }
+      const c = text.charCodeAt(i);
+      if (c === escape && i + 1 < n) {
+        if (escape !== quote) {
+          // R-CSV-8: the escape takes the next char literally (inside quotes only); the escape itself goes.
+          this.keep(text, fieldStart, i);
+          fieldStart = i + 1;
+          if (text.charCodeAt(i + 1) === LF) this.line++;
+          i += 2;
+          continue;
+        }
+        if (text.charCodeAt(i + 1) === quote) {
+          // A doubled quote is one literal quote.
+          this.keep(text, fieldStart, i + 1);
+          i += 2;
+          fieldStart = i;
+          continue;
+        }
+      }
+      if (c === quote) break;
+      if (c === LF) this.line++;
+      i++;
+    }
+    return this.closingQuote(text, fieldStart, i, final);
+  }
+
+  /** The quote at `i` closes the field when a separator, a line end, white space (trim), NUL or the end follows. */
+  private closingQuote(text: string, fieldStart: number, i: number, final: boolean): number {
+    const n = text.length;
+    const next = text.charCodeAt(i + 1);
+    if (next === CR && i + 2 >= n && !final) {
+      this.keep(text, fieldStart, i);
+      this.fieldFrom = 0;
+      return stop(i); // CR LF or not: read on
+    }
+    if (
+      i + 1 >= n ||
+      next === this.sep ||
+      next === LF ||
+      next === 0 ||
+      (next === CR && text.charCodeAt(i + 2) === LF) ||
+      (this.trim && isTrimSpace(next))
+    ) {
+      this.keep(text, fieldStart, i);
+      this.state = AFTER_QUOTE;
+      return i + 1;
+    }
+    // R-CSV-6/8: text after a closing quote; the row ends with this line.
+    this.prefix = '';
+    this.fail('CSV_INVALID_CLOSING_QUOTE');
+    return i + 1;
+  }
+
+  /** After a closing quote: the field ends at a separator or line end; white space is trimmed (R-CSV-7). */
+  private afterQuote(text: string, i: number, end: number, final: boolean): number {
+    if (i >= end) {
+      if (!final) return stop(i);
+      this.cell('', 0, 0, false);
+      this.endRecord(i, 0, false);
+      return stop(i);
+    }
+    const c = text.charCodeAt(i);
+    if (c === this.sep) {
+      this.cell('', 0, 0, false);
+      this.state = FIELD_START;
+      return i + 1;
+    }
+    if (c === LF) {
+      this.cell('', 0, 0, false);
+      this.line++;
+      this.endRecord(i + 1, 1, false);
+      return i + 1;
+    }
+    if (c === CR && text.charCodeAt(i + 1) === LF) {
+      this.cell('', 0, 0, false);
+      this.line++;
+      this.endRecord(i + 2, 2, false);
+      return i + 2;
+    }
+    if (this.trim && isTrimSpace(c)) return i + 1; // R-CSV-7: white space after a closing quote is trimmed
+    if (c === 0 && !this.trim) {
+      // csv-parse reads a NUL after a closing quote as the start of more (unquoted) text of the field.
+      this.state = UNQUOTED;
+      this.fieldFrom = i;
+      return i;
+    }
+    this.prefix = '';
+    this.fail('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE');
+    return i;
+  }
+
+  /** R-CSV-8: the rest of the physical line belongs to the failed row. */
+  private skipLine(text: string, i: number, end: number, final: boolean): number {
+    const n = text.length;
+    const nl = text.indexOf('\n', i);
+    if (nl === -1 || nl >= end) {
+      if (!final || end < n) return stop(end);
+      this.endRecord(n, 0, false);
+      return stop(n);
+    }
+    const crlf = nl > 0 && text.charCodeAt(nl - 1) === CR;
+    this.line++;
+    this.endRecord(nl + 1, crlf ? 2 : 1, false);
+    return nl + 1;
   }
 }

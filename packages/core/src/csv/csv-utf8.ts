@@ -110,3 +110,15 @@ function incompleteTail(chunk: Uint8Array, from: number): number {
   }
   return length;
 }
+
+/** Length of the prefix of valid UTF-8 `bytes` made of whole sequences (a sequence cut at the end is left out). */
+export function completeLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let k = n - 1; k >= 0 && k >= n - 3; k--) {
+    const b = bytes[k]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const length = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    return length > n - k ? k : n;
+  }
+  return n;
+}
