@@ -4,7 +4,7 @@
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
 // (bench/ingest-bench.ts) appends its rows. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
-// The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB) come after the dry run; with --quick they run
+// The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
 // only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { generateFleetCsv } from './generate.js';
 import { formatTable, met, type TableRow } from './table.js';
 import { shapesBench } from './csv-shapes-bench.js';
+import { SHAPES, type Shape } from './csv-shapes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -345,6 +346,7 @@ async function main(argv: string[]): Promise<void> {
         runs: { type: 'string' },
         only: { type: 'string' },
         'shapes-size': { type: 'string' },
+        shapes: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     }));
@@ -366,6 +368,10 @@ async function main(argv: string[]): Promise<void> {
   if (only !== undefined && only !== 'dry-run' && only !== 'shapes' && only !== 'ingest') {
     throw new UsageError(`--only: expected dry-run, shapes or ingest, got '${only}'`);
   }
+  const shapeList = (values.shapes ?? SHAPES.join(',')).split(',') as Shape[];
+  const unknown = shapeList.filter((shape) => !(SHAPES as readonly string[]).includes(shape));
+  if (unknown.length > 0)
+    throw new UsageError(`--shapes: expected some of ${SHAPES.join(', ')}, got '${unknown.join(',')}'`);
   const shapesSize =
     values['shapes-size'] !== undefined ? parseSize(values['shapes-size']) : values.quick ? QUICK_SIZE : 1e9;
 
@@ -386,7 +392,7 @@ async function main(argv: string[]): Promise<void> {
   // --quick alone keeps to its time (CI runs it); --quick --only shapes checks the shapes rows.
   const shapes =
     only === 'shapes' || (only === undefined && !values.quick)
-      ? await shapesBench({ bytes: shapesSize, runs, seed, log: (line) => log(line) })
+      ? await shapesBench({ bytes: shapesSize, runs, seed, shapes: shapeList, log: (line) => log(line) })
       : [];
   const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
   const rows = [...tableRows(results), ...shapes, ...ingest];
