@@ -64,6 +64,33 @@ it('pnpm bench --quick measures every program on a 5 MB file and prints the rati
   }
 }, 180_000);
 
+it('pnpm bench --quick --only shapes measures every program on every CSV shape and prints ratios and RSS', async () => {
+  const { stdout } = await exec(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', path.join(here, 'run.ts'), '--quick', '--only', 'shapes'],
+    { cwd: here, env: { ...process.env, FORCE_COLOR: '0' }, timeout: 170_000 },
+  );
+  const shapeRate = /^\d+\.\d MB\/s, \d+ MiB peak RSS$/;
+  for (const shape of ['plain', 'quoted-some', 'quoted-all', 'utf8', 'escape']) {
+    const at = `, ${shape}, 5 MB`;
+    for (const program of [
+      'bare csv-parse (1 thread)',
+      'papaparse (1 thread, step callback)',
+      'tsbatch reader alone (1 thread, no mapping)',
+      'tsbatch dry-run (default',
+      'tsbatch dry-run --workers 1',
+    ]) {
+      const found =
+        row(stdout, program) && stdout.split('\n').find((l) => l.includes(program) && l.includes(at));
+      expect(found, `${program}${at}`).toBeDefined();
+      expect(found!.split(' | ')[1]!.trim()).toMatch(shapeRate);
+    }
+    expect(row(stdout, `dry-run / bare csv-parse${at}`)?.[1]).toMatch(/^\d+\.\d\dx$/);
+    expect(row(stdout, `dry-run / papaparse${at}`)?.[1]).toMatch(/^\d+\.\d\dx$/);
+    expect(row(stdout, `dry-run peak RSS${at}`)?.[1]).toMatch(/^\d+ MiB$/);
+  }
+}, 180_000);
+
 it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2', async () => {
   const run = exec(
     process.execPath,
@@ -72,7 +99,7 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
   );
   await expect(run).rejects.toMatchObject({
     code: 2,
-    stderr: "pnpm bench: --only: expected dry-run or ingest, got 'ingestion'\n",
+    stderr: "pnpm bench: --only: expected dry-run, shapes or ingest, got 'ingestion'\n",
   });
 });
 

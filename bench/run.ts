@@ -1,9 +1,11 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|shapes|ingest] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
 // (bench/ingest-bench.ts) appends its rows. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
+// only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateFleetCsv } from './generate.js';
 import { formatTable, met, type TableRow } from './table.js';
+import { shapesBench } from './csv-shapes-bench.js';
+import { SHAPES, type Shape } from './csv-shapes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -341,6 +345,8 @@ async function main(argv: string[]): Promise<void> {
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
         only: { type: 'string' },
+        'shapes-size': { type: 'string' },
+        shapes: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     }));
@@ -359,9 +365,15 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
   const only = values.only;
-  if (only !== undefined && only !== 'dry-run' && only !== 'ingest') {
-    throw new UsageError(`--only: expected dry-run or ingest, got '${only}'`);
+  if (only !== undefined && only !== 'dry-run' && only !== 'shapes' && only !== 'ingest') {
+    throw new UsageError(`--only: expected dry-run, shapes or ingest, got '${only}'`);
   }
+  const shapeList = (values.shapes ?? SHAPES.join(',')).split(',') as Shape[];
+  const unknown = shapeList.filter((shape) => !(SHAPES as readonly string[]).includes(shape));
+  if (unknown.length > 0)
+    throw new UsageError(`--shapes: expected some of ${SHAPES.join(', ')}, got '${unknown.join(',')}'`);
+  const shapesSize =
+    values['shapes-size'] !== undefined ? parseSize(values['shapes-size']) : values.quick ? QUICK_SIZE : 1e9;
 
   const results: SizeResult[] = [];
   if (only !== 'ingest') {
@@ -369,13 +381,21 @@ async function main(argv: string[]): Promise<void> {
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
     buildCli();
+  }
+  if (only === undefined || only === 'dry-run') {
     for (const bytes of sizes) {
       log(`tsbatch bench: ${sizeLabel(bytes)} fleet CSV (seed ${seed}), best of ${runs}`);
       const file = await generateFleetCsv(path.join(here, 'data'), bytes, seed);
       results.push(measureSize(bytes, file, runs));
     }
   }
-  const rows = [...tableRows(results), ...(only !== 'dry-run' ? await ingestRows(values.quick) : [])];
+  // --quick alone keeps to its time (CI runs it); --quick --only shapes checks the shapes rows.
+  const shapes =
+    only === 'shapes' || (only === undefined && !values.quick)
+      ? await shapesBench({ bytes: shapesSize, runs, seed, shapes: shapeList, log: (line) => log(line) })
+      : [];
+  const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
+  const rows = [...tableRows(results), ...shapes, ...ingest];
 
   if (values.json) {
     const machine = {

@@ -32,7 +32,7 @@ import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-r
 import { createLoadState, type LoadState } from './load-state.js';
 import type { PointTable } from '../checks/point-table.js';
 import type { RowSource } from '../map/record-source.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { readFileChunksSync } from '../source/source-chunks.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -116,11 +116,10 @@ export interface RangeDryRunOptions extends DryRunOptions {
 const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
 
 /**
- * [choice] Bytes per read of a range, unless the options give highWaterMark: small, so that each chunk's buffer dies
- * in the young generation. With the 1 MiB of the sequential reader, the chunks outlived it and a worker kept tens
- * of MiB of dead chunks until its next full collection (the bench: 2-worker dry run of 1 GB, 350 -> 230 MiB).
+ * [choice] Bytes per read of a range, unless the options give highWaterMark: one buffer per job, reused for every read
+ * (readFileChunksSync), so its size costs no garbage; big enough that a read is mostly a copy.
  */
-const RANGE_HIGH_WATER_MARK = 64 * 1024;
+const RANGE_HIGH_WATER_MARK = 256 * 1024;
 
 /** Growable typed-array columns. */
 class Column<T extends Int32Array | Uint8Array> {
@@ -235,7 +234,8 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
   };
-  const chunks = readFileChunks(job.file.path, resolved.highWaterMark, undefined, start);
+  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts).
+  const chunks = readFileChunksSync(job.file.path, resolved.highWaterMark, start);
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
   const source: AsyncIterable<SourceEvent[]> =
