@@ -434,7 +434,7 @@ function summaryOf(
       `  resume with: tsbatch tasks resume ${result.taskId}${flag}\n`
     );
   }
-  const finished = { ...result, status: result.status };
+  const finished = { ...result, status: result.status, warnings: [] };
   const text = formatDryRunSummary(finished, { files: [], totalBytes: 0 }, { price: 0.5, reportDir: shown });
   // The dry run's summary, headed as what it is here; its file count line needs the source, which the task keeps.
   return text.replace(/^Dry run /, 'Ingest ').replace(/^ {2}files .*\n/m, '');
