@@ -159,6 +159,15 @@ export async function readJsonFile(
   io: Pick<Io, 'cwd' | 'stdin'>,
   what = 'task file',
 ): Promise<unknown> {
+  return (await readJsonArgument(arg, io, what)).value;
+}
+
+/** readJsonFile, with how the argument is named in messages (`<stdin>`, the path). */
+async function readJsonArgument(
+  arg: string,
+  io: Pick<Io, 'cwd' | 'stdin'>,
+  what: string,
+): Promise<{ shown: string; value: unknown }> {
   const { shown, text } = await readArgument(arg, io, what);
   const parsed = parseJsonText(text);
   if (!parsed.ok) {
@@ -167,7 +176,7 @@ export async function readJsonFile(
       'TASK_NOT_JSON',
     );
   }
-  return parsed.value;
+  return { shown, value: parsed.value };
 }
 
 /** The TASK argument, or --cli-input-json standing for it. */
@@ -191,8 +200,7 @@ export async function loadTask(
   encoding?: string,
   index = 0,
 ): Promise<LoadedTask> {
-  const file = taskArgument(args, index);
-  const json = await readJsonFile(file, io);
+  const { shown, value: json } = await readJsonArgument(taskArgument(args, index), io, 'task file');
   const location = sourceLocation(args, io.cwd);
   const csv = csvFlags(args);
   const result = await validateTask(json, {
@@ -200,7 +208,7 @@ export async function loadTask(
     ...(csv !== undefined && { csv }),
     ...(encoding !== undefined && { encoding }),
   });
-  return { file: file.startsWith('file://') ? file.slice(7) : file, result, location };
+  return { file: shown, result, location };
 }
 
 /**
