@@ -4,6 +4,8 @@ import {
   isLoadAborted,
   type DryRunResult,
   type PartialLoadResult,
+  type ResolvedSource,
+  type ResolvedTask,
   type TimestreamRecord,
 } from '@tsbatch/core';
 import {
@@ -76,7 +78,6 @@ export const dryRunCommand: CommandSpec = {
   ],
   async run(args, io): Promise<number> {
     const encoding = stringOption(args, 'encoding');
-    const json = booleanOption(args, 'json');
     const price = writePrice(stringOption(args, 'write-price'));
     const table = await tableRetention(args, io);
     const now = nowOption(args);
@@ -94,59 +95,36 @@ export const dryRunCommand: CommandSpec = {
       rejects = createLineWriter(path.resolve(io.cwd, reportDir, 'rejects.jsonl'));
     }
     if (recordsFile !== undefined) records = createLineWriter(path.resolve(io.cwd, recordsFile));
-
-    const started = Date.now();
-    const progress = createProgress(io.stderr, source.totalBytes);
-    const abort = new AbortController();
-    const onSignal = (): void => {
-      progress.interrupt('SIGINT: stopping the dry run; the counts of the rows read so far follow.');
-      abort.abort();
+    const options: ParallelDryRunOptions = {
+      workers,
+      ...(table !== undefined && { table }),
+      ...(now !== undefined && { now }),
+      ...(encoding !== undefined && { encoding }),
+      ...(records !== undefined && { onRecords: recordLines(records) }),
+      ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
     };
-    process.once('SIGINT', onSignal);
-    let outcome: DryRunResult | PartialLoadResult;
-    let mainThreadRanges = 0;
-    let mainThreadReason = '';
+    const support = parallelSupport(options);
+    if (workers > 1 && !support.ok && stringOption(args, 'workers') !== undefined) {
+      io.stderr.write(`note: reading on one thread: ${support.reason}\n`);
+    }
+    const started = Date.now();
+    let run: Run;
     try {
-      const options: ParallelDryRunOptions = {
-        workers,
-        ...(table !== undefined && { table }),
-        ...(now !== undefined && { now }),
-        ...(encoding !== undefined && { encoding }),
-        signal: abort.signal,
-        onProgress: (p) => progress.update(p.bytesRead, p.report.RecordsProcessed),
-        ...(records !== undefined && { onRecords: recordLines(records) }),
-        ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
-        onMainThreadRange: (range) => {
-          mainThreadRanges++;
-          mainThreadReason = range.reason;
-        },
-      };
-      const support = parallelSupport(options);
-      if (workers > 1 && !support.ok && stringOption(args, 'workers') !== undefined) {
-        io.stderr.write(`note: reading on one thread: ${support.reason}\n`);
-      }
-      try {
-        outcome = await parallelDryRun(task, source, options);
-      } catch (error) {
-        // Issue 18: the partial counts of an interrupted run, not "no summary".
-        if (!isLoadAborted(error)) throw error;
-        outcome = error.partial;
-      }
+      run = await runWithProgress(io, task, source, options);
     } finally {
-      process.off('SIGINT', onSignal);
-      progress.stop();
       await rejects?.close();
       await records?.close();
     }
+    const { outcome, mainThread } = run;
     if (reportDir !== undefined) await writeErrorReport(io, reportDir, outcome);
     for (const warning of outcome.warnings) io.stderr.write(formatWarning(warning));
-    if (mainThreadRanges > 0) {
+    if (mainThread.ranges > 0) {
       // Same result; only the memory bound and part of the speed-up were lost.
       io.stderr.write(
-        `note: ${mainThreadRanges} byte range(s) were read on the main thread instead of a worker (${mainThreadReason}).\n`,
+        `note: ${mainThread.ranges} byte range(s) were read on the main thread instead of a worker (${mainThread.reason}).\n`,
       );
     }
-    if (json) {
+    if (booleanOption(args, 'json')) {
       io.stdout.write(awsJson({ BatchLoadTaskDescription: outcome.description }));
     } else {
       const elapsedMs = Date.now() - started;
@@ -156,6 +134,46 @@ export const dryRunCommand: CommandSpec = {
     return outcome.status === 'SUCCEEDED' ? 0 : 1;
   },
 };
+
+interface Run {
+  outcome: DryRunResult | PartialLoadResult;
+  mainThread: { ranges: number; reason: string };
+}
+
+/** The dry run with progress on stderr; Ctrl-C stops it with the counts so far (issue 18: not "no summary"). */
+async function runWithProgress(
+  io: Io,
+  task: ResolvedTask,
+  source: ResolvedSource,
+  options: ParallelDryRunOptions,
+): Promise<Run> {
+  const progress = createProgress(io.stderr, source.totalBytes);
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    progress.interrupt('SIGINT: stopping the dry run; the counts of the rows read so far follow.');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  const mainThread = { ranges: 0, reason: '' };
+  try {
+    const outcome = await parallelDryRun(task, source, {
+      ...options,
+      signal: abort.signal,
+      onProgress: (p) => progress.update(p.bytesRead, p.report.RecordsProcessed),
+      onMainThreadRange: (range) => {
+        mainThread.ranges++;
+        mainThread.reason = range.reason;
+      },
+    });
+    return { outcome, mainThread };
+  } catch (error) {
+    if (!isLoadAborted(error)) throw error;
+    return { outcome: error.partial, mainThread };
+  } finally {
+    process.off('SIGINT', onSignal);
+    progress.stop();
+  }
+}
 
 async function writeErrorReport(
   io: Io,
