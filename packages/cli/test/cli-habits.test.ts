@@ -190,6 +190,18 @@ describe('--json', () => {
   });
 });
 
+describe("the run's warnings (issue 18.8)", () => {
+  it("word the library's warning with the dry run's own flags as advice, and its code", async () => {
+    const run = await runMain(['dry-run', FLEET, '--s3-root', 'examples/fleet/s3']);
+    expect(run.exit).toBe(0);
+    expect(run.stderr).toBe(
+      "note: Time window not checked: the target table's retention is unknown (R-IN-4). Give --table " +
+        'DESCRIBE_TABLE.json (or --memory-retention-hours H) to check it; `tsbatch ingest` reads it from the table. ' +
+        '[TIME_WINDOW_NOT_CHECKED]\n',
+    );
+  });
+});
+
 describe('a wrong location is not an invalid task (issue 18.6)', () => {
   it.each(['validate', 'dry-run'])(
     '%s: exits 2 with SOURCE_NOT_FOUND and says where it looked',

@@ -30,7 +30,7 @@ import {
 } from '../internal/load-task.js';
 import { createProgress } from '../internal/progress.js';
 import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
-import { formatRunIssues, formatWarning } from '../internal/warnings.js';
+import { DRY_RUN_ADVICE, formatRunIssues, formatWarning } from '../internal/warnings.js';
 import { DRY_RUN_OPTIONS } from './dry-run-options.js';
 
 export const dryRunCommand: CommandSpec = {
@@ -117,7 +117,7 @@ export const dryRunCommand: CommandSpec = {
     }
     const { outcome, mainThread } = run;
     if (reportDir !== undefined) await writeErrorReport(io, reportDir, outcome);
-    for (const warning of outcome.warnings) io.stderr.write(formatWarning(warning));
+    for (const warning of outcome.warnings) io.stderr.write(formatWarning(warning, DRY_RUN_ADVICE));
     if (mainThread.ranges > 0) {
       // Same result; only the memory bound and part of the speed-up were lost.
       io.stderr.write(

@@ -11,15 +11,16 @@ export interface Warning {
   advice?: string;
 }
 
-/** The CLI's advice, by warning code; the others keep the library's. */
-const CLI_ADVICE: Record<string, string> = {
+/** `tsbatch dry-run`'s advice, by warning code, in its flags; the other codes keep the library's advice. */
+export const DRY_RUN_ADVICE: Readonly<Record<string, string>> = {
   TIME_WINDOW_NOT_CHECKED:
     'Give --table DESCRIBE_TABLE.json (or --memory-retention-hours H) to check it; `tsbatch ingest` reads it from the table.',
   DUPLICATE_CHECK_PARTIAL: 'Split the load into smaller tasks to check every duplicate.',
 };
 
-export function formatWarning(warning: Warning): string {
-  const advice = CLI_ADVICE[warning.code] ?? warning.advice;
+/** `note: message advice [CODE]`, the advice of the command (`advice`, by code) or else the library's. */
+export function formatWarning(warning: Warning, cliAdvice: Readonly<Record<string, string>> = {}): string {
+  const advice = cliAdvice[warning.code] ?? warning.advice;
   return `note: ${warning.message}${advice === undefined ? '' : ` ${advice}`} [${warning.code}]\n`;
 }
 
