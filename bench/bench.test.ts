@@ -104,23 +104,48 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
 });
 
 describe('pandas peer', () => {
-  it.skipIf(!existsSync(python))(
-    'answers {skipped} instead of failing when pandas cannot be imported',
-    async () => {
-      // A `pandas` package that fails to import, first on the path: what a machine without pandas looks like.
-      const dir = mkdtempSync(path.join(tmpdir(), 'tsbatch-bench-'));
-      try {
-        mkdirSync(path.join(dir, 'pandas'));
-        writeFileSync(path.join(dir, 'pandas/__init__.py'), 'raise ImportError("no pandas here")\n');
-        const { stdout } = await exec(python, [path.join(here, 'peers/pandas_peer.py'), 'unused.csv'], {
-          env: { ...process.env, PYTHONPATH: dir },
-        });
-        expect(JSON.parse(stdout)).toEqual({
-          skipped: expect.stringContaining('cannot import pandas (no pandas here)'),
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+  /** Runs the peer with `modules` (name -> __init__.py text) first on the path: a machine without those packages. */
+  async function peerWith(modules: Record<string, string>): Promise<unknown> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsbatch-bench-'));
+    try {
+      for (const [name, text] of Object.entries(modules)) {
+        mkdirSync(path.join(dir, name));
+        writeFileSync(path.join(dir, name, '__init__.py'), text);
       }
+      const { stdout } = await exec(python, [path.join(here, 'peers/pandas_peer.py'), 'unused.csv'], {
+        env: { ...process.env, PYTHONPATH: dir },
+      });
+      return JSON.parse(stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.skipIf(!existsSync(python))(
+    'answers {skipped} instead of failing when pandas cannot be imported, numpy or not',
+    async () => {
+      // numpy hidden too: the peer must look for pandas first, whatever else the machine lacks.
+      const modules = {
+        pandas: 'raise ImportError("no pandas here")\n',
+        numpy: 'raise ModuleNotFoundError("No module named \'numpy\'")\n',
+      };
+      expect(await peerWith(modules)).toEqual({
+        skipped: expect.stringContaining('cannot import pandas (no pandas here)'),
+      });
+    },
+  );
+
+  // Issue 18: on a python3 without numpy the peer failed on `import numpy` before it looked for pandas.
+  it.skipIf(!existsSync(python))(
+    'answers {skipped} too when numpy is missing (pandas imports it: the first import to fail names it)',
+    async () => {
+      const answer = await peerWith({
+        numpy: 'raise ModuleNotFoundError("No module named \'numpy\'")\n',
+        pandas: 'import numpy\n',
+      });
+      expect(answer).toEqual({
+        skipped: expect.stringContaining("cannot import pandas (No module named 'numpy')"),
+      });
     },
   );
 });

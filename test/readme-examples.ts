@@ -51,6 +51,22 @@ export function readmeExamples(text = readFileSync(README, 'utf8')): ReadmeExamp
   return examples;
 }
 
+/**
+ * The output with the figures of its `elapsed` lines (wall time and rate, issue 18) replaced: they differ run to run,
+ * and only they do. Applied to both sides of a comparison; every other character must match.
+ */
+export function withoutTimings(text: string): string {
+  return withoutProgress(text).replace(
+    /^( +elapsed +)(?:\d+\.\d s|\d+m\d\ds|\d+h\d\dm), [\d,]+ (rows|records)\/s$/gm,
+    '$1<time>, <n> $2/s',
+  );
+}
+
+/** The output without its plain progress lines (stderr, at most one every 5 s: only a long run has them). */
+export function withoutProgress(text: string): string {
+  return text.replace(/^progress: .*\n/gm, '');
+}
+
 /** Runs a README example in-process (the CLI's own main) from the repository root; stdout and stderr interleaved. */
 export async function runExample(argv: string[]): Promise<{ exit: number; output: string }> {
   let output = '';

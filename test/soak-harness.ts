@@ -40,7 +40,15 @@ export async function startServe(options: {
   fault?: string;
   seed?: number;
 }): Promise<ServeChild> {
-  const argv = ['serve', '--port', String(options.port ?? 0), '--data-dir', options.dataDir];
+  // One line per request: the acknowledged WriteRecords calls are counted from them (the default is a summary).
+  const argv = [
+    'serve',
+    '--port',
+    String(options.port ?? 0),
+    '--data-dir',
+    options.dataDir,
+    '--log-requests',
+  ];
   if (options.fault !== undefined && options.fault !== '') argv.push('--fault', options.fault);
   if (options.seed !== undefined) argv.push('--fault-seed', String(options.seed));
   const child = spawn(

@@ -266,8 +266,11 @@ describe('tsbatch export: JSON Lines (R-EXP-1)', () => {
       'note: the start 2024-05-01T00:00:00Z is before the first record (2024-05-01T11:00:00Z): the export starts there (R-EXP-1)\n',
     );
     expect(r.exit).toBe(0);
-    expect(r.stdout).toBe(
-      `Exported 6 records of ${DB}.typed with time in [2024-05-01T11:00:00Z, 2024-05-01T12:00:00Z) to ${file} (JSON Lines).\n`,
+    // Issue 18: every summary ends with its elapsed time and rate.
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^${escape(`Exported 6 records of ${DB}.typed with time in [2024-05-01T11:00:00Z, 2024-05-01T12:00:00Z) to ${file} (JSON Lines).`)}\n  elapsed      \\d+\\.\\d s, [\\d,]+ records/s\n$`,
+      ),
     );
     const lines = readFileSync(file, 'utf8');
     expect(lines).toBe((await stored('typed')).map((x) => `${JSON.stringify(x)}\n`).join(''));
@@ -357,8 +360,8 @@ describe('tsbatch export: JSON Lines (R-EXP-1)', () => {
         .map((x) => `${JSON.stringify(x)}\n`)
         .join(''),
     );
-    expect(r.stdout).toBe(
-      `Exported 4 records of ${records} with time in [2024-05-01T00:05:00Z, 2024-05-01T00:25:00Z) to ${file} (JSON Lines).\n`,
+    expect(r.stdout.split('\n')[0]).toBe(
+      `Exported 4 records of ${records} with time in [2024-05-01T00:05:00Z, 2024-05-01T00:25:00Z) to ${file} (JSON Lines).`,
     );
   });
 });
@@ -719,3 +722,8 @@ describe('tsbatch export --help', () => {
     );
   });
 });
+
+/** `text` as a literal inside a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -86,8 +86,11 @@ describe('tsbatch serve (R-LOCAL-1, R-LOCAL-3)', () => {
     expect((await call(first.url, 'CreateDatabase', { DatabaseName: 'from_cli' })).status).toBe(200);
     const stopped = await first.stop('SIGTERM');
     expect(stopped.code).toBe(0);
-    expect(stopped.stderr).toMatch(/CreateDatabase 200 \d+ms/);
-    expect(stopped.stderr).toMatch(/SIGTERM: stopping\ntsbatch serve: stopped; the store is flushed\n$/);
+    // Issue 18: requests are summed up by default (the last summary when the server stops), not one line each.
+    expect(stopped.stderr).not.toMatch(/CreateDatabase 200 \d+ms/);
+    expect(stopped.stderr).toMatch(
+      /SIGTERM: stopping\n\S+ requests: 1 in \d+\.\d s: CreateDatabase 1; status 200 1; slowest \d+ ms\ntsbatch serve: stopped; the store is flushed\n$/,
+    );
     expect(stopped.stderr).not.toContain('cli-secret');
     expect(stopped.stderr).not.toContain('warning'); // loopback: nothing to warn about
 
@@ -97,6 +100,13 @@ describe('tsbatch serve (R-LOCAL-1, R-LOCAL-3)', () => {
     const end = await second.stop('SIGINT');
     expect(end.code).toBe(0);
     expect(end.stderr).not.toMatch(/ListDatabases/);
+
+    const third = await serve(['--port', '0', '--data-dir', dataDir, '--log-requests']);
+    await call(third.url, 'ListDatabases', {});
+    await call(third.url, 'DescribeDatabase', { DatabaseName: 'nope' });
+    const last = await third.stop('SIGTERM');
+    expect(last.stderr).toMatch(/ListDatabases 200 \d+ms\n.*DescribeDatabase \d{3} \d+ms\n/);
+    expect(last.stderr).not.toMatch(/requests: /);
   }, 30_000);
 
   it('shows its flags in --help from the option table', async () => {

@@ -18,5 +18,6 @@ export * from './map/map-rows.js';
 export * from './report/task-description.js';
 export * from './load/load-types.js';
 export * from './load/dry-run.js';
+export * from './load/load-aborted.js';
 export * from './tasks/task-store.js';
 export * from './load/range-load.js';

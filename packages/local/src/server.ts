@@ -63,6 +63,18 @@ export interface LocalServerOptions {
   taskQuotas?: LocalStoreOptions['taskQuotas'];
   /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
   log?: (line: string) => void;
+  /**
+   * Each request as data (its operation, HTTP status, 0 for a dropped connection, and time taken); given, requests
+   * go here instead of to `log` (`tsbatch serve` sums them up, issue 18). @default requests go to `log`
+   */
+  onRequest?: (request: RequestLogEntry) => void;
+}
+
+/** One answered (or dropped) request, for `onRequest`. */
+export interface RequestLogEntry {
+  operation: string;
+  status: number;
+  ms: number;
 }
 
 export interface ResolvedLocalServerOptions {
@@ -87,6 +99,7 @@ export interface ResolvedLocalServerOptions {
   quotas: NonNullable<LocalStoreOptions['quotas']>;
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
   log: (line: string) => void;
+  onRequest: (request: RequestLogEntry) => void;
 }
 
 export interface LocalServer {
@@ -159,6 +172,12 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     quotas: options.quotas ?? {},
     taskQuotas: options.taskQuotas ?? {},
     log: options.log ?? ((): void => undefined),
+    onRequest:
+      options.onRequest ??
+      ((r: RequestLogEntry): void =>
+        (options.log ?? ((): void => undefined))(
+          `${r.operation} ${r.status === 0 ? 'dropped' : r.status} ${r.ms}ms`,
+        )),
   };
 }
 
@@ -288,7 +307,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       status = e.status;
       sendError(res, e, requestId);
     } finally {
-      o.log(`${operation} ${status === 0 ? 'dropped' : status} ${Date.now() - started}ms`);
+      o.onRequest({ operation, status, ms: Date.now() - started });
     }
   }
 

@@ -499,7 +499,7 @@ describe('WriteRecords: per-record rejections (R-LOCAL-2, R-WIN-1, R-LIM-1)', ()
       ),
     );
     expect(rejections(e)).toEqual([
-      { RecordIndex: 0, Reason: 'A dimension value is larger than 2048 bytes.' },
+      { RecordIndex: 0, Reason: 'A dimension name and value are larger than 2048 bytes together.' },
       { RecordIndex: 1, Reason: 'A VARCHAR measure value is larger than 2048 bytes.' },
       { RecordIndex: 2, Reason: 'The record is larger than 2048 bytes.' },
       { RecordIndex: 3, Reason: 'The record has more than 256 measure values.' },

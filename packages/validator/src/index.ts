@@ -1,4 +1,4 @@
-export { formatIssue, VALIDATION_CODES } from './issue.js';
+export { formatIssue, LOCATION_CODES, RUNNABLE_ERROR_CODES, VALIDATION_CODES } from './issue.js';
 export type { Severity, ValidationCode, ValidationIssue } from './issue.js';
 export { checkTask, validateTask } from './validate-task.js';
 export type { ValidateOptions, ValidationResult } from './validate-task.js';

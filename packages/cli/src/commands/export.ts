@@ -15,6 +15,7 @@ import {
   type ExportSource,
 } from '@tsbatch/local';
 import { stringOption, UsageError, type CommandSpec, type ParsedArgs } from '../internal/command.js';
+import { elapsedLine } from '../internal/progress.js';
 import {
   createRecordWriter,
   EXPORT_FORMATS,
@@ -175,6 +176,7 @@ export const exportCommand: CommandSpec = {
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
     process.once('SIGINT', onSignal);
+    const started = Date.now();
     let run: ExportRun | null = null;
     let writer: RecordWriter | null = null;
     try {
@@ -205,7 +207,8 @@ export const exportCommand: CommandSpec = {
       const from = formatInstant(s.clamped && s.firstRecordTime !== null ? s.firstRecordTime : s.start);
       io.stdout.write(
         `Exported ${s.records} record${s.records === 1 ? '' : 's'} ${what} with time in [${from}, ` +
-          `${formatInstant(s.end)}) to ${shown(io.cwd, out)} (${FORMAT_NAMES[format]}).\n`,
+          `${formatInstant(s.end)}) to ${shown(io.cwd, out)} (${FORMAT_NAMES[format]}).\n` +
+          `  elapsed      ${elapsedLine(Date.now() - started, s.records, 'records')}\n`,
       );
       return 0;
     } catch (error) {

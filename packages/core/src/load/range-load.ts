@@ -15,7 +15,9 @@ import { stat } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 
 import { createDuplicateIndex } from '../checks/duplicate-index.js';
-import type { DryRunOptions, DryRunResult } from './load-types.js';
+import type { DryRunOptions, DryRunResult, LoadWarning } from './load-types.js';
+import { LoadAbortedError } from './load-aborted.js';
+import { partialDuplicateCheck } from './dry-run.js';
 import type { Failure } from '../failure.js';
 import { checkRecordLimits } from '../checks/limits.js';
 import { mapRows } from '../map/map-rows.js';
@@ -361,13 +363,33 @@ interface PlannedFile {
 /**
  * The dry run of `dryRun`, with the files read in ranges by `run` (in parallel when `run` hands jobs to worker
  * threads). Same result as dryRun, exactly. Callers fall back to dryRun for what ranges cannot do: `onRecords`
- * (records would have to cross threads) and `encoding` (no byte offsets to split at).
+ * (records would have to cross threads) and `encoding` (no byte offsets to split at). An aborted signal stops it
+ * before the next range with a LoadAbortedError holding the counts so far (issue 18).
  */
 export async function dryRunInRanges(
   task: ResolvedTask,
   source: ResolvedSource,
   run: RangeRunner,
   options: RangeDryRunOptions = {},
+): Promise<DryRunResult> {
+  const state = createLoadState(task, source, options);
+  const warnings = { of: (): LoadWarning[] => [] };
+  try {
+    return await replayRanges(task, source, run, options, state, warnings);
+  } catch (error) {
+    const { signal } = options;
+    if (signal?.aborted === true) throw new LoadAbortedError(signal.reason, state.stopped(warnings.of()));
+    throw error;
+  }
+}
+
+async function replayRanges(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  run: RangeRunner,
+  options: RangeDryRunOptions,
+  state: LoadState,
+  warnings: { of: () => LoadWarning[] },
 ): Promise<DryRunResult> {
   if (options.onRecords !== undefined || options.encoding !== undefined) {
     throw new RangeError('dryRunInRanges: onRecords and encoding need the sequential dryRun');
@@ -380,7 +402,7 @@ export async function dryRunInRanges(
   const resolved = resolveReadOptions(options); // validates the read options as readRows does
   const maxEntries = options.maxDuplicateKeys ?? 1_000_000;
   const table = createDuplicateIndex({ maxEntries }) as PointTable;
-  const state = createLoadState(task, source, options);
+  warnings.of = () => (table.partial ? [partialDuplicateCheck(maxEntries)] : []);
   const compiled = compileTask(task);
   const taskKey = `${Date.now()}-${Math.random()}`;
   const { signal } = options;
@@ -519,12 +541,7 @@ export async function dryRunInRanges(
       });
     }
   }
-  const warnings = table.partial
-    ? [
-        `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-      ]
-    : [];
-  return state.finish(warnings);
+  return state.finish(warnings.of());
 }
 
 const EMPTY: RangeOutcome = {
