@@ -79,3 +79,23 @@ export async function runExample(argv: string[]): Promise<{ exit: number; output
   const exit = await main(argv, { stdout: sink, stderr: sink, cwd: ROOT });
   return { exit, output };
 }
+
+/** Like runExample, with stdout and stderr apart (progress lines off a terminal go to stderr, data to stdout). */
+export async function runExampleStreams(
+  argv: string[],
+): Promise<{ exit: number; stdout: string; stderr: string }> {
+  const collect = (): { sink: Writable; text: () => string } => {
+    let text = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done): void {
+        text += chunk.toString();
+        done();
+      },
+    });
+    return { sink, text: () => text };
+  };
+  const out = collect();
+  const err = collect();
+  const exit = await main(argv, { stdout: out.sink, stderr: err.sink, cwd: ROOT });
+  return { exit, stdout: out.text(), stderr: err.text() };
+}

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateShapeCsv, SHAPES, shapeSpec } from '../bench/csv-shapes.js';
-import { runExample } from './readme-examples.js';
+import { runExampleStreams } from './readme-examples.js';
 
 const BYTES = 17_500_000; // over the 16 MiB threshold of the parallel dry run
 let dir: string;
@@ -45,7 +45,7 @@ describe('tsbatch dry-run: the default workers and --workers 1 agree on every CS
     it(`gives the same description, error report and rejects on the ${shape} shape (R-REP-1..3)`, async () => {
       const run = async (workers: string[]) => {
         const reportDir = path.join(dir, `out-${shape}-${workers.length}`);
-        const { exit, output } = await runExample([
+        const { exit, stdout: output } = await runExampleStreams([
           'dry-run',
           shapeSpec(shape).task,
           '--source',
