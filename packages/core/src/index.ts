@@ -20,3 +20,5 @@ export * from './load/load-types.js';
 export * from './load/dry-run.js';
 export * from './tasks/task-store.js';
 export * from './load/range-load.js';
+export * from './report/stats/load-statistics.js';
+export type { BucketHistogramData } from './report/stats/bucket-histogram.js';

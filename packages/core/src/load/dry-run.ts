@@ -6,6 +6,7 @@ import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
 import { createLoadState } from './load-state.js';
+import { recordTimeMs } from '../report/stats/load-statistics.js';
 import type { DryRunOptions, DryRunResult, LoadOptions, LoadResult, LoadSink } from './load-types.js';
 
 /**
@@ -49,11 +50,16 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const state = createLoadState(task, source, options);
   const check = (record: TimestreamRecord): Failure | null => sink.check(record);
+  const stats = state.stats;
   for await (const batch of mapRows(state.events(), compileTask(task))) {
     for (const event of batch) {
       switch (event.type) {
         case 'records': {
           const { failure, sizes } = state.checkRow(event.records, check);
+          if (stats !== null) {
+            stats.content.add(event.records);
+            stats.row(event.file, event.line, event.lastLine, recordTimeMs(event.records[0]), failure);
+          }
           if (failure === null) {
             state.ingested(sizes);
             const wait = sink.store(event.file, event.line, event.records);

@@ -33,6 +33,8 @@ import { createLoadState, type LoadState } from './load-state.js';
 import type { PointTable } from '../checks/point-table.js';
 import type { RowSource } from '../map/record-source.js';
 import { readFileChunks } from '../source/source-chunks.js';
+import { ContentStats, type ContentStatsData } from '../report/stats/content-stats.js';
+import { recordTimeMs } from '../report/stats/load-statistics.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -55,6 +57,8 @@ export interface RangeJob {
   nowMs: number;
   maxRowBytes?: number;
   highWaterMark?: number;
+  /** Gather the report's statistics (LoadOptions.statistics): `rowTime` and `content` in the outcome. */
+  statistics?: boolean;
 }
 
 /** Per-row outcomes of a range, in file order (transferable typed arrays plus the rare objects). */
@@ -89,6 +93,9 @@ export interface RangeOutcome {
   others: OtherEvent[];
   /** A failure text names a line (then it is right only when the job had its lineBase). */
   namesLines: boolean;
+  /** With `statistics`: per records row, its first record's time in ms; and what the range's rows hold. */
+  rowTime?: Float64Array;
+  content?: ContentStatsData;
 }
 
 /** Failures whose texts name a line of the file (csv-engine.ts). */
@@ -123,7 +130,7 @@ const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
 const RANGE_HIGH_WATER_MARK = 64 * 1024;
 
 /** Growable typed-array columns. */
-class Column<T extends Int32Array | Uint8Array> {
+class Column<T extends Int32Array | Uint8Array | Float64Array> {
   length = 0;
   constructor(
     public data: T,
@@ -145,6 +152,7 @@ class Column<T extends Int32Array | Uint8Array> {
 
 const i32 = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
 const u8 = (n: number): Column<Uint8Array> => new Column(new Uint8Array(n), (m) => new Uint8Array(m));
+const f64 = (n: number): Column<Float64Array> => new Column(new Float64Array(n), (m) => new Float64Array(m));
 
 /** The columns of one range job's outcome. */
 function newColumns() {
@@ -159,6 +167,7 @@ function newColumns() {
     recHash: i32(1024),
     recUnhashed: u8(1024),
     recFailure: i32(1024),
+    rowTime: f64(1024),
   };
 }
 
@@ -268,7 +277,9 @@ async function readRange(
 ): Promise<RangeOutcome> {
   const header = range.header;
   const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
-  const { recSize, recHash, recUnhashed, recFailure } = columns;
+  const { recSize, recHash, recUnhashed, recFailure, rowTime } = columns;
+  // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
+  const content = job.statistics === true ? new ContentStats(job.task.model) : null;
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
@@ -287,6 +298,10 @@ async function readRange(
       rowLine.push(event.line);
       rowSpan.push(event.lastLine - event.line);
       const records = event.records;
+      if (content !== null) {
+        content.add(records);
+        rowTime.push(recordTimeMs(records[0]));
+      }
       rowRecords.push(records.length);
       // Offsets exist for UTF-8 reads, the only ones done in ranges.
       rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
@@ -328,6 +343,7 @@ async function readRange(
     namesLines: others.some(
       (e) => (e.type === 'row-failure' || e.type === 'file-failure') && TEXT_NAMES_LINE.has(e.failure.code),
     ),
+    ...(content !== null && { rowTime: rowTime.done(), content: content.data() }),
   };
 }
 
@@ -344,6 +360,7 @@ export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
     outcome.recHash,
     outcome.recUnhashed,
     outcome.recFailure,
+    ...(outcome.rowTime === undefined ? [] : [outcome.rowTime]),
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
@@ -400,6 +417,7 @@ export async function dryRunInRanges(
       nowMs: state.started.getTime(),
       maxRowBytes: resolved.maxRowBytes,
       highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
+      ...(options.statistics === true && { statistics: true }),
     };
     const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
     const header = await readHeader(file, task.csv, signal === undefined ? {} : { signal });
@@ -560,7 +578,9 @@ function createReplay(
     const key = planned.file.key;
     const rowSource = planned.rowSource;
     const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords, start } = outcome;
-    const { recSize, recHash, recUnhashed, recFailure, failures, others } = outcome;
+    const { recSize, recHash, recUnhashed, recFailure, failures, others, rowTime } = outcome;
+    const stats = state.stats;
+    if (stats !== null && outcome.content !== undefined) stats.content.merge(outcome.content);
     let row = 0;
     let rec = 0;
     let other = 0;
@@ -607,6 +627,7 @@ function createReplay(
       }
       const line = rowLine[row]! + lineBase;
       const lastLine = line + rowSpan[row]!;
+      stats?.row(key, line, lastLine, rowTime?.[row] ?? NaN, failure);
       if (failure === null) {
         state.ingestedSizes(recSize, rec, rec + count);
         for (let r = 0; r < count; r++) {

@@ -1,0 +1,138 @@
+/**
+ * The report's statistics (issue 19) gathered in the dry run's pass: their values on the fleet example with errors,
+ * and the same statistics from the parallel reading (byte ranges replayed in file order) as from the sequential run,
+ * whatever the range size, on clean and hostile files.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import {
+  dryRun,
+  dryRunInRanges,
+  runRangeJob,
+  type DryRunOptions,
+  type ResolvedSource,
+  type ResolvedTask,
+} from '../../../src/index.js';
+import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
+import { ROOT } from '../../fuzz-helpers.js';
+
+const NOW = new Date('2024-05-01T01:30:00Z');
+const FLEET_TABLE = {
+  memoryStoreRetentionPeriodInHours: 1,
+  magneticStoreRetentionPeriodInDays: 3650,
+  enableMagneticStoreWrites: true,
+};
+
+async function both(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  rangeBytes: number,
+  options: DryRunOptions = {},
+) {
+  const base = { now: NOW, table: FLEET_TABLE, statistics: true, ...options };
+  const sequential = await dryRun(task, source, base);
+  const ranged = await dryRunInRanges(task, source, (job) => runRangeJob(structuredClone(job)), {
+    ...base,
+    rangeBytes,
+    inFlight: 3,
+  });
+  return { sequential, ranged };
+}
+
+const withErrors = (): ResolvedSource =>
+  sourceOf({
+    'sample.csv': readFileSync(
+      path.join(ROOT, 'examples/fleet/s3-with-errors/test-batch-load-west-2/sample.csv'),
+    ),
+  });
+
+describe('dry-run statistics (issue 19)', () => {
+  it('on the fleet example with errors: failures along the file, times against the window, nulls and invalid cells', async () => {
+    const result = await dryRun(fleetTask(), withErrors(), {
+      now: NOW,
+      table: FLEET_TABLE,
+      statistics: true,
+    });
+    const stats = result.statistics!;
+    const p = result.progress;
+    // 14 rows: 4 parse failures (lines 4, 5, 7, 9), 2 ingestion failures (11: window, 15: version conflict).
+    expect(stats.rowsMapped).toBe(p.RecordsIngested + p.RecordIngestionFailures);
+    expect(stats.files).toHaveLength(1);
+    const lines = stats.files[0]!.lines;
+    const sum = (series: number): number => lines.counts[series]!.reduce((a, b) => a + b, 0);
+    expect([sum(0), sum(1), sum(2)]).toEqual([p.RecordsIngested, p.ParseFailures, p.RecordIngestionFailures]);
+    expect(stats.files[0]!.lastLine).toBe(15);
+    const at = (line: number, series: number): number =>
+      lines.counts[series]![Math.floor(line / lines.width) - lines.first]!;
+    expect(at(11, 2)).toBeGreaterThanOrEqual(1);
+    // R-WIN-1: line 11 (2025-06-05) is after the window; every other mapped row is inside it.
+    expect(stats.window).toEqual({
+      from: Date.parse(result.window!.from),
+      to: Date.parse(result.window!.to),
+      before: 0,
+      inside: stats.rowsMapped - 1,
+      after: 1,
+    });
+    expect(stats.times!.max).toBe(1749081600_000);
+    expect(stats.times!.min).toBe(1714521600_000);
+    const wgt = stats.columns.find((c) => c.column === 'wgt')!;
+    expect(wgt).toMatchObject({ role: 'measure', nulls: 0, invalid: { VALUE_INVALID: 2 } });
+    expect(stats.columns.find((c) => c.column === 'timestamp')).toMatchObject({
+      role: 'time',
+      invalid: { TIME_INVALID: 1 },
+    });
+    const vehicle = stats.dimensions.find((d) => d.name === 'vehicle')!;
+    expect(vehicle).toMatchObject({ column: 'vehicle', distinct: 4, exact: true, nulls: 0 });
+    // Truck-1 on lines 2, 6, 10, 13 and 15 (the version conflict counts: it mapped).
+    expect(vehicle.top[0]).toEqual({ value: 'Truck-1', count: 5 });
+    expect(stats.series).toEqual({ count: 4, exact: true });
+  });
+
+  it('counts null dimensions and attributes left out of the records (R-DIM-1, R-MEAS-2)', async () => {
+    const source = sourceOf({
+      'n.csv': `${FLEET_HEADER}\n1714521600,a,,1,,3,4\n1714521601,,r,1,2,3,\n1714521602,a,r,1,2,3,4\n`,
+    });
+    const { statistics } = await dryRun(fleetTask(), source, { now: NOW, statistics: true });
+    const nulls = Object.fromEntries(statistics!.columns.map((c) => [c.column, c.nulls]));
+    expect(nulls).toEqual({
+      timestamp: 0,
+      vehicle: 1,
+      registration: 1,
+      wgt: 0,
+      spd: 1,
+      fuel_consumption: 0,
+      miles: 1,
+    });
+    // Series: {a}, {r}, {a, r} with the one measure name.
+    expect(statistics!.series).toEqual({ count: 3, exact: true });
+    expect(statistics!.window).toBeNull();
+  });
+
+  it('are the same from byte ranges as from the sequential run, on clean and hostile files', async () => {
+    const T0 = 1714521600;
+    const rows = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `${T0 + (i % 40) * 997},truck-${i % 7},"REG\n${i % 5}",${i % 13 === 0 ? 'x' : i},${i % 90}.5,,${i * 3}`,
+    );
+    rows.push(`${T0},truck-0,"REG\n0",1,2.5,3,4`, 'broken,"row', `${T0 + 9e7},late,r,1,1,1,1`);
+    const source = sourceOf({
+      'a.csv': `${FLEET_HEADER}\n${rows.join('\n')}\n`,
+      'b.csv': `${FLEET_HEADER}\r\n${rows.slice(0, 50).join('\r\n')}`,
+      'c.csv': '\uFEFFbom',
+    });
+    for (const rangeBytes of [50, 700, 1 << 20]) {
+      const { sequential, ranged } = await both(fleetTask(), source, rangeBytes);
+      expect(sequential.statistics).toBeDefined();
+      expect(ranged.statistics).toEqual(sequential.statistics);
+      expect(ranged.progress).toEqual(sequential.progress);
+    }
+  });
+
+  it('leaves the result without statistics unless asked', async () => {
+    const result = await dryRun(fleetTask(), withErrors(), { now: NOW });
+    expect(result.statistics).toBeUndefined();
+  });
+});
