@@ -14,6 +14,8 @@ import { createProgressBar } from '../internal/progress-bar.js';
 import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
 import { formatReport } from './validate.js';
 import { formatDryRunSummary } from '../internal/dry-run-summary.js';
+import { renderHtmlReport } from '@tsbatch/html-report';
+import { writeOutputFile } from '../internal/output-file.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
@@ -45,6 +47,17 @@ export const dryRunCommand: CommandSpec = {
       type: 'string',
       value: 'FILE',
       description: 'Write every record that would be written, one {"source", "record"} JSON object per line.',
+      group: 'Output',
+    },
+    {
+      name: 'html',
+      type: 'string',
+      value: 'FILE',
+      description:
+        'Write a self-contained HTML report (opens offline): the ProgressReport and cost, failures by reason with ' +
+        'line ranges and examples, and charts of failures along each file, record times against the ingestion ' +
+        'window, rows per time bucket, nulls and invalid cells per column, top dimension values and the series ' +
+        'count. Gathered in the same pass, with bounded memory.',
       group: 'Output',
     },
     {
@@ -95,6 +108,11 @@ export const dryRunCommand: CommandSpec = {
         'tsbatch dry-run task.json --source data/ --table table.json --now 2024-05-01T00:00:00Z --report-dir out --json',
       note: 'Check the time window against a described table, write the reports, print the description.',
     },
+    {
+      command:
+        'tsbatch dry-run examples/fleet/task.json --s3-root examples/fleet/s3-with-errors --table examples/fleet/table.json --html report.html',
+      note: 'Write report.html: open it in a browser to see where the failures are and how times sit in the window.',
+    },
   ],
   exitCodes: [
     [0, 'the task would succeed'],
@@ -122,6 +140,7 @@ export const dryRunCommand: CommandSpec = {
     for (const issue of result.issues)
       io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
 
+    const htmlFile = stringOption(args, 'html');
     const reportDir = stringOption(args, 'report-dir');
     const recordsFile = stringOption(args, 'records');
     let rejects: LineWriter | undefined;
@@ -146,6 +165,7 @@ export const dryRunCommand: CommandSpec = {
         ...(now !== undefined && { now }),
         ...(encoding !== undefined && { encoding }),
         signal: abort.signal,
+        ...(htmlFile !== undefined && { statistics: true }),
         ...(bar !== null && { onProgress: (p) => bar.update(p.bytesRead, p.report.RecordsProcessed) }),
         ...(records !== undefined && { onRecords: recordLines(records) }),
         ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
@@ -175,6 +195,10 @@ export const dryRunCommand: CommandSpec = {
       if (outcome.errorReport === null) await rm(reportFile, { force: true });
       else await writeFile(reportFile, `${JSON.stringify(outcome.errorReport, null, 2)}\n`);
     }
+    if (htmlFile !== undefined) {
+      const html = renderHtmlReport(outcome, resolved.source, { price });
+      await writeOutputFile(path.resolve(io.cwd, htmlFile), html, '--html');
+    }
     for (const warning of outcome.warnings) io.stderr.write(`note: ${warning}\n`);
     if (mainThreadRanges > 0) {
       // Same result; only the memory bound and part of the speed-up were lost.
@@ -185,7 +209,9 @@ export const dryRunCommand: CommandSpec = {
     if (json) {
       io.stdout.write(`${JSON.stringify({ BatchLoadTaskDescription: outcome.description }, null, 2)}\n`);
     } else {
-      io.stdout.write(formatDryRunSummary(outcome, resolved.source, { price, reportDir, recordsFile }));
+      io.stdout.write(
+        formatDryRunSummary(outcome, resolved.source, { price, reportDir, recordsFile, htmlFile }),
+      );
     }
     return outcome.status === 'SUCCEEDED' ? 0 : 1;
   },

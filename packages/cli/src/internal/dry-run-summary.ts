@@ -6,7 +6,12 @@ const n = (v: number): string => v.toLocaleString('en-US');
 export function formatDryRunSummary(
   result: DryRunResult,
   source: ResolvedSource,
-  options: { price: number; reportDir?: string | undefined; recordsFile?: string | undefined },
+  options: {
+    price: number;
+    reportDir?: string | undefined;
+    recordsFile?: string | undefined;
+    htmlFile?: string | undefined;
+  },
 ): string {
   const p = result.progress;
   const lines: string[] = [];
@@ -45,6 +50,7 @@ export function formatDryRunSummary(
     lines.push(`Rejected rows: ${options.reportDir}/rejects.jsonl`);
   }
   if (options.recordsFile !== undefined) lines.push(`Records: ${options.recordsFile}`);
+  if (options.htmlFile !== undefined) lines.push(`HTML report: ${options.htmlFile}`);
   return `${lines.join('\n')}\n`;
 }
 
