@@ -9,7 +9,8 @@
 import type { TimestreamRecord } from '../../map/record.js';
 import type { ResolvedDataModel } from '../../task.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
-import { combineHash, hashString } from './string-hash.js';
+import { PairSet } from './pair-set.js';
+import { hashInto, LANE_A, LANE_B, mixLane, type HashLanes } from './string-hash.js';
 import { TopValues, type TopValuesData } from './top-values.js';
 
 /** A measure column as the report counts its nulls: records of `measure` (or every row) lacking `name`. */
@@ -30,8 +31,8 @@ export interface ContentStatsData {
   /** Per slot: values present, and records (or rows) where the slot applies. */
   present: number[];
   applies: number[];
-  /** The series hashes while exact, else null and `seriesSketch` holds them. */
-  series: number[] | null;
+  /** The series hash-lane pairs [a0, b0, a1, b1, ...] while exact, else null and `seriesSketch` holds them. */
+  series: Int32Array | null;
   seriesSketch: HyperLogLogData | null;
 }
 
@@ -76,12 +77,12 @@ export class ContentStats {
   readonly slots: MeasureSlot[];
   private readonly present: Float64Array;
   private readonly applies: Float64Array;
-  private series: Set<number> | null = new Set();
+  private series: PairSet | null = new PairSet();
   private seriesSketch: HyperLogLog | null = null;
   private readonly multi: boolean;
   private readonly attributeNames: string[];
   private lastMeasure = '';
-  private lastMeasureHash = hashString('');
+  private readonly measureLanes: HashLanes = hashInto('', { a: 0, b: 0 });
 
   constructor(model: ResolvedDataModel) {
     const capacity = Math.max(64, Math.floor(VALUES_BUDGET / Math.max(1, model.dimensions.length)));
@@ -105,41 +106,49 @@ export class ContentStats {
     this.records += records.length;
     // R-DIM-1: Dimensions come in mapping order with null ones left out: walk both lists once.
     const dims = first.Dimensions;
-    let dimsHash = 0;
+    let a = 0;
+    let b = 0;
     for (let i = 0, k = 0; i < this.dimensions.length && k < dims.length; i++) {
       const d = this.dimensions[i]!;
       const dim = dims[k]!;
       if (dim.Name !== d.name) continue;
       k++;
       d.present++;
-      dimsHash = combineHash(dimsHash, i, d.top.add(dim.Value));
+      const lanes = d.top.add(dim.Value);
+      a = mixLane(a, i, lanes.a, LANE_A);
+      b = mixLane(b, i, lanes.b, LANE_B);
     }
     for (const record of records) {
-      this.addSeries(dimsHash, record.MeasureName);
+      this.addSeries(a, b, record.MeasureName);
       if (this.multi) this.countAttributes(record, 0, this.slots.length);
       else this.countMixed(record);
     }
   }
 
-  private addSeries(dimsHash: number, measureName: string): void {
+  /** A series: the row's dimension lanes with its measure name's (Timestream's series: dimensions + measure name). */
+  private addSeries(dimsA: number, dimsB: number, measureName: string): void {
     if (measureName !== this.lastMeasure) {
       this.lastMeasure = measureName;
-      this.lastMeasureHash = hashString(measureName);
+      hashInto(measureName, this.measureLanes);
     }
-    const hash = combineHash(dimsHash, 0xffff, this.lastMeasureHash);
+    const a = mixLane(dimsA, 0xffff, this.measureLanes.a, LANE_A);
+    const b = mixLane(dimsB, 0xffff, this.measureLanes.b, LANE_B);
     if (this.series !== null) {
-      this.series.add(hash);
-      if (this.series.size > SERIES_EXACT_MAX) this.startSeriesSketch();
-    } else this.seriesSketch!.add(hash);
+      if (this.series.add(a, b) && this.series.size > SERIES_EXACT_MAX) this.startSeriesSketch();
+    } else this.seriesSketch!.add(a, b);
   }
 
   private startSeriesSketch(): HyperLogLog {
     if (this.seriesSketch === null) {
       this.seriesSketch = new HyperLogLog(SERIES_PRECISION);
-      for (const hash of this.series ?? []) this.seriesSketch.add(hash);
+      if (this.series !== null) this.addPairs(this.seriesSketch, this.series.pairs());
       this.series = null;
     }
     return this.seriesSketch;
+  }
+
+  private addPairs(sketch: HyperLogLog, pairs: Int32Array): void {
+    for (let i = 0; i < pairs.length; i += 2) sketch.add(pairs[i]!, pairs[i + 1]!);
   }
 
   /** R-MEAS-2: MeasureValues come in mapping order with null attributes left out. */
@@ -202,11 +211,12 @@ export class ContentStats {
       this.applies[j]! += other.applies[j]!;
     }
     if (other.series !== null && this.series !== null) {
-      for (const hash of other.series) this.series.add(hash);
+      const pairs = other.series;
+      for (let i = 0; i < pairs.length; i += 2) this.series.add(pairs[i]!, pairs[i + 1]!);
       if (this.series.size > SERIES_EXACT_MAX) this.startSeriesSketch();
     } else {
       const sketch = this.startSeriesSketch();
-      if (other.series !== null) for (const hash of other.series) sketch.add(hash);
+      if (other.series !== null) this.addPairs(sketch, other.series);
       else sketch.merge(HyperLogLog.from(other.seriesSketch!));
     }
   }
@@ -218,7 +228,7 @@ export class ContentStats {
       dimensions: this.dimensions.map((d) => ({ top: d.top.data(), present: d.present })),
       present: Array.from(this.present),
       applies: Array.from(this.applies),
-      series: this.series === null ? null : [...this.series],
+      series: this.series === null ? null : this.series.pairs(),
       seriesSketch: this.seriesSketch?.data() ?? null,
     };
   }

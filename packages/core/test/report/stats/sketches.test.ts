@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 import { BucketHistogram, LINE_WIDTHS, TIME_WIDTHS_MS } from '../../../src/report/stats/bucket-histogram.js';
 import { HyperLogLog } from '../../../src/report/stats/hyper-log-log.js';
-import { combineHash, hashString } from '../../../src/report/stats/string-hash.js';
+import { PairSet } from '../../../src/report/stats/pair-set.js';
+import { hashInto, LANE_A, mixLane } from '../../../src/report/stats/string-hash.js';
 import { TopValues } from '../../../src/report/stats/top-values.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
@@ -26,14 +27,44 @@ const skewed = fc.array(
   { maxLength: 400 },
 );
 
+const lanes = (text: string): { a: number; b: number } => hashInto(text, { a: 0, b: 0 });
+const add = (sketch: HyperLogLog, text: string): void => {
+  const { a, b } = lanes(text);
+  sketch.add(a, b);
+};
+
 describe('string hash', () => {
-  it('gives 53-bit integers, different for near strings and for the tag of a combination', () => {
-    const hashes = new Set(['a', 'b', 'ab', 'ba', '', 'vehicle-1', 'vehicle-2'].map((s) => hashString(s)));
-    expect(hashes.size).toBe(7);
-    for (const h of hashes) expect(Number.isSafeInteger(h) && h >= 0).toBe(true);
-    const v = hashString('x');
-    expect(combineHash(0, 0, v)).not.toBe(combineHash(0, 1, v));
-    expect(combineHash(combineHash(0, 0, v), 1, v)).not.toBe(combineHash(0, 0, v));
+  it('gives two 30-bit lanes, different for near strings and for the tag of a combination', () => {
+    const words = ['a', 'b', 'ab', 'ba', '', 'vehicle-1', 'vehicle-2'];
+    const pairs = new Set(words.map((s) => `${lanes(s).a}/${lanes(s).b}`));
+    expect(pairs.size).toBe(words.length);
+    for (const s of words) {
+      const { a, b } = lanes(s);
+      expect(a >= 0 && a < 2 ** 30 && b >= 0 && b < 2 ** 30).toBe(true);
+    }
+    const v = lanes('x').a;
+    expect(mixLane(0, 0, v, LANE_A)).not.toBe(mixLane(0, 1, v, LANE_A));
+  });
+});
+
+describe('PairSet', () => {
+  it('holds each pair once, whatever the order and the growth', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(50), fc.nat(3))), (pairs) => {
+        const set = new PairSet(1);
+        const expected = new Set<string>();
+        for (const [a, b] of pairs) {
+          expect(set.add(a, b)).toBe(!expected.has(`${a}/${b}`));
+          expected.add(`${a}/${b}`);
+        }
+        expect(set.size).toBe(expected.size);
+        const out = set.pairs();
+        const got = new Set<string>();
+        for (let i = 0; i < out.length; i += 2) got.add(`${out[i]}/${out[i + 1]}`);
+        expect(got).toEqual(expected);
+      }),
+      fcOptions,
+    );
   });
 });
 
@@ -45,10 +76,10 @@ describe('HyperLogLog', () => {
         fc.integer({ min: 0, max: 300 }),
         (values, cut) => {
           const whole = new HyperLogLog(10);
-          for (const v of values) whole.add(hashString(v));
+          for (const v of values) add(whole, v);
           const a = new HyperLogLog(10);
           const b = new HyperLogLog(10);
-          values.forEach((v, i) => (i < cut ? a : b).add(hashString(v)));
+          values.forEach((v, i) => add(i < cut ? a : b, v));
           a.merge(HyperLogLog.from(b.data()));
           expect(a.registers).toEqual(whole.registers);
         },
@@ -60,8 +91,8 @@ describe('HyperLogLog', () => {
   it.each([10, 1000, 50_000, 400_000])('estimates %i distinct values within 3% at precision 14', (n) => {
     const sketch = new HyperLogLog(14);
     for (let i = 0; i < n; i++) {
-      sketch.add(hashString(`series-${i}`));
-      sketch.add(hashString(`series-${i}`)); // repeats change nothing
+      add(sketch, `series-${i}`);
+      add(sketch, `series-${i}`); // repeats change nothing
     }
     expect(Math.abs(sketch.estimate() - n) / n).toBeLessThan(0.03);
   });
