@@ -6,7 +6,6 @@ import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
 import { createLoadState } from './load-state.js';
-import { recordTimeMs } from '../report/stats/load-statistics.js';
 import type { DryRunOptions, DryRunResult, LoadOptions, LoadResult, LoadSink } from './load-types.js';
 
 /**
@@ -58,7 +57,7 @@ export async function runLoad(
           const { failure, sizes } = state.checkRow(event.records, check);
           if (stats !== null) {
             stats.content.add(event.records);
-            stats.row(event.file, event.line, event.lastLine, recordTimeMs(event.records[0]), failure);
+            stats.rowRecords(event.file, event.line, event.lastLine, event.records, failure);
           }
           if (failure === null) {
             state.ingested(sizes);

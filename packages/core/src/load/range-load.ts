@@ -627,7 +627,7 @@ function createReplay(
       }
       const line = rowLine[row]! + lineBase;
       const lastLine = line + rowSpan[row]!;
-      stats?.row(key, line, lastLine, rowTime?.[row] ?? NaN, failure);
+      stats?.row(key, line, lastLine, rowTime, row, failure);
       if (failure === null) {
         state.ingestedSizes(recSize, rec, rec + count);
         for (let r = 0; r < count; r++) {

@@ -36,9 +36,14 @@ export interface ContentStatsData {
   seriesSketch: HyperLogLogData | null;
 }
 
-/** [choice] Dimension values held in total (split over the dimensions): ~100 bytes each, a few MiB per range. */
-const VALUES_BUDGET = 32_768;
-/** [choice] Series counted exactly (a set of 53-bit hashes) up to this many; a HyperLogLog past it. */
+/**
+ * [choice] Dimension values held in total (split over the dimensions, at least 64 each): exact top values and
+ * distinct counts up to that many values, Misra-Gries and HyperLogLog past it (24 bytes a value in the table, plus
+ * the value's text). Exact counting is also the cheaper per row: a Misra-Gries pass costs more than a table that
+ * grows with the data's cardinality (76-125 ns against 45 ns an add, 5,000 values).
+ */
+const VALUES_BUDGET = 16_384;
+/** [choice] Series counted exactly (a set of 60-bit hash pairs, 8 bytes a slot) up to this many; a HyperLogLog past it. */
 export const SERIES_EXACT_MAX = 100_000;
 const SERIES_PRECISION = 14;
 

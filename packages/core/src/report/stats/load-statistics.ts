@@ -110,9 +110,35 @@ export class LoadStatistics {
     this.windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
   }
 
-  /** A row that mapped, with its time in ms and its ingestion failure (null: ingested). */
-  row(file: string, line: number, lastLine: number, timeMs: number, failure: Failure | null): void {
+  private readonly scratchTime = new Float64Array(1);
+  private lastFile: (FileLineStatistics & { histogram: BucketHistogram }) | null = null;
+
+  /** A row that mapped to `records` (sequential run), with its ingestion failure (null: ingested). */
+  rowRecords(
+    file: string,
+    line: number,
+    lastLine: number,
+    records: readonly TimestreamRecord[],
+    failure: Failure | null,
+  ): void {
+    this.scratchTime[0] = recordTimeMs(records[0]);
+    this.row(file, line, lastLine, this.scratchTime, 0, failure);
+  }
+
+  /**
+   * A row that mapped, with its time in ms at `times[index]` (a typed array, so no number is boxed per row) and its
+   * ingestion failure (null: ingested).
+   */
+  row(
+    file: string,
+    line: number,
+    lastLine: number,
+    times: Float64Array | undefined,
+    index: number,
+    failure: Failure | null,
+  ): void {
     const f = this.file(file);
+    const timeMs = times === undefined ? NaN : times[index]!;
     f.histogram.add(failure === null ? LINE_INGESTED : LINE_INGESTION, line);
     if (lastLine > f.lastLine) f.lastLine = lastLine;
     if (Number.isFinite(timeMs)) {
@@ -146,12 +172,15 @@ export class LoadStatistics {
   }
 
   private file(key: string): FileLineStatistics & { histogram: BucketHistogram } {
+    const last = this.lastFile;
+    if (last !== null && last.file === key) return last;
     let f = this.files.get(key);
     if (f === undefined) {
       const histogram = new BucketHistogram(3, LINE_BUCKETS, LINE_WIDTHS);
       f = { file: key, lines: histogram.data(), lastLine: 1, fileFailure: null, histogram };
       this.files.set(key, f);
     }
+    this.lastFile = f;
     return f;
   }
 

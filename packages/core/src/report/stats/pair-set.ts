@@ -11,7 +11,7 @@ export class PairSet {
 
   constructor(capacity = 1024) {
     let n = 16;
-    while (n < capacity * 2) n *= 2;
+    while (n * 3 < capacity * 4) n *= 2;
     this.slots = new Int32Array(n * 2).fill(EMPTY);
     this.mask = n - 1;
   }
@@ -19,14 +19,15 @@ export class PairSet {
   /** Adds the pair (lanes are 30-bit, never -1); answers whether it was new. */
   add(a: number, b: number): boolean {
     const slots = this.slots;
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    let i = (a ^ Math.imul(b, 0x61c88647)) & this.mask;
     for (;;) {
       const at = i * 2;
       const sa = slots[at]!;
       if (sa === EMPTY) {
         slots[at] = a;
         slots[at + 1] = b;
-        if (++this.size * 2 > this.mask + 1) this.grow();
+        // [choice] Load factor up to 3/4: fewer cache lines per lookup than a sparser table, probes stay short.
+        if (++this.size * 4 > (this.mask + 1) * 3) this.grow();
         return true;
       }
       if (sa === a && slots[at + 1] === b) return false;

@@ -12,18 +12,30 @@ export interface HashLanes {
 }
 
 const MASK = 0x3fffffff;
+// The multipliers as int32 (written `| 0`): Math.imul with a constant above 2^31 was 4x slower in V8 here.
+const M1 = 2654435761 | 0;
+const M2 = 1597334677 | 0;
+const M3 = 2246822507 | 0;
+const M4 = 3266489909 | 0;
 
 /** Hashes `text` into `out` (no allocation). */
 export function hashInto<T extends HashLanes>(text: string, out: T): T {
-  let h1 = 0xdeadbeef;
+  let h1 = 0xdeadbeef | 0;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+  // Two code units per step (each < 2^16): half the dependent multiplies of one per step.
+  const n = text.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const c = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    h1 = Math.imul(h1 ^ c, M1);
+    h2 = Math.imul(h2 ^ c, M2);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  // The last odd unit, and the length (so "a" + "" and "a\0" differ).
+  const last = (i < n ? text.charCodeAt(i) : 0x10000) ^ (n << 17);
+  h1 = Math.imul(h1 ^ last, M1);
+  h2 = Math.imul(h2 ^ last, M2);
+  h1 = Math.imul(h1 ^ (h1 >>> 16), M3) ^ Math.imul(h2 ^ (h2 >>> 13), M4);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), M3) ^ Math.imul(h1 ^ (h1 >>> 13), M4);
   out.a = h1 & MASK;
   out.b = h2 & MASK;
   return out;
@@ -31,12 +43,14 @@ export function hashInto<T extends HashLanes>(text: string, out: T): T {
 
 /** Mixes `value` with a small `tag` (a dimension's position) into a running 30-bit lane. */
 export function mixLane(into: number, tag: number, value: number, k: number): number {
-  let h = Math.imul(into ^ value ^ Math.imul(tag + 1, 0x9e3779b1), k);
+  let h = Math.imul(into ^ value ^ Math.imul(tag + 1, GOLDEN), k);
   h ^= h >>> 15;
-  h = Math.imul(h, 0x85ebca6b);
+  h = Math.imul(h, M5);
   h ^= h >>> 13;
   return h & MASK;
 }
 
-export const LANE_A = 2654435761;
-export const LANE_B = 1597334677;
+const GOLDEN = 0x9e3779b1 | 0;
+const M5 = 0x85ebca6b | 0;
+export const LANE_A = M1;
+export const LANE_B = M2;
