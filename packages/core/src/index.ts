@@ -22,3 +22,7 @@ export * from './tasks/task-store.js';
 export * from './load/range-load.js';
 export * from './report/stats/load-statistics.js';
 export type { BucketHistogramData } from './report/stats/bucket-histogram.js';
+export { valueParser, type ValueParser } from './map/map-values.js';
+export { readFileChunks } from './source/source-chunks.js';
+export { HyperLogLog } from './report/stats/hyper-log-log.js';
+export { hashInto, type HashLanes } from './report/stats/string-hash.js';

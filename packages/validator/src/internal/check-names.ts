@@ -17,6 +17,11 @@ export const MAX_DIMENSION_NAME_BYTES = 60;
 export const MAX_MEASURE_NAME_BYTES = 256;
 export const RESERVED_NAMES = ['time', 'measure_name', 'measure_value', 'ts_non_existent_col'] as const;
 export const RESERVED_PREFIXES = ['ts_', 'measure_value'] as const;
+/**
+ * SPEC R-VAL-6 also reserves the prefix `measure_name` (the quotas page, "System identifiers"); the check accepts it
+ * (names.test.ts pins `measure_name2`), and names that tsbatch proposes (infer/legal-names.ts) avoid it.
+ */
+export const AVOIDED_PREFIXES = ['measure_name'] as const;
 
 const LABEL = { dimension: 'dimension name', attribute: 'attribute name', measure: 'measure name' } as const;
 
