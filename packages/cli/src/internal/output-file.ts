@@ -3,7 +3,8 @@
  * target, so a failed run leaves no half file. A target that exists and is not a regular file (a symbolic link, a
  * device, a folder) is refused: outputs never overwrite what they did not create.
  */
-import { lstat, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { UsageError } from './command.js';
 
 export async function writeOutputFile(file: string, content: string, flag: string): Promise<void> {
@@ -18,6 +19,7 @@ export async function writeOutputFile(file: string, content: string, flag: strin
   }
   const partial = `${file}.${process.pid}.partial`;
   try {
+    await mkdir(path.dirname(file), { recursive: true });
     await writeFile(partial, content, { flag: 'wx' });
     await rename(partial, file);
   } catch (error) {

@@ -264,3 +264,14 @@ describe('inferTask on generated files of every CSV shape', () => {
     expect(issues.finish()).toEqual([]);
   });
 });
+
+describe('the package README', () => {
+  it('documents every inferTask problem code (STYLE rule 5)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { INFER_ERROR_CODES } = await import('../../src/index.js');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(
+      INFER_ERROR_CODES.filter((code) => !new RegExp(`^\\| \`${code}\` +\\|`, 'm').test(readme)),
+    ).toEqual([]);
+  });
+});
