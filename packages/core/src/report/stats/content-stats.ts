@@ -2,14 +2,15 @@
  * What the rows that mapped to records hold, for the HTML report (issue 19): per dimension its top values, distinct
  * count and nulls; per measure column its nulls; the series count (distinct dimensions + measure name, the service's
  * time series). Gathered where the rows are mapped, in the same pass as the dry run: on the main thread, or per byte
- * range in a worker, sent back as data and merged in file order (`merge`). Bounded: TopValues and HyperLogLog.
- * Exact while the values fit (TopValues' capacity, SERIES_EXACT_MAX series), approximate past that, and `exact` says
- * which; merging ranges changes nothing while they fit.
+ * range in a worker, sent back as data and merged in file order (`merge`). Each row costs one lookup in a table of
+ * its dimension-value combinations (combo-table.ts); top values, distinct counts and the series count are read from
+ * it, exactly, while it holds at most COMBOS_EXACT_MAX combinations and 31 measure names. Past that, bounded
+ * sketches take over (TopValues: Misra-Gries; HyperLogLog), and `exact` says so.
  */
 import type { TimestreamRecord } from '../../map/record.js';
 import type { ResolvedDataModel } from '../../task.js';
+import { ComboTable, type ComboTableData } from './combo-table.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
-import { PairSet } from './pair-set.js';
 import { hashInto, LANE_A, LANE_B, mixLane, type HashLanes } from './string-hash.js';
 import { TopValues, type TopValuesData } from './top-values.js';
 
@@ -27,25 +28,26 @@ export interface MeasureSlot {
 export interface ContentStatsData {
   rows: number;
   records: number;
-  dimensions: { top: TopValuesData; present: number }[];
-  /** Per slot: values present, and records (or rows) where the slot applies. */
+  /** Per dimension: rows where it was present. */
   present: number[];
-  applies: number[];
-  /** The series hash-lane pairs [a0, b0, a1, b1, ...] while exact, else null and `seriesSketch` holds them. */
-  series: Int32Array | null;
+  /** Per measure slot: values present, and records (or rows) where the slot applies. */
+  slotPresent: number[];
+  slotApplies: number[];
+  /** Measure names by bit index (the combinations' bits), while at most 31. */
+  names: string[];
+  combos: ComboTableData | null;
+  /** Past the exact bounds: per dimension its summary, and the series sketch. */
+  tops: TopValuesData[] | null;
   seriesSketch: HyperLogLogData | null;
 }
 
-/**
- * [choice] Dimension values held in total (split over the dimensions, at least 64 each): exact top values and
- * distinct counts up to that many values, Misra-Gries and HyperLogLog past it (24 bytes a value in the table, plus
- * the value's text). Exact counting is also the cheaper per row: a Misra-Gries pass costs more than a table that
- * grows with the data's cardinality (76-125 ns against 45 ns an add, 5,000 values).
- */
-const VALUES_BUDGET = 16_384;
-/** [choice] Series counted exactly (a set of 60-bit hash pairs, 8 bytes a slot) up to this many; a HyperLogLog past it. */
-export const SERIES_EXACT_MAX = 100_000;
+/** [choice] Combinations of dimension values held exactly (16 bytes a slot, plus their values). */
+export const COMBOS_EXACT_MAX = 100_000;
+/** [choice] Values a dimension's summary holds once the combinations are past COMBOS_EXACT_MAX. */
+const TOP_CAPACITY = 4096;
 const SERIES_PRECISION = 14;
+/** Measure names a combination's bits can tell apart (31: the bits of a signed int32 but its sign). */
+const MAX_NAMES = 31;
 
 export function measureSlots(model: ResolvedDataModel): MeasureSlot[] {
   const m = model.measures;
@@ -75,27 +77,42 @@ export function measureSlots(model: ResolvedDataModel): MeasureSlot[] {
   return slots;
 }
 
+/** The summary of one dimension for the report. */
+export interface DimensionSummary {
+  distinct: number;
+  exact: boolean;
+  error: number;
+  top: { value: string; count: number }[];
+}
+
 export class ContentStats {
   rows = 0;
   records = 0;
-  readonly dimensions: { name: string; top: TopValues; present: number }[];
+  readonly dimensions: { name: string; present: number }[];
   readonly slots: MeasureSlot[];
   private readonly present: Float64Array;
   private readonly applies: Float64Array;
-  private series: PairSet | null = new PairSet();
-  private seriesSketch: HyperLogLog | null = null;
   private readonly multi: boolean;
   private readonly attributeNames: string[];
-  private lastMeasure = '';
-  private readonly measureLanes: HashLanes = hashInto('', { a: 0, b: 0 });
+  private combos: ComboTable | null = new ComboTable();
+  private names: string[] = [];
+  private readonly nameBits = new Map<string, number>();
+  private lastName = '';
+  private lastBit = 0;
+  /** The series sketch (past MAX_NAMES names, or past the combinations' bound) and the dimensions' summaries. */
+  private seriesSketch: HyperLogLog | null = null;
+  private tops: TopValues[] | null = null;
+  private readonly measureLanes: HashLanes = { a: 0, b: 0 };
+  private readonly valueLanes: HashLanes = { a: 0, b: 0 };
+  private rowDims: TimestreamRecord['Dimensions'] = [];
+  private readonly captureValues = (): (string | null)[] => this.valuesOf(this.rowDims);
 
-  constructor(model: ResolvedDataModel) {
-    const capacity = Math.max(64, Math.floor(VALUES_BUDGET / Math.max(1, model.dimensions.length)));
-    this.dimensions = model.dimensions.map((d) => ({
-      name: d.name,
-      top: new TopValues(capacity),
-      present: 0,
-    }));
+  /** `combosMax`: COMBOS_EXACT_MAX, smaller in tests of what happens past it. */
+  constructor(
+    model: ResolvedDataModel,
+    private readonly combosMax = COMBOS_EXACT_MAX,
+  ) {
+    this.dimensions = model.dimensions.map((d) => ({ name: d.name, present: 0 }));
     this.slots = measureSlots(model);
     this.present = new Float64Array(this.slots.length);
     this.applies = new Float64Array(this.slots.length);
@@ -119,43 +136,97 @@ export class ContentStats {
       if (dim.Name !== d.name) continue;
       k++;
       d.present++;
-      const lanes = d.top.add(dim.Value);
+      const lanes = hashInto(dim.Value, this.valueLanes);
       a = mixLane(a, i, lanes.a, LANE_A);
       b = mixLane(b, i, lanes.b, LANE_B);
+      if (this.tops !== null) this.tops[i]!.add(dim.Value);
     }
+    let bits = 0;
     for (const record of records) {
-      this.addSeries(a, b, record.MeasureName);
+      const bit = this.bitOf(record.MeasureName);
+      if (bit >= 0) bits |= bit;
+      if (this.seriesSketch !== null) this.addSeries(this.seriesSketch, a, b, record.MeasureName);
       if (this.multi) this.countAttributes(record, 0, this.slots.length);
       else this.countMixed(record);
     }
-  }
-
-  /** A series: the row's dimension lanes with its measure name's (Timestream's series: dimensions + measure name). */
-  private addSeries(dimsA: number, dimsB: number, measureName: string): void {
-    if (measureName !== this.lastMeasure) {
-      this.lastMeasure = measureName;
-      hashInto(measureName, this.measureLanes);
+    if (this.combos !== null) {
+      this.rowDims = dims;
+      if (this.combos.add(a, b, 1, bits, this.captureValues) && this.combos.size > this.combosMax)
+        this.overflow();
     }
-    const a = mixLane(dimsA, 0xffff, this.measureLanes.a, LANE_A);
-    const b = mixLane(dimsB, 0xffff, this.measureLanes.b, LANE_B);
-    if (this.series !== null) {
-      if (this.series.add(a, b) && this.series.size > SERIES_EXACT_MAX) this.startSeriesSketch();
-    } else this.seriesSketch!.add(a, b);
   }
 
+  /** The bit of a measure name, or -1 once there are more names than bits (the series sketch counts then). */
+  private bitOf(name: string): number {
+    if (name === this.lastName && this.lastBit !== 0) return this.lastBit;
+    let index = this.nameBits.get(name);
+    if (index === undefined) {
+      if (this.names.length >= MAX_NAMES) {
+        this.startSeriesSketch();
+        return -1;
+      }
+      index = this.names.length;
+      this.names.push(name);
+      this.nameBits.set(name, index);
+    }
+    this.lastName = name;
+    this.lastBit = 1 << index;
+    return this.lastBit;
+  }
+
+  private valuesOf(dims: TimestreamRecord['Dimensions']): (string | null)[] {
+    const values: (string | null)[] = new Array<string | null>(this.dimensions.length).fill(null);
+    for (let i = 0, k = 0; i < this.dimensions.length && k < dims.length; i++) {
+      if (dims[k]!.Name !== this.dimensions[i]!.name) continue;
+      values[i] = dims[k++]!.Value;
+    }
+    return values;
+  }
+
+  private addSeries(sketch: HyperLogLog, dimsA: number, dimsB: number, measureName: string): void {
+    hashInto(measureName, this.measureLanes);
+    sketch.add(
+      mixLane(dimsA, 0xffff, this.measureLanes.a, LANE_A),
+      mixLane(dimsB, 0xffff, this.measureLanes.b, LANE_B),
+    );
+  }
+
+  /** The series sketch, seeded with every series the combinations know. */
   private startSeriesSketch(): HyperLogLog {
     if (this.seriesSketch === null) {
-      this.seriesSketch = new HyperLogLog(SERIES_PRECISION);
-      if (this.series !== null) this.addPairs(this.seriesSketch, this.series.pairs());
-      this.series = null;
+      const sketch = new HyperLogLog(SERIES_PRECISION);
+      for (const e of this.combos?.entries() ?? []) this.addComboSeries(sketch, e.a, e.b, e.bits, this.names);
+      this.seriesSketch = sketch;
     }
     return this.seriesSketch;
   }
 
-  private addPairs(sketch: HyperLogLog, pairs: Int32Array): void {
-    for (let i = 0; i < pairs.length; i += 2) sketch.add(pairs[i]!, pairs[i + 1]!);
+  private addComboSeries(
+    sketch: HyperLogLog,
+    a: number,
+    b: number,
+    bits: number,
+    names: readonly string[],
+  ): void {
+    for (let i = 0; i < names.length; i++)
+      if ((bits & (1 << i)) !== 0) this.addSeries(sketch, a, b, names[i]!);
   }
 
+  /** Past COMBOS_EXACT_MAX: the combinations so far become the dimensions' summaries and the series sketch. */
+  private overflow(): void {
+    this.startSeriesSketch();
+    const tops = this.dimensions.map(() => new TopValues(TOP_CAPACITY));
+    for (const e of this.combos?.entries() ?? []) this.addComboValues(tops, e.values, e.rows);
+    this.tops = tops;
+    this.combos = null;
+  }
+
+  private addComboValues(tops: TopValues[], values: readonly (string | null)[], rows: number): void {
+    values.forEach((v, i) => {
+      if (v !== null)
+        tops[i]!.merge({ capacity: 1, values: [v], counts: [rows], total: rows, error: 0, distinct: null });
+    });
+  }
   /** R-MEAS-2: MeasureValues come in mapping order with null attributes left out. */
   private countAttributes(record: TimestreamRecord, from: number, to: number): void {
     const values = record.MeasureValues ?? [];
@@ -197,43 +268,78 @@ export class ContentStats {
   }
 
   get seriesCount(): { count: number; exact: boolean } {
-    return this.series !== null
-      ? { count: this.series.size, exact: true }
-      : { count: Math.round(this.seriesSketch!.estimate()), exact: false };
+    if (this.seriesSketch !== null) return { count: Math.round(this.seriesSketch.estimate()), exact: false };
+    let count = 0;
+    for (const e of this.combos?.entries() ?? []) {
+      for (let bits = e.bits; bits !== 0; bits &= bits - 1) count++;
+    }
+    return { count, exact: true };
+  }
+
+  /** Dimension `i`'s distinct count and its `k` most frequent values, in rows that mapped. */
+  dimensionSummary(i: number, k: number): DimensionSummary {
+    if (this.tops !== null) {
+      const t = this.tops[i]!;
+      return { distinct: t.distinct, exact: t.exact, error: t.error, top: t.top(k) };
+    }
+    const counts = new Map<string, number>();
+    for (const e of this.combos?.entries() ?? []) {
+      const v = e.values[i];
+      if (v !== null && v !== undefined) counts.set(v, (counts.get(v) ?? 0) + e.rows);
+    }
+    const top = [...counts]
+      .map(([value, count]) => ({ value, count }))
+      .sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0))
+      .slice(0, k);
+    return { distinct: counts.size, exact: true, error: 0, top };
   }
 
   merge(other: ContentStatsData): void {
     this.rows += other.rows;
     this.records += other.records;
-    for (let i = 0; i < this.dimensions.length; i++) {
-      const d = this.dimensions[i]!;
-      const o = other.dimensions[i]!;
-      d.present += o.present;
-      d.top.merge(o.top);
-    }
+    other.present.forEach((n, i) => (this.dimensions[i]!.present += n));
     for (let j = 0; j < this.slots.length; j++) {
-      this.present[j]! += other.present[j]!;
-      this.applies[j]! += other.applies[j]!;
+      this.present[j]! += other.slotPresent[j]!;
+      this.applies[j]! += other.slotApplies[j]!;
     }
-    if (other.series !== null && this.series !== null) {
-      const pairs = other.series;
-      for (let i = 0; i < pairs.length; i += 2) this.series.add(pairs[i]!, pairs[i + 1]!);
-      if (this.series.size > SERIES_EXACT_MAX) this.startSeriesSketch();
-    } else {
-      const sketch = this.startSeriesSketch();
-      if (other.series !== null) this.addPairs(sketch, other.series);
-      else sketch.merge(HyperLogLog.from(other.seriesSketch!));
+    // The other's bit i is the name other.names[i]: re-number it here.
+    const remap = other.names.map((name) => this.bitOf(name));
+    if (other.combos !== null) {
+      const { slots, values } = other.combos;
+      for (let c = 0; c < values.length; c++) {
+        const at = c * 4;
+        const a = slots[at]!;
+        const b = slots[at + 1]!;
+        const rows = slots[at + 2]!;
+        let bits = 0;
+        for (let i = 0; i < remap.length; i++)
+          if ((slots[at + 3]! & (1 << i)) !== 0 && remap[i]! > 0) bits |= remap[i]!;
+        if (this.seriesSketch !== null)
+          this.addComboSeries(this.seriesSketch, a, b, slots[at + 3]!, other.names);
+        if (this.combos !== null) {
+          const v = values[c]!;
+          if (this.combos.add(a, b, rows, bits, () => v) && this.combos.size > this.combosMax)
+            this.overflow();
+        } else this.addComboValues(this.tops!, values[c]!, rows);
+      }
     }
+    if (other.tops !== null) {
+      if (this.tops === null) this.overflow();
+      other.tops.forEach((t, i) => this.tops![i]!.merge(t));
+    }
+    if (other.seriesSketch !== null) this.startSeriesSketch().merge(HyperLogLog.from(other.seriesSketch));
   }
 
   data(): ContentStatsData {
     return {
       rows: this.rows,
       records: this.records,
-      dimensions: this.dimensions.map((d) => ({ top: d.top.data(), present: d.present })),
-      present: Array.from(this.present),
-      applies: Array.from(this.applies),
-      series: this.series === null ? null : this.series.pairs(),
+      present: this.dimensions.map((d) => d.present),
+      slotPresent: Array.from(this.present),
+      slotApplies: Array.from(this.applies),
+      names: this.names,
+      combos: this.combos?.data() ?? null,
+      tops: this.tops?.map((t) => t.data()) ?? null,
       seriesSketch: this.seriesSketch?.data() ?? null,
     };
   }

@@ -205,10 +205,7 @@ export class LoadStatistics {
       dimensions: content.dimensions.map((d, i) => ({
         name: d.name,
         column: model.dimensions[i]!.source,
-        distinct: d.top.distinct,
-        exact: d.top.exact,
-        error: d.top.error,
-        top: d.top.top(TOP_VALUES),
+        ...content.dimensionSummary(i, TOP_VALUES),
         nulls: content.rows - d.present,
       })),
       series: content.seriesCount,

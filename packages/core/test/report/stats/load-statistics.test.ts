@@ -15,6 +15,7 @@ import {
   type ResolvedSource,
   type ResolvedTask,
 } from '../../../src/index.js';
+import { ContentStats } from '../../../src/report/stats/content-stats.js';
 import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
 import { ROOT } from '../../fuzz-helpers.js';
 
@@ -134,5 +135,53 @@ describe('dry-run statistics (issue 19)', () => {
   it('leaves the result without statistics unless asked', async () => {
     const result = await dryRun(fleetTask(), withErrors(), { now: NOW });
     expect(result.statistics).toBeUndefined();
+  });
+});
+
+describe('content statistics past their exact bounds', () => {
+  const rows = (n: number, names: number) =>
+    Array.from({ length: n }, (_, i) => [
+      {
+        Dimensions: [
+          { Name: 'vehicle', Value: `v${i % 300}`, DimensionValueType: 'VARCHAR' as const },
+          { Name: 'license', Value: `r${i % 7}`, DimensionValueType: 'VARCHAR' as const },
+        ],
+        MeasureName: `m${i % names}`,
+        MeasureValues: [{ Name: 'weight', Value: '1', Type: 'DOUBLE' as const }],
+        MeasureValueType: 'MULTI' as const,
+        Time: String(1714521600 + i),
+        TimeUnit: 'SECONDS' as const,
+        Version: 1,
+      },
+    ]);
+
+  it('estimates series and keeps the Misra-Gries bound once the combinations overflow, alone and merged', () => {
+    const data = rows(5000, 1);
+    const alone = new ContentStats(fleetTask().model, 100);
+    for (const r of data) alone.add(r);
+    const parts = [new ContentStats(fleetTask().model, 100), new ContentStats(fleetTask().model, 100)];
+    data.forEach((r, i) => parts[i < 1700 ? 0 : 1]!.add(r));
+    const merged = new ContentStats(fleetTask().model, 100);
+    for (const p of parts) merged.merge(structuredClone(p.data()));
+    // 300 vehicles x 7 licences, 2100 combinations over 5000 rows (lcm: every pair of i % 300, i % 7 appears).
+    for (const s of [alone, merged]) {
+      expect(s.seriesCount.exact).toBe(false);
+      expect(Math.abs(s.seriesCount.count - 2100) / 2100).toBeLessThan(0.03);
+      const v = s.dimensionSummary(1, 7);
+      expect(v.top.map((t) => t.value).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+      for (const t of v.top) expect(t.count).toBeLessThanOrEqual(Math.ceil(5000 / 7));
+    }
+    expect(merged.seriesCount).toEqual(alone.seriesCount); // the same HyperLogLog registers
+  });
+
+  it('counts series exactly up to 31 measure names, and estimates past them', () => {
+    const exact = new ContentStats(fleetTask().model);
+    for (const r of rows(600, 31)) exact.add(r);
+    expect(exact.seriesCount).toEqual({ count: 600, exact: true }); // lcm(300, 7, 31) > 600: every row its own series
+    const many = new ContentStats(fleetTask().model);
+    for (const r of rows(3000, 40)) many.add(r);
+    // 3000 rows, each its own series (lcm(300, 7, 40) = 8400): an estimate within 3%.
+    expect(many.seriesCount.exact).toBe(false);
+    expect(Math.abs(many.seriesCount.count - 3000) / 3000).toBeLessThan(0.03);
   });
 });

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 
 import { BucketHistogram, LINE_WIDTHS, TIME_WIDTHS_MS } from '../../../src/report/stats/bucket-histogram.js';
 import { HyperLogLog } from '../../../src/report/stats/hyper-log-log.js';
-import { PairSet } from '../../../src/report/stats/pair-set.js';
 import { hashInto, LANE_A, mixLane } from '../../../src/report/stats/string-hash.js';
 import { TopValues } from '../../../src/report/stats/top-values.js';
 
@@ -44,27 +43,6 @@ describe('string hash', () => {
     }
     const v = lanes('x').a;
     expect(mixLane(0, 0, v, LANE_A)).not.toBe(mixLane(0, 1, v, LANE_A));
-  });
-});
-
-describe('PairSet', () => {
-  it('holds each pair once, whatever the order and the growth', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(50), fc.nat(3))), (pairs) => {
-        const set = new PairSet(1);
-        const expected = new Set<string>();
-        for (const [a, b] of pairs) {
-          expect(set.add(a, b)).toBe(!expected.has(`${a}/${b}`));
-          expected.add(`${a}/${b}`);
-        }
-        expect(set.size).toBe(expected.size);
-        const out = set.pairs();
-        const got = new Set<string>();
-        for (let i = 0; i < out.length; i += 2) got.add(`${out[i]}/${out[i + 1]}`);
-        expect(got).toEqual(expected);
-      }),
-      fcOptions,
-    );
   });
 });
 
