@@ -100,7 +100,7 @@
 
   function lineCharts() {
     const container = document.getElementById('line-charts');
-    const failed = (f) => f.lines.counts[1].concat(f.lines.counts[2]).reduce((a, b) => a + b, 0);
+    const failed = (f) => f.lines.counts[0].concat(f.lines.counts[1]).reduce((a, b) => a + b, 0);
     const files = stats.files
       .map((f) => ({ f, failed: failed(f) }))
       .sort((a, b) => b.failed - a.failed)
@@ -121,12 +121,11 @@
         stackedBars(
           labels,
           [
-            { label: 'parse failures', data: h.counts[1], color: COLORS.parse },
-            { label: 'ingestion failures', data: h.counts[2], color: COLORS.ingestion },
-            { label: 'ingested', data: h.counts[0], color: COLORS.ingested },
+            { label: 'parse failures', data: h.counts[0], color: COLORS.parse },
+            { label: 'ingestion failures', data: h.counts[1], color: COLORS.ingestion },
           ],
           'lines',
-          'rows',
+          'failed rows',
         ),
       );
     });

@@ -6,6 +6,7 @@ import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
 import { createLoadState } from './load-state.js';
+import { recordTimeMs } from '../report/stats/content-stats.js';
 import type { DryRunOptions, DryRunResult, LoadOptions, LoadResult, LoadSink } from './load-types.js';
 
 /**
@@ -50,6 +51,8 @@ export async function runLoad(
   const state = createLoadState(task, source, options);
   const check = (record: TimestreamRecord): Failure | null => sink.check(record);
   const stats = state.stats;
+  // The last line of the file so far, for the report (parse failures tell it themselves).
+  let lastLine = 0;
   for await (const batch of mapRows(state.events(), compileTask(task))) {
     for (const event of batch) {
       switch (event.type) {
@@ -57,7 +60,10 @@ export async function runLoad(
           const { failure, sizes } = state.checkRow(event.records, check);
           if (stats !== null) {
             stats.content.add(event.records);
-            stats.rowRecords(event.file, event.line, event.lastLine, event.records, failure);
+            lastLine = event.lastLine;
+            if (failure !== null) {
+              stats.ingestionFailure(event.file, event.line, event.lastLine, recordTimeMs(event.records[0]));
+            }
           }
           if (failure === null) {
             state.ingested(sizes);
@@ -82,6 +88,8 @@ export async function runLoad(
         }
         case 'file-end':
           state.fileEnd();
+          stats?.reached(event.file, lastLine);
+          lastLine = 0;
           break;
         case 'file-start':
           break;

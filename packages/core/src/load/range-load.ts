@@ -33,8 +33,8 @@ import { createLoadState, type LoadState } from './load-state.js';
 import type { PointTable } from '../checks/point-table.js';
 import type { RowSource } from '../map/record-source.js';
 import { readFileChunks } from '../source/source-chunks.js';
-import { ContentStats, type ContentStatsData } from '../report/stats/content-stats.js';
-import { recordTimeMs } from '../report/stats/load-statistics.js';
+import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
+import { ComboTable } from '../report/stats/combo-table.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -179,6 +179,8 @@ function newColumns() {
 const freeColumns: ReturnType<typeof newColumns>[] = [];
 
 const compiledTasks = new Map<string, CompiledTask>();
+/** The report's combination tables, kept between range jobs like the columns (no regrowth per range). */
+const freeCombos: ComboTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
 
 const NL = 10;
@@ -279,7 +281,12 @@ async function readRange(
   const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
   const { recSize, recHash, recUnhashed, recFailure, rowTime } = columns;
   // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
-  const content = job.statistics === true ? new ContentStats(job.task.model) : null;
+  const windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
+  const dims = job.task.model.dimensions.length;
+  const combos =
+    job.statistics === true ? (freeCombos.find((t) => t.width === dims) ?? new ComboTable(dims)) : null;
+  if (combos !== null && freeCombos.includes(combos)) freeCombos.splice(freeCombos.indexOf(combos), 1);
+  const content = combos === null ? null : new ContentStats(job.task.model, windowMs, undefined, combos);
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
@@ -323,7 +330,7 @@ async function readRange(
     }
   }
   const engine = range.engine!;
-  return {
+  const outcome: RangeOutcome = {
     start,
     handoff: engine.handoff === -1 ? -1 : start + engine.handoff,
     lines: engine.handoffLines,
@@ -345,6 +352,11 @@ async function readRange(
     ),
     ...(content !== null && { rowTime: rowTime.done(), content: content.data() }),
   };
+  if (combos !== null) {
+    combos.clear();
+    freeCombos.push(combos);
+  }
+  return outcome;
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */
@@ -584,6 +596,7 @@ function createReplay(
     let row = 0;
     let rec = 0;
     let other = 0;
+    let last = 0;
     for (let e = 0; e < kinds.length; e++) {
       if (kinds[e] === OTHER) {
         const event = others[other++]!;
@@ -627,7 +640,6 @@ function createReplay(
       }
       const line = rowLine[row]! + lineBase;
       const lastLine = line + rowSpan[row]!;
-      stats?.row(key, line, lastLine, rowTime, row, failure);
       if (failure === null) {
         state.ingestedSizes(recSize, rec, rec + count);
         for (let r = 0; r < count; r++) {
@@ -638,12 +650,15 @@ function createReplay(
           }
         }
       } else {
+        stats?.ingestionFailure(key, line, lastLine, rowTime?.[row] ?? NaN);
         const sizes = Array.from(recSize.subarray(rec, rec + count));
         const wait = state.ingestionFailure(key, line, lastLine, failure, sizes);
         if (wait !== undefined) await wait;
       }
       rec += count;
       row++;
+      last = lastLine;
     }
+    if (stats !== null && last > 0) stats.reached(key, last);
   };
 }

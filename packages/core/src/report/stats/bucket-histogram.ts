@@ -53,12 +53,7 @@ export class BucketHistogram {
   /** Counts `value` (>= 0) in `series`. */
   add(series: number, value: number): void {
     let index = Math.floor(value / this.width);
-    if (this.used === 0) {
-      this.first = index;
-      this.used = 1;
-    } else if (index < this.first || index >= this.first + this.used) {
-      index = this.include(value);
-    }
+    if (this.used === 0 || index < this.first || index >= this.first + this.used) index = this.indexOf(value);
     this.counts[series]![index - this.first]! += 1;
   }
 
@@ -106,22 +101,25 @@ export class BucketHistogram {
   merge(other: BucketHistogramData): void {
     if (other.counts.length !== this.counts.length) throw new RangeError('BucketHistogram: series differ');
     const used = other.counts[0]?.length ?? 0;
-    if (used === 0) return;
-    // Widen this one to at least the other's width, then add bucket by bucket (each a whole bucket of ours).
-    while (this.width < other.width) this.coarsen();
+    // Ladder widths: once this one is at least as wide, each of the other's buckets lies inside one of ours.
+    while (used > 0 && this.width < other.width) this.coarsen();
     for (let i = 0; i < used; i++) {
-      const start = (other.first + i) * other.width;
-      const end = start + other.width - 1;
-      // Both ends inside one bucket of ours: include them (this may coarsen further).
-      this.include(start);
-      this.include(end);
-      if (this.used === 0) {
-        this.first = Math.floor(start / this.width);
-        this.used = 1;
-      }
-      const index = Math.floor(start / this.width) - this.first;
-      for (let s = 0; s < this.counts.length; s++) this.counts[s]![index]! += other.counts[s]![i]!;
+      if (other.counts.every((c) => c[i] === 0)) continue;
+      const index = this.indexOf((other.first + i) * other.width);
+      for (let s = 0; s < this.counts.length; s++)
+        this.counts[s]![index - this.first]! += other.counts[s]![i]!;
     }
+  }
+
+  /** The index of the bucket holding `value`, the range grown to hold it. */
+  private indexOf(value: number): number {
+    const index = Math.floor(value / this.width);
+    if (this.used === 0) {
+      this.first = index;
+      this.used = 1;
+      return index;
+    }
+    return index < this.first || index >= this.first + this.used ? this.include(value) : index;
   }
 
   get total(): number {

@@ -8,7 +8,8 @@
  * sketches take over (TopValues: Misra-Gries; HyperLogLog), and `exact` says so.
  */
 import type { TimestreamRecord } from '../../map/record.js';
-import type { ResolvedDataModel } from '../../task.js';
+import type { ResolvedDataModel, TimeUnit } from '../../task.js';
+import { BucketHistogram, TIME_WIDTHS_MS, type BucketHistogramData } from './bucket-histogram.js';
 import { ComboTable, type ComboTableData } from './combo-table.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
 import { hashInto, LANE_A, LANE_B, mixLane, type HashLanes } from './string-hash.js';
@@ -28,6 +29,12 @@ export interface MeasureSlot {
 export interface ContentStatsData {
   rows: number;
   records: number;
+  /** Rows by their first record's time (ms), and that time's range. */
+  times: BucketHistogramData;
+  minTime: number;
+  maxTime: number;
+  /** Rows before, inside and after the ingestion window (by time in ms), when it is known. */
+  window: [number, number, number];
   /** Per dimension: rows where it was present. */
   present: number[];
   /** Per measure slot: values present, and records (or rows) where the slot applies. */
@@ -40,6 +47,28 @@ export interface ContentStatsData {
   tops: TopValuesData[] | null;
   seriesSketch: HyperLogLogData | null;
 }
+
+/** [choice] Buckets of the time histogram. */
+export const TIME_BUCKETS = 400;
+
+/**
+ * A record's time in ms since the epoch, as a double (the histograms need no more precision); NaN for none. Its
+ * digits (R-TIME-1: the mapper let only digits through) are read by hand: Number() of a string cost ~40 ns a row.
+ */
+export function recordTimeMs(record: TimestreamRecord | undefined): number {
+  if (record === undefined) return NaN;
+  const time = record.Time;
+  let n = 0;
+  for (let i = 0; i < time.length; i++) n = n * 10 + (time.charCodeAt(i) - 48);
+  return n * MS_PER_UNIT[record.TimeUnit];
+}
+
+const MS_PER_UNIT: Readonly<Record<TimeUnit, number>> = {
+  SECONDS: 1000,
+  MILLISECONDS: 1,
+  MICROSECONDS: 1e-3,
+  NANOSECONDS: 1e-6,
+};
 
 /** [choice] Combinations of dimension values held exactly (16 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
@@ -88,13 +117,18 @@ export interface DimensionSummary {
 export class ContentStats {
   rows = 0;
   records = 0;
+  readonly times = new BucketHistogram(1, TIME_BUCKETS, TIME_WIDTHS_MS);
+  minTime = Infinity;
+  maxTime = -Infinity;
+  /** Rows before, inside and after the window. */
+  readonly window: [number, number, number] = [0, 0, 0];
   readonly dimensions: { name: string; present: number }[];
   readonly slots: MeasureSlot[];
   private readonly present: Float64Array;
   private readonly applies: Float64Array;
   private readonly multi: boolean;
   private readonly attributeNames: string[];
-  private combos: ComboTable | null = new ComboTable();
+  private combos: ComboTable | null;
   private names: string[] = [];
   private readonly nameBits = new Map<string, number>();
   private lastName = '';
@@ -104,13 +138,18 @@ export class ContentStats {
   private tops: TopValues[] | null = null;
   private readonly measureLanes: HashLanes = { a: 0, b: 0 };
   private readonly valueLanes: HashLanes = { a: 0, b: 0 };
-  private rowDims: TimestreamRecord['Dimensions'] = [];
-  private readonly captureValues = (): (string | null)[] => this.valuesOf(this.rowDims);
+  /** The row's dimension values by dimension (null: left out), for a combination seen for the first time. */
+  private readonly rowValues: (string | null)[];
 
-  /** `combosMax`: COMBOS_EXACT_MAX, smaller in tests of what happens past it. */
+  /**
+   * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
+   * smaller in tests of what happens past it. `comboTable`: an empty table to use (a worker reuses one per range).
+   */
   constructor(
     model: ResolvedDataModel,
+    private readonly windowMs: { from: number; to: number } | null = null,
     private readonly combosMax = COMBOS_EXACT_MAX,
+    comboTable?: ComboTable,
   ) {
     this.dimensions = model.dimensions.map((d) => ({ name: d.name, present: 0 }));
     this.slots = measureSlots(model);
@@ -118,6 +157,8 @@ export class ContentStats {
     this.applies = new Float64Array(this.slots.length);
     this.multi = model.measures.kind === 'multi';
     this.attributeNames = this.slots.map((s) => s.attribute ?? '');
+    this.rowValues = new Array<string | null>(this.dimensions.length).fill(null);
+    this.combos = comboTable ?? new ComboTable(this.dimensions.length);
   }
 
   /** One row's records (all of them share the row's dimensions). */
@@ -126,16 +167,27 @@ export class ContentStats {
     if (first === undefined) return;
     this.rows++;
     this.records += records.length;
+    const time = recordTimeMs(first);
+    this.times.add(0, time);
+    if (time < this.minTime) this.minTime = time;
+    if (time > this.maxTime) this.maxTime = time;
+    const w = this.windowMs;
+    if (w !== null) this.window[time < w.from ? 0 : time >= w.to ? 2 : 1]++;
     // R-DIM-1: Dimensions come in mapping order with null ones left out: walk both lists once.
     const dims = first.Dimensions;
+    const values = this.rowValues;
     let a = 0;
     let b = 0;
-    for (let i = 0, k = 0; i < this.dimensions.length && k < dims.length; i++) {
+    for (let i = 0, k = 0; i < this.dimensions.length; i++) {
       const d = this.dimensions[i]!;
-      const dim = dims[k]!;
-      if (dim.Name !== d.name) continue;
+      const dim = dims[k];
+      if (dim === undefined || dim.Name !== d.name) {
+        values[i] = null;
+        continue;
+      }
       k++;
       d.present++;
+      values[i] = dim.Value;
       const lanes = hashInto(dim.Value, this.valueLanes);
       a = mixLane(a, i, lanes.a, LANE_A);
       b = mixLane(b, i, lanes.b, LANE_B);
@@ -149,10 +201,12 @@ export class ContentStats {
       if (this.multi) this.countAttributes(record, 0, this.slots.length);
       else this.countMixed(record);
     }
-    if (this.combos !== null) {
-      this.rowDims = dims;
-      if (this.combos.add(a, b, 1, bits, this.captureValues) && this.combos.size > this.combosMax)
-        this.overflow();
+    if (
+      this.combos !== null &&
+      this.combos.add(a, b, 1, bits, values, 0) &&
+      this.combos.size > this.combosMax
+    ) {
+      this.overflow();
     }
   }
 
@@ -172,15 +226,6 @@ export class ContentStats {
     this.lastName = name;
     this.lastBit = 1 << index;
     return this.lastBit;
-  }
-
-  private valuesOf(dims: TimestreamRecord['Dimensions']): (string | null)[] {
-    const values: (string | null)[] = new Array<string | null>(this.dimensions.length).fill(null);
-    for (let i = 0, k = 0; i < this.dimensions.length && k < dims.length; i++) {
-      if (dims[k]!.Name !== this.dimensions[i]!.name) continue;
-      values[i] = dims[k++]!.Value;
-    }
-    return values;
   }
 
   private addSeries(sketch: HyperLogLog, dimsA: number, dimsB: number, measureName: string): void {
@@ -297,6 +342,10 @@ export class ContentStats {
   merge(other: ContentStatsData): void {
     this.rows += other.rows;
     this.records += other.records;
+    this.times.merge(other.times);
+    if (other.minTime < this.minTime) this.minTime = other.minTime;
+    if (other.maxTime > this.maxTime) this.maxTime = other.maxTime;
+    for (let i = 0; i < 3; i++) this.window[i]! += other.window[i]!;
     other.present.forEach((n, i) => (this.dimensions[i]!.present += n));
     for (let j = 0; j < this.slots.length; j++) {
       this.present[j]! += other.slotPresent[j]!;
@@ -305,8 +354,9 @@ export class ContentStats {
     // The other's bit i is the name other.names[i]: re-number it here.
     const remap = other.names.map((name) => this.bitOf(name));
     if (other.combos !== null) {
-      const { slots, values } = other.combos;
-      for (let c = 0; c < values.length; c++) {
+      const { slots, values: flat, width } = other.combos;
+      const count = slots.length / 4;
+      for (let c = 0; c < count; c++) {
         const at = c * 4;
         const a = slots[at]!;
         const b = slots[at + 1]!;
@@ -317,10 +367,9 @@ export class ContentStats {
         if (this.seriesSketch !== null)
           this.addComboSeries(this.seriesSketch, a, b, slots[at + 3]!, other.names);
         if (this.combos !== null) {
-          const v = values[c]!;
-          if (this.combos.add(a, b, rows, bits, () => v) && this.combos.size > this.combosMax)
+          if (this.combos.add(a, b, rows, bits, flat, c * width) && this.combos.size > this.combosMax)
             this.overflow();
-        } else this.addComboValues(this.tops!, values[c]!, rows);
+        } else this.addComboValues(this.tops!, flat.slice(c * width, (c + 1) * width), rows);
       }
     }
     if (other.tops !== null) {
@@ -334,6 +383,10 @@ export class ContentStats {
     return {
       rows: this.rows,
       records: this.records,
+      times: this.times.data(),
+      minTime: this.minTime,
+      maxTime: this.maxTime,
+      window: [...this.window],
       present: this.dimensions.map((d) => d.present),
       slotPresent: Array.from(this.present),
       slotApplies: Array.from(this.applies),

@@ -6,7 +6,6 @@
  * `failedFile` for each file failure; `build` gives the plain-data summary the report draws.
  */
 import type { Failure, FailureCode } from '../../failure.js';
-import type { TimestreamRecord } from '../../map/record.js';
 import type { ResolvedTask, TimeUnit } from '../../task.js';
 import {
   BucketHistogram,
@@ -14,33 +13,21 @@ import {
   TIME_WIDTHS_MS,
   type BucketHistogramData,
 } from './bucket-histogram.js';
-import { ContentStats } from './content-stats.js';
+import { ContentStats, TIME_BUCKETS } from './content-stats.js';
 
-/** [choice] Buckets of the time histogram and of each file's line histogram. */
-const TIME_BUCKETS = 400;
+/** [choice] Buckets of each file's line histogram. */
 const LINE_BUCKETS = 200;
 /** [choice] Top values kept per dimension in the summary. */
 const TOP_VALUES = 12;
 
-const MS_PER_UNIT: Readonly<Record<TimeUnit, number>> = {
-  SECONDS: 1000,
-  MILLISECONDS: 1,
-  MICROSECONDS: 1e-3,
-  NANOSECONDS: 1e-6,
-};
-
-/** A record's time in ms since the epoch, as a double (the histograms need no more precision); NaN for none. */
-export function recordTimeMs(record: TimestreamRecord | undefined): number {
-  return record === undefined ? NaN : Number(record.Time) * MS_PER_UNIT[record.TimeUnit];
-}
+export { recordTimeMs } from './content-stats.js';
 
 /** Histogram series of the time histogram. */
 export const TIME_INGESTED = 0;
 export const TIME_FAILED = 1;
 /** Histogram series of a file's line histogram. */
-export const LINE_INGESTED = 0;
-export const LINE_PARSE = 1;
-export const LINE_INGESTION = 2;
+export const LINE_PARSE = 0;
+export const LINE_INGESTION = 1;
 
 export interface ColumnStatistics {
   column: string;
@@ -66,7 +53,7 @@ export interface DimensionStatistics {
 
 export interface FileLineStatistics {
   file: string;
-  /** Rows per line bucket: series LINE_INGESTED, LINE_PARSE, LINE_INGESTION. */
+  /** Failed rows per line bucket: series LINE_PARSE, LINE_INGESTION. */
   lines: BucketHistogramData;
   lastLine: number;
   fileFailure: string | null;
@@ -90,68 +77,36 @@ export interface DryRunStatistics {
 const NULL_CODES: ReadonlySet<FailureCode> = new Set(['TIME_NULL', 'MEASURE_NAME_NULL']);
 
 export class LoadStatistics {
-  /** The content half: fed by `records` here (sequential run) or merged from ranges (parallel run). */
+  /** The content half: fed by the load (sequential run) or merged from ranges (parallel run). */
   readonly content: ContentStats;
-  private readonly times = new BucketHistogram(2, TIME_BUCKETS, TIME_WIDTHS_MS);
-  private minTime = Infinity;
-  private maxTime = -Infinity;
+  /** Times of the rows that failed ingestion; the others are the content's times less these. */
+  private readonly failedTimes = new BucketHistogram(1, TIME_BUCKETS, TIME_WIDTHS_MS);
   private readonly files = new Map<string, FileLineStatistics & { histogram: BucketHistogram }>();
   private readonly failuresByColumn = new Map<string, Map<FailureCode, number>>();
-  private readonly windowMs: { from: number; to: number } | null;
-  private before = 0;
-  private inside = 0;
-  private after = 0;
+  private lastFile: (FileLineStatistics & { histogram: BucketHistogram }) | null = null;
 
   constructor(
     private readonly task: ResolvedTask,
     window: { from: Date; to: Date } | null,
   ) {
-    this.content = new ContentStats(task.model);
     this.windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
+    this.content = new ContentStats(task.model, this.windowMs);
   }
 
-  private readonly scratchTime = new Float64Array(1);
-  private lastFile: (FileLineStatistics & { histogram: BucketHistogram }) | null = null;
+  private readonly windowMs: { from: number; to: number } | null;
 
-  /** A row that mapped to `records` (sequential run), with its ingestion failure (null: ingested). */
-  rowRecords(
-    file: string,
-    line: number,
-    lastLine: number,
-    records: readonly TimestreamRecord[],
-    failure: Failure | null,
-  ): void {
-    this.scratchTime[0] = recordTimeMs(records[0]);
-    this.row(file, line, lastLine, this.scratchTime, 0, failure);
-  }
-
-  /**
-   * A row that mapped, with its time in ms at `times[index]` (a typed array, so no number is boxed per row) and its
-   * ingestion failure (null: ingested).
-   */
-  row(
-    file: string,
-    line: number,
-    lastLine: number,
-    times: Float64Array | undefined,
-    index: number,
-    failure: Failure | null,
-  ): void {
+  /** A row that mapped but failed ingestion (R-LIM-1, R-WIN-1, R-DUP-1), with its time in ms. */
+  ingestionFailure(file: string, line: number, lastLine: number, timeMs: number): void {
     const f = this.file(file);
-    const timeMs = times === undefined ? NaN : times[index]!;
-    f.histogram.add(failure === null ? LINE_INGESTED : LINE_INGESTION, line);
+    f.histogram.add(LINE_INGESTION, line);
     if (lastLine > f.lastLine) f.lastLine = lastLine;
-    if (Number.isFinite(timeMs)) {
-      this.times.add(failure === null ? TIME_INGESTED : TIME_FAILED, timeMs);
-      if (timeMs < this.minTime) this.minTime = timeMs;
-      if (timeMs > this.maxTime) this.maxTime = timeMs;
-      const w = this.windowMs;
-      if (w !== null) {
-        if (timeMs < w.from) this.before++;
-        else if (timeMs >= w.to) this.after++;
-        else this.inside++;
-      }
-    }
+    if (Number.isFinite(timeMs)) this.failedTimes.add(0, timeMs);
+  }
+
+  /** The last line the load read in `file` (once per file or byte range). */
+  reached(file: string, lastLine: number): void {
+    const f = this.file(file);
+    if (lastLine > f.lastLine) f.lastLine = lastLine;
   }
 
   /** A row that failed to parse (R-CSV-6, SPEC section 4). */
@@ -176,7 +131,7 @@ export class LoadStatistics {
     if (last !== null && last.file === key) return last;
     let f = this.files.get(key);
     if (f === undefined) {
-      const histogram = new BucketHistogram(3, LINE_BUCKETS, LINE_WIDTHS);
+      const histogram = new BucketHistogram(2, LINE_BUCKETS, LINE_WIDTHS);
       f = { file: key, lines: histogram.data(), lastLine: 1, fileFailure: null, histogram };
       this.files.set(key, f);
     }
@@ -184,22 +139,34 @@ export class LoadStatistics {
     return f;
   }
 
+  /** Rows by time: [ingested, failed ingestion], on the content's buckets. */
+  private timeSeries(): BucketHistogramData {
+    const all = this.content.times.data();
+    const failed = this.failedTimes.data();
+    const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+    const h = new BucketHistogram(2, TIME_BUCKETS, TIME_WIDTHS_MS);
+    h.merge({ width: all.width, first: all.first, counts: [all.counts[0]!, zeros(all.counts[0]!.length)] });
+    h.merge({
+      width: failed.width,
+      first: failed.first,
+      counts: [zeros(failed.counts[0]!.length), failed.counts[0]!],
+    });
+    const out = h.data();
+    // Series 0 held every mapped row: the failed ones are taken out of it (they are a subset, on the same buckets).
+    out.counts[0] = out.counts[0]!.map((n, i) => n - out.counts[1]![i]!);
+    return out;
+  }
+
   build(): DryRunStatistics {
     const content = this.content;
     const model = this.task.model;
-    const times = this.times.data();
+    const w = content.window;
     return {
       rowsMapped: content.rows,
       records: content.records,
       timeUnit: model.timeUnit,
-      times:
-        content.rows === 0 || this.minTime === Infinity
-          ? null
-          : { ...times, min: this.minTime, max: this.maxTime },
-      window:
-        this.windowMs === null
-          ? null
-          : { ...this.windowMs, before: this.before, inside: this.inside, after: this.after },
+      times: content.rows === 0 ? null : { ...this.timeSeries(), min: content.minTime, max: content.maxTime },
+      window: this.windowMs === null ? null : { ...this.windowMs, before: w[0], inside: w[1], after: w[2] },
       files: [...this.files.values()].map(({ histogram, ...f }) => ({ ...f, lines: histogram.data() })),
       columns: this.columns(),
       dimensions: content.dimensions.map((d, i) => ({
