@@ -45,8 +45,9 @@ TIME_UNITS_MAPPING = {"SECONDS": (9, 0), "MILLISECONDS": (6, 3), "MICROSECONDS":
 
 def main() -> None:
     try:
-        import numpy as np
+        # pandas first: on a machine without it (or without numpy, which it needs) the reason names pandas.
         import pandas as pd
+        import numpy as np
     except ImportError as error:
         print(json.dumps({"skipped": f"{sys.executable} cannot import pandas ({error})"}))
         return
