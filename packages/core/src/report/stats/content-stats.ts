@@ -126,6 +126,8 @@ export class ContentStats {
   readonly slots: MeasureSlot[];
   private readonly present: Float64Array;
   private readonly applies: Float64Array;
+  /** Multi-measure records that had every attribute: present in (and applying to) every slot. */
+  private complete = 0;
   private readonly multi: boolean;
   private readonly attributeNames: string[];
   private combos: ComboTable | null;
@@ -198,8 +200,11 @@ export class ContentStats {
       const bit = this.bitOf(record.MeasureName);
       if (bit >= 0) bits |= bit;
       if (this.seriesSketch !== null) this.addSeries(this.seriesSketch, a, b, record.MeasureName);
-      if (this.multi) this.countAttributes(record, 0, this.slots.length);
-      else this.countMixed(record);
+      // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
+      if (this.multi) {
+        if ((record.MeasureValues?.length ?? 0) === this.slots.length) this.complete++;
+        else this.countAttributes(record, 0, this.slots.length);
+      } else this.countMixed(record);
     }
     if (
       this.combos !== null &&
@@ -305,11 +310,11 @@ export class ContentStats {
   /** A scalar mapping of a mixed model without MeasureNameColumn applies to every row, record or not (R-MEAS-2). */
   rowsFor(slot: number): number {
     const s = this.slots[slot]!;
-    return s.attribute === null && s.countsNulls ? this.rows : this.applies[slot]!;
+    return s.attribute === null && s.countsNulls ? this.rows : this.applies[slot]! + this.complete;
   }
 
   presentFor(slot: number): number {
-    return this.present[slot]!;
+    return this.present[slot]! + this.complete;
   }
 
   get seriesCount(): { count: number; exact: boolean } {
@@ -388,8 +393,8 @@ export class ContentStats {
       maxTime: this.maxTime,
       window: [...this.window],
       present: this.dimensions.map((d) => d.present),
-      slotPresent: Array.from(this.present),
-      slotApplies: Array.from(this.applies),
+      slotPresent: Array.from(this.present, (n) => n + this.complete),
+      slotApplies: Array.from(this.applies, (n) => n + this.complete),
       names: this.names,
       combos: this.combos?.data() ?? null,
       tops: this.tops?.map((t) => t.data()) ?? null,
