@@ -54,6 +54,12 @@ it('pnpm bench --quick measures every program on a 5 MB file and prints the rati
     expect.stringMatching(/^\d+ MiB$/),
     '< 300 MiB',
   ]);
+  // The HTML report's cost (bench/html-bench.ts), on the same 5 MB file.
+  expect(row(stdout, 'dry-run --html / dry-run time, 5 MB')?.slice(1, 3)).toEqual([
+    expect.stringMatching(/^\d+\.\d\dx$/),
+    '(goal at 1 GB)',
+  ]);
+  expect(row(stdout, 'dry-run --html peak RSS added, 5 MB')?.[1]).toMatch(/^-?\d+ MiB$/);
   // The ingest half is appended (or named as missing while bench/ingest-bench.ts does not exist).
   const ingestMissingOrFailed = row(stdout, 'ingest bench');
   if (existsSync(path.join(here, 'ingest-bench.ts'))) {
@@ -99,7 +105,7 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
   );
   await expect(run).rejects.toMatchObject({
     code: 2,
-    stderr: "pnpm bench: --only: expected dry-run, shapes or ingest, got 'ingestion'\n",
+    stderr: "pnpm bench: --only: expected dry-run, shapes, ingest or html, got 'ingestion'\n",
   });
 });
 

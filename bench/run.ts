@@ -1,9 +1,9 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|shapes|ingest] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|shapes|html|ingest] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
-// (bench/ingest-bench.ts) appends its rows. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// (bench/ingest-bench.ts) appends its rows, after the HTML report's cost (bench/html-bench.ts). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
 // The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
 // only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,10 @@ import { generateFleetCsv } from './generate.js';
 import { formatTable, met, type TableRow } from './table.js';
 import { shapesBench } from './csv-shapes-bench.js';
 import { SHAPES, type Shape } from './csv-shapes.js';
+import { htmlBench } from './html-bench.js';
+
+/** The halves of the bench that `--only` can pick. */
+const ONLY = ['dry-run', 'shapes', 'html', 'ingest'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -365,8 +369,8 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
   const only = values.only;
-  if (only !== undefined && only !== 'dry-run' && only !== 'shapes' && only !== 'ingest') {
-    throw new UsageError(`--only: expected dry-run, shapes or ingest, got '${only}'`);
+  if (only !== undefined && !(ONLY as readonly string[]).includes(only)) {
+    throw new UsageError(`--only: expected ${ONLY.slice(0, -1).join(', ')} or ${ONLY.at(-1)}, got '${only}'`);
   }
   const shapeList = (values.shapes ?? SHAPES.join(',')).split(',') as Shape[];
   const unknown = shapeList.filter((shape) => !(SHAPES as readonly string[]).includes(shape));
@@ -376,7 +380,7 @@ async function main(argv: string[]): Promise<void> {
     values['shapes-size'] !== undefined ? parseSize(values['shapes-size']) : values.quick ? QUICK_SIZE : 1e9;
 
   const results: SizeResult[] = [];
-  if (only !== 'ingest') {
+  if (only === undefined || only === 'dry-run') {
     log(
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
@@ -394,8 +398,17 @@ async function main(argv: string[]): Promise<void> {
     only === 'shapes' || (only === undefined && !values.quick)
       ? await shapesBench({ bytes: shapesSize, runs, seed, shapes: shapeList, log: (line) => log(line) })
       : [];
+  // The HTML report's cost (bench/html-bench.ts): on the largest file up to 1 GB.
+  const htmlRows: TableRow[] = [];
+  if (only === undefined || only === 'html') {
+    if (only === 'html') buildCli();
+    const bytes = Math.min(Math.max(...sizes), 1e9);
+    const file = await generateFleetCsv(path.join(here, 'data'), bytes, seed);
+    log(`tsbatch bench: --html on ${sizeLabel(bytes)}, ${Math.max(runs, 2)} interleaved runs`);
+    htmlRows.push(...htmlBench({ file, label: sizeLabel(bytes), runs: Math.max(runs, 2), log }));
+  }
   const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
-  const rows = [...tableRows(results), ...shapes, ...ingest];
+  const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest];
 
   if (values.json) {
     const machine = {

@@ -8,6 +8,7 @@ import { didYouMean as closest } from '@tsbatch/validator';
 import { dryRunCommand } from './commands/dry-run.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
+import { initCommand } from './commands/init.js';
 import { serveCommand } from './commands/serve.js';
 import { tasksCommand } from './commands/tasks.js';
 import { validateCommand } from './commands/validate.js';
@@ -31,6 +32,7 @@ const COMMANDS: Entry[] = [
   tasksCommand,
   serveCommand,
   exportCommand,
+  initCommand,
 ];
 
 const isGroup = (entry: Entry): entry is CommandGroup => 'subcommands' in entry;

@@ -5,3 +5,12 @@ export type { ValidateOptions, ValidationResult } from './validate-task.js';
 export { parseJsonText } from './parse-json-text.js';
 export type { ParseJsonResult } from './parse-json-text.js';
 export { didYouMean } from './internal/did-you-mean.js';
+export { inferTask, INFER_ERROR_CODES } from './infer/infer-task.js';
+export type {
+  InferOptions,
+  InferResult,
+  InferNote,
+  InferProblemCode,
+  BadCells,
+  ProposalCheck,
+} from './infer/infer-task.js';

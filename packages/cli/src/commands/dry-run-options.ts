@@ -19,6 +19,17 @@ export const DRY_RUN_OPTIONS: OptionSpec[] = [
     group: 'Output',
   },
   {
+    name: 'html',
+    type: 'string',
+    value: 'FILE',
+    description:
+      'Write a self-contained HTML report (opens offline): the ProgressReport and cost, failures by reason with ' +
+      'line ranges and examples, and charts of failures along each file, record times against the ingestion ' +
+      'window, rows per time bucket, nulls and invalid cells per column, top dimension values and the series ' +
+      'count. Gathered in the same pass, with bounded memory.',
+    group: 'Output',
+  },
+  {
     name: 'json',
     type: 'boolean',
     description:

@@ -32,6 +32,8 @@ import { createProgress } from '../internal/progress.js';
 import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
 import { DRY_RUN_ADVICE, formatRunIssues, formatWarning } from '../internal/warnings.js';
 import { DRY_RUN_OPTIONS } from './dry-run-options.js';
+import { renderHtmlReport } from '@tsbatch/html-report';
+import { writeOutputFile } from '../internal/output-file.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
@@ -66,6 +68,11 @@ export const dryRunCommand: CommandSpec = {
         'tsbatch dry-run file://task.json --source data/ --table table.json --now 2024-05-01T00:00:00Z --report-dir out --json',
       note: 'Check the time window against a described table, write the reports, print the description.',
     },
+    {
+      command:
+        'tsbatch dry-run examples/fleet/task.json --s3-root examples/fleet/s3-with-errors --table examples/fleet/table.json --html report.html',
+      note: 'Write report.html: open it in a browser to see where the failures are and how times sit in the window.',
+    },
   ],
   exitCodes: [
     [0, 'the task would succeed'],
@@ -86,6 +93,7 @@ export const dryRunCommand: CommandSpec = {
     // Files the run will fail as a whole, and warnings: on stderr, stdout stays the run's own output.
     io.stderr.write(formatRunIssues([...fileErrors, ...warnings]));
 
+    const htmlFile = stringOption(args, 'html');
     const reportDir = stringOption(args, 'report-dir');
     const recordsFile = stringOption(args, 'records');
     let rejects: LineWriter | undefined;
@@ -100,6 +108,7 @@ export const dryRunCommand: CommandSpec = {
       ...(table !== undefined && { table }),
       ...(now !== undefined && { now }),
       ...(encoding !== undefined && { encoding }),
+      ...(htmlFile !== undefined && { statistics: true }),
       ...(records !== undefined && { onRecords: recordLines(records) }),
       ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
     };
@@ -117,6 +126,10 @@ export const dryRunCommand: CommandSpec = {
     }
     const { outcome, mainThread } = run;
     if (reportDir !== undefined) await writeErrorReport(io, reportDir, outcome);
+    if (htmlFile !== undefined) {
+      const html = renderHtmlReport(outcome, source, { price });
+      await writeOutputFile(path.resolve(io.cwd, htmlFile), html, '--html');
+    }
     for (const warning of outcome.warnings) io.stderr.write(formatWarning(warning, DRY_RUN_ADVICE));
     if (mainThread.ranges > 0) {
       // Same result; only the memory bound and part of the speed-up were lost.
@@ -128,7 +141,9 @@ export const dryRunCommand: CommandSpec = {
       io.stdout.write(awsJson({ BatchLoadTaskDescription: outcome.description }));
     } else {
       const elapsedMs = Date.now() - started;
-      io.stdout.write(formatDryRunSummary(outcome, source, { price, reportDir, recordsFile, elapsedMs }));
+      io.stdout.write(
+        formatDryRunSummary(outcome, source, { price, reportDir, recordsFile, htmlFile, elapsedMs }),
+      );
     }
     if (outcome.status === 'PROGRESS_STOPPED') return 130;
     return outcome.status === 'SUCCEEDED' ? 0 : 1;

@@ -7,6 +7,8 @@ export interface SummaryOptions {
   price: number;
   reportDir?: string | undefined;
   recordsFile?: string | undefined;
+  /** `--html FILE`: named in the summary. */
+  htmlFile?: string | undefined;
   /** The run's wall time: an `elapsed` line with the rate (issue 18). */
   elapsedMs?: number | undefined;
   /** `Dry run` (default) or `Ingest`. */
@@ -65,6 +67,7 @@ export function formatDryRunSummary(
     lines.push(`Rejected rows: ${options.reportDir}/rejects.jsonl`);
   }
   if (options.recordsFile !== undefined) lines.push(`Records: ${options.recordsFile}`);
+  if (options.htmlFile !== undefined) lines.push(`HTML report: ${options.htmlFile}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -15,6 +15,7 @@ import type {
   LoadSink,
   LoadWarning,
 } from './load-types.js';
+import { recordTimeMs } from '../report/stats/content-stats.js';
 
 /**
  * Runs every row of the source through the task exactly as batch load would, writing nothing (the dry-run sink:
@@ -79,6 +80,9 @@ async function runEvents(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const check = (record: TimestreamRecord): Failure | null => sink.check(record);
+  const stats = state.stats;
+  // The last line of the file so far, for the report (parse failures tell it themselves).
+  let lastLine = 0;
   for await (const batch of mapRows(state.events(), compileTask(task))) {
     for (const event of batch) {
       // Issue 18: a read chunk holds thousands of rows; the abort is honoured between two of them.
@@ -86,6 +90,13 @@ async function runEvents(
       switch (event.type) {
         case 'records': {
           const { failure, sizes } = state.checkRow(event.records, check);
+          if (stats !== null) {
+            stats.content.add(event.records);
+            lastLine = event.lastLine;
+            if (failure !== null) {
+              stats.ingestionFailure(event.file, event.line, event.lastLine, recordTimeMs(event.records[0]));
+            }
+          }
           if (failure === null) {
             state.ingested(sizes);
             const wait = sink.store(event.file, event.line, event.records);
@@ -109,6 +120,8 @@ async function runEvents(
         }
         case 'file-end':
           state.fileEnd();
+          stats?.reached(event.file, lastLine);
+          lastLine = 0;
           break;
         case 'file-start':
           break;

@@ -25,12 +25,15 @@ import type { ResolvedSource, SourceEvent } from '../source/source.js';
 import { describeTask, dryRunTaskId } from '../report/task-description.js';
 import type { ResolvedTask } from '../task.js';
 import { createTimeWindow, type TimeWindow } from '../checks/time-window.js';
+import { LoadStatistics } from '../report/stats/load-statistics.js';
 
 export interface LoadState {
   /** "Now" of the run: the time window's reference (R-WIN-1). */
   readonly started: Date;
   /** The live counters (R-COUNT-1); BytesMetered is brought up to date by `meterNow`. */
   readonly report: ProgressReport;
+  /** The HTML report's statistics, when asked for: the load tells it of each mapped row (`row`). */
+  readonly stats: LoadStatistics | null;
   /** The reader's events for the whole source. */
   events(): AsyncIterable<SourceEvent[]>;
   /** R-LIM-1, R-WIN-1, then the sink's check: the first failure of the row's records, and every record's size. */
@@ -76,6 +79,7 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
     options.table === undefined ? null : createTimeWindow(options.table, started);
   const summary = createFailureSummary(options.examplesPerReason ?? 3);
   const { onReject, onProgress } = options;
+  const stats = options.statistics === true ? new LoadStatistics(task, window) : null;
 
   function reject(
     file: string,
@@ -102,6 +106,7 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
   return {
     started,
     report: counter.report,
+    stats,
     events: () =>
       readRows(source, task.csv, {
         ...(options.encoding !== undefined && { encoding: options.encoding }),
@@ -143,12 +148,14 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
     },
     rowFailure(event): void | Promise<void> {
       counter.failed(event.failure.kind);
+      stats?.failedRow(event.file, event.line, event.lastLine, event.failure);
       report.row(event.file, event.line, event.lastLine, event.failure);
       return reject(event.file, event.line, event.lastLine, event.failure, event.cells);
     },
     fileFailure(event): void | Promise<void> {
       counter.failed('file');
       report.file(event.file, event.failure);
+      stats?.failedFile(event.file, event.failure);
       meter.endFile();
       const line = event.line ?? 1;
       return reject(event.file, line, line, event.failure);
@@ -198,6 +205,7 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
       failures: summary.build(),
       warnings: runWarnings(options, window === null, sinkWarnings),
       window: window === null ? null : { from: window.from.toISOString(), to: window.to.toISOString() },
+      ...(stats !== null && { statistics: stats.build() }),
     };
   }
 }

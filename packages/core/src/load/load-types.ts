@@ -6,6 +6,7 @@ import type { TimestreamRecord } from '../map/record.js';
 import type { ErrorReport } from '../report/error-report.js';
 import type { ProgressReport } from '../report/progress.js';
 import type { BatchLoadTaskDescription, TaskStatus } from '../report/task-description.js';
+import type { DryRunStatistics } from '../report/stats/load-statistics.js';
 
 /** R-REP-3: one failed row (or file) of rejects.jsonl. */
 export interface RejectEntry {
@@ -55,6 +56,8 @@ export interface LoadOptions {
   highWaterMark?: number;
   /** Examples kept per failure reason in `failures`. @default 3 */
   examplesPerReason?: number;
+  /** Gather the HTML report's statistics in the same pass (`LoadResult.statistics`). @default false */
+  statistics?: boolean;
 }
 
 export interface DryRunOptions extends LoadOptions {
@@ -107,6 +110,8 @@ export interface LoadResult {
   warnings: LoadWarning[];
   /** The time window applied (R-WIN-1), when the table was known. */
   window: { from: string; to: string } | null;
+  /** The report's statistics, when `statistics` was asked for (report/stats/load-statistics.ts). */
+  statistics?: DryRunStatistics;
 }
 
 export type DryRunResult = LoadResult;

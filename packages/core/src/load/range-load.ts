@@ -35,6 +35,8 @@ import { createLoadState, type LoadState } from './load-state.js';
 import type { PointTable } from '../checks/point-table.js';
 import type { RowSource } from '../map/record-source.js';
 import { readFileChunksSync } from '../source/source-chunks.js';
+import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
+import { ComboTable } from '../report/stats/combo-table.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -57,6 +59,8 @@ export interface RangeJob {
   nowMs: number;
   maxRowBytes?: number;
   highWaterMark?: number;
+  /** Gather the report's statistics (LoadOptions.statistics): `rowTime` and `content` in the outcome. */
+  statistics?: boolean;
 }
 
 /** Per-row outcomes of a range, in file order (transferable typed arrays plus the rare objects). */
@@ -91,6 +95,9 @@ export interface RangeOutcome {
   others: OtherEvent[];
   /** A failure text names a line (then it is right only when the job had its lineBase). */
   namesLines: boolean;
+  /** With `statistics`: per records row, its first record's time in ms; and what the range's rows hold. */
+  rowTime?: Float64Array;
+  content?: ContentStatsData;
 }
 
 /** Failures whose texts name a line of the file (csv-engine.ts). */
@@ -124,7 +131,7 @@ const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
 const RANGE_HIGH_WATER_MARK = 256 * 1024;
 
 /** Growable typed-array columns. */
-class Column<T extends Int32Array | Uint8Array> {
+class Column<T extends Int32Array | Uint8Array | Float64Array> {
   length = 0;
   constructor(
     public data: T,
@@ -146,6 +153,7 @@ class Column<T extends Int32Array | Uint8Array> {
 
 const i32 = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
 const u8 = (n: number): Column<Uint8Array> => new Column(new Uint8Array(n), (m) => new Uint8Array(m));
+const f64 = (n: number): Column<Float64Array> => new Column(new Float64Array(n), (m) => new Float64Array(m));
 
 /** The columns of one range job's outcome. */
 function newColumns() {
@@ -160,6 +168,7 @@ function newColumns() {
     recHash: i32(1024),
     recUnhashed: u8(1024),
     recFailure: i32(1024),
+    rowTime: f64(1024),
   };
 }
 
@@ -171,6 +180,8 @@ function newColumns() {
 const freeColumns: ReturnType<typeof newColumns>[] = [];
 
 const compiledTasks = new Map<string, CompiledTask>();
+/** The report's combination tables, kept between range jobs like the columns (no regrowth per range). */
+const freeCombos: ComboTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
 
 const NL = 10;
@@ -270,7 +281,14 @@ async function readRange(
 ): Promise<RangeOutcome> {
   const header = range.header;
   const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
-  const { recSize, recHash, recUnhashed, recFailure } = columns;
+  const { recSize, recHash, recUnhashed, recFailure, rowTime } = columns;
+  // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
+  const windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
+  const dims = job.task.model.dimensions.length;
+  const combos =
+    job.statistics === true ? (freeCombos.find((t) => t.width === dims) ?? new ComboTable(dims)) : null;
+  if (combos !== null && freeCombos.includes(combos)) freeCombos.splice(freeCombos.indexOf(combos), 1);
+  const content = combos === null ? null : new ContentStats(job.task.model, windowMs, undefined, combos);
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
@@ -289,6 +307,10 @@ async function readRange(
       rowLine.push(event.line);
       rowSpan.push(event.lastLine - event.line);
       const records = event.records;
+      if (content !== null) {
+        content.add(records);
+        rowTime.push(recordTimeMs(records[0]));
+      }
       rowRecords.push(records.length);
       // Offsets exist for UTF-8 reads, the only ones done in ranges.
       rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
@@ -310,7 +332,7 @@ async function readRange(
     }
   }
   const engine = range.engine!;
-  return {
+  const outcome: RangeOutcome = {
     start,
     handoff: engine.handoff === -1 ? -1 : start + engine.handoff,
     lines: engine.handoffLines,
@@ -330,7 +352,13 @@ async function readRange(
     namesLines: others.some(
       (e) => (e.type === 'row-failure' || e.type === 'file-failure') && TEXT_NAMES_LINE.has(e.failure.code),
     ),
+    ...(content !== null && { rowTime: rowTime.done(), content: content.data() }),
   };
+  if (combos !== null) {
+    combos.clear();
+    freeCombos.push(combos);
+  }
+  return outcome;
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */
@@ -346,6 +374,7 @@ export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
     outcome.recHash,
     outcome.recUnhashed,
     outcome.recFailure,
+    ...(outcome.rowTime === undefined ? [] : [outcome.rowTime]),
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
@@ -422,6 +451,7 @@ async function replayRanges(
       nowMs: state.started.getTime(),
       maxRowBytes: resolved.maxRowBytes,
       highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
+      ...(options.statistics === true && { statistics: true }),
     };
     const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
     const header = await readHeader(file, task.csv, signal === undefined ? {} : { signal });
@@ -577,10 +607,13 @@ function createReplay(
     const key = planned.file.key;
     const rowSource = planned.rowSource;
     const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords, start } = outcome;
-    const { recSize, recHash, recUnhashed, recFailure, failures, others } = outcome;
+    const { recSize, recHash, recUnhashed, recFailure, failures, others, rowTime } = outcome;
+    const stats = state.stats;
+    if (stats !== null && outcome.content !== undefined) stats.content.merge(outcome.content);
     let row = 0;
     let rec = 0;
     let other = 0;
+    let last = 0;
     for (let e = 0; e < kinds.length; e++) {
       if (kinds[e] === OTHER) {
         const event = others[other++]!;
@@ -634,12 +667,15 @@ function createReplay(
           }
         }
       } else {
+        stats?.ingestionFailure(key, line, lastLine, rowTime?.[row] ?? NaN);
         const sizes = Array.from(recSize.subarray(rec, rec + count));
         const wait = state.ingestionFailure(key, line, lastLine, failure, sizes);
         if (wait !== undefined) await wait;
       }
       rec += count;
       row++;
+      last = lastLine;
     }
+    if (stats !== null && last > 0) stats.reached(key, last);
   };
 }
