@@ -17,6 +17,7 @@ import { catalogOperations } from './internal/catalog-operations.js';
 import { asObject } from './internal/constraints.js';
 import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './internal/http.js';
 import type { Operation, OperationContext } from './internal/operation.js';
+import { parseExactJson } from './internal/exact-json.js';
 import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
 
@@ -239,7 +240,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       }
       let input: unknown;
       try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+        input = body.length === 0 ? {} : parseExactJson(body.toString('utf8'));
       } catch {
         throw new ServiceError('SerializationException', 'The request body is not valid JSON.');
       }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_NAMESPACE, ServiceError, type ServiceErrorType } from '../errors.js';
 import type { Json } from './constraints.js';
+import { stringifyExact } from './exact-json.js';
 
 const JSON_TYPE = 'application/x-amz-json-1.0';
 /** Protocol errors come from the service framework, not the Timestream model. */
@@ -77,7 +78,7 @@ function tooLarge(limit: number): ServiceError {
 
 export function send(res: ServerResponse, status: number, body: Json, requestId: string): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
+  const text = stringifyExact(body);
   res.writeHead(status, {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(text),
@@ -96,7 +97,7 @@ export function sendError(res: ServerResponse, error: ServiceError, requestId: s
     Message: error.message,
     ...error.fields,
   };
-  const text = JSON.stringify(body);
+  const text = stringifyExact(body);
   const headers: Record<string, string | number> = {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(text),
