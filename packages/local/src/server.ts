@@ -15,7 +15,7 @@ import { batchLoadOperations } from './internal/batch-load-operations.js';
 import { BatchLoadRunner } from './internal/batch-load-runner.js';
 import { catalogOperations } from './internal/catalog-operations.js';
 import { asObject } from './internal/constraints.js';
-import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './internal/http.js';
+import { endpointAddressOf, headerText, readBody, send, sendError, urlHost } from './internal/http.js';
 import type { Operation, OperationContext } from './internal/operation.js';
 import { parseExactJson } from './internal/exact-json.js';
 import { verifySignature } from './internal/sigv4.js';
@@ -266,7 +266,12 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
           );
         }
       }
-      const ctx: OperationContext = { store, clock: o.clock, hostname: hostnameOf(req, o.host), runner };
+      const ctx: OperationContext = {
+        store,
+        clock: o.clock,
+        endpointAddress: endpointAddressOf(req, o.host, (server.address() as AddressInfo).port),
+        runner,
+      };
       const applied = (async () => run(asObject(input), ctx))();
       if (lost) {
         // The write is applied, then its answer is lost (a client timeout after the service did the work).

@@ -353,7 +353,7 @@ describe('batch load through the endpoint (R-LOCAL-1, R-TASK-1..3)', () => {
       ),
     );
     expect(e.name).toBe('ServiceQuotaExceededException');
-    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(402);
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400); // the API reference's status (R-LOCAL-1)
     for (const task of (await t.server.store.tasks.list({ status: 'CREATED' })).tasks) {
       await t.server.store.tasks.update(task.description.TaskId, { status: 'FAILED' });
     }
