@@ -64,6 +64,11 @@ export interface LocalServerOptions {
   taskQuotas?: LocalStoreOptions['taskQuotas'];
   /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
   log?: (line: string) => void;
+  /**
+   * What start-up does, before the server listens: opening the store (with how many points it holds), moving a
+   * folder of the old format. @default none
+   */
+  announce?: (line: string) => void;
 }
 
 export interface ResolvedLocalServerOptions {
@@ -88,6 +93,7 @@ export interface ResolvedLocalServerOptions {
   quotas: NonNullable<LocalStoreOptions['quotas']>;
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
   log: (line: string) => void;
+  announce: (line: string) => void;
 }
 
 export interface LocalServer {
@@ -160,6 +166,7 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     quotas: options.quotas ?? {},
     taskQuotas: options.taskQuotas ?? {},
     log: options.log ?? ((): void => undefined),
+    announce: options.announce ?? ((): void => undefined),
   };
 }
 
@@ -175,6 +182,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     clock: o.clock,
     quotas: o.quotas,
     taskQuotas: o.taskQuotas,
+    announce: o.announce,
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
   const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
