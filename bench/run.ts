@@ -1,9 +1,11 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest|serve] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
-// (bench/ingest-bench.ts) appends its rows. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// (bench/ingest-bench.ts) appends its rows, and the serve half (bench/serve-bench.ts: WriteRecords rate, RSS and restart
+// of `tsbatch serve` holding 1M and 10M points, export rates). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB
+// file, 1 run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -330,6 +332,15 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
   }
 }
 
+async function serveRows(quick: boolean): Promise<TableRow[]> {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const { serveBench } = await import('./serve-bench.js');
+  const rows = await serveBench({ quick, log: (line) => log(`  serve: ${line}`) });
+  return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
+}
+
+const ONLY = ['dry-run', 'ingest', 'serve'] as const;
+
 async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -359,12 +370,13 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
   const only = values.only;
-  if (only !== undefined && only !== 'dry-run' && only !== 'ingest') {
-    throw new UsageError(`--only: expected dry-run or ingest, got '${only}'`);
+  if (only !== undefined && !(ONLY as readonly string[]).includes(only)) {
+    throw new UsageError(`--only: expected dry-run, ingest or serve, got '${only}'`);
   }
+  const includes = (half: (typeof ONLY)[number]): boolean => only === undefined || only === half;
 
   const results: SizeResult[] = [];
-  if (only !== 'ingest') {
+  if (includes('dry-run')) {
     log(
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
@@ -375,7 +387,11 @@ async function main(argv: string[]): Promise<void> {
       results.push(measureSize(bytes, file, runs));
     }
   }
-  const rows = [...tableRows(results), ...(only !== 'dry-run' ? await ingestRows(values.quick) : [])];
+  const rows = [
+    ...tableRows(results),
+    ...(includes('ingest') ? await ingestRows(values.quick) : []),
+    ...(includes('serve') ? await serveRows(values.quick) : []),
+  ];
 
   if (values.json) {
     const machine = {
