@@ -2,7 +2,8 @@
 // this workload"): SQLite (better-sqlite3) and DuckDB (@duckdb/node-api), each in its own child process, doing what
 // the store does per WriteRecords call of 100 fleet records: look up the 100 points (version check, R-DUP-1 across
 // writes), insert the points and their revisions (the journal), commit durably (fsync), then reopen the folder
-// and read every record back in stored order. Prints one table; not part of `pnpm bench` (the choice is made).
+// and read every record back in stored order. The SQLite schema is the store's (packages/local/src/internal/
+// store-db.ts). Prints one table; not part of `pnpm bench` (the choice is made).
 //
 //   node --conditions=source --import tsx bench/store-engines.ts [--records 1000000]
 import { spawnSync } from 'node:child_process';
@@ -62,12 +63,12 @@ async function sqlite(dir: string, records: number): Promise<Result> {
   db.exec(`
     CREATE TABLE points (tbl INTEGER NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, rev INTEGER NOT NULL,
       PRIMARY KEY (tbl, key)) WITHOUT ROWID;
-    CREATE TABLE revisions (tbl INTEGER NOT NULL, id INTEGER NOT NULL, block INTEGER NOT NULL,
-      time_ns INTEGER NOT NULL, live INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID;
+    CREATE TABLE revisions (id INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, block INTEGER NOT NULL,
+      time_ns INTEGER NOT NULL, live INTEGER NOT NULL, record TEXT NOT NULL);
     CREATE TABLE blocks (id INTEGER PRIMARY KEY, ledger INTEGER NOT NULL, ts INTEGER NOT NULL, hash BLOB NOT NULL);`);
   const find = db.prepare('SELECT version, rev FROM points WHERE tbl = 1 AND key = ?');
   const putPoint = db.prepare('INSERT INTO points VALUES (1, ?, ?, ?)');
-  const putRev = db.prepare('INSERT INTO revisions VALUES (1, ?, ?, ?, 1, ?)');
+  const putRev = db.prepare('INSERT INTO revisions VALUES (?, 1, ?, ?, 1, ?)');
   const putBlock = db.prepare('INSERT INTO blocks VALUES (?, 1, ?, ?)');
   const started = performance.now();
   let rev = 0;

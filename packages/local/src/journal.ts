@@ -26,7 +26,13 @@ export {
   GENESIS_HASH,
   type BlockHashInput,
 } from './internal/journal-hash.js';
-export { MAX_VERSION, parseRecordJson, recordJson, type StoredRecord } from './internal/record-json.js';
+export {
+  MAX_VERSION,
+  parseRecordChunk,
+  parseRecordJson,
+  recordJson,
+  type StoredRecord,
+} from './internal/record-json.js';
 
 /**
  * The journal of `database` in the store folder `dataDir`, read without opening the store (no lock: it works while

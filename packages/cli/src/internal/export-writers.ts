@@ -4,7 +4,7 @@
  * parsed. Ion text and binary: the same records typed (@tsbatch/local's record-ion.ts), written by the store's direct
  * Ion writers (ion-js is their test oracle), one stream: binary starts with the version marker and its symbol table.
  */
-import { createRecordIonWriter, parseRecordJson, writeRecordIon, type IonWriter } from '@tsbatch/local';
+import { createRecordIonWriter, parseRecordChunk, writeRecordIon, type IonWriter } from '@tsbatch/local';
 
 export const EXPORT_FORMATS = ['json', 'ion-text', 'ion-binary'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -37,7 +37,7 @@ class IonEncoder implements RecordEncoder {
     private readonly binary: boolean,
   ) {}
   encode(chunk: readonly string[]): Uint8Array {
-    for (const text of chunk) writeRecordIon(this.writer, parseRecordJson(text));
+    for (const record of parseRecordChunk(chunk)) writeRecordIon(this.writer, record);
     this.wrote = true;
     return this.writer.take();
   }

@@ -137,6 +137,18 @@ export class IonBinaryWriter implements IonWriter {
   }
 
   private stringBytes(value: string): void {
+    const n = value.length;
+    if (n < 14) {
+      // Short ASCII (names, enums, most dimension values) byte by byte: cheaper than a call into the encoder.
+      let ascii = true;
+      for (let i = 0; i < n && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
+      if (ascii) {
+        this.ensure(n + 1);
+        this.buf[this.pos++] = (T_STRING << 4) | n;
+        for (let i = 0; i < n; i++) this.buf[this.pos++] = value.charCodeAt(i);
+        return;
+      }
+    }
     // Node's UTF-8 encoder writes a lone surrogate as U+FFFD, as ionStringText does in text [choice].
     const length = Buffer.byteLength(value, 'utf8');
     this.header(T_STRING, length);
@@ -150,17 +162,23 @@ export class IonBinaryWriter implements IonWriter {
   }
 
   /** Magnitude bytes of |n|, big-endian, without leading zeros (none for 0). */
-  private magnitude(n: bigint): number[] {
+  private magnitude(n: bigint | number): number[] {
     const out: number[] = [];
-    for (let v = n; v > 0n; v >>= 8n) out.unshift(Number(v & 0xffn));
+    if (typeof n === 'number' && n <= 0x7fffffff) {
+      for (let v = n; v > 0; v >>>= 8) out.unshift(v & 0xff);
+      return out;
+    }
+    for (let v = BigInt(n); v > 0n; v >>= 8n) out.unshift(Number(v & 0xffn));
     return out;
   }
 
   int(value: bigint | number): void {
     this.prefix();
-    const n = typeof value === 'bigint' ? value : BigInt(value);
-    const bytes = this.magnitude(n < 0n ? -n : n);
-    this.header(n < 0n ? T_NEG_INT : T_POS_INT, bytes.length);
+    const small = typeof value === 'number' || (value > -0x80000000n && value < 0x80000000n);
+    const n = small ? Number(value) : value;
+    const negative = n < 0;
+    const bytes = this.magnitude(typeof n === 'number' ? Math.abs(n) : n < 0n ? -n : n);
+    this.header(negative ? T_NEG_INT : T_POS_INT, bytes.length);
     for (const b of bytes) this.byte(b);
   }
 
@@ -184,7 +202,7 @@ export class IonBinaryWriter implements IonWriter {
 
   /** An Int field (sign-magnitude, the sign in the first byte's high bit). */
   private intField(negative: boolean, digits: string): number[] {
-    const bytes = this.magnitude(BigInt(digits));
+    const bytes = this.magnitude(digits.length < 10 ? Number(digits) : BigInt(digits));
     if (bytes.length === 0) return negative ? [0x80] : [];
     if ((bytes[0]! & 0x80) !== 0) bytes.unshift(0);
     if (negative) bytes[0]! |= 0x80;

@@ -18,8 +18,8 @@ export interface IonDecimalValue {
 
 /** An Ion timestamp in UTC, to the second or with 1-9 fraction digits. */
 export interface IonTimestampValue {
-  /** Seconds since the epoch. */
-  seconds: bigint;
+  /** Seconds since the epoch (whole; years 1 to 9999 are well within a double's exact integers). */
+  seconds: number;
   /** The fraction of the second as digits ('' for none; '000' for milliseconds that are zero). */
   fraction: string;
 }
@@ -45,7 +45,7 @@ export interface IonWriter {
 const NANOS_PER_SECOND = 1_000_000_000n;
 
 /** The calendar fields of a UTC instant (proleptic Gregorian), without Date's millisecond rounding. */
-export function utcFields(seconds: bigint): {
+export function utcFields(seconds: number): {
   y: number;
   mo: number;
   d: number;
@@ -53,14 +53,10 @@ export function utcFields(seconds: bigint): {
   mi: number;
   s: number;
 } {
-  let days = seconds / 86_400n;
-  let rest = seconds % 86_400n;
-  if (rest < 0n) {
-    rest += 86_400n;
-    days -= 1n;
-  }
+  const days = Math.floor(seconds / 86_400);
+  const r = seconds - days * 86_400;
   // H. Hinnant's civil_from_days.
-  const z = Number(days) + 719_468;
+  const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
   const yoe = Math.floor(
@@ -71,8 +67,17 @@ export function utcFields(seconds: bigint): {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const mo = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
-  const r = Number(rest);
   return { y, mo, d, h: Math.floor(r / 3600), mi: Math.floor((r % 3600) / 60), s: r % 60 };
+}
+
+/**
+ * The timestamp of a non-negative count of a unit written as digits, with that unit's `places` fraction digits
+ * (0, 3, 6, 9): the last `places` digits are the fraction, the rest the seconds (no BigInt on the hot path).
+ */
+export function timestampOfDigits(digits: string, places: number): IonTimestampValue {
+  if (places === 0) return { seconds: Number(digits), fraction: '' };
+  const padded = digits.length > places ? digits : digits.padStart(places + 1, '0');
+  return { seconds: Number(padded.slice(0, -places)), fraction: padded.slice(-places) };
 }
 
 /** The timestamp of a count of nanoseconds, with `places` fraction digits (0, 3, 6 or 9). */
@@ -84,7 +89,7 @@ export function timestampOfNanos(nanos: bigint, places: number): IonTimestampVal
     seconds -= 1n;
   }
   return {
-    seconds,
+    seconds: Number(seconds),
     fraction: places === 0 ? '' : String(fraction).padStart(9, '0').slice(0, places),
   };
 }
