@@ -230,6 +230,8 @@ function storeSink(data: TableWriter): LoadSink {
         load.add(record);
         data.apply(storedRecordOf(record));
       }
+      // Inserted before this row's promise lets other requests run (pending-rows.ts).
+      data.flush();
       unflushed += records.length;
       if (unflushed >= FLUSH_EVERY_RECORDS) {
         unflushed = 0;

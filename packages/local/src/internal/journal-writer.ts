@@ -40,10 +40,13 @@ export interface OpenBlock {
   closed: boolean;
   /** A rollback took it (and its revisions) before it was committed. */
   rolledBack: boolean;
+  /** Writes what its writer still holds (pending-rows.ts), before the block is closed. */
+  flush: (() => void) | null;
 }
 
 export class JournalWriter {
   private nextId: number | null = null;
+  private nextRev: number | null = null;
   private readonly tips = new Map<string, { seq: number; hash: Buffer }>();
   private readonly open = new Set<OpenBlock>();
   /** Closed since the last COMMIT: a rollback takes these too. */
@@ -60,6 +63,7 @@ export class JournalWriter {
     db.afterCommit.add(() => this.uncommitted.clear());
     db.afterRollback.add(() => {
       this.nextId = null;
+      this.nextRev = null;
       this.tips.clear();
       for (const block of [...this.open, ...this.uncommitted]) {
         block.closed = true;
@@ -85,9 +89,16 @@ export class JournalWriter {
       hasher: new EntriesHasher(),
       closed: false,
       rolledBack: false,
+      flush: null,
     };
     this.open.add(block);
     return block;
+  }
+
+  /** The id of the next revision (ids are given here, so that a write can insert its rows together). */
+  nextRevisionId(): number {
+    this.nextRev ??= (this.sql.maxRevisionId.get() ?? 0) + 1;
+    return this.nextRev++;
   }
 
   /** Records that revision `rev` (the record's text `json`) was stored under the block. */
@@ -101,6 +112,7 @@ export class JournalWriter {
   /** Closes a block: its sequenceNo, commit time and hashes, written beside its revisions. Empty: no block. */
   close(block: OpenBlock): void {
     if (block.closed) return;
+    block.flush?.();
     block.closed = true;
     this.open.delete(block);
     if (block.revs === 0) return;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BlockInfo, TableRef } from './journal-writer.js';
 import { JournalWriter } from './journal-writer.js';
+import { MultiRowInserts } from './pending-rows.js';
 import { STORE_FILE, StoreDb } from './store-db.js';
 import { Statements } from './store-statements.js';
 import { TableWriter, type StoreParts } from './table-writer.js';
@@ -40,7 +41,12 @@ export class RecordStore {
     const file = path.join(dataDir, STORE_FILE);
     const db = StoreDb.open(file, sync);
     const sql = new Statements(db.db);
-    const store = new RecordStore(file, { db, sql, journal: new JournalWriter(db, sql, clock) });
+    const store = new RecordStore(file, {
+      db,
+      sql,
+      journal: new JournalWriter(db, sql, clock),
+      inserts: new MultiRowInserts(db.db),
+    });
     for (const row of db.db.prepare<[], { n: number; id: string }>('SELECT n, id FROM tables').all()) {
       store.numbers.set(row.id, row.n);
     }

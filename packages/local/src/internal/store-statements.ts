@@ -25,25 +25,20 @@ export interface BlockRow {
 
 export class Statements {
   readonly findPoint: Statement<[number, string], PointRow>;
-  readonly insertPoint: Statement<[number, string, bigint, number | bigint]>;
   readonly updatePoint: Statement<[bigint, number | bigint, number, string]>;
-  readonly insertRevision: Statement<[number, number, bigint, string]>;
   readonly killRevision: Statement<[number | bigint]>;
   readonly revisionRecord: Statement<[number | bigint], string>;
   readonly insertBlock: Statement<[BlockRow]>;
   readonly lastBlock: Statement<[string], { seq: number; hash: Buffer }>;
   readonly maxBlockId: Statement<[], number | null>;
+  readonly maxRevisionId: Statement<[], number | null>;
   readonly countTable: Statement<[{ added: number; time: bigint; n: number }]>;
 
   constructor(db: Sqlite) {
     this.findPoint = db
       .prepare<[number, string], PointRow>('SELECT version, rev FROM points WHERE tbl = ? AND key = ?')
       .safeIntegers(true);
-    this.insertPoint = db.prepare('INSERT INTO points (tbl, key, version, rev) VALUES (?, ?, ?, ?)');
     this.updatePoint = db.prepare('UPDATE points SET version = ?, rev = ? WHERE tbl = ? AND key = ?');
-    this.insertRevision = db.prepare(
-      'INSERT INTO revisions (tbl, block, time_ns, live, record) VALUES (?, ?, ?, 1, ?)',
-    );
     this.killRevision = db.prepare('UPDATE revisions SET live = 0 WHERE id = ?');
     this.revisionRecord = db
       .prepare<[number | bigint], string>('SELECT record FROM revisions WHERE id = ?')
@@ -57,6 +52,7 @@ export class Statements {
       'SELECT seq, hash FROM blocks WHERE ledger = ? ORDER BY seq DESC LIMIT 1',
     );
     this.maxBlockId = db.prepare<[], number | null>('SELECT max(id) FROM blocks').pluck();
+    this.maxRevisionId = db.prepare<[], number | null>('SELECT max(id) FROM revisions').pluck();
     // The count and the first time of a table, which start-up and export read.
     this.countTable = db.prepare(
       `UPDATE tables SET points = points + @added,

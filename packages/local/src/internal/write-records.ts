@@ -231,6 +231,7 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
     else memory++;
   });
   // Acknowledged only once committed (R-LOCAL-3); the accepted records are stored even when others are rejected.
+  // commit() inserts the call's rows first, before anything else can run.
   await writer.commit();
   if (rejected.length > 0) {
     throw new ServiceError('RejectedRecordsException', REJECTED_MESSAGE, { RejectedRecords: rejected });
