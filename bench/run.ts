@@ -1,4 +1,5 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest|serve] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick] [--only dry-run|ingest|serve] [--json]
+// [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
@@ -59,6 +60,13 @@ function parseSize(text: string): number {
   if (m === null) throw new UsageError(`--size: expected e.g. 100M or 1G, got '${text}'`);
   const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A count of points for the serve half: 20k, 1M, 10M or a plain number. */
+function parsePoints(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  if (m === null) throw new UsageError(`--points: expected e.g. 1M or 200k, got '${text}'`);
+  return Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase() as '' | 'k' | 'm']);
 }
 
 function sizeLabel(bytes: number): string {
@@ -332,10 +340,14 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
   }
 }
 
-async function serveRows(quick: boolean): Promise<TableRow[]> {
+async function serveRows(quick: boolean, points: number[] | undefined): Promise<TableRow[]> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const { serveBench } = await import('./serve-bench.js');
-  const rows = await serveBench({ quick, log: (line) => log(`  serve: ${line}`) });
+  const rows = await serveBench({
+    quick,
+    log: (line) => log(`  serve: ${line}`),
+    ...(points !== undefined && { sizes: points }),
+  });
   return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
 }
 
@@ -348,6 +360,7 @@ async function main(argv: string[]): Promise<void> {
       args: argv,
       options: {
         size: { type: 'string' },
+        points: { type: 'string' },
         seed: { type: 'string', default: '42' },
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
@@ -375,6 +388,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const includes = (half: (typeof ONLY)[number]): boolean => only === undefined || only === half;
 
+  const points = values.points?.split(',').map(parsePoints);
+
   const results: SizeResult[] = [];
   if (includes('dry-run')) {
     log(
@@ -390,7 +405,7 @@ async function main(argv: string[]): Promise<void> {
   const rows = [
     ...tableRows(results),
     ...(includes('ingest') ? await ingestRows(values.quick) : []),
-    ...(includes('serve') ? await serveRows(values.quick) : []),
+    ...(includes('serve') ? await serveRows(values.quick, points) : []),
   ];
 
   if (values.json) {
