@@ -4,7 +4,7 @@
  * internal/record-store.ts), and the batch-load tasks (core's task store). Its methods answer with the service's
  * errors (ServiceError), so the HTTP layer only translates. No HTTP here: tests and export use it directly.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openTaskStore, type TableRetention, type TaskStore } from '@tsbatch/core';
@@ -22,6 +22,15 @@ import {
   type TableInfo,
   type Tag,
 } from './internal/catalog-file.js';
+import {
+  compare,
+  DEFAULT_RETENTION,
+  DEFAULT_SCHEMA,
+  findTable,
+  managedKeyArn,
+  type CreateTableInput,
+  type UpdateTableInput,
+} from './internal/catalog-defaults.js';
 import { lockDataDir, type DataDirLock } from './internal/data-dir-lock.js';
 import { base62Id } from './internal/journal-hash.js';
 import { readJournalBlocks, type JournalBlock, type JournalRange } from './internal/journal-reader.js';
@@ -61,30 +70,7 @@ export interface LocalStoreOptions {
   announce?: (line: string) => void;
 }
 
-/** The service's defaults for a table created without RetentionProperties (ts-limits). */
-export const DEFAULT_RETENTION: RetentionProperties = {
-  MemoryStoreRetentionPeriodInHours: 6,
-  MagneticStoreRetentionPeriodInDays: 73000,
-};
-/** The service's default partitioning of a new table. */
-const DEFAULT_SCHEMA = { CompositePartitionKey: [{ Type: 'MEASURE' as const }] };
-
-export interface CreateTableInput {
-  DatabaseName: string;
-  TableName: string;
-  RetentionProperties?: RetentionProperties;
-  MagneticStoreWriteProperties?: MagneticStoreWriteProperties;
-  Schema?: { CompositePartitionKey: PartitionKey[] };
-  Tags?: Tag[];
-}
-
-export interface UpdateTableInput {
-  DatabaseName: string;
-  TableName: string;
-  RetentionProperties?: RetentionProperties;
-  MagneticStoreWriteProperties?: MagneticStoreWriteProperties;
-  Schema?: { CompositePartitionKey: PartitionKey[] };
-}
+export { DEFAULT_RETENTION, type CreateTableInput, type UpdateTableInput };
 
 export class LocalStore {
   /** What opening found and repaired (tables a crash left half-deleted): for the server's log. */
@@ -447,28 +433,4 @@ export class LocalStore {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-function findTable(catalog: Catalog, database: string, table: string): CatalogTable {
-  const t = catalog.tables.find((x) => x.info.DatabaseName === database && x.info.TableName === table);
-  if (t === undefined) {
-    // The service's text, which clients assert on (R-LOCAL-1).
-    throw new ServiceError('ResourceNotFoundException', `The table ${table} does not exist.`);
-  }
-  return t;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * [choice] The KmsKeyId of a database created without one: the ARN of the account's AWS-managed Timestream key, as
- * the service answers it (a key ARN, not the alias). Its key id is a UUID made from the region and account, so it
- * is the same for every such database, as the one managed key is.
- */
-function managedKeyArn(region: string, accountId: string): string {
-  const h = createHash('sha256').update(`aws/timestream:${region}:${accountId}`).digest('hex');
-  const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  return `arn:aws:kms:${region}:${accountId}:key/${uuid}`;
 }
