@@ -1,4 +1,7 @@
-/** Amazon Ion written directly, fast (internal/ion-writer.ts): for exports of records and of journal blocks. */
+/**
+ * Amazon Ion written directly, fast (internal/ion-writer.ts): for exports of records and of journal blocks. Also the
+ * package's `@tsbatch/local/ion` entry, which loads nothing of the store (for worker threads).
+ */
 export {
   IonTextWriter,
   ionDecimalText,
@@ -17,3 +20,4 @@ export {
   RECORD_ION_FIELDS,
   writeRecordIon,
 } from './internal/record-ion.js';
+export { parseRecordChunk, parseRecordJson, type StoredRecord } from './internal/record-json.js';

@@ -26,13 +26,7 @@ export {
   GENESIS_HASH,
   type BlockHashInput,
 } from './internal/journal-hash.js';
-export {
-  MAX_VERSION,
-  parseRecordChunk,
-  parseRecordJson,
-  recordJson,
-  type StoredRecord,
-} from './internal/record-json.js';
+export { MAX_VERSION, recordJson } from './internal/record-json.js';
 
 /**
  * The journal of `database` in the store folder `dataDir`, read without opening the store (no lock: it works while

@@ -17,12 +17,7 @@ import {
 import { stringOption, UsageError, type CommandSpec, type ParsedArgs } from '../internal/command.js';
 import { openExportOutput, OutputError, type ExportOutput } from '../internal/export-output.js';
 import { createExportProgress } from '../internal/export-progress.js';
-import {
-  createRecordEncoder,
-  EXPORT_FORMATS,
-  FORMAT_NAMES,
-  type ExportFormat,
-} from '../internal/export-writers.js';
+import { EXPORT_FORMATS, FORMAT_NAMES, writeExport, type ExportFormat } from '../internal/export-writers.js';
 
 /**
  * [choice] Exit 1 when the export was refused or broke off but the same command may succeed later (two exports of
@@ -200,18 +195,9 @@ export const exportCommand: CommandSpec = {
         signal: abort.signal,
       });
       output = await openExportOutput(out, io.stdout);
-      const encoder = createRecordEncoder(format);
       const progress = createExportProgress(io.stderr, what.slice(3));
-      let records = 0;
       try {
-        for await (const chunk of run.chunks()) {
-          const wait = output.write(encoder.encode(chunk));
-          if (wait !== undefined) await wait;
-          records += chunk.length;
-          progress.update(records);
-        }
-        const last = encoder.end();
-        if (last !== null) await output.write(last);
+        await writeExport(run.chunks(), format, output, (n) => progress.update(n));
       } finally {
         progress.stop();
       }
