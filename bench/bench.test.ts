@@ -102,6 +102,9 @@ describe('pandas peer', () => {
       try {
         mkdirSync(path.join(dir, 'pandas'));
         writeFileSync(path.join(dir, 'pandas/__init__.py'), 'raise ImportError("no pandas here")\n');
+        // The peer imports numpy first: a stand-in, so the test does not depend on numpy being installed.
+        mkdirSync(path.join(dir, 'numpy'));
+        writeFileSync(path.join(dir, 'numpy/__init__.py'), '');
         const { stdout } = await exec(python, [path.join(here, 'peers/pandas_peer.py'), 'unused.csv'], {
           env: { ...process.env, PYTHONPATH: dir },
         });
