@@ -34,8 +34,8 @@ it('pnpm bench --quick measures every program on a 5 MB file and prints the rati
   const { stdout } = await exec(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', path.join(here, 'run.ts'), '--quick'],
-    // --quick takes under 2 minutes on 2 idle cores; the margin is for a loaded CI machine.
-    { cwd: here, env: { ...process.env, FORCE_COLOR: '0' }, timeout: 170_000 },
+    // --quick takes under 3 minutes on 2 idle cores; the margin is for a loaded CI machine.
+    { cwd: here, env: { ...process.env, FORCE_COLOR: '0' }, timeout: 290_000 },
   );
   expect(stdout).toMatch(/^\| measure +\| figure +\| goal +\| met \|$/m);
   expect(row(stdout, 'bare csv-parse (1 thread), 5 MB')?.[1]).toMatch(rate);
@@ -60,6 +60,23 @@ it('pnpm bench --quick measures every program on a 5 MB file and prints the rati
     '(goal at 1 GB)',
   ]);
   expect(row(stdout, 'dry-run --html peak RSS added, 5 MB')?.[1]).toMatch(/^-?\d+ MiB$/);
+  // The serve half (issue 16): every row carries a figure; goals are judged at 10M points only.
+  expect(row(stdout, 'serve 20k points: WriteRecords on the endpoint')?.[1]).toMatch(
+    /^[\d,]+ records\/s \(\d+\.\d s\)$/,
+  );
+  expect(row(stdout, 'serve 20k points: tsbatch serve peak RSS')?.slice(1, 3)).toEqual([
+    expect.stringMatching(/^\d+ MiB$/),
+    '(< 300 MiB at 10M)',
+  ]);
+  expect(row(stdout, 'serve 20k points: restart (start -> URL), after a clean stop')?.[1]).toMatch(
+    /^\d+\.\d\d s$/,
+  );
+  expect(row(stdout, 'serve 20k points: restart (start -> URL), after kill -9')?.[1]).toMatch(
+    /^\d+\.\d\d s$/,
+  );
+  for (const format of ['JSON Lines', 'Ion binary', 'Ion text']) {
+    expect(row(stdout, `serve 20k points: tsbatch export, ${format}`)?.[1]).toMatch(/^[\d,]+ records\/s \(/);
+  }
   // The ingest half is appended (or named as missing while bench/ingest-bench.ts does not exist).
   const ingestMissingOrFailed = row(stdout, 'ingest bench');
   if (existsSync(path.join(here, 'ingest-bench.ts'))) {
@@ -68,7 +85,7 @@ it('pnpm bench --quick measures every program on a 5 MB file and prints the rati
   } else {
     expect(ingestMissingOrFailed?.[1]).toBe('skipped: bench/ingest-bench.ts is not there yet');
   }
-}, 180_000);
+}, 300_000);
 
 it('pnpm bench --quick --only shapes measures every program on every CSV shape and prints ratios and RSS', async () => {
   const { stdout } = await exec(
@@ -105,7 +122,7 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
   );
   await expect(run).rejects.toMatchObject({
     code: 2,
-    stderr: "pnpm bench: --only: expected dry-run, shapes, ingest or html, got 'ingestion'\n",
+    stderr: "pnpm bench: --only: expected dry-run, shapes, html, ingest or serve, got 'ingestion'\n",
   });
 });
 

@@ -1,9 +1,11 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|shapes|html|ingest] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick] [--only dry-run|shapes|html|ingest|serve]
+// [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
-// (bench/ingest-bench.ts) appends its rows, after the HTML report's cost (bench/html-bench.ts). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// (bench/ingest-bench.ts) appends its rows, after the HTML report's cost (bench/html-bench.ts), and the serve half
+// (bench/serve-bench.ts: WriteRecords rate, RSS and restart of `tsbatch serve` holding 1M and 10M points, export rates). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
 // The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
 // only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
@@ -19,7 +21,7 @@ import { SHAPES, type Shape } from './csv-shapes.js';
 import { htmlBench } from './html-bench.js';
 
 /** The halves of the bench that `--only` can pick. */
-const ONLY = ['dry-run', 'shapes', 'html', 'ingest'] as const;
+const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -65,6 +67,13 @@ function parseSize(text: string): number {
   if (m === null) throw new UsageError(`--size: expected e.g. 100M or 1G, got '${text}'`);
   const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A count of points for the serve half: 20k, 1M, 10M or a plain number. */
+function parsePoints(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  if (m === null) throw new UsageError(`--points: expected e.g. 1M or 200k, got '${text}'`);
+  return Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase() as '' | 'k' | 'm']);
 }
 
 function sizeLabel(bytes: number): string {
@@ -338,6 +347,17 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
   }
 }
 
+async function serveRows(quick: boolean, points: number[] | undefined): Promise<TableRow[]> {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const { serveBench } = await import('./serve-bench.js');
+  const rows = await serveBench({
+    quick,
+    log: (line) => log(`  serve: ${line}`),
+    ...(points !== undefined && { sizes: points }),
+  });
+  return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
+}
+
 async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -345,6 +365,7 @@ async function main(argv: string[]): Promise<void> {
       args: argv,
       options: {
         size: { type: 'string' },
+        points: { type: 'string' },
         seed: { type: 'string', default: '42' },
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
@@ -379,6 +400,10 @@ async function main(argv: string[]): Promise<void> {
   const shapesSize =
     values['shapes-size'] !== undefined ? parseSize(values['shapes-size']) : values.quick ? QUICK_SIZE : 1e9;
 
+  const includes = (half: (typeof ONLY)[number]): boolean => only === undefined || only === half;
+
+  const points = values.points?.split(',').map(parsePoints);
+
   const results: SizeResult[] = [];
   if (only === undefined || only === 'dry-run') {
     log(
@@ -408,7 +433,8 @@ async function main(argv: string[]): Promise<void> {
     htmlRows.push(...htmlBench({ file, label: sizeLabel(bytes), runs: Math.max(runs, 2), log }));
   }
   const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
-  const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest];
+  const serve = includes('serve') ? await serveRows(values.quick, points) : [];
+  const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest, ...serve];
 
   if (values.json) {
     const machine = {

@@ -253,7 +253,7 @@ afterAll(async () => {
 
 describe(`ingest under faults ends as a clean run (${(FILES * ROWS_PER_FILE).toLocaleString('en-US')} rows)`, () => {
   const faultRows: [string, string][] = [
-    ['throttling (ThrottlingException 429 on 30% of calls)', 'throttle=0.3'],
+    ['throttling (ThrottlingException on 30% of calls)', 'throttle=0.3'],
     ['500s (InternalServerException on 20% of calls)', 'error=0.2'],
     ['dropped connections (15% of calls, before the write)', 'drop=0.15'],
     ['slow responses (40% of calls wait 300 ms)', 'delay=300ms:0.4'],

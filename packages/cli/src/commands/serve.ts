@@ -217,6 +217,8 @@ export const serveCommand: CommandSpec = {
     try {
       server = await startServer({
         ...options,
+        // Issue 16: what start-up does goes to stderr before the URL line (a large store says how big it is).
+        announce: (line: string) => void io.stderr.write(`tsbatch serve: ${line}\n`),
         ...(!quiet && { log }),
         ...(requests !== null && { onRequest: (r: RequestLogEntry) => requests.add(r) }),
       });
