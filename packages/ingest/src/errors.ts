@@ -28,6 +28,11 @@ export const INGEST_ERROR_CODES = [
   'INGEST_SOURCE_UNAVAILABLE',
   /** The task's checkpoint could not be saved (a full disk): the load stopped; resume once there is room. */
   'INGEST_CHECKPOINT_FAILED',
+  /**
+   * The within-load duplicate check (R-DUP-1) could not finish: its temporary folder is full or unwritable, or a
+   * source file changed while it was read. The load stopped; resume once fixed.
+   */
+  'INGEST_DUPLICATES_FAILED',
 ] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 

@@ -8,12 +8,12 @@
  * re-writes that change nothing (R-ING-3), and the ProgressReport is counted afresh, so no row is counted or
  * written twice.
  */
-import { VERSION_CONFLICT_REASON } from '@tsbatch/core';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  createDuplicateIndex,
   emptyProgressReport,
+  lowerVersionReason,
+  VERSION_CONFLICT_REASON,
   resolveReportFolder,
   resolveSource,
   runLoad,
@@ -154,6 +154,8 @@ export class BatchLoadRunner {
     const interval = this.options.progressIntervalMs ?? 500;
     try {
       const result = await runLoad(task, source.source, sink, {
+        // R-DUP-1: the store decides every record against all it holds, this load's stored rows included.
+        duplicates: false,
         table: retention,
         now: clock(),
         taskId,
@@ -203,31 +205,29 @@ export class BatchLoadRunner {
 }
 
 /**
- * The sink of a load into the store: core's within-load duplicate index decides exactly as in a dry run, and the
- * table decides against what earlier writes stored (R-DUP-1 across writes). Accepted rows are applied at once
- * and flushed to disk every FLUSH_EVERY_RECORDS records and at the end.
+ * The sink of a load into the store: the table decides every record against what it holds (R-DUP-1 across writes),
+ * and accepted rows are applied at once, so the same check covers the duplicates within the load, exactly as a dry
+ * run decides them (the engine's own check is off: `duplicates: false`). Accepted rows are flushed to disk every
+ * FLUSH_EVERY_RECORDS records and at the end.
  */
 function storeSink(data: TableData): LoadSink {
-  const load = createDuplicateIndex();
   let unflushed = 0;
   return {
     check(record): Failure | null {
-      const within = load.check(record);
-      if (within !== null) return within;
       const conflict = data.check(record);
       if (conflict === null) return null;
       return {
         kind: 'ingestion',
         code: 'RECORD_VERSION_CONFLICT',
-        reason: VERSION_CONFLICT_REASON,
+        // R-DUP-1: a lower version gets the service's own reason, with the version the table holds.
+        reason: conflict.lower
+          ? lowerVersionReason(record.Version, conflict.existingVersion)
+          : VERSION_CONFLICT_REASON,
         detail: `The table already holds this point with version ${conflict.existingVersion} and other values; this record has version ${record.Version}`,
       };
     },
     async store(_file, _line, records): Promise<void> {
-      for (const record of records) {
-        load.add(record);
-        data.apply(record);
-      }
+      for (const record of records) data.apply(record);
       unflushed += records.length;
       if (unflushed >= FLUSH_EVERY_RECORDS) {
         unflushed = 0;

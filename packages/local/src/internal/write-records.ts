@@ -11,6 +11,7 @@ import {
   checkRecordLimits,
   createTimeWindow,
   isValidTimeDigits,
+  lowerVersionReason,
   MEASURE_VALUE_TYPES,
   recordEventSize,
   TIME_UNITS,
@@ -214,7 +215,7 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
       return void rejected.push({
         RecordIndex: index,
         Reason: conflict.lower
-          ? `The record version ${record.Version} is lower than the existing version ${conflict.existingVersion}. A higher version is required to update the measure value.`
+          ? lowerVersionReason(record.Version, conflict.existingVersion)
           : SAME_VERSION_REASON,
         ExistingVersion: conflict.existingVersion,
       });
