@@ -197,7 +197,8 @@ function loadCandidates(
     } else {
       const record = recordAt(spill, c, i, payload, rereader);
       enc.keyHash(record);
-      if (enc.keyHashValue !== c.data[i * 8]! || enc.keyHashHigh !== c.data[i * 8 + 1]!) {
+      const mask = spill.hashMask;
+      if ((enc.keyHashValue & mask) !== c.data[i * 8]! || (enc.keyHashHigh & mask) !== c.data[i * 8 + 1]!) {
         throw sourceChanged(kind === KIND_ROW ? spill.sourceAt(word >>> 16).path : spill.payloadFile);
       }
       enc.encode(record);

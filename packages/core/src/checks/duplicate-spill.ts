@@ -74,6 +74,8 @@ export class DuplicateSpill implements PointVisitor {
     /** The in-memory table's encoder: encodings made while resolving compare with the table's. */
     readonly encoder: RecordKeyEncoder,
     expectedEntries: number,
+    /** The tests' mask that makes hashes collide (the table's, so that its points meet the records). */
+    readonly hashMask = -1,
   ) {
     let count = MIN_PARTITIONS;
     while (count < MAX_PARTITIONS && count * PARTITION_TARGET < expectedEntries) count *= 2;
@@ -183,6 +185,8 @@ export class DuplicateSpill implements PointVisitor {
   }
 
   private put(low: number, high: number, ordinal: number, offset: number, bytes: number, word: number): void {
+    low &= this.hashMask;
+    high &= this.hashMask;
     const p = high >>> this.shift;
     this.counts[p]!++;
     const writer = this.partitions[p]!;

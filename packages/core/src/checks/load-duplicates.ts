@@ -47,12 +47,16 @@ export class LoadDuplicates {
   private ordinal = 0;
   private readonly tempDir: string | undefined;
 
-  constructor(private readonly options: DuplicateCheckOptions = {}) {
+  /** The tests give a `hashMask` to make key hashes collide, in memory and on disk alike. */
+  constructor(
+    private readonly options: DuplicateCheckOptions = {},
+    private readonly hashMask = -1,
+  ) {
     const max = options.maxDuplicateKeys ?? DEFAULT_MAX_DUPLICATE_KEYS;
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(`maxDuplicateKeys must be a positive integer, got ${String(max)}`);
     }
-    this.table = new PointTable(max);
+    this.table = new PointTable(max, hashMask);
     this.tempDir = options.tempDir;
   }
 
@@ -113,7 +117,7 @@ export class LoadDuplicates {
     const folder = SpillFolder.create(this.tempDir);
     this.folder = folder;
     this.options.onDuplicateSpill?.({ type: 'spill-start', folder: folder.path, keysInMemory: table.size });
-    const spill = new DuplicateSpill(folder, table.encoder, table.size + expectedRecords);
+    const spill = new DuplicateSpill(folder, table.encoder, table.size + expectedRecords, this.hashMask);
     table.dump(spill);
     this.table = null;
     this.spill = spill;
