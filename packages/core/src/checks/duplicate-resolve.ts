@@ -11,7 +11,6 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 import { sourceChanged } from './duplicate-errors.js';
 import {
-  ENTRY_BYTES,
   KIND_ENCODED,
   KIND_JSON,
   KIND_ROW,
@@ -21,13 +20,13 @@ import {
 } from './duplicate-spill.js';
 import { RowRereader } from './reread-row.js';
 import { decideGroups, type Candidates } from './resolve-groups.js';
+import { collectRepeats, markRepeats } from './spill-scan.js';
 import { SpillReader } from './spill-files.js';
 import { writeConflictRun, writeNumberRun } from './verdict-runs.js';
 import type { TimestreamRecord } from '../map/record.js';
 
 /** [choice] Candidates decided at once (their encodings are held in memory): about 32 MiB. */
 const SLICE_CANDIDATES = 128 * 1024;
-const READ_BLOCK = ENTRY_BYTES * 32 * 1024;
 
 export interface ResolveOptions {
   /** Rows refused through a record in another partition (mixed-model rows; see load-duplicates.ts). */
@@ -51,16 +50,18 @@ export async function resolveSpill(
 ): Promise<Resolution> {
   const out: Resolution = { conflicts: [], failedRows: [], laterRows: [] };
   const payload = new SpillReader(spill.payloadFile);
-  const rereader = new RowRereader();
+  // Candidates are read in file order: small blocks, files kept open until the end.
+  const rereader = new RowRereader(4096, true);
   try {
     for (let p = 0; p < partitions.length; p++) {
       const { file, entries } = partitions[p]!;
       if (entries < 2) continue;
       options.signal?.throwIfAborted();
       const { bitmap, repeats, bits } = markRepeats(file, entries);
+      if (repeats === 0) continue;
       const slices = Math.max(1, Math.ceil((repeats * 2) / SLICE_CANDIDATES));
       for (let s = 0; s < slices; s++) {
-        const candidates = collect(file, bitmap, bits, slices, s);
+        const candidates = collectRepeats(file, bitmap, bits, slices, s);
         if (candidates.count < 2) continue;
         const loaded = loadCandidates(spill, candidates, payload, rereader);
         const decided = decideGroups(loaded, spill.encoder, options.rejected, (i) =>
@@ -79,79 +80,9 @@ export async function resolveSpill(
     }
   } finally {
     payload.close();
+    rereader.close();
   }
   return out;
-}
-
-/** Reads every entry of a partition file, block by block. */
-function forEachEntry(file: string, visit: (i32: Int32Array, w: number) => void): void {
-  const reader = new SpillReader(file);
-  const block = new Uint8Array(READ_BLOCK);
-  const i32 = new Int32Array(block.buffer);
-  try {
-    let carry = 0;
-    for (;;) {
-      const n = reader.read(block, carry);
-      const total = carry + n;
-      const whole = total - (total % ENTRY_BYTES);
-      for (let at = 0; at < whole; at += ENTRY_BYTES) visit(i32, at >>> 2);
-      carry = total - whole;
-      if (n === 0) break;
-      if (carry > 0) block.copyWithin(0, whole, total);
-    }
-  } finally {
-    reader.close();
-  }
-}
-
-/** First read: a bit per hash; `repeats` counts entries whose bit was set already. */
-function markRepeats(file: string, entries: number): { bitmap: Int32Array; repeats: number; bits: number } {
-  let bits = 1 << 16;
-  while (bits < entries * 32 && bits < 1 << 27) bits *= 2;
-  const seen = new Int32Array(bits >>> 5);
-  const again = new Int32Array(bits >>> 5);
-  const mask = bits - 1;
-  let repeats = 0;
-  forEachEntry(file, (i32, w) => {
-    const b = i32[w]! & mask;
-    const word = b >>> 5;
-    const bit = 1 << (b & 31);
-    if ((seen[word]! & bit) !== 0) {
-      again[word]! |= bit;
-      repeats++;
-    } else seen[word]! |= bit;
-  });
-  return { bitmap: again, repeats, bits };
-}
-
-/** Second read: the entries of slice `slice` whose hash bit repeats, in file (load) order. */
-function collect(file: string, bitmap: Int32Array, bits: number, slices: number, slice: number): Candidates {
-  const mask = bits - 1;
-  let data = new Int32Array(1024 * 8);
-  let count = 0;
-  forEachEntry(file, (i32, w) => {
-    const low = i32[w]!;
-    const b = low & mask;
-    if ((bitmap[b >>> 5]! & (1 << (b & 31))) === 0) return;
-    if (slices > 1 && (low >>> 16) % slices !== slice) return;
-    if ((count + 1) * 8 > data.length) {
-      const next = new Int32Array(data.length * 2);
-      next.set(data);
-      data = next;
-    }
-    data.set(i32.subarray(w, w + 8), count * 8);
-    count++;
-  });
-  return {
-    data,
-    count,
-    f64: new Float64Array(data.buffer),
-    version: new Float64Array(0),
-    keyStart: new Int32Array(0),
-    keyLength: new Int32Array(0),
-    length: new Int32Array(0),
-    bytes: new Uint8Array(0),
-  };
 }
 
 /**

@@ -34,6 +34,7 @@ export interface DuplicateCheckOptions {
 
 export type DuplicateSpillEvent =
   | { type: 'spill-start'; folder: string; keysInMemory: number }
+  | { type: 'resolve-start'; folder: string; records: number; bytesWritten: number }
   | { type: 'spill-end'; folder: string; bytesWritten: number; peakBytes: number; rounds: number };
 
 export const DEFAULT_MAX_DUPLICATE_KEYS = 1_000_000;
@@ -56,7 +57,7 @@ export class LoadDuplicates {
     if (!Number.isInteger(max) || max < 1) {
       throw new RangeError(`maxDuplicateKeys must be a positive integer, got ${String(max)}`);
     }
-    this.table = new PointTable(max, hashMask);
+    this.table = new PointTable(max, hashMask, true);
     this.tempDir = options.tempDir;
   }
 
@@ -119,6 +120,7 @@ export class LoadDuplicates {
     this.options.onDuplicateSpill?.({ type: 'spill-start', folder: folder.path, keysInMemory: table.size });
     const spill = new DuplicateSpill(folder, table.encoder, table.size + expectedRecords, this.hashMask);
     table.dump(spill);
+    table.close();
     this.table = null;
     this.spill = spill;
     return spill;
@@ -130,6 +132,12 @@ export class LoadDuplicates {
     const folder = this.folder;
     if (spill === null || folder === null) throw new Error('LoadDuplicates: nothing was spilled');
     const partitions = spill.finish();
+    this.options.onDuplicateSpill?.({
+      type: 'resolve-start',
+      folder: folder.path,
+      records: spill.ordinal,
+      bytesWritten: folder.written,
+    });
     let rejected = new Set<number>();
     let result: Resolution;
     let rounds = 0;
@@ -163,6 +171,7 @@ export class LoadDuplicates {
 
   /** Removes the temporary files (after success, failure or abort alike). */
   close(): void {
+    this.table?.close();
     this.folder?.remove();
     this.folder = null;
   }

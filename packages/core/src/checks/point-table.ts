@@ -59,9 +59,9 @@ export class PointTable implements DuplicateIndex {
   private readonly sources: RowSource[] = [];
   private readonly sourceIds = new Map<RowSource, number>();
   private readonly stamp: RecordStamp = { source: null, offset: 0, bytes: 0, index: 0 };
-  private readonly rereader = new RowRereader();
+  private readonly rereader: RowRereader;
   /** Reads the rows of checkRow/addRow: its own cache, apart from the stored points'. */
-  private readonly rowRereader = new RowRereader();
+  private readonly rowRereader: RowRereader;
   /** checkRow then addRow of the same row record read it again once. */
   private rowKey: { source: RowSource | null; offset: number; index: number } = {
     source: null,
@@ -83,10 +83,21 @@ export class PointTable implements DuplicateIndex {
   private lastStored: TimestreamRecord | null = null;
   private otherEncoded = false;
 
+  /** `keepFilesOpen`: the files rows are read again from stay open until `close` (the load engine's table). */
   constructor(
     private readonly maxEntries = Infinity,
     private readonly hashMask = -1,
-  ) {}
+    keepFilesOpen = false,
+  ) {
+    this.rereader = new RowRereader(undefined, keepFilesOpen);
+    this.rowRereader = new RowRereader(undefined, keepFilesOpen);
+  }
+
+  /** Closes the files held open for reading rows again. */
+  close(): void {
+    this.rereader.close();
+    this.rowRereader.close();
+  }
 
   get size(): number {
     return this.slots.size;

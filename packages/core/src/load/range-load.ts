@@ -218,6 +218,7 @@ export async function dryRunInRanges(
     }
     await replay.finish(signal);
   } finally {
+    replay.close();
     duplicates.close();
   }
   return state.finish([]);

@@ -39,7 +39,7 @@ export class RangeReplay {
   private readonly files: PlannedFile[] = [];
   private spill: DuplicateSpill | null = null;
   private log: OutcomeLog | null = null;
-  private readonly rereader = new RowRereader();
+  private readonly rereader = new RowRereader(4096, true);
 
   constructor(
     private readonly state: LoadState,
@@ -61,6 +61,11 @@ export class RangeReplay {
     }
     this.spillKeys(planned, outcome, from);
     this.log!.append(this.files.length - 1, lineBase, from, outcome);
+  }
+
+  /** Closes the files held open for reading rows again. */
+  close(): void {
+    this.rereader.close();
   }
 
   /** Resolves the spilled keys and replays the logged outcomes (nothing to do when the table never filled). */

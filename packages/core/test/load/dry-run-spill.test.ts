@@ -109,7 +109,14 @@ describe('the dry run past the in-memory key budget (R-DUP-1)', () => {
     const expected = await oneThread(fleetTask(), source, { maxDuplicateKeys: UNBOUNDED });
     const one = await oneThread(fleetTask(), source, options);
     const ranged = await inRanges(fleetTask(), source, 8 * 1024, options);
-    expect(spills).toEqual(['spill-start', 'spill-end', 'spill-start', 'spill-end']);
+    expect(spills).toEqual([
+      'spill-start',
+      'resolve-start',
+      'spill-end',
+      'spill-start',
+      'resolve-start',
+      'spill-end',
+    ]);
     expect(one).toEqual(expected);
     expect(ranged).toEqual({ result: expected.result, rejects: expected.rejects });
     expect(one.result).toMatchObject({
