@@ -14,6 +14,12 @@ import { createProgressBar } from '../internal/progress-bar.js';
 import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
 import { formatReport } from './validate.js';
 import { formatDryRunSummary } from '../internal/dry-run-summary.js';
+import {
+  DUPLICATE_EXIT_CODE,
+  DUPLICATE_OPTIONS,
+  duplicateExit,
+  duplicateOptions,
+} from '../internal/duplicate-flags.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
@@ -27,6 +33,8 @@ export const dryRunCommand: CommandSpec = {
     'Parse failures (bad CSV, bad values), ingestion failures (limits, the time window, conflicting duplicates) ' +
       'and file failures (BOM, bad header, invalid UTF-8) are counted exactly as the service counts them: ' +
       'RecordsProcessed = RecordsIngested + ParseFailures + RecordIngestionFailures.',
+    'Duplicates and versions (R-DUP-1) are checked exactly at any size: past --max-duplicate-keys distinct keys ' +
+      'the rest go to temporary files under --temp-dir and are compared there; nothing is ever left unchecked.',
   ],
   options: [
     ...SOURCE_OPTIONS,
@@ -83,6 +91,7 @@ export const dryRunCommand: CommandSpec = {
       defaultText: '0.50 (us-east-1 list price)',
       group: 'Output',
     },
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -100,6 +109,8 @@ export const dryRunCommand: CommandSpec = {
     [0, 'the task would succeed'],
     [1, 'the task would fail (any parse, ingestion or file failure)'],
     [2, 'usage error, or the task is invalid or unreadable'],
+    DUPLICATE_EXIT_CODE,
+    [130, 'interrupted (Ctrl-C)'],
   ],
   async run(args, io): Promise<number> {
     const encoding = stringOption(args, 'encoding');
@@ -108,6 +119,7 @@ export const dryRunCommand: CommandSpec = {
     const table = await tableRetention(args, io.cwd);
     const now = nowOption(args);
     const workers = workersOption(stringOption(args, 'workers'));
+    const duplicates = duplicateOptions(args, io.cwd, io);
     const { result, location } = await loadTask(args, io.cwd, encoding);
     if (!result.ok || result.task === undefined) {
       // The issues go to stderr: stdout stays reserved for the run's own output.
@@ -142,6 +154,7 @@ export const dryRunCommand: CommandSpec = {
     try {
       const options: ParallelDryRunOptions = {
         workers,
+        ...duplicates,
         ...(table !== undefined && { table }),
         ...(now !== undefined && { now }),
         ...(encoding !== undefined && { encoding }),
@@ -160,7 +173,15 @@ export const dryRunCommand: CommandSpec = {
       }
       outcome = await parallelDryRun(task, resolved.source, options);
     } catch (error) {
-      if (!abort.signal.aborted) throw error;
+      if (!abort.signal.aborted) {
+        // R-DUP-1: a check that cannot finish is never a result.
+        const exit = duplicateExit(error, io, 'dry-run');
+        if (exit !== undefined) {
+          io.stderr.write('The dry run stopped before the end of the data; no summary was made.\n');
+          return exit;
+        }
+        throw error;
+      }
       io.stderr.write('Interrupted: the dry run stopped before the end of the data; no summary was made.\n');
       return 130;
     } finally {

@@ -17,6 +17,7 @@ import {
   THREADS_OPTION,
 } from '../internal/ingest-run.js';
 import { DATA_MODEL_OPTIONS, SOURCE_OPTIONS } from '../internal/load-task.js';
+import { DUPLICATE_OPTIONS, duplicateOptions } from '../internal/duplicate-flags.js';
 
 export const ingestCommand: CommandSpec = {
   name: 'ingest',
@@ -42,6 +43,7 @@ export const ingestCommand: CommandSpec = {
     REPORT_DIR_OPTION,
     JSON_OPTION,
     ENCODING_OPTION,
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -58,6 +60,7 @@ export const ingestCommand: CommandSpec = {
   exitCodes: RUN_EXIT_CODES,
   async run(args, io): Promise<number> {
     const threads = threadsOption(args);
+    const duplicates = duplicateOptions(args, io.cwd, io);
     const target = targetOf(args, io.cwd, false);
     const { store, dir } = await openStore(args, io.cwd);
     const connection = await connect(target);
@@ -80,6 +83,7 @@ export const ingestCommand: CommandSpec = {
       ...(threads !== undefined && { threads }),
       out: io.stdout,
       json: booleanOption(args, 'json'),
+      duplicates,
     });
   },
 };

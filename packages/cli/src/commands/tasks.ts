@@ -27,6 +27,7 @@ import {
   threadsOption,
   THREADS_OPTION,
 } from '../internal/ingest-run.js';
+import { DUPLICATE_OPTIONS, duplicateOptions } from '../internal/duplicate-flags.js';
 import { DATA_MODEL_OPTIONS, SOURCE_OPTIONS } from '../internal/load-task.js';
 
 const LIST = 'tasks list';
@@ -71,6 +72,7 @@ const ALLOWED: Record<string, ReadonlySet<string>> = {
     ),
     ...CREATE_TABLE_OPTIONS.map((o) => o.name),
     ...[STORE_OPTION, REPORT_DIR_OPTION, ENCODING_OPTION, ...DATA_MODEL_OPTIONS].map((o) => o.name),
+    ...DUPLICATE_OPTIONS.map((o) => o.name),
   ]),
   // Both always print JSON; --json is accepted for symmetry with the other commands.
   describe: new Set([STORE_OPTION.name, JSON_OPTION.name]),
@@ -84,6 +86,7 @@ const ALLOWED: Record<string, ReadonlySet<string>> = {
       DATA_DIR_OPTION,
       JSON_OPTION,
       FORCE_OPTION,
+      ...DUPLICATE_OPTIONS,
     ].map((o) => o.name),
   ),
 };
@@ -125,6 +128,7 @@ export const tasksCommand: CommandSpec = {
     ENCODING_OPTION,
     ...LIST_OPTIONS,
     FORCE_OPTION,
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -153,6 +157,7 @@ export const tasksCommand: CommandSpec = {
     switch (sub) {
       case 'create': {
         const threads = threadsOption(args);
+        const duplicates = duplicateOptions(args, io.cwd, io);
         const target = targetOf(args, io.cwd, true);
         const connection = await connect(target);
         let created;
@@ -183,6 +188,7 @@ export const tasksCommand: CommandSpec = {
           ...(threads !== undefined && { threads }),
           out: io.stderr,
           json: false,
+          duplicates,
         });
       }
       case 'describe': {
@@ -226,6 +232,7 @@ export const tasksCommand: CommandSpec = {
       }
       default: {
         const threads = threadsOption(args);
+        const duplicates = duplicateOptions(args, io.cwd, io);
         if (
           stringOption(args, 'endpoint-url') !== undefined &&
           stringOption(args, 'data-dir') !== undefined
@@ -251,6 +258,7 @@ export const tasksCommand: CommandSpec = {
           ...(booleanOption(args, 'force') && { force: true }),
           out: io.stdout,
           json: booleanOption(args, 'json'),
+          duplicates,
         });
       }
     }

@@ -4,7 +4,13 @@
  * a progress bar, the reports and the exit code.
  */
 import path from 'node:path';
-import { openTaskStore, resolveSource, TaskStoreError, type TaskStore } from '@tsbatch/core';
+import {
+  openTaskStore,
+  resolveSource,
+  TaskStoreError,
+  type DuplicateCheckOptions,
+  type TaskStore,
+} from '@tsbatch/core';
 import {
   createIngestTask,
   describeTargetTable,
@@ -145,7 +151,10 @@ export const RUN_EXIT_CODES: [number, string][] = [
     2,
     'usage error, the task is invalid or unreadable, or it cannot run (finished, or running in another process)',
   ],
-  [75, 'PROGRESS_STOPPED by a persistent write failure: fix the cause, then `tsbatch tasks resume ID`'],
+  [
+    75,
+    "PROGRESS_STOPPED by a persistent failure (writes, the checkpoint disk, the duplicate check's --temp-dir): fix the cause, then `tsbatch tasks resume ID`",
+  ],
   [130, 'PROGRESS_STOPPED by Ctrl-C (SIGINT) or SIGTERM: `tsbatch tasks resume ID` finishes it'],
 ];
 
@@ -348,6 +357,8 @@ export interface RunOptions {
   /** Where the summary or the description goes: stdout (ingest, resume) or stderr (tasks create). */
   out: NodeJS.WritableStream;
   json: boolean;
+  /** The duplicate check's folder and memory budget (R-DUP-1), for this run. */
+  duplicates?: DuplicateCheckOptions;
 }
 
 /** Runs (or resumes) a task in the foreground; returns the exit code. */
@@ -382,6 +393,7 @@ export async function runTaskInForeground(io: Io, options: RunOptions): Promise<
       ...connectionOptions(connection),
       ...(options.threads !== undefined && { threads: options.threads }),
       ...(options.force === true && { force: true }),
+      ...options.duplicates,
       signal: abort.signal,
       onProgress: (p) => {
         // Made at the first progress, when the source's size is known; null when stderr is not a terminal.

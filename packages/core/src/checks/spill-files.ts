@@ -20,13 +20,17 @@ export class SpillFolder {
   peak = 0;
   private held = 0;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    /** The folder it was made in (the caller's temporary folder). */
+    readonly parent: string,
+  ) {}
 
   /** A new folder `tsbatch-dup-*` under `parent` (default: the OS temp folder). */
   static create(parent: string | undefined): SpillFolder {
     const base = parent ?? os.tmpdir();
     try {
-      return new SpillFolder(mkdtempSync(path.join(base, 'tsbatch-dup-')));
+      return new SpillFolder(mkdtempSync(path.join(base, 'tsbatch-dup-')), base);
     } catch (error) {
       throw spaceError(error, base, 0);
     }
@@ -76,15 +80,17 @@ export function spaceError(error: unknown, where: string, written: number): Dupl
     const mb = (written / 1e6).toFixed(1);
     return new DuplicateCheckError(
       'DUPLICATES_TEMP_FULL',
-      `The duplicate check ran out of disk space in ${where} after writing ${mb} MB of record keys (${reason}): ` +
-        'free some space there, or point the temporary folder elsewhere (--temp-dir). Nothing was concluded (R-DUP-1).',
+      `The duplicate check ran out of disk space in ${where} after writing ${mb} MB of record keys (${reason}). ` +
+        'Free some space there, or give another temporary folder (--temp-dir; tempDir in the library): the check ' +
+        'never goes on without its keys (R-DUP-1).',
       where,
       { cause: error },
     );
   }
   return new DuplicateCheckError(
     'DUPLICATES_TEMP_UNWRITABLE',
-    `The duplicate check cannot write its temporary files in ${where} (${reason}): give a writable folder (--temp-dir) (R-DUP-1).`,
+    `The duplicate check cannot write its temporary files in ${where} (${reason}): give a writable folder ` +
+      '(--temp-dir; tempDir in the library) (R-DUP-1).',
     where,
     { cause: error },
   );
@@ -149,7 +155,7 @@ export class SpillWriter {
       let done = 0;
       while (done < length) done += writeSync(this.fd, bytes, done, length - done);
     } catch (error) {
-      throw spaceError(error, this.folder.path, this.folder.written);
+      throw spaceError(error, this.folder.parent, this.folder.written);
     }
     this.folder.wrote(length);
   }
