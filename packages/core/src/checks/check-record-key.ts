@@ -98,16 +98,24 @@ export class RecordKeyEncoder {
     }
     h = Math.imul(h ^ this.lastNameHash, FNV_PRIME);
     g = high(g, this.lastNameHashHigh);
+    // Each value as its length, then its code units two at a time (16 bits each): one step per pair.
     const order = dimShape.order;
     for (let k = 0; k < order.length; k++) {
       const value = dims[order[k]!]!.Value;
-      for (let i = 0; i < value.length; i++) {
-        const c = value.charCodeAt(i);
-        h = Math.imul(h ^ c, FNV_PRIME);
-        g = high(g, c);
+      const n = value.length;
+      h = Math.imul(h ^ (0x10000 + n), FNV_PRIME);
+      g = high(g, 0x10000 + n);
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        const w = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
+        h = Math.imul(h ^ w, FNV_PRIME);
+        g = high(g, w);
       }
-      h = Math.imul(h ^ 0x10000, FNV_PRIME);
-      g = high(g, 0x10000);
+      if (i < n) {
+        const w = value.charCodeAt(i);
+        h = Math.imul(h ^ w, FNV_PRIME);
+        g = high(g, w);
+      }
     }
     // The instant as putInstant writes it: digits without leading and trailing zeros, then the zeros in ns.
     const time = record.Time;
@@ -115,12 +123,20 @@ export class RecordKeyEncoder {
     let to = time.length;
     while (from < to && time.charCodeAt(from) === ZERO) from++;
     while (to > from && time.charCodeAt(to - 1) === ZERO) to--;
-    for (let i = from; i < to; i++) {
-      const c = time.charCodeAt(i);
-      h = Math.imul(h ^ c, FNV_PRIME);
-      g = high(g, c);
+    h = Math.imul(h ^ (0x10000 + to - from), FNV_PRIME);
+    g = high(g, 0x10000 + to - from);
+    let i = from;
+    for (; i + 1 < to; i += 2) {
+      const w = time.charCodeAt(i) | (time.charCodeAt(i + 1) << 16);
+      h = Math.imul(h ^ w, FNV_PRIME);
+      g = high(g, w);
     }
-    const zeros = 0x10000 + (from === to ? 0 : time.length - to + this.unitZeros);
+    if (i < to) {
+      const w = time.charCodeAt(i);
+      h = Math.imul(h ^ w, FNV_PRIME);
+      g = high(g, w);
+    }
+    const zeros = from === to ? 0 : time.length - to + this.unitZeros;
     this.keyHashValue = fmix32(Math.imul(h ^ zeros, FNV_PRIME));
     this.keyHashHigh = fmix32(high(g, zeros) ^ 0x9e3779b9);
   }
