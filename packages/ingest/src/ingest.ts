@@ -7,7 +7,6 @@ import {
   describeTask,
   dryRunTaskId,
   emptyProgressReport,
-  isDuplicateCheckError,
   runDeferredLoad,
   type DryRunProgress,
   type DuplicateCheckOptions,
@@ -21,7 +20,7 @@ import {
   type TableRetention,
   type BatchLoadTaskDescription,
 } from '@tsbatch/core';
-import { IngestError, isIngestError, type SerializedIngestError } from './errors.js';
+import { IngestError, isIngestError, stopCause, type SerializedIngestError } from './errors.js';
 import {
   createIngestSink,
   type AcknowledgedPosition,
@@ -187,13 +186,7 @@ export async function ingest(
       stats: { ...writer.stats },
     };
   } catch (caught) {
-    // R-DUP-1: a duplicate check that cannot finish stops the load, resumable once its cause is fixed.
-    const error = isDuplicateCheckError(caught)
-      ? new IngestError('INGEST_DUPLICATES_FAILED', caught.message, {
-          reason: caught.code,
-          ...(caught.path !== undefined && { path: caught.path }),
-        })
-      : caught;
+    const error = stopCause(caught);
     writer.stop(error);
     await writer.close();
     const cause = writer.stopReason ?? error;

@@ -12,7 +12,7 @@ import {
   type SentRow,
   type SettleRow,
 } from '@tsbatch/core';
-import { IngestError } from '../errors.js';
+import { IngestError, stopCause } from '../errors.js';
 import { rejectionFailure } from '../rejections.js';
 import type { Writer } from '../writer.js';
 
@@ -92,6 +92,6 @@ export function createIngestSink(writer: Writer, options: IngestSinkOptions): De
       return wait;
     },
     flush: () => writer.flush(),
-    stop: (reason) => writer.stop(reason),
+    stop: (reason) => writer.stop(stopCause(reason)),
   };
 }
