@@ -36,7 +36,7 @@ export interface ConflictSource {
   source: string;
   rows: number;
   bytes: number;
-  /** Key (as reports name it) and line of the planted conflict, and the line of the row it conflicts with. */
+  /** Key of the planted conflict's file (reports may put the task's prefix before it), its line, and the early row's. */
   conflictKey: string;
   conflictLine: number;
   earlyLine: number;
@@ -60,7 +60,8 @@ export async function generateConflictSource(
   seed: number,
 ): Promise<ConflictSource> {
   const dir = path.join(dataDir, `dup-${rows}-${seed}`);
-  const marker = path.join(dir, 'done.json');
+  // Beside the folder, not in it: every file in the folder is a source file.
+  const marker = `${dir}.json`;
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8')) as ConflictSource;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -156,7 +157,7 @@ function measure(src: ConflictSource, extra: string[]): { run: Measured; found: 
       run.rows === src.rows + 1 &&
       rejects.length === 1 &&
       rejects[0]!.code === 'RECORD_VERSION_CONFLICT' &&
-      rejects[0]!.file === src.conflictKey &&
+      (rejects[0]!.file === src.conflictKey || rejects[0]!.file.endsWith(`/${src.conflictKey}`)) &&
       rejects[0]!.line === src.conflictLine;
     return {
       run,

@@ -20,7 +20,7 @@ import {
 } from './duplicate-spill.js';
 import { RowRereader } from './reread-row.js';
 import { decideGroups, type Candidates } from './resolve-groups.js';
-import { collectRepeats, markRepeats } from './spill-scan.js';
+import { collectRepeats, markRepeats, ScanBuffers } from './spill-scan.js';
 import { SpillReader } from './spill-files.js';
 import { writeConflictRun, writeNumberRun } from './verdict-runs.js';
 import type { TimestreamRecord } from '../map/record.js';
@@ -52,16 +52,17 @@ export async function resolveSpill(
   const payload = new SpillReader(spill.payloadFile);
   // Candidates are read in file order: small blocks, files kept open until the end.
   const rereader = new RowRereader(4096, true);
+  const buffers = new ScanBuffers();
   try {
     for (let p = 0; p < partitions.length; p++) {
       const { file, entries } = partitions[p]!;
       if (entries < 2) continue;
       options.signal?.throwIfAborted();
-      const { bitmap, repeats, bits } = markRepeats(file, entries);
+      const { bitmap, repeats, bits } = markRepeats(file, entries, buffers);
       if (repeats === 0) continue;
       const slices = Math.max(1, Math.ceil((repeats * 2) / SLICE_CANDIDATES));
       for (let s = 0; s < slices; s++) {
-        const candidates = collectRepeats(file, bitmap, bits, slices, s);
+        const candidates = collectRepeats(file, buffers, bitmap, bits, slices, s);
         if (candidates.count < 2) continue;
         const loaded = loadCandidates(spill, candidates, payload, rereader);
         const decided = decideGroups(loaded, spill.encoder, options.rejected, (i) =>

@@ -11,11 +11,36 @@ import { SpillReader } from './spill-files.js';
 const READ_BLOCK = ENTRY_BYTES * 32 * 1024;
 const WORDS = ENTRY_BYTES / 4;
 
+/**
+ * The buffers of the scans, made once for every partition of a resolution: fresh ones per partition left
+ * megabytes of dead buffers per partition to the allocator, and the 10 GB bench's peak RSS near its bound.
+ */
+export class ScanBuffers {
+  readonly block = new Uint8Array(READ_BLOCK);
+  readonly i32 = new Int32Array(this.block.buffer);
+  private seen = new Int32Array(0);
+  private again = new Int32Array(0);
+
+  /** Two zeroed bitmaps of `bits` bits. */
+  bitmaps(bits: number): { seen: Int32Array; again: Int32Array } {
+    const words = bits >>> 5;
+    if (this.seen.length < words) {
+      this.seen = new Int32Array(words);
+      this.again = new Int32Array(words);
+      return { seen: this.seen, again: this.again };
+    }
+    const seen = this.seen.subarray(0, words);
+    const again = this.again.subarray(0, words);
+    seen.fill(0);
+    again.fill(0);
+    return { seen, again };
+  }
+}
+
 /** Reads a partition file in blocks of whole entries: `visit(i32, words)` for the words of each block. */
-function blocks(file: string, visit: (i32: Int32Array, words: number) => void): void {
+function blocks(file: string, buffers: ScanBuffers, visit: (i32: Int32Array, words: number) => void): void {
   const reader = new SpillReader(file);
-  const block = new Uint8Array(READ_BLOCK);
-  const i32 = new Int32Array(block.buffer);
+  const { block, i32 } = buffers;
   try {
     let carry = 0;
     for (;;) {
@@ -36,14 +61,14 @@ function blocks(file: string, visit: (i32: Int32Array, words: number) => void): 
 export function markRepeats(
   file: string,
   entries: number,
+  buffers: ScanBuffers,
 ): { bitmap: Int32Array; repeats: number; bits: number } {
   let bits = 1 << 16;
   while (bits < entries * 32 && bits < 1 << 28) bits *= 2;
-  const seen = new Int32Array(bits >>> 5);
-  const again = new Int32Array(bits >>> 5);
+  const { seen, again } = buffers.bitmaps(bits);
   const mask = bits - 1;
   let repeats = 0;
-  blocks(file, (i32, words) => {
+  blocks(file, buffers, (i32, words) => {
     for (let w = 0; w < words; w += WORDS) {
       const b = i32[w]! & mask;
       const word = b >>> 5;
@@ -63,6 +88,7 @@ export function markRepeats(
  */
 export function collectRepeats(
   file: string,
+  buffers: ScanBuffers,
   bitmap: Int32Array,
   bits: number,
   slices: number,
@@ -71,7 +97,7 @@ export function collectRepeats(
   const mask = bits - 1;
   let data = new Int32Array(1024 * WORDS);
   let count = 0;
-  blocks(file, (i32, words) => {
+  blocks(file, buffers, (i32, words) => {
     for (let w = 0; w < words; w += WORDS) {
       const low = i32[w]!;
       const b = low & mask;

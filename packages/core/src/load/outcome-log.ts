@@ -23,8 +23,10 @@ export interface LoggedOutcome {
   from: ReplayPosition;
   outcome: Pick<
     RangeOutcome,
-    'kinds' | 'rowLine' | 'rowSpan' | 'rowRecords' | 'recSize' | 'recFailure' | 'failures' | 'others'
-  >;
+    'rowLine' | 'rowSpan' | 'rowRecords' | 'recSize' | 'recFailure' | 'failures' | 'others'
+  > & {
+    kinds: ArrayLike<number>;
+  };
 }
 
 const CONST = 0;
@@ -65,10 +67,14 @@ export class OutcomeLog {
     this.count++;
   }
 
-  /** The outcomes appended, in order (the log is complete: nothing is appended after). */
+  /**
+   * The outcomes appended, in order (the log is complete: nothing is appended after). Each outcome's columns are
+   * views of buffers reused for the next one: use an outcome before asking for the next.
+   */
   *entries(): Generator<LoggedOutcome> {
     this.writer.close();
     const reader = new SpillReader(this.writer.file);
+    const columns = Array.from({ length: 6 }, () => new ReusedColumn());
     try {
       let position = 0;
       const read = (length: number): Uint8Array => {
@@ -83,12 +89,20 @@ export class OutcomeLog {
           RangeOutcome['failures'],
           RangeOutcome['others'],
         ];
-        const kinds = Uint8Array.from(readColumn(read));
-        const rowLine = sums(readColumn(read));
-        const rowSpan = readColumn(read);
-        const rowRecords = readColumn(read);
-        const recSize = readColumn(read);
-        const recFailure = readColumn(read);
+        const [a, b, c, d, e, f] = columns as [
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+        ];
+        const kinds = a.read(read);
+        const rowLine = sums(b.read(read));
+        const rowSpan = c.read(read);
+        const rowRecords = d.read(read);
+        const recSize = e.read(read);
+        const recFailure = f.read(read);
         yield {
           file: h[0]!,
           lineBase: h[1]!,
@@ -126,15 +140,23 @@ export class OutcomeLog {
   }
 }
 
-function readColumn(read: (length: number) => Uint8Array): Int32Array {
-  const [form, length, value] = new Int32Array(read(16).buffer);
-  if (form === CONST) return new Int32Array(length!).fill(value!);
-  const width = form === U8 ? 1 : form === I16 ? 2 : 4;
-  const bytes = read(length! * width);
-  read((4 - ((length! * width) % 4)) % 4);
-  if (form === U8) return Int32Array.from(bytes);
-  if (form === I16) return Int32Array.from(new Int16Array(bytes.buffer, 0, length));
-  return new Int32Array(bytes.buffer, 0, length);
+/** A column read back into a buffer kept from one outcome to the next. */
+class ReusedColumn {
+  private data = new Int32Array(1024);
+
+  read(read: (length: number) => Uint8Array): Int32Array {
+    const [form, length, value] = new Int32Array(read(16).buffer) as unknown as [number, number, number];
+    if (this.data.length < length) this.data = new Int32Array(Math.max(length, this.data.length * 2));
+    const out = this.data.subarray(0, length);
+    if (form === CONST) return out.fill(value);
+    const width = form === U8 ? 1 : form === I16 ? 2 : 4;
+    const bytes = read(length * width);
+    read((4 - ((length * width) % 4)) % 4);
+    if (form === U8) out.set(bytes);
+    else if (form === I16) out.set(new Int16Array(bytes.buffer, 0, length));
+    else out.set(new Int32Array(bytes.buffer, 0, length));
+    return out;
+  }
 }
 
 function differences(values: Int32Array): Int32Array {

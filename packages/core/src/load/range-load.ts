@@ -34,6 +34,11 @@ export interface RangeDryRunOptions extends DryRunOptions {
   rangeBytes?: number;
   /** Ranges in flight at once (the workers' queue). @default 4 */
   inFlight?: number;
+  /**
+   * Called once every range is read, before the duplicate check's keys on disk are resolved and replayed: `run` is
+   * not called again, so its workers can be let go (their memory is not needed for the rest).
+   */
+  onRangesRead?: () => void | Promise<void>;
 }
 
 /**
@@ -216,6 +221,7 @@ export async function dryRunInRanges(
         });
       }
     }
+    await options.onRangesRead?.();
     await replay.finish(signal);
   } finally {
     replay.close();
