@@ -81,35 +81,12 @@ function decideGroup(
   recordOf: (i: number) => TimestreamRecord,
   out: Decided,
 ): void {
-  const keys: KeyState[] = [];
-  const keyOf = (i: number): KeyState => {
-    for (const k of keys) {
-      if (
-        c.keyLength[k.first] === c.keyLength[i] &&
-        sameBytes(c.bytes, c.keyStart[k.first]!, c.bytes, c.keyStart[i]!, c.keyLength[i]!)
-      )
-        return k;
-    }
-    const k: KeyState = { first: i, state: -1, multiRows: [] };
-    keys.push(k);
-    return k;
-  };
-  const sameValues = (x: number, y: number): boolean =>
-    sameEncodedValues(
-      c.bytes,
-      c.keyStart[x]! + c.keyLength[x]!,
-      c.length[x]! - c.keyLength[x]!,
-      c.bytes,
-      c.keyStart[y]! + c.keyLength[y]!,
-      c.length[y]! - c.keyLength[y]!,
-      encoder.shapeInfo,
-    );
-
+  const group = new Group(c, encoder, rejected, recordOf, out);
   for (let m = 0; m < members.length;) {
     const first = members[m]!;
     if ((flagsOf(c, first) & FLAG_BASE) !== 0) {
       // A point of the in-memory table: the state the later records meet.
-      keyOf(first).state = first;
+      group.keyOf(first).state = first;
       m++;
       continue;
     }
@@ -119,19 +96,56 @@ function decideGroup(
       end < members.length &&
       (flagsOf(c, members[end]!) & FLAG_BASE) === 0 &&
       rowOf(c, members[end]!) === row
-    )
+    ) {
       end++;
-    const multi = (flagsOf(c, first) & FLAG_MULTI) !== 0;
+    }
+    group.row(members.slice(m, end), row);
+    m = end;
+  }
+}
+
+/** The exact keys of one hash group and their states, decided row by row in load order. */
+class Group {
+  private readonly keys: KeyState[] = [];
+
+  constructor(
+    private readonly c: Candidates,
+    private readonly encoder: RecordKeyEncoder,
+    private readonly rejected: ReadonlySet<number>,
+    private readonly recordOf: (i: number) => TimestreamRecord,
+    private readonly out: Decided,
+  ) {}
+
+  /** The exact key of candidate `i` (records with the same hash but another key are other points). */
+  keyOf(i: number): KeyState {
+    const c = this.c;
+    for (const k of this.keys) {
+      if (
+        c.keyLength[k.first] === c.keyLength[i] &&
+        sameBytes(c.bytes, c.keyStart[k.first]!, c.bytes, c.keyStart[i]!, c.keyLength[i]!)
+      ) {
+        return k;
+      }
+    }
+    const k: KeyState = { first: i, state: -1, multiRows: [] };
+    this.keys.push(k);
+    return k;
+  }
+
+  /** The records of one row in this group: all checked against the state before the row, then stored or not. */
+  row(records: number[], row: number): void {
+    const { c, out } = this;
+    const multi = (flagsOf(c, records[0]!) & FLAG_MULTI) !== 0;
     let refused = false;
-    for (let r = m; r < end; r++) {
-      const i = members[r]!;
-      const key = keyOf(i);
+    for (const i of records) {
+      const key = this.keyOf(i);
       for (const earlier of key.multiRows) if (earlier !== row) out.laterRows.push(earlier);
       key.multiRows.length = 0;
       if (key.state === -1) continue;
       const existing = c.version[key.state]!;
-      if (!refuses(c.version[i]!, existing, c.version[i]! <= existing && sameValues(key.state, i))) continue;
-      const failure = versionVerdict(recordOf(i), existing, () => false)!;
+      if (!refuses(c.version[i]!, existing, c.version[i]! <= existing && this.sameValues(key.state, i)))
+        continue;
+      const failure = versionVerdict(this.recordOf(i), existing, () => false)!;
       out.conflicts.push({
         ordinal: c.f64[i * 4 + 1]!,
         version: c.version[i]!,
@@ -141,14 +155,25 @@ function decideGroup(
       refused = true;
     }
     if (refused && multi) out.failedRows.push(row);
-    const stored = !refused && (flagsOf(c, first) & FLAG_PREFAIL) === 0 && !rejected.has(row);
-    for (let r = m; r < end; r++) {
-      const i = members[r]!;
-      const key = keyOf(i);
+    const stored = !refused && (flagsOf(c, records[0]!) & FLAG_PREFAIL) === 0 && !this.rejected.has(row);
+    for (const i of records) {
+      const key = this.keyOf(i);
       if (multi) key.multiRows.push(row);
       if (!stored || (key.state !== -1 && !updates(c.version[i]!, c.version[key.state]!))) continue;
       key.state = i;
     }
-    m = end;
+  }
+
+  private sameValues(x: number, y: number): boolean {
+    const c = this.c;
+    return sameEncodedValues(
+      c.bytes,
+      c.keyStart[x]! + c.keyLength[x]!,
+      c.length[x]! - c.keyLength[x]!,
+      c.bytes,
+      c.keyStart[y]! + c.keyLength[y]!,
+      c.length[y]! - c.keyLength[y]!,
+      this.encoder.shapeInfo,
+    );
   }
 }

@@ -11,20 +11,16 @@
  * the same counters, meter, error report, rejects and duplicate index as the sequential engine, with line numbers
  * rebased. The results are the sequential run's, exactly (property-tested against it on hostile inputs).
  */
-import { stat } from 'node:fs/promises';
-
 import { LoadDuplicates } from '../checks/load-duplicates.js';
 import type { DryRunOptions, DryRunResult } from './load-types.js';
 import type { Failure } from '../failure.js';
-import { readHeader } from '../csv/read-header.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource, SourceFile } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
-import { fileTooLarge } from '../csv/csv-failures.js';
 import { resolveReadOptions } from '../csv/csv-read-file.js';
-import { createLoadState } from './load-state.js';
-import type { RowSource } from '../map/record-source.js';
-import { EMPTY_OUTCOME, OTHER, type RangeJob, type RangeOutcome, type RangeRunner } from './range-job.js';
+import { createLoadState, type LoadState } from './load-state.js';
+import { EMPTY_OUTCOME, OTHER, type RangeOutcome, type RangeRunner } from './range-job.js';
+import { RangeQueue, type QueuedJob, type RangePlan } from './range-plan.js';
 import { RangeReplay, type PlannedFile } from './range-replay.js';
 
 export * from './range-job.js';
@@ -73,161 +69,120 @@ export async function dryRunInRanges(
   if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
     throw new RangeError(`rangeBytes must be a positive integer, got ${String(rangeBytes)}`);
   }
-  const resolved = resolveReadOptions(options); // validates the read options as readRows does
+  const read = resolveReadOptions(options); // validates the read options as readRows does
   const state = createLoadState(task, source, options);
-  const compiled = compileTask(task);
-  const taskKey = `${Date.now()}-${Math.random()}`;
   const { signal } = options;
+  const plan: RangePlan = {
+    task,
+    compiled: compileTask(task),
+    taskKey: `${Date.now()}-${Math.random()}`,
+    rangeBytes,
+    read,
+    highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
+    table: options.table ?? null,
+    nowMs: state.started.getTime(),
+    signal,
+  };
+  const queue = new RangeQueue(plan, source.files, run, inFlight);
 
-  async function plan(file: SourceFile): Promise<PlannedFile> {
-    if (file.size > resolved.maxFileBytes) {
-      return { file, jobs: [], rowSource: null, failure: fileTooLarge(file.size, resolved.maxFileBytes) };
-    }
-    const base: RangeJob = {
-      task,
-      taskKey,
-      file,
-      header: null,
-      nominal: 0,
-      limit: Infinity,
-      table: options.table ?? null,
-      nowMs: state.started.getTime(),
-      maxRowBytes: resolved.maxRowBytes,
-      highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
-    };
-    const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
-    const header = await readHeader(file, task.csv, signal === undefined ? {} : { signal });
-    if (!header.ok) return whole; // the file fails in its one range, as it would sequentially
-    const bound = compiled.bind(header.header);
-    if (!bound.ok) return whole;
-    let rowSource: RowSource | null;
-    try {
-      const { size, mtimeMs } = await stat(file.path);
-      rowSource = {
-        path: file.path,
-        size,
-        mtimeMs,
-        csv: task.csv,
-        map: bound.map,
-        columns: header.header.length,
-      };
-    } catch {
-      rowSource = null;
-    }
-    const count = Math.max(1, Math.ceil(file.size / rangeBytes));
-    const jobs: RangeJob[] = [];
-    for (let k = 0; k < count; k++) {
-      jobs.push({
-        ...base,
-        header: k === 0 ? null : header.header,
-        nominal: k * rangeBytes,
-        limit: k === count - 1 ? Infinity : (k + 1) * rangeBytes,
-      });
-    }
-    return { file, jobs, rowSource, failure: null };
-  }
-
-  // Jobs run `inFlight` ahead of the replay, across file boundaries (files in parallel).
-  const queue: { planned: PlannedFile; job: RangeJob; result: Promise<RangeOutcome> }[] = [];
-  const planned = source.files.map((file) => ({ file, plan: null as Promise<PlannedFile> | null }));
-  let nextFile = 0;
-  let nextJob = 0;
-  let current: PlannedFile | null = null;
-  async function fill(): Promise<void> {
-    while (queue.length < inFlight) {
-      if (current === null || nextJob >= current.jobs.length) {
-        if (nextFile >= planned.length) return;
-        const entry = planned[nextFile++]!;
-        entry.plan ??= plan(entry.file);
-        current = await entry.plan;
-        nextJob = 0;
-        if (current.jobs.length === 0) {
-          queue.push({
-            planned: current,
-            job: null as unknown as RangeJob,
-            result: Promise.resolve(EMPTY_OUTCOME),
-          });
-          continue;
-        }
-      }
-      const job = current.jobs[nextJob++]!;
-      const result = run(job);
-      result.catch(() => {}); // awaited in order below; not an unhandled rejection meanwhile
-      queue.push({ planned: current, job, result });
-    }
-  }
-
-  let bytesBefore = 0;
-  let rowsBefore = 0;
-  let fileDone = false;
-  let expected = 0;
-  let lineBase = 0;
-  let fileRows = 0;
-  let replayFile: PlannedFile | null = null;
-  let records = 0;
   const duplicates = new LoadDuplicates(options);
-  // The records still to come, in proportion to the bytes replayed so far (it sizes the spill's partitions).
-  const estimate = (): number =>
-    Math.ceil((records * source.totalBytes) / Math.max(1, bytesBefore + expected) - records);
-  const replay = new RangeReplay(state, duplicates, estimate);
+  const driver = new RangeDriver(source, run, state, duplicates, options);
   try {
     for (;;) {
       signal?.throwIfAborted();
-      await fill();
-      const item = queue.shift();
+      const item = await queue.next();
       if (item === undefined) break;
-      if (item.planned !== replayFile) {
-        if (replayFile !== null) bytesBefore += replayFile.file.size;
-        replayFile = item.planned;
-        fileDone = false;
-        expected = 0;
-        lineBase = 0;
-        rowsBefore += fileRows;
-        fileRows = 0;
-        if (item.planned.failure !== null) {
-          // Through the replay, so that it keeps its place in file order once outcomes are logged (R-DUP-1).
-          await replay.add(item.planned, fileFailureOutcome(item.planned.file, item.planned.failure), 0);
-          fileDone = true;
-          continue;
-        }
-      }
-      let outcome = await item.result;
-      if (fileDone) continue;
-      if (outcome.start !== expected) {
-        // The guessed start was wrong (inside a quoted field, or blank lines): unless the range before already
-        // read past this whole range, read it again from where the sequential reader is (the proven handoff).
-        if (expected >= item.job.limit) continue;
-        outcome = await run({ ...item.job, start: expected });
-      }
-      if (outcome.namesLines && lineBase > 0) outcome = await run({ ...item.job, start: expected, lineBase });
-      await replay.add(item.planned, outcome, lineBase);
-      records += outcome.recSize.length;
-      fileRows += outcome.rows;
-      if (outcome.handoff === -1) fileDone = true;
-      else {
-        expected = outcome.handoff;
-        lineBase += outcome.lines;
-      }
-      if (options.onProgress !== undefined) {
-        const fileBytesRead = fileDone ? item.planned.file.size : Math.min(expected, item.planned.file.size);
-        options.onProgress({
-          file: item.planned.file.key,
-          fileBytesRead,
-          fileBytes: item.planned.file.size,
-          bytesRead: bytesBefore + fileBytesRead,
-          totalBytes: source.totalBytes,
-          rows: rowsBefore + fileRows,
-          report: state.report,
-        });
-      }
+      await driver.take(item);
     }
     await options.onRangesRead?.();
-    await replay.finish(signal);
+    await driver.replay.finish(signal);
   } finally {
-    replay.close();
+    driver.replay.close();
     duplicates.close();
   }
   return state.finish([]);
+}
+
+/** Takes the ranges' outcomes in file order: proves each start, rebases its lines, replays it, reports progress. */
+class RangeDriver {
+  readonly replay: RangeReplay;
+  private bytesBefore = 0;
+  private rowsBefore = 0;
+  private fileDone = false;
+  /** Where the next range of the file must start (the proven handoff), and the lines before it. */
+  private expected = 0;
+  private lineBase = 0;
+  private fileRows = 0;
+  private file: PlannedFile | null = null;
+  private records = 0;
+
+  constructor(
+    private readonly source: ResolvedSource,
+    private readonly run: RangeRunner,
+    private readonly state: LoadState,
+    duplicates: LoadDuplicates,
+    private readonly options: RangeDryRunOptions,
+  ) {
+    // The records still to come, in proportion to the bytes replayed so far (it sizes the spill's partitions).
+    const estimate = (): number =>
+      Math.ceil(
+        (this.records * source.totalBytes) / Math.max(1, this.bytesBefore + this.expected) - this.records,
+      );
+    this.replay = new RangeReplay(state, duplicates, estimate);
+  }
+
+  async take(item: QueuedJob): Promise<void> {
+    if (item.planned !== this.file) {
+      if (this.file !== null) this.bytesBefore += this.file.file.size;
+      this.file = item.planned;
+      this.fileDone = false;
+      this.expected = 0;
+      this.lineBase = 0;
+      this.rowsBefore += this.fileRows;
+      this.fileRows = 0;
+      if (item.planned.failure !== null) {
+        // Through the replay, so that it keeps its place in file order once outcomes are logged (R-DUP-1).
+        await this.replay.add(item.planned, fileFailureOutcome(item.planned.file, item.planned.failure), 0);
+        this.fileDone = true;
+        return;
+      }
+    }
+    let outcome = await item.result;
+    if (this.fileDone) return;
+    if (outcome.start !== this.expected) {
+      // The guessed start was wrong (inside a quoted field, or blank lines): unless the range before already
+      // read past this whole range, read it again from where the sequential reader is (the proven handoff).
+      if (this.expected >= item.job.limit) return;
+      outcome = await this.run({ ...item.job, start: this.expected });
+    }
+    if (outcome.namesLines && this.lineBase > 0) {
+      outcome = await this.run({ ...item.job, start: this.expected, lineBase: this.lineBase });
+    }
+    await this.replay.add(item.planned, outcome, this.lineBase);
+    this.records += outcome.recSize.length;
+    this.fileRows += outcome.rows;
+    if (outcome.handoff === -1) this.fileDone = true;
+    else {
+      this.expected = outcome.handoff;
+      this.lineBase += outcome.lines;
+    }
+    this.progress(item.planned.file);
+  }
+
+  private progress(file: SourceFile): void {
+    const onProgress = this.options.onProgress;
+    if (onProgress === undefined) return;
+    const fileBytesRead = this.fileDone ? file.size : Math.min(this.expected, file.size);
+    onProgress({
+      file: file.key,
+      fileBytesRead,
+      fileBytes: file.size,
+      bytesRead: this.bytesBefore + fileBytesRead,
+      totalBytes: this.source.totalBytes,
+      rows: this.rowsBefore + this.fileRows,
+      report: this.state.report,
+    });
+  }
 }
 
 /** A file failure decided without reading, as the one event of an outcome. */

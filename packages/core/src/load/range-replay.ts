@@ -18,7 +18,7 @@ import type { RowSource } from '../map/record-source.js';
 import type { SourceFile } from '../source/source.js';
 import type { LoadState } from './load-state.js';
 import { OutcomeLog, type LoggedOutcome, type ReplayPosition } from './outcome-log.js';
-import { OTHER, type RangeJob, type RangeOutcome } from './range-job.js';
+import { OTHER, type OtherEvent, type RangeJob, type RangeOutcome } from './range-job.js';
 
 /** Per file: what the main thread needs to replay its ranges. */
 export interface PlannedFile {
@@ -88,85 +88,95 @@ export class RangeReplay {
     lineBase: number,
     from: ReplayPosition,
   ): Promise<ReplayPosition | null> {
-    const { state, duplicates } = this;
-    const key = planned.file.key;
-    const rowSource = planned.rowSource;
-    const { kinds, rowLine, rowSpan, rowRecords, recSize, recFailure, failures, others } = outcome;
+    const { kinds, rowRecords, others } = outcome;
     let { row, record: rec, other } = from;
     for (let e = from.event; e < kinds.length; e++) {
       if (kinds[e] === OTHER) {
-        const event = others[other++]!;
-        let wait: void | Promise<void> = undefined;
-        switch (event.type) {
-          case 'row-failure':
-            wait = state.rowFailure({
-              ...event,
-              line: event.line + lineBase,
-              lastLine: event.lastLine + lineBase,
-            });
-            break;
-          case 'file-failure':
-            wait = state.fileFailure(
-              event.line === undefined ? event : { ...event, line: event.line + lineBase },
-            );
-            break;
-          case 'file-end':
-            state.fileEnd();
-            break;
-          case 'file-start':
-            break;
-        }
+        const wait = this.other(others[other++]!, lineBase);
         if (wait !== undefined) await wait;
         continue;
       }
-      if (duplicates.full) return { event: e, row, record: rec, other };
-      const count = rowRecords[row]!;
-      const live = duplicates.inMemory;
-      // Where the row is in its file, for the table (a live outcome; a logged one is answered by ordinal).
-      let offset = -1;
-      let bytes = 0;
-      if (live) {
-        const relative = outcome.rowOffset![row]!;
-        // A range reads UTF-8 with offsets, of a file whose header was read: else the file changed meanwhile.
-        if (rowSource === null || relative < 0) throw sourceChanged(rowSource?.path ?? key);
-        offset = outcome.start! + relative;
-        bytes = outcome.rowBytes![row]!;
-      }
-      let failure: Failure | null = null;
-      // Every record is asked (in the resolved phase the answers come in record order).
-      for (let r = 0; r < count; r++) {
-        const i = rec + r;
-        const duplicate = live
-          ? duplicates.checkRow(outcome.recHash![i]!, outcome.recHashHigh![i]!, rowSource!, offset, bytes, r)
-          : duplicates.verdict();
-        const pre = recFailure[i]!;
-        failure ??= pre !== -1 ? failures[pre]! : duplicate;
-      }
-      const line = rowLine[row]! + lineBase;
-      const lastLine = line + rowSpan[row]!;
-      if (failure === null) {
-        state.ingestedSizes(recSize, rec, rec + count);
-        if (live) {
-          for (let r = 0; r < count; r++) {
-            duplicates.addRow(
-              outcome.recHash![rec + r]!,
-              outcome.recHashHigh![rec + r]!,
-              rowSource!,
-              offset,
-              bytes,
-              r,
-            );
-          }
-        }
-      } else {
-        const sizes = Array.from(recSize.subarray(rec, rec + count));
-        const wait = state.ingestionFailure(key, line, lastLine, failure, sizes);
-        if (wait !== undefined) await wait;
-      }
-      rec += count;
+      if (this.duplicates.full) return { event: e, row, record: rec, other };
+      const wait = this.row(planned, outcome, lineBase, row, rec);
+      if (wait !== undefined) await wait;
+      rec += rowRecords[row]!;
       row++;
     }
     return null;
+  }
+
+  /** A row failure, file failure or file end, its lines rebased. */
+  private other(event: OtherEvent, lineBase: number): void | Promise<void> {
+    const state = this.state;
+    switch (event.type) {
+      case 'row-failure':
+        return state.rowFailure({
+          ...event,
+          line: event.line + lineBase,
+          lastLine: event.lastLine + lineBase,
+        });
+      case 'file-failure':
+        return state.fileFailure(
+          event.line === undefined ? event : { ...event, line: event.line + lineBase },
+        );
+      case 'file-end':
+        state.fileEnd();
+        return;
+      case 'file-start':
+        return;
+    }
+  }
+
+  /** A records row (its records from `rec`): the first failure of limits, window, duplicates; else stored. */
+  private row(
+    planned: PlannedFile,
+    outcome: ReplayedOutcome,
+    lineBase: number,
+    row: number,
+    rec: number,
+  ): void | Promise<void> {
+    const { state, duplicates } = this;
+    const rowSource = planned.rowSource;
+    const { rowLine, rowSpan, rowRecords, recSize, recFailure, failures } = outcome;
+    const count = rowRecords[row]!;
+    const live = duplicates.inMemory;
+    // Where the row is in its file, for the table (a live outcome; a logged one is answered by ordinal).
+    let offset = -1;
+    let bytes = 0;
+    if (live) {
+      const relative = outcome.rowOffset![row]!;
+      // A range reads UTF-8 with offsets, of a file whose header was read: else the file changed meanwhile.
+      if (rowSource === null || relative < 0) throw sourceChanged(rowSource?.path ?? planned.file.key);
+      offset = outcome.start! + relative;
+      bytes = outcome.rowBytes![row]!;
+    }
+    let failure: Failure | null = null;
+    // Every record is asked (in the resolved phase the answers come in record order).
+    for (let r = 0; r < count; r++) {
+      const i = rec + r;
+      const duplicate = live
+        ? duplicates.checkRow(outcome.recHash![i]!, outcome.recHashHigh![i]!, rowSource!, offset, bytes, r)
+        : duplicates.verdict();
+      const pre = recFailure[i]!;
+      failure ??= pre !== -1 ? failures[pre]! : duplicate;
+    }
+    if (failure !== null) {
+      const line = rowLine[row]! + lineBase;
+      const sizes = Array.from(recSize.subarray(rec, rec + count));
+      return state.ingestionFailure(planned.file.key, line, line + rowSpan[row]!, failure, sizes);
+    }
+    state.ingestedSizes(recSize, rec, rec + count);
+    if (!live) return;
+    for (let r = 0; r < count; r++) {
+      duplicates.addRow(
+        outcome.recHash![rec + r]!,
+        outcome.recHashHigh![rec + r]!,
+        rowSource!,
+        offset,
+        bytes,
+        r,
+      );
+    }
   }
 
   /** Hands the records of the outcome's rows from `from` on to the spill. */
