@@ -6,7 +6,7 @@
  * file behind (a real 64 KiB tmpfs, mounted in a private mount namespace: root only, else skipped).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHILD_ENV, endpoint, ROOT, tempDir, tsbatch } from './ingest-helpers.js';
@@ -16,6 +16,7 @@ const T0 = 1714521600;
 const TASK = path.join(ROOT, 'examples/fleet/task.json');
 const saved = { ...process.env };
 let dir: string;
+const made: string[] = [];
 
 /** `n` rows with distinct keys, then one with the point of row `conflictWith` (1-based) and another weight. */
 function distinctThenConflict(n: number, conflictWith: number): string {
@@ -45,6 +46,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   process.env = saved;
+  for (const d of [dir, ...made]) rmSync(d, { recursive: true, force: true });
 });
 
 describe('the duplicate check past its in-memory budget, at the CLI (R-DUP-1)', () => {
@@ -94,6 +96,7 @@ describe('the duplicate check past its in-memory budget, at the CLI (R-DUP-1)', 
     const srv = await endpoint();
     try {
       const out = tempDir('tsbatch-dup-ingest-');
+      made.push(out);
       const source = ['--source', path.join(dir, 'small.csv'), '--max-duplicate-keys', '5000'];
       const dry = await tsbatch([
         'dry-run',
@@ -157,6 +160,7 @@ describe('the duplicate check past its in-memory budget, at the CLI (R-DUP-1)', 
     () => {
       for (const workers of ['1', '2']) {
         const mount = tempDir('tsbatch-dup-tmpfs-');
+        made.push(mount);
         // The CLI runs inside a private mount namespace holding a 64 KiB tmpfs: nothing outlives the test.
         const script =
           'mount -t tmpfs -o size=64k tmpfs "$1" || exit 99; shift; "$@"; code=$?; ' +

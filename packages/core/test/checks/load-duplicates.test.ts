@@ -6,8 +6,7 @@
  * partitions). Run the way the engine runs it: check every record of a row, add a stored row's records, and once
  * the table is full hand the rest of the load to the spill. fast-check prints the seed; pin it with FC_SEED=<seed>.
  */
-import { readdirSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -231,5 +230,6 @@ describe('LoadDuplicates: the same verdicts for any in-memory budget (R-DUP-1)',
     expect(seen).toBe(true);
     await verdicts(rows, 3, -1, dir);
     expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true });
   });
 });

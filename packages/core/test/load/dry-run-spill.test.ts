@@ -5,7 +5,7 @@
  * (batches of 100 ingested records in file order), error-report line ranges, rejects in input order, records.
  * fast-check prints the seed of a failure; pin it with FC_SEED=<seed>.
  */
-import { readdirSync, mkdtempSync } from 'node:fs';
+import { readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -226,6 +226,7 @@ describe('the dry run past the in-memory key budget (R-DUP-1)', () => {
       await expect(stopped).rejects.toThrow('stopped');
       expect(readdirSync(tempDir)).toEqual([]);
     }
+    rmSync(tempDir, { recursive: true });
   });
 
   it('stops with DUPLICATES_TEMP_UNWRITABLE, not a result, when the temporary folder cannot be written', async () => {
