@@ -5,6 +5,7 @@ import {
   DUPLICATE_CHECK_ERROR_CODES,
   FILE_FAILURE_CODES,
   INGESTION_FAILURE_CODES,
+  LOAD_WARNING_CODES,
   MAP_PARSE_FAILURE_CODES,
   SOURCE_ERROR_CODES,
   TASK_STORE_ERROR_CODES,
@@ -23,6 +24,7 @@ describe('packages/core/README.md', () => {
     ...TASK_STORE_ERROR_CODES,
     ...SOURCE_ERROR_CODES,
     ...DUPLICATE_CHECK_ERROR_CODES,
+    ...LOAD_WARNING_CODES,
   ];
 
   it.each(codes)('documents %s', (code) => {

@@ -91,7 +91,7 @@ describe('parallelDryRun on worker threads', () => {
     expect(sequential.progress.FileFailures).toBe(1);
   });
 
-  it('R-DUP-1: finds a conflict far past the in-memory key budget, at its line, as the one-thread run does', async () => {
+  it('R-DUP-1: finds a conflict far past the in-memory key budget, at its line, as the one-thread run does (statistics too)', async () => {
     // 20,000 distinct rows, 1,000 keys in memory, then hostile rows (conflicting rewrites among them) and the point
     // of row 13,334 again with another weight.
     const rows = [HEADER];
@@ -100,10 +100,11 @@ describe('parallelDryRun on worker threads', () => {
     const source = sourceOf({
       'a.csv': `${rows.join('\n')}\n${body}${T0 - 13_333},v${13_333 % 13},R${13_333 % 97},0.5,1.5,2,3\n`,
     });
-    const options = { now: NOW, table: TABLE, maxDuplicateKeys: 1_000 };
+    // The report's statistics (issue 19) ride along: replayed once, in order, after the keys are resolved.
+    const options = { now: NOW, table: TABLE, maxDuplicateKeys: 1_000, statistics: true };
     const seqRejects: RejectEntry[] = [];
     const parRejects: RejectEntry[] = [];
-    const unbounded = await dryRun(fleetTask(), source, { now: NOW, table: TABLE });
+    const unbounded = await dryRun(fleetTask(), source, { now: NOW, table: TABLE, statistics: true });
     const sequential = await dryRun(fleetTask(), source, {
       ...options,
       onReject: (e) => void seqRejects.push(e),
@@ -118,6 +119,7 @@ describe('parallelDryRun on worker threads', () => {
       onDuplicateSpill: (e) => void spilled.push(e.type),
     });
     expect(spilled).toEqual(['spill-start', 'resolve-start', 'spill-end']);
+    expect(unbounded.statistics?.rowsMapped).toBeGreaterThan(20_000);
     expect(sequential).toEqual(unbounded);
     expect(parallel).toEqual(sequential);
     expect(parRejects).toEqual(seqRejects);

@@ -6,7 +6,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MAX_DUPLICATE_KEYS, isDuplicateCheckError, type DuplicateCheckOptions } from '@tsbatch/core';
-import { stringOption, UsageError, type Io, type OptionSpec, type ParsedArgs } from './command.js';
+import { CliError, UsageError } from './cli-error.js';
+import { stringOption, type Io, type OptionSpec, type ParsedArgs } from './command.js';
 
 const GROUP = 'Duplicate check (R-DUP-1)';
 
@@ -78,9 +79,11 @@ function spillNote(io: Io): NonNullable<DuplicateCheckOptions['onDuplicateSpill'
   };
 }
 
-/** An error of the duplicate check as the CLI says it: the message and exit 75; undefined for any other error. */
-export function duplicateExit(error: unknown, io: Io, command: string): number | undefined {
-  if (!isDuplicateCheckError(error)) return undefined;
-  io.stderr.write(`tsbatch ${command}: ${error.message} [${error.code}]\n`);
-  return 75;
+/**
+ * An error of the duplicate check as the CLI says it (main() prints it, as JSON too with --json): its own code
+ * (core's DUPLICATES_*, passed through), its message, exit 75 and `hint` after it; the error as it is otherwise.
+ */
+export function duplicateCliError(error: unknown, hint: string): unknown {
+  if (!isDuplicateCheckError(error)) return error;
+  return new CliError(error.code, error.message, 75, { hint }, { cause: error });
 }

@@ -3,9 +3,13 @@
  * kept on disk in file order, to be replayed when the spilled keys are resolved (range-replay.ts). Only what the
  * replay needs is kept (events, lines, record counts and sizes, limit/window failures, the rare objects), each
  * column in its narrowest form: one value when all are equal (most are: spans, counts, failures), else bytes,
- * 16 or 32 bits; line numbers as differences.
+ * 16 or 32 bits; line numbers as differences. With the report's statistics, each row's time (64-bit, as is) and what
+ * the range's rows hold (v8-serialised: it is merged when the outcome is replayed, so a stopped run's statistics
+ * cover the rows it counted).
  */
+import { deserialize, serialize } from 'node:v8';
 import { SpillReader, SpillWriter, type SpillFolder } from '../checks/spill-files.js';
+import type { ContentStatsData } from '../report/stats/content-stats.js';
 import type { RangeOutcome } from './range-job.js';
 
 /** Where to resume replaying an outcome: its event, row, record and `others` indexes. */
@@ -26,6 +30,8 @@ export interface LoggedOutcome {
     'rowLine' | 'rowSpan' | 'rowRecords' | 'recSize' | 'recFailure' | 'failures' | 'others'
   > & {
     kinds: ArrayLike<number>;
+    rowTime?: Float64Array;
+    content?: ContentStatsData;
   };
 }
 
@@ -33,7 +39,7 @@ const CONST = 0;
 const U8 = 1;
 const I16 = 2;
 const I32 = 3;
-const HEADER_WORDS = 8;
+const HEADER_WORDS = 10;
 
 /** Appends outcomes; `entries` reads them back in order. */
 export class OutcomeLog {
@@ -46,6 +52,7 @@ export class OutcomeLog {
 
   append(file: number, lineBase: number, from: ReplayPosition, outcome: RangeOutcome): void {
     const json = Buffer.from(JSON.stringify([outcome.failures, outcome.others]));
+    const content = outcome.content === undefined ? null : serialize(outcome.content);
     const header = new Float64Array([
       file,
       lineBase,
@@ -54,16 +61,23 @@ export class OutcomeLog {
       from.record,
       from.other,
       json.length,
+      outcome.rowTime === undefined ? 0 : outcome.rowTime.length,
+      content === null ? 0 : content.length,
       0,
     ]);
     this.writer.write(new Uint8Array(header.buffer));
     this.writer.write(json);
+    if (content !== null) this.writer.write(content);
     this.column(outcome.kinds);
     this.column(differences(outcome.rowLine));
     this.column(outcome.rowSpan);
     this.column(outcome.rowRecords);
     this.column(outcome.recSize);
     this.column(outcome.recFailure);
+    if (outcome.rowTime !== undefined)
+      this.writer.write(
+        new Uint8Array(outcome.rowTime.buffer, outcome.rowTime.byteOffset, outcome.rowTime.byteLength),
+      );
     this.count++;
   }
 
@@ -75,6 +89,7 @@ export class OutcomeLog {
     this.writer.close();
     const reader = new SpillReader(this.writer.file);
     const columns = Array.from({ length: 6 }, () => new ReusedColumn());
+    let times = new Float64Array(1024);
     try {
       let position = 0;
       const read = (length: number): Uint8Array => {
@@ -89,6 +104,7 @@ export class OutcomeLog {
           RangeOutcome['failures'],
           RangeOutcome['others'],
         ];
+        const content = h[8] === 0 ? undefined : (deserialize(Buffer.from(read(h[8]!))) as ContentStatsData);
         const [a, b, c, d, e, f] = columns as [
           ReusedColumn,
           ReusedColumn,
@@ -103,11 +119,26 @@ export class OutcomeLog {
         const rowRecords = d.read(read);
         const recSize = e.read(read);
         const recFailure = f.read(read);
+        const timed = h[7]!;
+        if (timed > times.length) times = new Float64Array(Math.max(timed, times.length * 2));
+        const rowTime = timed === 0 ? undefined : times.subarray(0, timed);
+        if (rowTime !== undefined) new Uint8Array(rowTime.buffer, 0, timed * 8).set(read(timed * 8));
         yield {
           file: h[0]!,
           lineBase: h[1]!,
           from: { event: h[2]!, row: h[3]!, record: h[4]!, other: h[5]! },
-          outcome: { kinds, rowLine, rowSpan, rowRecords, recSize, recFailure, failures, others },
+          outcome: {
+            kinds,
+            rowLine,
+            rowSpan,
+            rowRecords,
+            recSize,
+            recFailure,
+            failures,
+            others,
+            ...(rowTime !== undefined && { rowTime }),
+            ...(content !== undefined && { content }),
+          },
         };
       }
     } finally {

@@ -13,7 +13,9 @@ import { mapRows } from '../map/map-rows.js';
 import { compileTask, type CompiledTask } from '../map/row-mapper.js';
 import { recordEventSize } from '../report/metering.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { readFileChunksSync } from '../source/source-chunks.js';
+import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
+import { ComboTable } from '../report/stats/combo-table.js';
 import type { ResolvedTask } from '../task.js';
 import { firstLineStart } from './range-start.js';
 
@@ -38,6 +40,8 @@ export interface RangeJob {
   nowMs: number;
   maxRowBytes?: number;
   highWaterMark?: number;
+  /** Gather the report's statistics (LoadOptions.statistics): `rowTime` and `content` in the outcome. */
+  statistics?: boolean;
 }
 
 /** Per-row outcomes of a range, in file order (transferable typed arrays plus the rare objects). */
@@ -72,6 +76,9 @@ export interface RangeOutcome {
   others: OtherEvent[];
   /** A failure text names a line (then it is right only when the job had its lineBase). */
   namesLines: boolean;
+  /** With `statistics`: per records row, its first record's time in ms; and what the range's rows hold. */
+  rowTime?: Float64Array;
+  content?: ContentStatsData;
 }
 
 export type OtherEvent = Exclude<SourceEvent, { type: 'row' }>;
@@ -86,7 +93,7 @@ export type RangeRunner = (job: RangeJob) => Promise<RangeOutcome>;
 const TEXT_NAMES_LINE = new Set(['FILE_INVALID_UTF8', 'CSV_UNTERMINATED_QUOTE']);
 
 /** Growable typed-array columns. */
-class Column<T extends Int32Array | Uint8Array> {
+class Column<T extends Int32Array | Uint8Array | Float64Array> {
   length = 0;
   constructor(
     public data: T,
@@ -108,6 +115,7 @@ class Column<T extends Int32Array | Uint8Array> {
 
 const i32 = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
 const u8 = (n: number): Column<Uint8Array> => new Column(new Uint8Array(n), (m) => new Uint8Array(m));
+const f64 = (n: number): Column<Float64Array> => new Column(new Float64Array(n), (m) => new Float64Array(m));
 
 /** The columns of one range job's outcome. */
 function newColumns() {
@@ -122,6 +130,7 @@ function newColumns() {
     recHash: i32(1024),
     recHashHigh: i32(1024),
     recFailure: i32(1024),
+    rowTime: f64(1024),
   };
 }
 
@@ -133,6 +142,8 @@ function newColumns() {
 const freeColumns: ReturnType<typeof newColumns>[] = [];
 
 const compiledTasks = new Map<string, CompiledTask>();
+/** The report's combination tables, kept between range jobs like the columns (no regrowth per range). */
+const freeCombos: ComboTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
 
 /** The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. */
@@ -157,7 +168,8 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
   };
-  const chunks = readFileChunks(job.file.path, resolved.highWaterMark, undefined, start);
+  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts).
+  const chunks = readFileChunksSync(job.file.path, resolved.highWaterMark, start);
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
   const source: AsyncIterable<SourceEvent[]> =
@@ -171,7 +183,7 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
 
   const columns = freeColumns.pop() ?? newColumns();
   try {
-    return await readRange(compiled, encoder, window, start, range, source, columns);
+    return await readRange(job, compiled, encoder, window, start, range, source, columns);
   } finally {
     for (const column of Object.values(columns)) column.length = 0;
     freeColumns.push(columns);
@@ -179,6 +191,7 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
 }
 
 async function readRange(
+  job: RangeJob,
   compiled: CompiledTask,
   enc: RecordKeyEncoder,
   window: TimeWindow | null,
@@ -189,7 +202,9 @@ async function readRange(
 ): Promise<RangeOutcome> {
   const header = range.header;
   const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
-  const { recSize, recHash, recHashHigh, recFailure } = columns;
+  const { recSize, recHash, recHashHigh, recFailure, rowTime } = columns;
+  // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
+  const content = job.statistics === true ? takeContentStats(job, window) : null;
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
@@ -208,6 +223,10 @@ async function readRange(
       rowLine.push(event.line);
       rowSpan.push(event.lastLine - event.line);
       const records = event.records;
+      if (content !== null) {
+        content.stats.add(records);
+        rowTime.push(recordTimeMs(records[0]));
+      }
       rowRecords.push(records.length);
       // Offsets exist for UTF-8 reads, the only ones done in ranges.
       rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
@@ -228,28 +247,58 @@ async function readRange(
       }
     }
   }
+  const outcome = outcomeOf(start, range, columns, failures, others, content?.stats ?? null);
+  if (content !== null) {
+    content.combos.clear();
+    freeCombos.push(content.combos);
+  }
+  return outcome;
+}
+
+/** The range's columns, copied to buffers of their own length (they cross threads), and its rare objects. */
+function outcomeOf(
+  start: number,
+  range: ReadRange,
+  columns: ReturnType<typeof newColumns>,
+  failures: Failure[],
+  others: OtherEvent[],
+  content: ContentStats | null,
+): RangeOutcome {
   const engine = range.engine!;
   return {
     start,
     handoff: engine.handoff === -1 ? -1 : start + engine.handoff,
     lines: engine.handoffLines,
     rows: engine.rows,
-    kinds: kinds.done(),
-    rowLine: rowLine.done(),
-    rowSpan: rowSpan.done(),
-    rowOffset: rowOffset.done(),
-    rowBytes: rowBytes.done(),
-    rowRecords: rowRecords.done(),
-    recSize: recSize.done(),
-    recHash: recHash.done(),
-    recHashHigh: recHashHigh.done(),
-    recFailure: recFailure.done(),
+    kinds: columns.kinds.done(),
+    rowLine: columns.rowLine.done(),
+    rowSpan: columns.rowSpan.done(),
+    rowOffset: columns.rowOffset.done(),
+    rowBytes: columns.rowBytes.done(),
+    rowRecords: columns.rowRecords.done(),
+    recSize: columns.recSize.done(),
+    recHash: columns.recHash.done(),
+    recHashHigh: columns.recHashHigh.done(),
+    recFailure: columns.recFailure.done(),
     failures,
     others,
     namesLines: others.some(
       (e) => (e.type === 'row-failure' || e.type === 'file-failure') && TEXT_NAMES_LINE.has(e.failure.code),
     ),
+    ...(content !== null && { rowTime: columns.rowTime.done(), content: content.data() }),
   };
+}
+
+/** The range's content statistics, over a combination table kept from an earlier job of the same width. */
+function takeContentStats(
+  job: RangeJob,
+  window: TimeWindow | null,
+): { stats: ContentStats; combos: ComboTable } {
+  const windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
+  const dims = job.task.model.dimensions.length;
+  const kept = freeCombos.findIndex((t) => t.width === dims);
+  const combos = kept === -1 ? new ComboTable(dims) : freeCombos.splice(kept, 1)[0]!;
+  return { stats: new ContentStats(job.task.model, windowMs, undefined, combos), combos };
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */
@@ -265,6 +314,7 @@ export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
     outcome.recHash,
     outcome.recHashHigh,
     outcome.recFailure,
+    ...(outcome.rowTime === undefined ? [] : [outcome.rowTime]),
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

@@ -13,6 +13,7 @@
  */
 import { LoadDuplicates } from '../checks/load-duplicates.js';
 import type { DryRunOptions, DryRunResult } from './load-types.js';
+import { LoadAbortedError } from './load-aborted.js';
 import type { Failure } from '../failure.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource, SourceFile } from '../source/source.js';
@@ -44,16 +45,17 @@ export interface RangeDryRunOptions extends DryRunOptions {
 const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
 
 /**
- * [choice] Bytes per read of a range, unless the options give highWaterMark: small, so that each chunk's buffer dies
- * in the young generation. With the 1 MiB of the sequential reader, the chunks outlived it and a worker kept tens
- * of MiB of dead chunks until its next full collection (the bench: 2-worker dry run of 1 GB, 350 -> 230 MiB).
+ * [choice] Bytes per read of a range, unless the options give highWaterMark: one buffer per job, reused for every read
+ * (readFileChunksSync), so its size costs no garbage; big enough that a read is mostly a copy.
  */
-const RANGE_HIGH_WATER_MARK = 64 * 1024;
+const RANGE_HIGH_WATER_MARK = 256 * 1024;
 
 /**
  * The dry run of `dryRun`, with the files read in ranges by `run` (in parallel when `run` hands jobs to worker
  * threads). Same result as dryRun, exactly. Callers fall back to dryRun for what ranges cannot do: `onRecords`
- * (records would have to cross threads) and `encoding` (no byte offsets to split at).
+ * (records would have to cross threads) and `encoding` (no byte offsets to split at). An aborted signal stops it
+ * before the next range (or the next logged range, once the duplicate check spilled) with a LoadAbortedError holding
+ * the counts so far (issue 18); the duplicate check's temporary files are removed whatever happened.
  */
 export async function dryRunInRanges(
   task: ResolvedTask,
@@ -81,6 +83,7 @@ export async function dryRunInRanges(
     highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
     table: options.table ?? null,
     nowMs: state.started.getTime(),
+    statistics: options.statistics === true,
     signal,
   };
   const queue = new RangeQueue(plan, source.files, run, inFlight);
@@ -96,6 +99,9 @@ export async function dryRunInRanges(
     }
     await options.onRangesRead?.();
     await driver.replay.finish(signal);
+  } catch (error) {
+    if (signal?.aborted === true) throw new LoadAbortedError(signal.reason, state.stopped([]));
+    throw error;
   } finally {
     driver.replay.close();
     duplicates.close();

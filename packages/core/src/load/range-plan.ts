@@ -26,6 +26,8 @@ export interface RangePlan {
   highWaterMark: number;
   table: TableRetention | null;
   nowMs: number;
+  /** Gather the report's statistics in the workers (LoadOptions.statistics). */
+  statistics: boolean;
   signal: AbortSignal | undefined;
 }
 
@@ -46,6 +48,7 @@ export async function planFile(plan: RangePlan, file: SourceFile): Promise<Plann
     nowMs: plan.nowMs,
     maxRowBytes: read.maxRowBytes,
     highWaterMark: plan.highWaterMark,
+    ...(plan.statistics && { statistics: true }),
   };
   const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
   const header = await readHeader(file, task.csv, plan.signal === undefined ? {} : { signal: plan.signal });

@@ -8,6 +8,11 @@
  * outcome is spilled (its records' keys) and logged (outcome-log.ts) instead of replayed; at the end the spilled keys
  * are resolved and the log is replayed through the same code, its conflicts answered in order. Counts, metering
  * batches, error-report ranges and rejects come out exactly as if every key had stayed in memory.
+ *
+ * The HTML report's statistics (issue 19) follow the same path: what a range's rows hold is merged, and what became of
+ * each row is told, when the outcome is replayed, once, in file order (a logged outcome carries its rows' times and
+ * content), so a spilled run's statistics equal the one-thread run's. A run stopped while it spills has merged the
+ * content of the range it stopped in whole: its statistics cover every row it counted (and the rest of that range).
  */
 import { sourceChanged } from '../checks/duplicate-errors.js';
 import { FLAG_MULTI, FLAG_PREFAIL, type DuplicateSpill } from '../checks/duplicate-spill.js';
@@ -51,16 +56,26 @@ export class RangeReplay {
   /** Replays an outcome (or, once the table is full, spills and logs it). */
   async add(planned: PlannedFile, outcome: RangeOutcome, lineBase: number): Promise<void> {
     if (this.files[this.files.length - 1] !== planned) this.files.push(planned);
-    let from = START;
     if (this.spill === null) {
+      this.mergeContent(outcome);
       const stopped = await this.replay(planned, outcome, lineBase, START);
       if (stopped === null) return;
       this.spill = this.duplicates.startSpill(this.expectedRecords());
       this.log = new OutcomeLog(this.duplicates.spillFolder!);
-      from = stopped;
+      this.spillKeys(planned, outcome, stopped);
+      // Its content is merged already: the log keeps the rest of its rows only.
+      const { content: _merged, ...rest } = outcome;
+      this.log.append(this.files.length - 1, lineBase, stopped, rest);
+      return;
     }
-    this.spillKeys(planned, outcome, from);
-    this.log!.append(this.files.length - 1, lineBase, from, outcome);
+    this.spillKeys(planned, outcome, START);
+    this.log!.append(this.files.length - 1, lineBase, START, outcome);
+  }
+
+  /** What the outcome's rows hold, into the report's statistics (issue 19), in file order. */
+  private mergeContent(outcome: Pick<RangeOutcome, 'content'>): void {
+    const stats = this.state.stats;
+    if (stats !== null && outcome.content !== undefined) stats.content.merge(outcome.content);
   }
 
   /** Closes the files held open for reading rows again. */
@@ -74,6 +89,7 @@ export class RangeReplay {
     await this.duplicates.resolve(signal);
     for (const logged of this.log.entries()) {
       signal?.throwIfAborted();
+      this.mergeContent(logged.outcome);
       await this.replay(this.files[logged.file]!, logged.outcome, logged.lineBase, logged.from);
     }
   }
@@ -88,8 +104,10 @@ export class RangeReplay {
     lineBase: number,
     from: ReplayPosition,
   ): Promise<ReplayPosition | null> {
-    const { kinds, rowRecords, others } = outcome;
+    const { kinds, rowRecords, rowLine, rowSpan, others } = outcome;
     let { row, record: rec, other } = from;
+    // The last line of a records row replayed, for the report's per-file statistics.
+    let last = 0;
     for (let e = from.event; e < kinds.length; e++) {
       if (kinds[e] === OTHER) {
         const wait = this.other(others[other++]!, lineBase);
@@ -99,9 +117,11 @@ export class RangeReplay {
       if (this.duplicates.full) return { event: e, row, record: rec, other };
       const wait = this.row(planned, outcome, lineBase, row, rec);
       if (wait !== undefined) await wait;
+      last = rowLine[row]! + rowSpan[row]! + lineBase;
       rec += rowRecords[row]!;
       row++;
     }
+    if (last > 0) this.state.stats?.reached(planned.file.key, last);
     return null;
   }
 
@@ -162,8 +182,10 @@ export class RangeReplay {
     }
     if (failure !== null) {
       const line = rowLine[row]! + lineBase;
+      const lastLine = line + rowSpan[row]!;
+      state.stats?.ingestionFailure(planned.file.key, line, lastLine, outcome.rowTime?.[row] ?? NaN);
       const sizes = Array.from(recSize.subarray(rec, rec + count));
-      return state.ingestionFailure(planned.file.key, line, line + rowSpan[row]!, failure, sizes);
+      return state.ingestionFailure(planned.file.key, line, lastLine, failure, sizes);
     }
     state.ingestedSizes(recSize, rec, rec + count);
     if (!live) return;

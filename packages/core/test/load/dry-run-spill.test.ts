@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import {
   dryRun,
   dryRunInRanges,
+  isLoadAborted,
   runRangeJob,
   type DryRunOptions,
   type RejectEntry,
@@ -212,19 +213,37 @@ describe('the dry run past the in-memory key budget (R-DUP-1)', () => {
       (o: DryRunOptions) => oneThread(fleetTask(), source, o),
       (o: DryRunOptions) => inRanges(fleetTask(), source, 4096, o),
     ]) {
-      const abort = new AbortController();
-      const stopped = run({
-        ...options,
-        signal: abort.signal,
-        onDuplicateSpill: (e) => {
-          if (e.type === 'spill-start') {
-            expect(readdirSync(tempDir)).toHaveLength(1);
-            abort.abort(new Error('stopped'));
-          }
-        },
-      });
-      await expect(stopped).rejects.toThrow('stopped');
-      expect(readdirSync(tempDir)).toEqual([]);
+      // Stopped while keys go to disk, and while they are resolved.
+      for (const at of ['spill-start', 'resolve-start']) {
+        const abort = new AbortController();
+        const stopped = run({
+          ...options,
+          statistics: true,
+          signal: abort.signal,
+          onDuplicateSpill: (e) => {
+            if (e.type === at) {
+              expect(readdirSync(tempDir)).toHaveLength(1);
+              abort.abort(new Error('stopped'));
+            }
+          },
+        });
+        const error: unknown = await stopped.catch((e: unknown) => e);
+        // Issue 18: a LoadAbortedError holding the rows counted so far, each counted whole (R-COUNT-1).
+        expect(isLoadAborted(error), String(error)).toBe(true);
+        if (!isLoadAborted(error)) continue;
+        expect(error.message).toContain('stopped');
+        const partial = error.partial;
+        expect(partial.status).toBe('PROGRESS_STOPPED');
+        const { RecordsProcessed, RecordsIngested, ParseFailures, RecordIngestionFailures } =
+          partial.progress;
+        expect(RecordsProcessed).toBe(RecordsIngested + ParseFailures + RecordIngestionFailures);
+        expect(RecordsProcessed).toBeLessThan(2001);
+        // Its statistics (issue 19) cover every row it counted: no time bucket with more refused rows than rows.
+        const stats = partial.statistics!;
+        expect(stats.rowsMapped).toBeGreaterThanOrEqual(RecordsIngested + RecordIngestionFailures);
+        for (const n of stats.times?.counts.flat() ?? []) expect(n).toBeGreaterThanOrEqual(0);
+        expect(readdirSync(tempDir)).toEqual([]);
+      }
     }
     rmSync(tempDir, { recursive: true });
   });
