@@ -387,7 +387,7 @@ describe('tsbatch export: where it writes (R-EXP-1, issue 16)', () => {
     expect(r.exit).toBe(0);
     expect(r.stdout).toBe(readFileSync(file, 'utf8'));
     expect(r.stderr).toMatch(
-      /Exported 6 records of cli_exp\.typed .* to standard output \(JSON Lines\)\.\n  elapsed .*\n$/,
+      /Exported 6 records of cli_exp\.typed .* to standard output \(JSON Lines\)\.\n {2}elapsed .*\n$/,
     );
     expect(existsSync(path.join(ROOT, '-'))).toBe(false); // no file named '-'
   });
