@@ -72,6 +72,8 @@ export class TokenizerState {
   error: TokenError = NO_ERROR;
   /** Index of the field where `error` happened. */
   errorField = 0;
+  /** Fields of the record in progress so far, counted also once its cells are dropped (tooLarge). */
+  protected fields = 0;
   /** The record grew past `maxRowBytes`: its cells are dropped (memory stays bounded), its end is still looked for. */
   tooLarge = false;
 
@@ -150,6 +152,7 @@ export class TokenizerState {
 
   /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
   protected cell(text: string, from: number, to: number, rtrim: boolean): void {
+    this.fields++;
     if (this.tooLarge) {
       this.prefix = ''; // the row fails as too large: its cells do not matter, and are not kept
       return;
@@ -170,7 +173,8 @@ export class TokenizerState {
   protected fail(error: TokenError): void {
     if (this.error === NO_ERROR) {
       this.error = error;
-      this.errorField = this.cells.length;
+      // Not cells.length: a record past maxRowBytes has dropped its cells, and its failure still names its field.
+      this.errorField = this.fields;
     }
     this.state = SKIP_LINE;
   }
@@ -184,6 +188,7 @@ export class TokenizerState {
     this.lineStartByte = endByte;
     this.sink.onRecord(endByte, lastLine, terminator, unterminated);
     this.cells = [];
+    this.fields = 0;
     this.error = NO_ERROR;
     this.tooLarge = false;
   }

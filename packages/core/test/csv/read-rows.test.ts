@@ -309,6 +309,19 @@ describe('readCsvBytes: header (R-CSV-3)', () => {
   it('fails a header over maxRowBytes as unreadable (R-CSV-3, R-CSV-6)', async () => {
     expect(await read('abcdefghij,k\n1,2\n', {}, { maxRowBytes: 8 })).toEqual(['FILE_HEADER_UNREADABLE']);
   });
+
+  it('names the same field of a stray quote in a row over maxRowBytes, wherever the chunks split it (R-CSV-6)', async () => {
+    // Found by the split property test (seed -754012171): a row past the limit drops its cells, not its field count.
+    // After `""`, a NUL reopens the field as unquoted text (as csv-parse reads it); the next quote is stray.
+    const input = bytes([0, 44, 34, 34, 0, ...bytes('😀'), 34, 34, 0xff]);
+    const detail = async (chunks: Uint8Array[]): Promise<unknown> => {
+      const [event] = await collect(chunks, {}, { maxRowBytes: 8 });
+      return event?.type === 'file-failure' ? event.failure.detail : event;
+    };
+    const whole = await detail([input]);
+    expect(whole).toBe('A quote character appears inside the unquoted value of field 2 (line 1)');
+    for (let cut = 1; cut < input.length; cut++) expect(await detail(splitAt(input, [cut]))).toBe(whole);
+  });
 });
 
 describe('readCsvBytes: malformed rows never stop the file (R-CSV-6)', () => {
