@@ -3,3 +3,4 @@ export * from './faults.js';
 export * from './store.js';
 export * from './server.js';
 export * from './export.js';
+export * from './qldb/index.js';

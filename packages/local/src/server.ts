@@ -19,6 +19,12 @@ import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './in
 import type { Operation, OperationContext } from './internal/operation.js';
 import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
+import { JournalLogs } from './internal/journal-logs.js';
+import { DEFAULT_OBJECT_BYTES } from './qldb/export-journal.js';
+import { ExportRegistry } from './qldb/export-registry.js';
+import { JournalExporter } from './qldb/journal-exporter.js';
+import { matchQldbRoute, QldbApi } from './qldb/qldb-api.js';
+import { storeJournalReader } from './qldb/store-journal.js';
 
 export interface LocalServerOptions {
   /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
@@ -61,6 +67,8 @@ export interface LocalServerOptions {
   sync?: boolean;
   quotas?: LocalStoreOptions['quotas'];
   taskQuotas?: LocalStoreOptions['taskQuotas'];
+  /** R-QLDB-4: a journal export's data object is closed at this size. @default 64 MiB */
+  journalExportObjectBytes?: number;
   /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
   log?: (line: string) => void;
 }
@@ -86,6 +94,7 @@ export interface ResolvedLocalServerOptions {
   sync: boolean;
   quotas: NonNullable<LocalStoreOptions['quotas']>;
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
+  journalExportObjectBytes: number;
   log: (line: string) => void;
 }
 
@@ -95,7 +104,7 @@ export interface LocalServer {
   readonly port: number;
   readonly store: LocalStore;
   readonly faults: FaultInjector;
-  /** Resolves when no batch-load task is running. */
+  /** Resolves when no batch-load task and no journal export is running. */
   idle(): Promise<void>;
   /** Stops listening, lets requests in flight finish, stops running tasks (PROGRESS_STOPPED), flushes the store. */
   close(): Promise<void>;
@@ -158,6 +167,10 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     sync: options.sync ?? true,
     quotas: options.quotas ?? {},
     taskQuotas: options.taskQuotas ?? {},
+    journalExportObjectBytes: positive(
+      'journalExportObjectBytes',
+      options.journalExportObjectBytes ?? DEFAULT_OBJECT_BYTES,
+    ),
     log: options.log ?? ((): void => undefined),
   };
 }
@@ -176,7 +189,25 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     taskQuotas: o.taskQuotas,
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
-  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
+  const journals = new JournalLogs(store.dataDir, o.sync);
+  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log, journals });
+  // R-QLDB-1..4: the journal export, over the journal the write path keeps (one adapter: storeJournalReader).
+  const reader = storeJournalReader(store, journals);
+  let registry: ExportRegistry;
+  try {
+    registry = await ExportRegistry.open(store.dataDir);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const exporter = new JournalExporter({
+    registry,
+    reader,
+    s3Root: o.s3Root,
+    maxObjectBytes: o.journalExportObjectBytes,
+    log: o.log,
+  });
+  const qldb = new QldbApi({ registry, exporter, reader, clock: o.clock, s3Root: o.s3Root });
   let inFlight = 0;
   let drained: (() => void) | null = null;
 
@@ -221,6 +252,20 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
               o.credentials,
             );
       const target = headerText(req.headers['x-amz-target']);
+      // R-QLDB-1: the request's shape decides the API: Timestream's X-Amz-Target, or a QLDB REST path.
+      const route = target === '' ? matchQldbRoute(req.method ?? '', url.pathname) : null;
+      if (route !== null) {
+        operation = route.operation ?? `QLDB ${req.method ?? ''} ${url.pathname}`;
+        const may = keyId === null ? undefined : o.permissions.get(keyId);
+        if (may !== undefined && !may.has(operation)) {
+          throw new ServiceError(
+            'AccessDeniedException',
+            `User: arn:aws:iam::${o.accountId}:user/${keyId} is not authorized to perform: qldb:${operation}`,
+          );
+        }
+        status = await qldb.handle(route, url, body, res, requestId);
+        return;
+      }
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       const run = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
       if (req.method !== 'POST' || url.pathname !== '/' || run === undefined) {
@@ -265,7 +310,13 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
           );
         }
       }
-      const ctx: OperationContext = { store, clock: o.clock, hostname: hostnameOf(req, o.host), runner };
+      const ctx: OperationContext = {
+        store,
+        clock: o.clock,
+        hostname: hostnameOf(req, o.host),
+        runner,
+        journals,
+      };
       const applied = (async () => run(asObject(input), ctx))();
       if (lost) {
         // The write is applied, then its answer is lost (a client timeout after the service did the work).
@@ -322,6 +373,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   try {
     // Interrupted tasks are settled before the first request can see them.
     await runner.recover();
+    exporter.recover();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, o.host, () => {
@@ -330,7 +382,9 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       });
     });
   } catch (error) {
+    await exporter.close();
     await runner.close();
+    await journals.close();
     await store.close();
     throw error;
   }
@@ -342,7 +396,10 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     port: address.port,
     store,
     faults,
-    idle: () => runner.idle(),
+    async idle(): Promise<void> {
+      await runner.idle();
+      await exporter.idle();
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -355,7 +412,9 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
         }
         server.closeAllConnections();
         await stopped;
+        await exporter.close();
         await runner.close();
+        await journals.close();
         await store.close();
       })();
       return closing;

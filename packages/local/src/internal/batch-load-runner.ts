@@ -26,6 +26,9 @@ import {
   type TaskStatus,
 } from '@tsbatch/core';
 import type { LocalStore } from '../store.js';
+import type { JournalRevision } from '../qldb/journal-block.js';
+import type { JournalLog } from './journal-log.js';
+import type { JournalLogs } from './journal-logs.js';
 import type { TableData } from './table-data.js';
 
 /** The state the runner keeps with each task in the task store. */
@@ -40,6 +43,8 @@ export interface BatchLoadRunnerOptions {
   s3Root: string | null;
   clock: () => Date;
   log: (line: string) => void;
+  /** R-QLDB-2: each chunk a task commits is a block of its ledger's journal. */
+  journals: JournalLogs;
   /** How often a running task's ProgressReport is saved. @default 500 */
   progressIntervalMs?: number;
 }
@@ -141,14 +146,16 @@ export class BatchLoadRunner {
     }
     let data: TableData;
     let retention;
+    let journal: JournalLog;
     try {
       data = store.data(task.database, task.table);
       retention = store.retention(task.database, task.table);
+      journal = await this.options.journals.of(task.database, store.getDatabase(task.database).CreationTime);
     } catch (error) {
       return finish('FAILED', describe(error));
     }
 
-    const sink = storeSink(data);
+    const sink = storeSink(data, { journal, table: task.table, taskId, clock });
     let saving: Promise<unknown> = Promise.resolve();
     let lastSave = Date.now();
     const interval = this.options.progressIntervalMs ?? 500;
@@ -166,14 +173,14 @@ export class BatchLoadRunner {
           saving = saving.then(() => tasks.update(taskId, { progress: snapshot })).catch(() => undefined);
         },
       });
-      await data.flush();
+      await sink.commit();
       await saving;
       progress = result.progress;
       if (result.errorReport !== null) await this.writeReport(task, result.errorReport);
       await finish(result.status);
       this.options.log(`task ${taskId}: ${result.status} (${result.progress.RecordsIngested} rows ingested)`);
     } catch (error) {
-      await data.flush().catch(() => undefined);
+      await sink.commit().catch(() => undefined);
       await saving;
       if (signal.aborted) {
         await finish(
@@ -205,12 +212,24 @@ export class BatchLoadRunner {
 /**
  * The sink of a load into the store: core's within-load duplicate index decides exactly as in a dry run, and the
  * table decides against what earlier writes stored (R-DUP-1 across writes). Accepted rows are applied at once
- * and flushed to disk every FLUSH_EVERY_RECORDS records and at the end.
+ * and flushed to disk every FLUSH_EVERY_RECORDS records and at the end; each such commit is one journal block
+ * (R-QLDB-2) of the records it stored.
  */
-function storeSink(data: TableData): LoadSink {
+function storeSink(
+  data: TableData,
+  j: { journal: JournalLog; table: string; taskId: string; clock: () => Date },
+): LoadSink & { commit(): Promise<void> } {
   const load = createDuplicateIndex();
   let unflushed = 0;
+  let stored: JournalRevision[] = [];
+  const commit = async (): Promise<void> => {
+    if (stored.length > 0)
+      j.journal.append({ operation: 'BatchLoadTask', taskId: j.taskId }, stored, j.clock());
+    stored = [];
+    await Promise.all([data.flush(), j.journal.flush()]);
+  };
   return {
+    commit,
     check(record): Failure | null {
       const within = load.check(record);
       if (within !== null) return within;
@@ -226,12 +245,12 @@ function storeSink(data: TableData): LoadSink {
     async store(_file, _line, records): Promise<void> {
       for (const record of records) {
         load.add(record);
-        data.apply(record);
+        if (data.apply(record) !== 'unchanged') stored.push({ tableName: j.table, record });
       }
       unflushed += records.length;
       if (unflushed >= FLUSH_EVERY_RECORDS) {
         unflushed = 0;
-        await data.flush();
+        await commit();
       }
     },
   };

@@ -1,6 +1,7 @@
 import type { LocalStore } from '../store.js';
 import type { BatchLoadRunner } from './batch-load-runner.js';
 import type { Json } from './constraints.js';
+import type { JournalLogs } from './journal-logs.js';
 
 /** What every operation may use. */
 export interface OperationContext {
@@ -9,6 +10,8 @@ export interface OperationContext {
   /** The host name (no port) the client called, which DescribeEndpoints answers with. */
   hostname: string;
   runner: BatchLoadRunner;
+  /** R-QLDB-2: the ledgers' journals, appended in the write path. */
+  journals: JournalLogs;
 }
 
 /** One operation of the API: the request body in, the response body out, or a ServiceError thrown. */

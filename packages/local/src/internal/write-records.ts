@@ -26,6 +26,7 @@ import { Constraints, type Json } from './constraints.js';
 import type { Operation } from './operation.js';
 import { instantNanos } from './point-key.js';
 import { checkNames, checkValue } from './record-rules.js';
+import type { JournalRevision } from '../qldb/journal-block.js';
 
 /** A record as sent: every member optional until CommonAttributes are merged in. */
 interface SentRecord {
@@ -175,7 +176,7 @@ function merge(common: SentRecord, record: SentRecord, index: number): Timestrea
   return out;
 }
 
-export const writeRecords: Operation = async (input, { store, clock }) => {
+export const writeRecords: Operation = async (input, { store, clock, journals }) => {
   const c = new Constraints();
   const database = c.string('databaseName', input['DatabaseName'], {}, true);
   const tableName = c.string('tableName', input['TableName'], {}, true);
@@ -188,6 +189,8 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
   c.done();
 
   const merged = records.map((r, i) => merge(common, r, i));
+  // R-QLDB-2: opened before the decisions, which stay synchronous (the journal of an unknown database is never made).
+  const journal = await journals.of(database!, store.getDatabase(database!).CreationTime);
   const retention = store.retention(database!, tableName!);
   const table = store.data(database!, tableName!);
   const now = clock();
@@ -202,6 +205,7 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
   const rejected: RejectedRecord[] = [];
   let memory = 0;
   let magnetic = 0;
+  const stored: JournalRevision[] = [];
   merged.forEach((record, index) => {
     const limit = checkRecordLimits(record, recordEventSize(record));
     if (limit !== null) return void rejected.push({ RecordIndex: index, Reason: limit.reason });
@@ -219,12 +223,14 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
         ExistingVersion: conflict.existingVersion,
       });
     }
-    table.apply(record);
+    if (table.apply(record) !== 'unchanged') stored.push({ tableName: tableName!, record });
     if (instantNanos(record.Time, record.TimeUnit) < memoryFrom) magnetic++;
     else memory++;
   });
+  // R-QLDB-2: one block per call that stored something; an identical re-write stores nothing, so is no revision.
+  if (stored.length > 0) journal.append({ operation: 'WriteRecords' }, stored, now);
   // Acknowledged only once on disk (R-LOCAL-3); the accepted records are stored even when others are rejected.
-  await table.flush();
+  await Promise.all([table.flush(), journal.flush()]);
   if (rejected.length > 0) {
     throw new ServiceError('RejectedRecordsException', REJECTED_MESSAGE, { RejectedRecords: rejected });
   }
