@@ -40,7 +40,7 @@ function input(over: Record<string, unknown> = {}): ExportJournalToS3CommandInpu
     RoleArn: ROLE_ARN,
     S3ExportConfiguration: { Bucket: BUCKET, Prefix: 'x/', EncryptionConfiguration: NO_ENCRYPTION },
     ...over,
-  } as ExportJournalToS3CommandInput;
+  };
 }
 
 async function withLedger(): Promise<QldbTestServer> {
@@ -183,7 +183,7 @@ describe('ExportJournalToS3 rules (R-QLDB-3)', () => {
       maxAttempts: 1,
     });
     try {
-      const s = { client: (await import('../helpers.js')).clientFor(server.url) };
+      const s = { client: clientFor(server.url) };
       await createTable(s as never, DB, 'trucks');
       const e = await failure(qldb.send(new ExportJournalToS3Command(input())));
       expect(e.name).toBe('ResourcePreconditionNotMetException');
