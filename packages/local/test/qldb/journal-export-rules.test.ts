@@ -10,7 +10,7 @@ import {
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/index.js';
-import { failure, tempDir } from '../helpers.js';
+import { clientFor, CREDENTIALS, failure, tempDir } from '../helpers.js';
 import {
   BUCKET,
   createTable,
@@ -21,7 +21,6 @@ import {
   type QldbTestServer,
 } from './qldb-helpers.js';
 import { QLDBClient } from '@aws-sdk/client-qldb';
-import { CREDENTIALS } from '../helpers.js';
 
 let t: QldbTestServer | null = null;
 afterEach(async () => {
