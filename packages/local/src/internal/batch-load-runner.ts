@@ -221,7 +221,7 @@ function storeSink(
 ): LoadSink & { commit(): Promise<void> } {
   const load = createDuplicateIndex();
   let unflushed = 0;
-  let stored: JournalRevision[] = [];
+  let stored: Omit<JournalRevision, 'hash'>[] = [];
   const commit = async (): Promise<void> => {
     if (stored.length > 0)
       j.journal.append({ operation: 'BatchLoadTask', taskId: j.taskId }, stored, j.clock());

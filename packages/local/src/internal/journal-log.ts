@@ -29,8 +29,8 @@ interface BlockLine {
   p: string;
   e: string;
   h: string;
-  /** Revisions grouped by table, in order: [[table, [record, …]], …]. */
-  r: [string, TimestreamRecord[]][];
+  /** Revisions grouped by table, in order: [[table, [record, …], base64 of their 32-byte hashes], …]. */
+  r: [string, TimestreamRecord[], string][];
 }
 
 const TAIL_CHUNK = 64 * 1024;
@@ -67,7 +67,11 @@ export class JournalLog {
    * Seals the next block of the strand over the last one and keeps it pending until `flush`. Synchronous, so blocks
    * are numbered and chained in the order their writes were decided.
    */
-  append(info: TransactionInfo, revisions: readonly JournalRevision[], now: Date): JournalBlock {
+  append(
+    info: TransactionInfo,
+    revisions: readonly Omit<JournalRevision, 'hash'>[],
+    now: Date,
+  ): JournalBlock {
     // [choice] A clock that steps back does not make a block older than the one before it.
     const time = Math.max(now.getTime(), this.last.time);
     const block = sealBlock(this.last.hash, {
@@ -127,11 +131,13 @@ export class JournalLog {
 }
 
 function lineOf(b: JournalBlock): BlockLine {
-  const groups: [string, TimestreamRecord[]][] = [];
+  const groups: [string, TimestreamRecord[], Buffer[]][] = [];
   for (const r of b.revisions) {
     const g = groups[groups.length - 1];
-    if (g !== undefined && g[0] === r.tableName) g[1].push(r.record);
-    else groups.push([r.tableName, [r.record]]);
+    if (g !== undefined && g[0] === r.tableName) {
+      g[1].push(r.record);
+      g[2].push(r.hash);
+    } else groups.push([r.tableName, [r.record], [r.hash]]);
   }
   return {
     t: b.blockTimestamp.toISOString(),
@@ -142,13 +148,18 @@ function lineOf(b: JournalBlock): BlockLine {
     p: b.previousBlockHash.toString('hex'),
     e: b.entriesHash.toString('hex'),
     h: b.blockHash.toString('hex'),
-    r: groups,
+    r: groups.map(([table, records, hashes]) => [table, records, Buffer.concat(hashes).toString('base64')]),
   };
 }
 
 function blockOf(l: BlockLine, strandId: string): JournalBlock {
   const revisions: JournalRevision[] = [];
-  for (const [tableName, records] of l.r) for (const record of records) revisions.push({ tableName, record });
+  for (const [tableName, records, hashes] of l.r) {
+    const all = Buffer.from(hashes, 'base64');
+    records.forEach((record, i) =>
+      revisions.push({ tableName, record, hash: all.subarray(i * 32, i * 32 + 32) }),
+    );
+  }
   return {
     blockAddress: { strandId, sequenceNo: l.s },
     transactionId: l.x,

@@ -205,7 +205,7 @@ export const writeRecords: Operation = async (input, { store, clock, journals })
   const rejected: RejectedRecord[] = [];
   let memory = 0;
   let magnetic = 0;
-  const stored: JournalRevision[] = [];
+  const stored: Omit<JournalRevision, 'hash'>[] = [];
   merged.forEach((record, index) => {
     const limit = checkRecordLimits(record, recordEventSize(record));
     if (limit !== null) return void rejected.push({ RecordIndex: index, Reason: limit.reason });

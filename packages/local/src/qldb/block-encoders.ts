@@ -9,7 +9,7 @@
  * revision shape, with the table name where QLDB has a document id].
  */
 import { IonTypes, makeBinaryWriter, makeTextWriter, type Writer } from 'ion-js';
-import { revisionHash, type JournalBlock } from './journal-block.js';
+import { canonicalRecordJson, type JournalBlock } from './journal-block.js';
 import type { OutputFormat } from './export-request.js';
 import { millisTimestamp, writeIonRecord } from './ion-record.js';
 
@@ -37,26 +37,27 @@ export function blockEncoder(format: OutputFormat): BlockEncoder {
 
 const NEWLINE = Buffer.from('\n');
 
-/** One block as a JSON line (the JSON format's down-conversion). */
+/** One block as a JSON line (the JSON format's down-conversion); the revision's data is its canonical JSON. */
 export function jsonLine(b: JournalBlock): string {
-  const time = b.blockTimestamp.toISOString();
-  const info: Record<string, string> = { operation: b.transactionInfo.operation };
-  if (b.transactionInfo.taskId !== undefined) info['taskId'] = b.transactionInfo.taskId;
-  const block = {
-    blockAddress: { strandId: b.blockAddress.strandId, sequenceNo: b.blockAddress.sequenceNo },
-    transactionId: b.transactionId,
-    blockTimestamp: time,
-    blockHash: b.blockHash.toString('base64'),
-    entriesHash: b.entriesHash.toString('base64'),
-    previousBlockHash: b.previousBlockHash.toString('base64'),
-    transactionInfo: info,
-    revisions: b.revisions.map((r) => ({
-      hash: revisionHash(r).toString('base64'),
-      data: r.record,
-      metadata: { tableName: r.tableName, version: r.record.Version, txTime: time, txId: b.transactionId },
-    })),
-  };
-  return `${JSON.stringify(block)}\n`;
+  const time = JSON.stringify(b.blockTimestamp.toISOString());
+  const tx = JSON.stringify(b.transactionId);
+  let info = `{"operation":${JSON.stringify(b.transactionInfo.operation)}`;
+  if (b.transactionInfo.taskId !== undefined) info += `,"taskId":${JSON.stringify(b.transactionInfo.taskId)}`;
+  let s =
+    `{"blockAddress":{"strandId":${JSON.stringify(b.blockAddress.strandId)},"sequenceNo":${b.blockAddress.sequenceNo}},` +
+    `"transactionId":${tx},"blockTimestamp":${time},"blockHash":"${b.blockHash.toString('base64')}",` +
+    `"entriesHash":"${b.entriesHash.toString('base64')}","previousBlockHash":"${b.previousBlockHash.toString('base64')}",` +
+    `"transactionInfo":${info}},"revisions":[`;
+  for (let i = 0; i < b.revisions.length; i++) {
+    const r = b.revisions[i]!;
+    const table = JSON.stringify(r.tableName);
+    const data = canonicalRecordJson(r.record);
+    const hash = r.hash.toString('base64');
+    s +=
+      `${i === 0 ? '' : ','}{"hash":"${hash}","data":${data},"metadata":{"tableName":${table},` +
+      `"version":${JSON.stringify(r.record.Version)},"txTime":${time},"txId":${tx}}}`;
+  }
+  return `${s}]}\n`;
 }
 
 function writeIonBlock(w: Writer, b: JournalBlock): void {
@@ -93,7 +94,7 @@ function writeIonBlock(w: Writer, b: JournalBlock): void {
   for (const r of b.revisions) {
     w.stepIn(IonTypes.STRUCT);
     w.writeFieldName('hash');
-    w.writeBlob(revisionHash(r));
+    w.writeBlob(r.hash);
     w.writeFieldName('data');
     writeIonRecord(w, r.record);
     w.writeFieldName('metadata');

@@ -23,6 +23,8 @@ export interface TransactionInfo {
 export interface JournalRevision {
   tableName: string;
   record: TimestreamRecord;
+  /** `revisionHash` of it, computed once when the block was sealed. */
+  hash: Buffer;
 }
 
 /** One committed write (R-QLDB-2). */
@@ -62,30 +64,42 @@ export interface JournalReader {
 export const HASH_BYTES = 32;
 export const GENESIS_HASH: Buffer = Buffer.alloc(HASH_BYTES);
 
-/** The canonical text a revision's hash is taken over (documented in the README). */
-export function revisionHashInput(tableName: string, r: TimestreamRecord): string {
-  const canonical: Record<string, unknown> = {
-    tableName,
-    Dimensions: r.Dimensions.map((d) => ({
-      Name: d.Name,
-      Value: d.Value,
-      DimensionValueType: d.DimensionValueType,
-    })),
-    MeasureName: r.MeasureName,
-    MeasureValueType: r.MeasureValueType,
-  };
-  if (r.MeasureValue !== undefined) canonical['MeasureValue'] = r.MeasureValue;
-  if (r.MeasureValues !== undefined) {
-    canonical['MeasureValues'] = r.MeasureValues.map((v) => ({ Name: v.Name, Value: v.Value, Type: v.Type }));
+/**
+ * The canonical JSON of a record: members in a fixed order (Dimensions{Name, Value, DimensionValueType}, MeasureName,
+ * MeasureValueType, MeasureValue, MeasureValues{Name, Value, Type}, Time, TimeUnit, Version), whatever order the
+ * store keeps them in. Built by hand: it is on the export's hot path (the JSON format writes it as the revision's
+ * data).
+ */
+export function canonicalRecordJson(r: TimestreamRecord): string {
+  let s = '{"Dimensions":[';
+  for (let i = 0; i < r.Dimensions.length; i++) {
+    const d = r.Dimensions[i]!;
+    s += `${i === 0 ? '' : ','}{"Name":${JSON.stringify(d.Name)},"Value":${JSON.stringify(d.Value)},"DimensionValueType":${JSON.stringify(d.DimensionValueType)}}`;
   }
-  canonical['Time'] = r.Time;
-  canonical['TimeUnit'] = r.TimeUnit;
-  canonical['Version'] = r.Version;
-  return JSON.stringify(canonical);
+  s += `],"MeasureName":${JSON.stringify(r.MeasureName)},"MeasureValueType":${JSON.stringify(r.MeasureValueType)}`;
+  if (r.MeasureValue !== undefined) s += `,"MeasureValue":${JSON.stringify(r.MeasureValue)}`;
+  if (r.MeasureValues !== undefined) {
+    s += ',"MeasureValues":[';
+    for (let i = 0; i < r.MeasureValues.length; i++) {
+      const v = r.MeasureValues[i]!;
+      s += `${i === 0 ? '' : ','}{"Name":${JSON.stringify(v.Name)},"Value":${JSON.stringify(v.Value)},"Type":${JSON.stringify(v.Type)}}`;
+    }
+    s += ']';
+  }
+  return `${s},"Time":${JSON.stringify(r.Time)},"TimeUnit":${JSON.stringify(r.TimeUnit)},"Version":${JSON.stringify(r.Version)}}`;
 }
 
-export function revisionHash(revision: JournalRevision): Buffer {
-  return createHash('sha256').update(revisionHashInput(revision.tableName, revision.record)).digest();
+/** The text a revision's hash is taken over: `{"tableName": ..., <the canonical record's members>}`. */
+export function revisionHashInput(tableName: string, r: TimestreamRecord): string {
+  return `{"tableName":${JSON.stringify(tableName)},${canonicalRecordJson(r).slice(1)}`;
+}
+
+export function revisionHash(revision: Omit<JournalRevision, 'hash'>): Buffer {
+  return hashOfInput(revisionHashInput(revision.tableName, revision.record));
+}
+
+export function hashOfInput(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }
 
 export function entriesHashOf(revisionHashes: readonly Buffer[]): Buffer {
@@ -113,12 +127,22 @@ export function blockHashOf(previousBlockHash: Buffer, entriesHash: Buffer, head
   return createHash('sha256').update(previousBlockHash).update(entriesHash).update(headerInput).digest();
 }
 
-/** Seals a block at commit: computes its entriesHash and blockHash over the previous block's hash. */
-export function sealBlock(
-  previousBlockHash: Buffer,
-  unsealed: Omit<JournalBlock, 'blockHash' | 'entriesHash' | 'previousBlockHash'>,
-): JournalBlock {
-  const entriesHash = entriesHashOf(unsealed.revisions.map(revisionHash));
+/** A block before it is sealed: no hashes yet. */
+export interface UnsealedBlock extends Omit<
+  JournalBlock,
+  'blockHash' | 'entriesHash' | 'previousBlockHash' | 'revisions'
+> {
+  revisions: readonly Omit<JournalRevision, 'hash'>[];
+}
+
+/** Seals a block at commit: hashes its revisions, then its entriesHash and blockHash over the previous block's hash. */
+export function sealBlock(previousBlockHash: Buffer, unsealed: UnsealedBlock): JournalBlock {
+  const revisions = unsealed.revisions.map((r) => ({
+    tableName: r.tableName,
+    record: r.record,
+    hash: revisionHash(r),
+  }));
+  const entriesHash = entriesHashOf(revisions.map((r) => r.hash));
   const blockHash = blockHashOf(previousBlockHash, entriesHash, blockHeaderInput(unsealed));
-  return { ...unsealed, previousBlockHash, entriesHash, blockHash };
+  return { ...unsealed, revisions, previousBlockHash, entriesHash, blockHash };
 }
