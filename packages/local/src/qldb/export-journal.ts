@@ -5,12 +5,11 @@
  * reached its size bound), then `{prefix}{exportId}.{strandId}.completed.manifest` = `{keys: [...]}` listing them in
  * order, written last. Streamed: memory holds one batch of blocks, whatever the size of the journal.
  */
-import { IonTypes, makeBinaryWriter, makeTextWriter, type Writer } from 'ion-js';
+import { IonTypes, makeBinaryWriter, makeTextWriter, Timestamp, type Writer } from 'ion-js';
 import { blockEncoder, OBJECT_EXTENSION } from './block-encoders.js';
 import { BucketWriter, ExportWriteError, type ObjectUpload } from './bucket-objects.js';
 import type { ExportEntry } from './export-registry.js';
 import type { OutputFormat } from './export-request.js';
-import { millisTimestamp } from './ion-record.js';
 import type { JournalBlock, JournalReader } from './journal-block.js';
 
 /** Revisions encoded at a time: the memory an export holds beyond the file buffers. */
@@ -139,7 +138,7 @@ function manifest(format: OutputFormat, members: Record<string, ManifestValue>):
   w.stepIn(IonTypes.STRUCT);
   for (const [k, v] of Object.entries(members)) {
     w.writeFieldName(k);
-    if (v instanceof Date) w.writeTimestamp(millisTimestamp(v));
+    if (v instanceof Date) w.writeTimestamp(Timestamp.parse(v.toISOString()));
     else if (Array.isArray(v)) {
       w.stepIn(IonTypes.LIST);
       for (const s of v) w.writeString(s);

@@ -1,10 +1,10 @@
 /**
- * R-QLDB-4 Ion output of a revision's record: the R-EXP-1 typing of `tsbatch export` [choice] — `Time` and TIMESTAMP
- * values as Ion timestamps with the digits of the record's TimeUnit (nanoseconds kept), BIGINT an int, BOOLEAN a
- * bool, VARCHAR a string, DOUBLE a decimal of the stored text (exact), `Version` an int; names and enums strings.
- * Timestamps are built from their fields, not parsed from text, to keep the export fast.
+ * The test oracle of the Ion encoders (STYLE rule 13): the same journal block written with ion-js's own writers,
+ * value by value, typed as R-QLDB-4 says. The export's hand encoders must read back (through ion-js) equal to this.
  */
-import { Decimal, IonTypes, Timestamp, type Writer } from 'ion-js';
+
+import { Decimal, IonTypes, makeBinaryWriter, makeTextWriter, Timestamp, type Writer } from 'ion-js';
+import type { JournalBlock } from '../../src/index.js';
 import { NANOS_PER_UNIT, type MeasureValueType, type TimestreamRecord, type TimeUnit } from '@tsbatch/core';
 
 const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
@@ -125,4 +125,66 @@ function fieldsTimestamp(whole: Date, fraction: bigint, places: number): Timesta
     whole.getUTCMinutes(),
     seconds,
   );
+}
+
+export function writeIonBlock(w: Writer, b: JournalBlock): void {
+  const time = millisTimestamp(b.blockTimestamp);
+  w.stepIn(IonTypes.STRUCT);
+  w.writeFieldName('blockAddress');
+  w.stepIn(IonTypes.STRUCT);
+  w.writeFieldName('strandId');
+  w.writeString(b.blockAddress.strandId);
+  w.writeFieldName('sequenceNo');
+  w.writeInt(b.blockAddress.sequenceNo);
+  w.stepOut();
+  w.writeFieldName('transactionId');
+  w.writeString(b.transactionId);
+  w.writeFieldName('blockTimestamp');
+  w.writeTimestamp(time);
+  w.writeFieldName('blockHash');
+  w.writeBlob(b.blockHash);
+  w.writeFieldName('entriesHash');
+  w.writeBlob(b.entriesHash);
+  w.writeFieldName('previousBlockHash');
+  w.writeBlob(b.previousBlockHash);
+  w.writeFieldName('transactionInfo');
+  w.stepIn(IonTypes.STRUCT);
+  w.writeFieldName('operation');
+  w.writeString(b.transactionInfo.operation);
+  if (b.transactionInfo.taskId !== undefined) {
+    w.writeFieldName('taskId');
+    w.writeString(b.transactionInfo.taskId);
+  }
+  w.stepOut();
+  w.writeFieldName('revisions');
+  w.stepIn(IonTypes.LIST);
+  for (const r of b.revisions) {
+    w.stepIn(IonTypes.STRUCT);
+    w.writeFieldName('hash');
+    w.writeBlob(r.hash);
+    w.writeFieldName('data');
+    writeIonRecord(w, r.record);
+    w.writeFieldName('metadata');
+    w.stepIn(IonTypes.STRUCT);
+    w.writeFieldName('tableName');
+    w.writeString(r.tableName);
+    w.writeFieldName('version');
+    w.writeInt(r.record.Version);
+    w.writeFieldName('txTime');
+    w.writeTimestamp(time);
+    w.writeFieldName('txId');
+    w.writeString(b.transactionId);
+    w.stepOut();
+    w.stepOut();
+  }
+  w.stepOut();
+  w.stepOut();
+}
+
+/** Blocks through ion-js's writer, as one chunk. */
+export function oracleBlocks(format: 'ION_TEXT' | 'ION_BINARY', blocks: readonly JournalBlock[]): Uint8Array {
+  const w = format === 'ION_TEXT' ? makeTextWriter() : makeBinaryWriter();
+  for (const b of blocks) writeIonBlock(w, b);
+  w.close();
+  return w.getBytes();
 }
