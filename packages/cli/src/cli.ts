@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dryRunCommand } from './commands/dry-run.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
+import { journalExportCommand } from './commands/journal-export.js';
 import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
@@ -18,6 +19,7 @@ const COMMANDS: CommandSpec[] = [
   tasksCommand,
   serveCommand,
   exportCommand,
+  journalExportCommand,
 ];
 
 function mainHelp(): string {
