@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import {
   DescribeJournalS3ExportCommand,
   ExportJournalToS3Command,
@@ -320,6 +320,48 @@ describe('ExportJournalToS3 rules (R-QLDB-3)', () => {
       ),
     ).toBe(true);
     mkdirSync(path.join(t.s3Root, BUCKET));
+  });
+
+  it('never replaces a symlink in the bucket: the export is CANCELLED instead (R-QLDB-3)', async () => {
+    t = await withLedger();
+    const first = await t.qldb.send(new ExportJournalToS3Command(input({ OutputFormat: 'JSON' })));
+    await t.server.idle();
+    const manifest = JSON.parse(
+      readFileSync(
+        path.join(
+          t.bucketDir,
+          'x',
+          readdirSync(path.join(t.bucketDir, 'x')).find((f) => f.endsWith('.completed.manifest'))!,
+        ),
+        'utf8',
+      ),
+    ) as { keys: string[] };
+    // The same range again writes the same data object: a link planted there must not be followed or replaced.
+    const dataFile = path.join(t.bucketDir, ...manifest.keys[0]!.split('/'));
+    const outside = path.join(tempDir(), 'target');
+    writeFileSync(outside, 'not ours');
+    rmSync(dataFile);
+    symlinkSync(outside, dataFile);
+    const d1 = (await t.qldb.send(new DescribeJournalS3ExportCommand({ Name: DB, ExportId: first.ExportId })))
+      .ExportDescription!;
+    const again = await t.qldb.send(
+      new ExportJournalToS3Command(
+        input({
+          OutputFormat: 'JSON',
+          InclusiveStartTime: d1.InclusiveStartTime,
+          ExclusiveEndTime: d1.ExclusiveEndTime,
+        }),
+      ),
+    );
+    await t.server.idle();
+    const res = await fetch(`${t.server.url}/ledgers/${DB}/journal-s3-exports/${again.ExportId}`);
+    const desc = (
+      (await res.json()) as { ExportDescription: { Status: string; tsbatch: { CancellationReason: string } } }
+    ).ExportDescription;
+    expect(desc.Status).toBe('CANCELLED');
+    expect(desc.tsbatch.CancellationReason).toMatch(/Refusing to replace .*: it is not a regular file/);
+    expect(readFileSync(outside, 'utf8')).toBe('not ours');
+    expect(lstatSync(dataFile).isSymbolicLink()).toBe(true);
   });
 
   it('keeps the Timestream protocol on the same port, and answers unknown QLDB paths in the QLDB shape', async () => {
