@@ -1,9 +1,9 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest|journal] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
-// (bench/ingest-bench.ts) appends its rows. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// (bench/ingest-bench.ts) appends its rows, and the QLDB journal export (bench/journal-bench.ts) its own. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateFleetCsv } from './generate.js';
+import { journalBench } from './journal-bench.js';
 import { formatTable, met, type TableRow } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -330,6 +331,16 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
   }
 }
 
+/** Issue 20's rows (bench/journal-bench.ts): QLDB journal export rates and WriteRecords beside them. */
+async function journalRows(quick: boolean): Promise<TableRow[]> {
+  try {
+    return await journalBench({ quick, log: (line) => log(`  journal: ${line}`) });
+  } catch (error) {
+    process.exitCode = 1;
+    return [['journal export bench', `failed: ${(error as Error).message}`, '', 'NO']];
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -359,12 +370,12 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
   const only = values.only;
-  if (only !== undefined && only !== 'dry-run' && only !== 'ingest') {
-    throw new UsageError(`--only: expected dry-run or ingest, got '${only}'`);
+  if (only !== undefined && only !== 'dry-run' && only !== 'ingest' && only !== 'journal') {
+    throw new UsageError(`--only: expected dry-run, ingest or journal, got '${only}'`);
   }
 
   const results: SizeResult[] = [];
-  if (only !== 'ingest') {
+  if (only !== 'ingest' && only !== 'journal') {
     log(
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
@@ -375,7 +386,11 @@ async function main(argv: string[]): Promise<void> {
       results.push(measureSize(bytes, file, runs));
     }
   }
-  const rows = [...tableRows(results), ...(only !== 'dry-run' ? await ingestRows(values.quick) : [])];
+  const rows = [
+    ...tableRows(results),
+    ...(only === undefined || only === 'ingest' ? await ingestRows(values.quick) : []),
+    ...(only === undefined || only === 'journal' ? await journalRows(values.quick) : []),
+  ];
 
   if (values.json) {
     const machine = {
