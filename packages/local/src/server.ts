@@ -244,16 +244,17 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
         return;
       }
       const body = await readBody(req, o.maxBodyBytes);
+      const target = headerText(req.headers['x-amz-target']);
+      // R-QLDB-1: the request's shape decides the API: Timestream's X-Amz-Target, or a QLDB REST path.
+      const route = target === '' ? matchQldbRoute(req.method ?? '', url.pathname) : null;
       const keyId =
         o.credentials.size === 0
           ? null
           : await verifySignature(
               { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
               o.credentials,
+              route === null ? 'timestream' : 'qldb',
             );
-      const target = headerText(req.headers['x-amz-target']);
-      // R-QLDB-1: the request's shape decides the API: Timestream's X-Amz-Target, or a QLDB REST path.
-      const route = target === '' ? matchQldbRoute(req.method ?? '', url.pathname) : null;
       if (route !== null) {
         operation = route.operation ?? `QLDB ${req.method ?? ''} ${url.pathname}`;
         const may = keyId === null ? undefined : o.permissions.get(keyId);

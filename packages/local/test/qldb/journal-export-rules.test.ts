@@ -364,6 +364,22 @@ describe('ExportJournalToS3 rules (R-QLDB-3)', () => {
     expect(lstatSync(dataFile).isSymbolicLink()).toBe(true);
   });
 
+  it('checks SigV4 signatures of QLDB calls, scoped to qldb, with --verify-sigv4 (R-QLDB-1)', async () => {
+    t = await startQldbServer({ credentials: [CREDENTIALS] });
+    const listed = await t.qldb.send(new ListJournalS3ExportsCommand({}));
+    expect(listed.JournalS3Exports).toEqual([]);
+    const wrong = new QLDBClient({
+      region: 'us-east-1',
+      endpoint: t.server.url,
+      credentials: { ...CREDENTIALS, secretAccessKey: 'wrong' },
+      maxAttempts: 1,
+    });
+    const e = await failure(wrong.send(new ListJournalS3ExportsCommand({ MaxResults: 5 })));
+    wrong.destroy();
+    expect(e.name).toBe('InvalidSignatureException');
+    expect((e['$metadata'] as { httpStatusCode: number }).httpStatusCode).toBe(403);
+  });
+
   it('keeps the Timestream protocol on the same port, and answers unknown QLDB paths in the QLDB shape', async () => {
     t = await withLedger();
     const res = await fetch(`${t.server.url}/ledgers/${DB}/digest`, { method: 'POST' });
