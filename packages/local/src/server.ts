@@ -21,9 +21,8 @@ import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
 import { JournalLogs } from './internal/journal-logs.js';
 import { DEFAULT_OBJECT_BYTES } from './qldb/export-journal.js';
-import { ExportRegistry } from './qldb/export-registry.js';
-import { JournalExporter } from './qldb/journal-exporter.js';
-import { matchQldbRoute, QldbApi } from './qldb/qldb-api.js';
+import { openJournalExportService } from './qldb/journal-export-service.js';
+import { matchQldbRoute } from './qldb/qldb-api.js';
 import { storeJournalReader } from './qldb/store-journal.js';
 
 export interface LocalServerOptions {
@@ -192,22 +191,17 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   const journals = new JournalLogs(store.dataDir, o.sync);
   const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log, journals });
   // R-QLDB-1..4: the journal export, over the journal the write path keeps (one adapter: storeJournalReader).
-  const reader = storeJournalReader(store, journals);
-  let registry: ExportRegistry;
-  try {
-    registry = await ExportRegistry.open(store.dataDir);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  const exporter = new JournalExporter({
-    registry,
-    reader,
+  const { api: qldb, exporter } = await openJournalExportService({
+    dataDir: store.dataDir,
+    reader: storeJournalReader(store, journals),
     s3Root: o.s3Root,
+    clock: o.clock,
     maxObjectBytes: o.journalExportObjectBytes,
     log: o.log,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
-  const qldb = new QldbApi({ registry, exporter, reader, clock: o.clock, s3Root: o.s3Root });
   let inFlight = 0;
   let drained: (() => void) | null = null;
 
