@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-qldb';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/index.js';
+import { EXPORT_STATE_FILE, startServer } from '../../src/index.js';
 import { clientFor, CREDENTIALS, failure, tempDir } from '../helpers.js';
 import {
   BUCKET,
@@ -295,6 +295,33 @@ describe('ExportJournalToS3 rules (R-QLDB-3)', () => {
       .ExportDescription!;
     expect(after).toEqual(before);
     expect(after.Status).toBe('COMPLETED');
+  });
+
+  it('runs an export left IN_PROGRESS by a crash again at the next start, to the same objects', async () => {
+    t = await withLedger();
+    const { ExportId } = await t.qldb.send(
+      new ExportJournalToS3Command(input({ OutputFormat: 'ION_BINARY' })),
+    );
+    await t.server.idle();
+    const { dataDir, s3Root, bucketDir } = t;
+    const keys = readdirSync(path.join(bucketDir, 'x'), { recursive: true }).map(String).sort();
+    const dataKey = keys.find((k) => k.endsWith('.ion'))!;
+    const before = readFileSync(path.join(bucketDir, 'x', dataKey));
+    await t.close();
+    // What kill -9 in the middle leaves: the state says IN_PROGRESS, the completed manifest is not written yet.
+    const stateFile = path.join(dataDir, EXPORT_STATE_FILE);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { exports: { Status: string }[] };
+    state.exports[0]!.Status = 'IN_PROGRESS';
+    writeFileSync(stateFile, JSON.stringify(state));
+    const completed = keys.find((k) => k.endsWith('.completed.manifest'))!;
+    rmSync(path.join(bucketDir, 'x', completed));
+    t = await startQldbServer({ dataDir, s3Root });
+    await t.server.idle();
+    const d = (await t.qldb.send(new DescribeJournalS3ExportCommand({ Name: DB, ExportId })))
+      .ExportDescription!;
+    expect(d.Status).toBe('COMPLETED');
+    expect(readdirSync(path.join(bucketDir, 'x'), { recursive: true }).map(String).sort()).toEqual(keys);
+    expect(readFileSync(path.join(bucketDir, 'x', dataKey))).toEqual(before);
   });
 
   it('CANCELs an export whose bucket folder is missing and logs the reason', async () => {
