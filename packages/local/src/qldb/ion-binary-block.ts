@@ -112,19 +112,22 @@ class Bytes {
   /** A type descriptor and length in front of content already written at [start, n). */
   close(start: number, type: number): void {
     const length = this.n - start;
-    let header: number[];
-    if (length < 14) header = [(type << 4) | length];
-    else {
-      header = [(type << 4) | 14];
-      const groups: number[] = [];
-      for (let x = length; x > 0; x = Math.floor(x / 128)) groups.unshift(x % 128);
-      groups[groups.length - 1] = groups[groups.length - 1]! | 0x80;
-      header.push(...groups);
+    if (length < 14) {
+      this.ensure(1);
+      this.buf.copyWithin(start + 1, start, this.n);
+      this.buf[start] = (type << 4) | length;
+      this.n += 1;
+      return;
     }
-    this.ensure(header.length);
-    this.buf.copyWithin(start + header.length, start, this.n);
-    for (let i = 0; i < header.length; i++) this.buf[start + i] = header[i]!;
-    this.n += header.length;
+    let groups = 1;
+    for (let x = length >>> 7; x > 0; x >>>= 7) groups++;
+    const size = 1 + groups;
+    this.ensure(size);
+    this.buf.copyWithin(start + size, start, this.n);
+    this.buf[start] = (type << 4) | 14;
+    for (let i = groups, x = length; i >= 1; i--, x >>>= 7)
+      this.buf[start + i] = (x & 0x7f) | (i === groups ? 0x80 : 0);
+    this.n += size;
   }
 
   string(s: string): void {
@@ -149,6 +152,15 @@ class Bytes {
   }
 
   int(v: bigint | number): void {
+    // Sequence numbers and versions are safe integers: their bytes without BigInt.
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v < 2 ** 48) {
+      let bytes = 1;
+      for (let x = Math.floor(v / 256); x > 0; x = Math.floor(x / 256)) bytes++;
+      this.ensure(1 + bytes);
+      this.buf[this.n++] = (T.POS_INT << 4) | bytes;
+      for (let i = bytes - 1; i >= 0; i--) this.buf[this.n++] = Math.floor(v / 2 ** (8 * i)) & 0xff;
+      return;
+    }
     const big = BigInt(v);
     if (big === 0n) return this.byte(T.POS_INT << 4);
     const magnitude = magnitudeBytes(big < 0n ? -big : big);

@@ -43,7 +43,11 @@ const recordArb = fc
     nanos: fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n }),
     dims: fc.array(fc.record({ Name: name, Value: text }), { minLength: 1, maxLength: 3 }),
     measure: name,
-    version: fc.oneof(fc.integer({ min: 1, max: 2 ** 31 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+    version: fc.oneof(
+      fc.integer({ min: 1, max: 2 ** 31 }),
+      fc.maxSafeNat().map((v) => Math.max(1, v)),
+      fc.constant(2 ** 48),
+    ),
     single: fc.option(typedValue),
     multi: fc.array(
       fc.record({
