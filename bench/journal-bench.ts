@@ -1,5 +1,5 @@
 // The QLDB journal-export row of `pnpm bench` (issue 20, R-QLDB-1..4): a ledger's journal of N revisions (10M; quick:
-// 100k) is exported by a `tsbatch serve` (its own process) in each format, while a WriteRecords client keeps writing
+// 20k) is exported by a `tsbatch serve` (its own process) in each format, while a WriteRecords client keeps writing
 // to another table of the same endpoint. Goals: each export >= 100k revisions/s; WriteRecords during an export runs
 // at >= 0.5x [choice] its rate alone, measured in the same run just before (never blocked); the server's RSS grows
 // by at most 256 MiB [choice] while it exports (bounded memory: the store's own index is issue 16's).
@@ -21,7 +21,7 @@ const CLI = path.join(root, 'packages/cli/src/cli.ts');
 const LEDGER = 'journal_bench';
 const BUCKET = 'exports';
 const FULL_REVISIONS = 10_000_000;
-const QUICK_REVISIONS = 100_000;
+const QUICK_REVISIONS = 20_000;
 const CALLS_IN_FLIGHT = 8;
 const FORMATS = ['JSON', 'ION_TEXT', 'ION_BINARY'] as const;
 const EXPORT_GOAL = 100_000;
@@ -49,7 +49,7 @@ export async function journalBench(options: JournalBenchOptions): Promise<TableR
     const serve = await startServe(dataDir, s3Root);
     try {
       const rows: TableRow[] = [];
-      const aloneSeconds = options.quick ? 3 : 10;
+      const aloneSeconds = options.quick ? 2 : 10;
       const alone = await writeFor(serve.url, () => aloneSeconds * 1000);
       options.log(`WriteRecords alone: ${Math.round(alone.rate)} records/s`);
       const rssBefore = rssKiB(serve.pid) ?? 0;
