@@ -14,6 +14,11 @@ import type { JournalBlock, JournalReader } from './journal-block.js';
 
 /** Revisions encoded at a time: the memory an export holds beyond the file buffers. */
 const BATCH_REVISIONS = 2_000;
+/**
+ * Revisions between two turns given back to the event loop: reading and encoding never hold it long, so the
+ * WriteRecords calls of the same endpoint are served between slices of the export (issue 20: never blocked).
+ */
+const YIELD_EVERY_REVISIONS = 500;
 /** [choice] A data object is closed once it holds this many bytes (then the next block starts another). */
 export const DEFAULT_OBJECT_BYTES = 64 * 1024 * 1024;
 
@@ -75,6 +80,7 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
     o.progress.objects++;
     object = null;
   };
+  let sinceYield = 0;
   const start = new Date(entry.InclusiveStartTime);
   const end = new Date(entry.ExclusiveEndTime);
   try {
@@ -87,6 +93,11 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
       object.last = seq;
       batch.push(block);
       batched += block.revisions.length;
+      sinceYield += block.revisions.length;
+      if (sinceYield >= YIELD_EVERY_REVISIONS) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (batched >= BATCH_REVISIONS || bytesPerRevision === 0) await flush();
     }
     await close();
