@@ -77,14 +77,16 @@ describe('tsbatch validate', () => {
     expect(flag.output).toMatch(/unknown option '--s3root' \(did you mean '--s3-root'\?\)/);
     const missing = await runExample(['validate']);
     expect(missing.exit).toBe(2);
-    expect(missing.output).toMatch(/missing TASK\.json/);
+    // Issue 18: the argument is TASK (a path, file://path, - or the JSON text), no longer TASK.json.
+    expect(missing.output).toMatch(/missing TASK\n/);
   });
 
   it('teaches with --help: usage, every flag, examples and exit codes', async () => {
     const { exit, output } = await runExample(['validate', '--help']);
     expect(exit).toBe(0);
     for (const text of [
-      'Usage: tsbatch validate TASK.json',
+      'Usage: tsbatch validate TASK [options]',
+      '--cli-input-json TASK',
       '--s3-root DIR',
       '--column-separator C',
       'Exit codes:',

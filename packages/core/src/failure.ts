@@ -38,8 +38,9 @@ export const MAP_PARSE_FAILURE_CODES = [
 
 /** Records the service would accept from the file but refuse to store (R-LIM-1, R-WIN-1, R-DUP-1). */
 export const INGESTION_FAILURE_CODES = [
-  'LIMIT_DIMENSION_VALUE_SIZE',
+  'LIMIT_DIMENSION_PAIR_SIZE',
   'LIMIT_VARCHAR_SIZE',
+  'LIMIT_MEASURE_VALUES_SIZE',
   'LIMIT_RECORD_SIZE',
   'LIMIT_DIMENSION_COUNT',
   'LIMIT_MEASURE_COUNT',

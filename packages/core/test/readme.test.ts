@@ -4,6 +4,7 @@ import {
   CSV_PARSE_FAILURE_CODES,
   FILE_FAILURE_CODES,
   INGESTION_FAILURE_CODES,
+  LOAD_WARNING_CODES,
   MAP_PARSE_FAILURE_CODES,
   SOURCE_ERROR_CODES,
   TASK_STORE_ERROR_CODES,
@@ -21,6 +22,7 @@ describe('packages/core/README.md', () => {
     ...INGESTION_FAILURE_CODES,
     ...TASK_STORE_ERROR_CODES,
     ...SOURCE_ERROR_CODES,
+    ...LOAD_WARNING_CODES,
   ];
 
   it.each(codes)('documents %s', (code) => {

@@ -26,6 +26,7 @@ import {
   type RecordedRejection,
 } from './internal/ingest-sink.js';
 import { describeTargetTable } from './target.js';
+import type { IngestWarning } from './warnings.js';
 import { createWriter, type WriterOptions, type WriterStats } from './writer.js';
 
 export type { RecordedRejection };
@@ -95,7 +96,7 @@ export interface IngestResult {
   errorReport: ErrorReport | null;
   description: BatchLoadTaskDescription;
   failures: FailureSummary[];
-  warnings: string[];
+  warnings: IngestWarning[];
   window: { from: string; to: string } | null;
   /** Why the load stopped, for PROGRESS_STOPPED. */
   stopped: SerializedIngestError | null;
@@ -114,7 +115,7 @@ export async function ingest(
   options: IngestOptions = {},
 ): Promise<IngestResult> {
   const started = options.now ?? new Date();
-  const warnings: string[] = [];
+  const warnings: IngestWarning[] = [];
   let table: TableRetention | null;
   if (options.table !== undefined) {
     table = options.table;
@@ -169,7 +170,7 @@ export async function ingest(
       ...result,
       warnings: [
         ...warnings,
-        ...result.warnings.map((w) => (w.startsWith('Time window not checked') ? UNCHECKED_WINDOW : w)),
+        ...result.warnings.map((w) => (w.code === 'TIME_WINDOW_NOT_CHECKED' ? UNCHECKED_WINDOW : w)),
       ],
       stopped: null,
       checkpoint,
@@ -205,8 +206,11 @@ export async function ingest(
   }
 }
 
-const UNCHECKED_WINDOW =
-  'Time window not checked before sending (table retention unknown): the service checked it, and its refusals are counted as ingestion failures (R-WIN-1).';
+const UNCHECKED_WINDOW: IngestWarning = {
+  code: 'TIME_WINDOW_NOT_CHECKED',
+  message:
+    'Time window not checked before sending (table retention unknown): the service checked it, and its refusals are counted as ingestion failures (R-WIN-1).',
+};
 
 /** The per-file checkpoint (R-ING-3) of an engine position. */
 function checkpointAt(

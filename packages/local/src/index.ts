@@ -3,4 +3,6 @@ export * from './faults.js';
 export * from './store.js';
 export * from './server.js';
 export * from './export.js';
+export * from './journal.js';
+export * from './ion.js';
 export * from './qldb/index.js';

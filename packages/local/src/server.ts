@@ -15,15 +15,15 @@ import { batchLoadOperations } from './internal/batch-load-operations.js';
 import { BatchLoadRunner } from './internal/batch-load-runner.js';
 import { catalogOperations } from './internal/catalog-operations.js';
 import { asObject } from './internal/constraints.js';
-import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './internal/http.js';
+import { endpointAddressOf, headerText, readBody, send, sendError, urlHost } from './internal/http.js';
 import type { Operation, OperationContext } from './internal/operation.js';
+import { parseExactJson } from './internal/exact-json.js';
 import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
-import { JournalLogs } from './internal/journal-logs.js';
 import { DEFAULT_OBJECT_BYTES } from './qldb/export-journal.js';
 import { openJournalExportService } from './qldb/journal-export-service.js';
 import { matchQldbRoute } from './qldb/qldb-api.js';
-import { storeJournalReader } from './qldb/store-journal.js';
+import { storeJournalSource } from './qldb/journal-source.js';
 
 export interface LocalServerOptions {
   /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
@@ -70,6 +70,23 @@ export interface LocalServerOptions {
   journalExportObjectBytes?: number;
   /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
   log?: (line: string) => void;
+  /**
+   * What start-up does, before the server listens: opening the store (with how many points it holds), moving a
+   * folder of the old format. @default none
+   */
+  announce?: (line: string) => void;
+  /**
+   * Each request as data (its operation, HTTP status, 0 for a dropped connection, and time taken); given, requests
+   * go here instead of to `log` (`tsbatch serve` sums them up, issue 18). @default requests go to `log`
+   */
+  onRequest?: (request: RequestLogEntry) => void;
+}
+
+/** One answered (or dropped) request, for `onRequest`. */
+export interface RequestLogEntry {
+  operation: string;
+  status: number;
+  ms: number;
 }
 
 export interface ResolvedLocalServerOptions {
@@ -95,6 +112,8 @@ export interface ResolvedLocalServerOptions {
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
   journalExportObjectBytes: number;
   log: (line: string) => void;
+  onRequest: (request: RequestLogEntry) => void;
+  announce: (line: string) => void;
 }
 
 export interface LocalServer {
@@ -171,6 +190,13 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
       options.journalExportObjectBytes ?? DEFAULT_OBJECT_BYTES,
     ),
     log: options.log ?? ((): void => undefined),
+    onRequest:
+      options.onRequest ??
+      ((r: RequestLogEntry): void =>
+        (options.log ?? ((): void => undefined))(
+          `${r.operation} ${r.status === 0 ? 'dropped' : r.status} ${r.ms}ms`,
+        )),
+    announce: options.announce ?? ((): void => undefined),
   };
 }
 
@@ -186,14 +212,14 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     clock: o.clock,
     quotas: o.quotas,
     taskQuotas: o.taskQuotas,
+    announce: o.announce,
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
-  const journals = new JournalLogs(store.dataDir, o.sync);
-  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log, journals });
-  // R-QLDB-1..4: the journal export, over the journal the write path keeps (one adapter: storeJournalReader).
+  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
+  // R-QLDB-1..4: the journal export, over the store's journal of committed writes (exports run on worker threads).
   const { api: qldb, exporter } = await openJournalExportService({
     dataDir: store.dataDir,
-    reader: storeJournalReader(store, journals),
+    source: storeJournalSource(store),
     s3Root: o.s3Root,
     clock: o.clock,
     maxObjectBytes: o.journalExportObjectBytes,
@@ -279,7 +305,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       }
       let input: unknown;
       try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+        input = body.length === 0 ? {} : parseExactJson(body.toString('utf8'));
       } catch {
         throw new ServiceError('SerializationException', 'The request body is not valid JSON.');
       }
@@ -308,9 +334,8 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       const ctx: OperationContext = {
         store,
         clock: o.clock,
-        hostname: hostnameOf(req, o.host),
+        endpointAddress: endpointAddressOf(req, o.host, (server.address() as AddressInfo).port),
         runner,
-        journals,
       };
       const applied = (async () => run(asObject(input), ctx))();
       if (lost) {
@@ -334,7 +359,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       status = e.status;
       sendError(res, e, requestId);
     } finally {
-      o.log(`${operation} ${status === 0 ? 'dropped' : status} ${Date.now() - started}ms`);
+      o.onRequest({ operation, status, ms: Date.now() - started });
     }
   }
 
@@ -379,7 +404,6 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   } catch (error) {
     await exporter.close();
     await runner.close();
-    await journals.close();
     await store.close();
     throw error;
   }
@@ -409,7 +433,6 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
         await stopped;
         await exporter.close();
         await runner.close();
-        await journals.close();
         await store.close();
       })();
       return closing;

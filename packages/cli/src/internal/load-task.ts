@@ -1,8 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CsvConfiguration, SourceLocation } from '@tsbatch/core';
-import { parseJsonText, validateTask, type ValidationResult } from '@tsbatch/validator';
-import { booleanOption, stringOption, UsageError, type OptionSpec, type ParsedArgs } from './command.js';
+import type { CsvConfiguration, ResolvedSource, ResolvedTask, SourceLocation } from '@tsbatch/core';
+import {
+  LOCATION_CODES,
+  parseJsonText,
+  validateTask,
+  type ValidationIssue,
+  type ValidationResult,
+} from '@tsbatch/validator';
+import { CliError, UsageError } from './cli-error.js';
+import { booleanOption, stringOption, type Io, type OptionSpec, type ParsedArgs } from './command.js';
+import { formatReport } from './validation-report.js';
 
 /** Flags that say where the task's S3 objects are on disk (R-IN-3). */
 export const SOURCE_OPTIONS: OptionSpec[] = [
@@ -100,41 +108,153 @@ export function csvFlags(args: ParsedArgs): CsvConfiguration | undefined {
   return Object.keys(csv).length === 0 ? undefined : csv;
 }
 
-/** R-IN-5: an unreadable or non-JSON task file is a usage error naming the file, line and column. */
-export async function readJsonFile(file: string, cwd: string, what = 'task file'): Promise<unknown> {
-  const full = path.resolve(cwd, file);
-  let text: string;
+/** `--cli-input-json`: what `aws timestream-write create-batch-load-task` takes, here an alias of TASK. */
+export const CLI_INPUT_JSON_OPTION: OptionSpec = {
+  name: 'cli-input-json',
+  type: 'string',
+  value: 'TASK',
+  description:
+    'The task, as the AWS CLI takes it: file://task.json, a path, - for standard input, or the JSON text itself. ' +
+    'Stands for the TASK argument.',
+  group: 'Task',
+};
+
+/** The positional that --cli-input-json stands for (CommandSpec.positionalFlags). */
+export const TASK_POSITIONAL = { name: 'TASK', required: true } as const;
+export const TASK_FLAGS = { 'cli-input-json': 'TASK' } as const;
+
+/** A JSON argument and how to name it in messages. */
+interface JsonArgument {
+  shown: string;
+  text: string;
+}
+
+/**
+ * Issue 18, AWS CLI habits: `file://path` (the AWS CLI's form), a plain path, `-` (standard input), or the JSON text
+ * itself. R-IN-5: an unreadable argument is a usage error naming it.
+ */
+async function readArgument(arg: string, io: Pick<Io, 'cwd' | 'stdin'>, what: string): Promise<JsonArgument> {
+  if (arg === '-') return { shown: '<stdin>', text: await readAll(io.stdin ?? process.stdin) };
+  if (/^\s*[{[]/.test(arg)) return { shown: `<${what} text>`, text: arg };
+  const file = arg.startsWith('file://') ? arg.slice('file://'.length) : arg;
   try {
-    text = await readFile(full, 'utf8');
+    return { shown: file, text: await readFile(path.resolve(io.cwd, file), 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
-    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${why}`, 'TASK_UNREADABLE');
   }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** R-IN-5: an unreadable or non-JSON file is a usage error naming the file, line and column. */
+export async function readJsonFile(
+  arg: string,
+  io: Pick<Io, 'cwd' | 'stdin'>,
+  what = 'task file',
+): Promise<unknown> {
+  return (await readJsonArgument(arg, io, what)).value;
+}
+
+/** readJsonFile, with how the argument is named in messages (`<stdin>`, the path). */
+async function readJsonArgument(
+  arg: string,
+  io: Pick<Io, 'cwd' | 'stdin'>,
+  what: string,
+): Promise<{ shown: string; value: unknown }> {
+  const { shown, text } = await readArgument(arg, io, what);
   const parsed = parseJsonText(text);
   if (!parsed.ok) {
-    throw new UsageError(`${file}:${parsed.line}:${parsed.column}: not valid JSON: ${parsed.message}`);
+    throw new UsageError(
+      `${shown}:${parsed.line}:${parsed.column}: not valid JSON: ${parsed.message}`,
+      'TASK_NOT_JSON',
+    );
   }
-  return parsed.value;
+  return { shown, value: parsed.value };
+}
+
+/** The TASK argument, or --cli-input-json standing for it. */
+export function taskArgument(args: ParsedArgs, index = 0): string {
+  const arg = args.positionals[index] ?? stringOption(args, 'cli-input-json');
+  if (arg === undefined) throw new UsageError('missing TASK');
+  return arg;
 }
 
 export interface LoadedTask {
+  /** How the task is named in messages. */
   file: string;
   result: ValidationResult;
   location: SourceLocation | undefined;
 }
 
-/** Reads and validates the task named by the first positional argument (R-IN-1, R-IN-2). */
-export async function loadTask(args: ParsedArgs, cwd: string, encoding?: string): Promise<LoadedTask> {
-  const file = args.positionals[0]!;
-  const json = await readJsonFile(file, cwd);
-  const location = sourceLocation(args, cwd);
+/** Reads and validates the task named by TASK (R-IN-1, R-IN-2). */
+export async function loadTask(
+  args: ParsedArgs,
+  io: Pick<Io, 'cwd' | 'stdin'>,
+  encoding?: string,
+  index = 0,
+): Promise<LoadedTask> {
+  const { shown, value: json } = await readJsonArgument(taskArgument(args, index), io, 'task file');
+  const location = sourceLocation(args, io.cwd);
   const csv = csvFlags(args);
   const result = await validateTask(json, {
     ...(location !== undefined && { location }),
     ...(csv !== undefined && { csv }),
     ...(encoding !== undefined && { encoding }),
   });
-  return { file, result, location };
+  return { file: shown, result, location };
+}
+
+/**
+ * The task and its files, ready to run, or a CliError: TASK_INVALID with the issues (exit 2), or SOURCE_NOT_FOUND
+ * (exit 2) when the data is not where the location says: a wrong --s3-root is not an invalid task (issue 18).
+ */
+export function runnable(
+  loaded: LoadedTask,
+  command: string,
+): {
+  task: ResolvedTask;
+  source: ResolvedSource;
+  warnings: ValidationIssue[];
+  fileErrors: ValidationIssue[];
+} {
+  const { result, location, file } = loaded;
+  const misplaced = result.issues.filter((i) => i.severity === 'error' && LOCATION_CODES.has(i.code));
+  if (misplaced.length > 0) {
+    const where = location === undefined ? '' : ` (${locationFlag(location)})`;
+    throw new CliError(
+      'SOURCE_NOT_FOUND',
+      `the data is not where the location says${where}: ${misplaced.map((i) => i.message).join('; ')}`,
+      2,
+      {
+        issues: misplaced,
+        hint: '--s3-root DIR reads bucket B from DIR/B; --source PATH names the file or the folder of the prefix.',
+      },
+    );
+  }
+  if (result.task === undefined) {
+    throw new CliError('TASK_INVALID', 'The task is invalid; nothing was run.', 2, {
+      issues: result.issues,
+      text: formatReport(file, result.issues),
+    });
+  }
+  if (location === undefined || result.source === undefined) {
+    throw new UsageError(`${command} needs --source PATH or --s3-root DIR: where the CSV files are`);
+  }
+  return {
+    task: result.task,
+    source: result.source,
+    warnings: result.issues.filter((i) => i.severity === 'warning'),
+    fileErrors: result.issues.filter((i) => i.severity === 'error'),
+  };
+}
+
+function locationFlag(location: SourceLocation): string {
+  return location.s3Root !== undefined ? `--s3-root ${location.s3Root}` : `--source ${location.source ?? ''}`;
 }

@@ -10,7 +10,7 @@ import type { TimestreamRecord } from '../map/record.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
-import type { LoadOptions, LoadResult } from './load-types.js';
+import type { LoadOptions, LoadResult, LoadWarning } from './load-types.js';
 import { createLoadState } from './load-state.js';
 
 /** A row handed to a deferred sink. */
@@ -52,7 +52,7 @@ export interface DeferredLoadSink {
    * pending `send` promise. Rows in flight may still settle normally.
    */
   stop(reason: unknown): void;
-  warnings?(): string[];
+  warnings?(): LoadWarning[];
 }
 
 /** How far the load has counted: every row of `file` starting at or before `line` (and every earlier file). */

@@ -5,8 +5,17 @@ import type { TimestreamRecord } from '../map/record.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
-import { createLoadState } from './load-state.js';
-import type { DryRunOptions, DryRunResult, LoadOptions, LoadResult, LoadSink } from './load-types.js';
+import { LoadAbortedError } from './load-aborted.js';
+import { createLoadState, type LoadState } from './load-state.js';
+import type {
+  DryRunOptions,
+  DryRunResult,
+  LoadOptions,
+  LoadResult,
+  LoadSink,
+  LoadWarning,
+} from './load-types.js';
+import { recordTimeMs } from '../report/stats/content-stats.js';
 
 /**
  * Runs every row of the source through the task exactly as batch load would, writing nothing (the dry-run sink:
@@ -27,19 +36,24 @@ export async function dryRun(
       for (const record of records) duplicates.add(record);
       return onRecords?.(file, line, records);
     },
-    warnings: () =>
-      duplicates.partial
-        ? [
-            `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-          ]
-        : [],
+    warnings: () => (duplicates.partial ? [partialDuplicateCheck(maxEntries)] : []),
   };
   return runLoad(task, source, sink, options);
+}
+
+/** R-DUP-1's warning when the key budget ran out, shared by the sequential and the ranged dry run. */
+export function partialDuplicateCheck(maxEntries: number): LoadWarning {
+  return {
+    code: 'DUPLICATE_CHECK_PARTIAL',
+    message: `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
+    advice: 'Raise maxDuplicateKeys, or split the load.',
+  };
 }
 
 /**
  * The engine of a batch load: reads every file of the source in key order, maps each row with the task compiled
  * once, applies the limits and the time window, and hands accepted rows to the sink; counts and reports the rest.
+ * An aborted signal stops it at the next row (not the next read chunk) with a LoadAbortedError holding the counts.
  */
 export async function runLoad(
   task: ResolvedTask,
@@ -48,12 +62,41 @@ export async function runLoad(
   options: LoadOptions = {},
 ): Promise<LoadResult> {
   const state = createLoadState(task, source, options);
+  const { signal } = options;
+  try {
+    await runEvents(task, state, sink, signal);
+  } catch (error) {
+    if (signal?.aborted === true)
+      throw new LoadAbortedError(signal.reason, state.stopped(sink.warnings?.() ?? []));
+    throw error;
+  }
+  return state.finish(sink.warnings?.() ?? []);
+}
+
+async function runEvents(
+  task: ResolvedTask,
+  state: LoadState,
+  sink: LoadSink,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const check = (record: TimestreamRecord): Failure | null => sink.check(record);
+  const stats = state.stats;
+  // The last line of the file so far, for the report (parse failures tell it themselves).
+  let lastLine = 0;
   for await (const batch of mapRows(state.events(), compileTask(task))) {
     for (const event of batch) {
+      // Issue 18: a read chunk holds thousands of rows; the abort is honoured between two of them.
+      if (signal?.aborted === true) throw signal.reason;
       switch (event.type) {
         case 'records': {
           const { failure, sizes } = state.checkRow(event.records, check);
+          if (stats !== null) {
+            stats.content.add(event.records);
+            lastLine = event.lastLine;
+            if (failure !== null) {
+              stats.ingestionFailure(event.file, event.line, event.lastLine, recordTimeMs(event.records[0]));
+            }
+          }
           if (failure === null) {
             state.ingested(sizes);
             const wait = sink.store(event.file, event.line, event.records);
@@ -77,13 +120,14 @@ export async function runLoad(
         }
         case 'file-end':
           state.fileEnd();
+          stats?.reached(event.file, lastLine);
+          lastLine = 0;
           break;
         case 'file-start':
           break;
       }
     }
   }
-  return state.finish(sink.warnings?.() ?? []);
 }
 
 // runDeferredLoad: the same engine for a target that answers later (a real load, R-ING-2).

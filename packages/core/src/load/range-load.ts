@@ -15,7 +15,9 @@ import { stat } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 
 import { createDuplicateIndex } from '../checks/duplicate-index.js';
-import type { DryRunOptions, DryRunResult } from './load-types.js';
+import type { DryRunOptions, DryRunResult, LoadWarning } from './load-types.js';
+import { LoadAbortedError } from './load-aborted.js';
+import { partialDuplicateCheck } from './dry-run.js';
 import type { Failure } from '../failure.js';
 import { checkRecordLimits } from '../checks/limits.js';
 import { mapRows } from '../map/map-rows.js';
@@ -32,7 +34,9 @@ import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-r
 import { createLoadState, type LoadState } from './load-state.js';
 import type { PointTable } from '../checks/point-table.js';
 import type { RowSource } from '../map/record-source.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { readFileChunksSync } from '../source/source-chunks.js';
+import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
+import { ComboTable } from '../report/stats/combo-table.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -55,6 +59,8 @@ export interface RangeJob {
   nowMs: number;
   maxRowBytes?: number;
   highWaterMark?: number;
+  /** Gather the report's statistics (LoadOptions.statistics): `rowTime` and `content` in the outcome. */
+  statistics?: boolean;
 }
 
 /** Per-row outcomes of a range, in file order (transferable typed arrays plus the rare objects). */
@@ -89,6 +95,9 @@ export interface RangeOutcome {
   others: OtherEvent[];
   /** A failure text names a line (then it is right only when the job had its lineBase). */
   namesLines: boolean;
+  /** With `statistics`: per records row, its first record's time in ms; and what the range's rows hold. */
+  rowTime?: Float64Array;
+  content?: ContentStatsData;
 }
 
 /** Failures whose texts name a line of the file (csv-engine.ts). */
@@ -116,14 +125,13 @@ export interface RangeDryRunOptions extends DryRunOptions {
 const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
 
 /**
- * [choice] Bytes per read of a range, unless the options give highWaterMark: small, so that each chunk's buffer dies
- * in the young generation. With the 1 MiB of the sequential reader, the chunks outlived it and a worker kept tens
- * of MiB of dead chunks until its next full collection (the bench: 2-worker dry run of 1 GB, 350 -> 230 MiB).
+ * [choice] Bytes per read of a range, unless the options give highWaterMark: one buffer per job, reused for every read
+ * (readFileChunksSync), so its size costs no garbage; big enough that a read is mostly a copy.
  */
-const RANGE_HIGH_WATER_MARK = 64 * 1024;
+const RANGE_HIGH_WATER_MARK = 256 * 1024;
 
 /** Growable typed-array columns. */
-class Column<T extends Int32Array | Uint8Array> {
+class Column<T extends Int32Array | Uint8Array | Float64Array> {
   length = 0;
   constructor(
     public data: T,
@@ -145,6 +153,7 @@ class Column<T extends Int32Array | Uint8Array> {
 
 const i32 = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
 const u8 = (n: number): Column<Uint8Array> => new Column(new Uint8Array(n), (m) => new Uint8Array(m));
+const f64 = (n: number): Column<Float64Array> => new Column(new Float64Array(n), (m) => new Float64Array(m));
 
 /** The columns of one range job's outcome. */
 function newColumns() {
@@ -159,6 +168,7 @@ function newColumns() {
     recHash: i32(1024),
     recUnhashed: u8(1024),
     recFailure: i32(1024),
+    rowTime: f64(1024),
   };
 }
 
@@ -170,6 +180,8 @@ function newColumns() {
 const freeColumns: ReturnType<typeof newColumns>[] = [];
 
 const compiledTasks = new Map<string, CompiledTask>();
+/** The report's combination tables, kept between range jobs like the columns (no regrowth per range). */
+const freeCombos: ComboTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
 
 const NL = 10;
@@ -235,7 +247,8 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
   };
-  const chunks = readFileChunks(job.file.path, resolved.highWaterMark, undefined, start);
+  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts).
+  const chunks = readFileChunksSync(job.file.path, resolved.highWaterMark, start);
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
   const source: AsyncIterable<SourceEvent[]> =
@@ -268,7 +281,14 @@ async function readRange(
 ): Promise<RangeOutcome> {
   const header = range.header;
   const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
-  const { recSize, recHash, recUnhashed, recFailure } = columns;
+  const { recSize, recHash, recUnhashed, recFailure, rowTime } = columns;
+  // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
+  const windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
+  const dims = job.task.model.dimensions.length;
+  const combos =
+    job.statistics === true ? (freeCombos.find((t) => t.width === dims) ?? new ComboTable(dims)) : null;
+  if (combos !== null && freeCombos.includes(combos)) freeCombos.splice(freeCombos.indexOf(combos), 1);
+  const content = combos === null ? null : new ContentStats(job.task.model, windowMs, undefined, combos);
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
@@ -287,6 +307,10 @@ async function readRange(
       rowLine.push(event.line);
       rowSpan.push(event.lastLine - event.line);
       const records = event.records;
+      if (content !== null) {
+        content.add(records);
+        rowTime.push(recordTimeMs(records[0]));
+      }
       rowRecords.push(records.length);
       // Offsets exist for UTF-8 reads, the only ones done in ranges.
       rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
@@ -308,7 +332,7 @@ async function readRange(
     }
   }
   const engine = range.engine!;
-  return {
+  const outcome: RangeOutcome = {
     start,
     handoff: engine.handoff === -1 ? -1 : start + engine.handoff,
     lines: engine.handoffLines,
@@ -328,7 +352,13 @@ async function readRange(
     namesLines: others.some(
       (e) => (e.type === 'row-failure' || e.type === 'file-failure') && TEXT_NAMES_LINE.has(e.failure.code),
     ),
+    ...(content !== null && { rowTime: rowTime.done(), content: content.data() }),
   };
+  if (combos !== null) {
+    combos.clear();
+    freeCombos.push(combos);
+  }
+  return outcome;
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */
@@ -344,6 +374,7 @@ export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
     outcome.recHash,
     outcome.recUnhashed,
     outcome.recFailure,
+    ...(outcome.rowTime === undefined ? [] : [outcome.rowTime]),
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
@@ -361,13 +392,33 @@ interface PlannedFile {
 /**
  * The dry run of `dryRun`, with the files read in ranges by `run` (in parallel when `run` hands jobs to worker
  * threads). Same result as dryRun, exactly. Callers fall back to dryRun for what ranges cannot do: `onRecords`
- * (records would have to cross threads) and `encoding` (no byte offsets to split at).
+ * (records would have to cross threads) and `encoding` (no byte offsets to split at). An aborted signal stops it
+ * before the next range with a LoadAbortedError holding the counts so far (issue 18).
  */
 export async function dryRunInRanges(
   task: ResolvedTask,
   source: ResolvedSource,
   run: RangeRunner,
   options: RangeDryRunOptions = {},
+): Promise<DryRunResult> {
+  const state = createLoadState(task, source, options);
+  const warnings = { of: (): LoadWarning[] => [] };
+  try {
+    return await replayRanges(task, source, run, options, state, warnings);
+  } catch (error) {
+    const { signal } = options;
+    if (signal?.aborted === true) throw new LoadAbortedError(signal.reason, state.stopped(warnings.of()));
+    throw error;
+  }
+}
+
+async function replayRanges(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  run: RangeRunner,
+  options: RangeDryRunOptions,
+  state: LoadState,
+  warnings: { of: () => LoadWarning[] },
 ): Promise<DryRunResult> {
   if (options.onRecords !== undefined || options.encoding !== undefined) {
     throw new RangeError('dryRunInRanges: onRecords and encoding need the sequential dryRun');
@@ -380,7 +431,7 @@ export async function dryRunInRanges(
   const resolved = resolveReadOptions(options); // validates the read options as readRows does
   const maxEntries = options.maxDuplicateKeys ?? 1_000_000;
   const table = createDuplicateIndex({ maxEntries }) as PointTable;
-  const state = createLoadState(task, source, options);
+  warnings.of = () => (table.partial ? [partialDuplicateCheck(maxEntries)] : []);
   const compiled = compileTask(task);
   const taskKey = `${Date.now()}-${Math.random()}`;
   const { signal } = options;
@@ -400,6 +451,7 @@ export async function dryRunInRanges(
       nowMs: state.started.getTime(),
       maxRowBytes: resolved.maxRowBytes,
       highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
+      ...(options.statistics === true && { statistics: true }),
     };
     const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
     const header = await readHeader(file, task.csv, signal === undefined ? {} : { signal });
@@ -519,12 +571,7 @@ export async function dryRunInRanges(
       });
     }
   }
-  const warnings = table.partial
-    ? [
-        `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-      ]
-    : [];
-  return state.finish(warnings);
+  return state.finish(warnings.of());
 }
 
 const EMPTY: RangeOutcome = {
@@ -560,10 +607,13 @@ function createReplay(
     const key = planned.file.key;
     const rowSource = planned.rowSource;
     const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords, start } = outcome;
-    const { recSize, recHash, recUnhashed, recFailure, failures, others } = outcome;
+    const { recSize, recHash, recUnhashed, recFailure, failures, others, rowTime } = outcome;
+    const stats = state.stats;
+    if (stats !== null && outcome.content !== undefined) stats.content.merge(outcome.content);
     let row = 0;
     let rec = 0;
     let other = 0;
+    let last = 0;
     for (let e = 0; e < kinds.length; e++) {
       if (kinds[e] === OTHER) {
         const event = others[other++]!;
@@ -617,12 +667,15 @@ function createReplay(
           }
         }
       } else {
+        stats?.ingestionFailure(key, line, lastLine, rowTime?.[row] ?? NaN);
         const sizes = Array.from(recSize.subarray(rec, rec + count));
         const wait = state.ingestionFailure(key, line, lastLine, failure, sizes);
         if (wait !== undefined) await wait;
       }
       rec += count;
       row++;
+      last = lastLine;
     }
+    if (stats !== null && last > 0) stats.reached(key, last);
   };
 }

@@ -5,6 +5,7 @@
  * checkpoint already covers are not sent again: they settle with the outcome recorded when they were (R-ING-3).
  */
 import {
+  partialDuplicateCheck,
   createDuplicateIndex,
   type DeferredLoadSink,
   type Failure,
@@ -99,11 +100,6 @@ export function createIngestSink(writer: Writer, options: IngestSinkOptions): De
     },
     flush: () => writer.flush(),
     stop: (reason) => writer.stop(reason),
-    warnings: () =>
-      duplicates.partial
-        ? [
-            `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-          ]
-        : [],
+    warnings: () => (duplicates.partial ? [partialDuplicateCheck(maxEntries)] : []),
   };
 }

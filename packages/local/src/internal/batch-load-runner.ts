@@ -26,10 +26,8 @@ import {
   type TaskStatus,
 } from '@tsbatch/core';
 import type { LocalStore } from '../store.js';
-import type { JournalRevision } from '../qldb/journal-block.js';
-import type { JournalLog } from './journal-log.js';
-import type { JournalLogs } from './journal-logs.js';
-import type { TableData } from './table-data.js';
+import { storedRecordOf } from './record-json.js';
+import type { TableWriter } from './table-writer.js';
 
 /** The state the runner keeps with each task in the task store. */
 export interface RunnerState {
@@ -43,13 +41,11 @@ export interface BatchLoadRunnerOptions {
   s3Root: string | null;
   clock: () => Date;
   log: (line: string) => void;
-  /** R-QLDB-2: each chunk a task commits is a block of its ledger's journal. */
-  journals: JournalLogs;
   /** How often a running task's ProgressReport is saved. @default 500 */
   progressIntervalMs?: number;
 }
 
-/** Rows between two flushes of the table's log during a load. */
+/** Rows between two commits of a load (each commit ends one journal block of the task, R-QLDB-2). */
 const FLUSH_EVERY_RECORDS = 1000;
 
 export class BatchLoadRunner {
@@ -144,18 +140,17 @@ export class BatchLoadRunner {
       });
       return finish('FAILED', source.error.message);
     }
-    let data: TableData;
+    let data: TableWriter;
     let retention;
-    let journal: JournalLog;
     try {
-      data = store.data(task.database, task.table);
+      // R-QLDB-2: the task's records go to the journal in blocks, one per chunk it commits.
+      data = store.writer(task.database, task.table, { operation: 'BatchLoad', taskId });
       retention = store.retention(task.database, task.table);
-      journal = await this.options.journals.of(task.database, store.getDatabase(task.database).CreationTime);
     } catch (error) {
       return finish('FAILED', describe(error));
     }
 
-    const sink = storeSink(data, { journal, table: task.table, taskId, clock });
+    const sink = storeSink(data);
     let saving: Promise<unknown> = Promise.resolve();
     let lastSave = Date.now();
     const interval = this.options.progressIntervalMs ?? 500;
@@ -173,14 +168,14 @@ export class BatchLoadRunner {
           saving = saving.then(() => tasks.update(taskId, { progress: snapshot })).catch(() => undefined);
         },
       });
-      await sink.commit();
+      await data.commit();
       await saving;
       progress = result.progress;
       if (result.errorReport !== null) await this.writeReport(task, result.errorReport);
       await finish(result.status);
       this.options.log(`task ${taskId}: ${result.status} (${result.progress.RecordsIngested} rows ingested)`);
     } catch (error) {
-      await sink.commit().catch(() => undefined);
+      await data.commit().catch(() => undefined);
       await saving;
       if (signal.aborted) {
         await finish(
@@ -212,28 +207,16 @@ export class BatchLoadRunner {
 /**
  * The sink of a load into the store: core's within-load duplicate index decides exactly as in a dry run, and the
  * table decides against what earlier writes stored (R-DUP-1 across writes). Accepted rows are applied at once
- * and flushed to disk every FLUSH_EVERY_RECORDS records and at the end; each such commit is one journal block
- * (R-QLDB-2) of the records it stored.
+ * and committed every FLUSH_EVERY_RECORDS records and at the end.
  */
-function storeSink(
-  data: TableData,
-  j: { journal: JournalLog; table: string; taskId: string; clock: () => Date },
-): LoadSink & { commit(): Promise<void> } {
+function storeSink(data: TableWriter): LoadSink {
   const load = createDuplicateIndex();
   let unflushed = 0;
-  let stored: Omit<JournalRevision, 'hash'>[] = [];
-  const commit = async (): Promise<void> => {
-    if (stored.length > 0)
-      j.journal.append({ operation: 'BatchLoadTask', taskId: j.taskId }, stored, j.clock());
-    stored = [];
-    await Promise.all([data.flush(), j.journal.flush()]);
-  };
   return {
-    commit,
     check(record): Failure | null {
       const within = load.check(record);
       if (within !== null) return within;
-      const conflict = data.check(record);
+      const conflict = data.check(storedRecordOf(record));
       if (conflict === null) return null;
       return {
         kind: 'ingestion',
@@ -245,12 +228,14 @@ function storeSink(
     async store(_file, _line, records): Promise<void> {
       for (const record of records) {
         load.add(record);
-        if (data.apply(record) !== 'unchanged') stored.push({ tableName: j.table, record });
+        data.apply(storedRecordOf(record));
       }
+      // Inserted before this row's promise lets other requests run (pending-rows.ts).
+      data.flush();
       unflushed += records.length;
       if (unflushed >= FLUSH_EVERY_RECORDS) {
         unflushed = 0;
-        await commit();
+        await data.commit();
       }
     },
   };

@@ -1,17 +1,14 @@
 import type { LocalStore } from '../store.js';
 import type { BatchLoadRunner } from './batch-load-runner.js';
 import type { Json } from './constraints.js';
-import type { JournalLogs } from './journal-logs.js';
 
 /** What every operation may use. */
 export interface OperationContext {
   store: LocalStore;
   clock: () => Date;
-  /** The host name (no port) the client called, which DescribeEndpoints answers with. */
-  hostname: string;
+  /** The endpoint DescribeEndpoints answers with, for the client that asks (R-LOCAL-1). */
+  endpointAddress: string;
   runner: BatchLoadRunner;
-  /** R-QLDB-2: the ledgers' journals, appended in the write path. */
-  journals: JournalLogs;
 }
 
 /** One operation of the API: the request body in, the response body out, or a ServiceError thrown. */

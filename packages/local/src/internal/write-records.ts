@@ -18,15 +18,14 @@ import {
   type ScalarMeasureValueType,
   type TimestreamDimension,
   type TimestreamMeasureValue,
-  type TimestreamRecord,
   type TimeUnit,
 } from '@tsbatch/core';
 import { ServiceError } from '../errors.js';
 import { Constraints, type Json } from './constraints.js';
 import type { Operation } from './operation.js';
 import { instantNanos } from './point-key.js';
-import { checkNames, checkValue } from './record-rules.js';
-import type { JournalRevision } from '../qldb/journal-block.js';
+import { forCoreChecks, type StoredRecord } from './record-json.js';
+import { checkNames, checkPartitionKeys, checkValue } from './record-rules.js';
 
 /** A record as sent: every member optional until CommonAttributes are merged in. */
 interface SentRecord {
@@ -36,14 +35,15 @@ interface SentRecord {
   MeasureValueType?: MeasureValueType;
   Time?: string;
   TimeUnit?: TimeUnit;
-  Version?: number;
+  Version?: bigint;
   MeasureValues?: TimestreamMeasureValue[];
 }
 
 export interface RejectedRecord {
   RecordIndex: number;
   Reason: string;
-  ExistingVersion?: number;
+  /** Exact: the answer is written with it as digits (http.ts). */
+  ExistingVersion?: bigint;
 }
 
 /** Text of the 419 answer, as the service sends it. */
@@ -78,7 +78,7 @@ function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   if (time !== undefined) out.Time = time;
   const unit = c.string(`${path}.timeUnit`, r['TimeUnit'], { enum: TIME_UNITS });
   if (unit !== undefined) out.TimeUnit = unit as TimeUnit;
-  const version = c.integer(`${path}.version`, r['Version']);
+  const version = c.long(`${path}.version`, r['Version']);
   if (version !== undefined) out.Version = version;
   const values = c.list(`${path}.measureValues`, r['MeasureValues']);
   if (values !== undefined) {
@@ -104,7 +104,7 @@ function invalid(message: string): ServiceError {
  * R-LOCAL-2: CommonAttributes merged into a record. Dimensions are the common ones then the record's (a name in
  * both is a ValidationException); every other member is the record's when it has one [choice: the record wins].
  */
-function merge(common: SentRecord, record: SentRecord, index: number): TimestreamRecord {
+function merge(common: SentRecord, record: SentRecord, index: number): StoredRecord {
   const commonDims = common.Dimensions ?? [];
   const ownDims = record.Dimensions ?? [];
   for (const d of ownDims) {
@@ -136,10 +136,10 @@ function merge(common: SentRecord, record: SentRecord, index: number): Timestrea
   if (time === undefined) throw invalid(`Record ${index} has no Time.`);
   // R-TIME-1: digits in the unit, within a signed 64-bit count of nanoseconds.
   if (!isValidTimeDigits(time, unit)) throw invalid('Invalid time for record.');
-  const version = record.Version ?? common.Version ?? 1;
-  if (version < 1) throw invalid(`Version of record ${index} is ${version}; it must be at least 1.`);
+  const version = record.Version ?? common.Version ?? 1n;
+  if (version < 1n) throw invalid(`Version of record ${index} is ${version}; it must be at least 1.`);
 
-  const out: TimestreamRecord = {
+  const out: StoredRecord = {
     Dimensions: dimensions,
     MeasureName: measureName,
     MeasureValueType: type,
@@ -176,7 +176,7 @@ function merge(common: SentRecord, record: SentRecord, index: number): Timestrea
   return out;
 }
 
-export const writeRecords: Operation = async (input, { store, clock, journals }) => {
+export const writeRecords: Operation = async (input, { store, clock }) => {
   const c = new Constraints();
   const database = c.string('databaseName', input['DatabaseName'], {}, true);
   const tableName = c.string('tableName', input['TableName'], {}, true);
@@ -189,10 +189,9 @@ export const writeRecords: Operation = async (input, { store, clock, journals })
   c.done();
 
   const merged = records.map((r, i) => merge(common, r, i));
-  // R-QLDB-2: opened before the decisions, which stay synchronous (the journal of an unknown database is never made).
-  const journal = await journals.of(database!, store.getDatabase(database!).CreationTime);
   const retention = store.retention(database!, tableName!);
-  const table = store.data(database!, tableName!);
+  const partitionKeys = store.getTable(database!, tableName!).Schema.CompositePartitionKey;
+  const writer = store.writer(database!, tableName!, { operation: 'WriteRecords' });
   const now = clock();
   const window = createTimeWindow(retention, now);
   const memoryFrom =
@@ -205,32 +204,35 @@ export const writeRecords: Operation = async (input, { store, clock, journals })
   const rejected: RejectedRecord[] = [];
   let memory = 0;
   let magnetic = 0;
-  const stored: Omit<JournalRevision, 'hash'>[] = [];
   merged.forEach((record, index) => {
-    const limit = checkRecordLimits(record, recordEventSize(record));
-    if (limit !== null) return void rejected.push({ RecordIndex: index, Reason: limit.reason });
-    const bad = checkValue(record);
-    if (bad !== null) return void rejected.push({ RecordIndex: index, Reason: bad });
-    if (window.check(record) !== null)
-      return void rejected.push({ RecordIndex: index, Reason: outsideReason });
-    const conflict = table.check(record);
-    if (conflict !== null) {
-      return void rejected.push({
+    const reject = (reason: string, existingVersion?: bigint): void =>
+      void rejected.push({
         RecordIndex: index,
-        Reason: conflict.lower
+        Reason: reason,
+        ...(existingVersion !== undefined && { ExistingVersion: existingVersion }),
+      });
+    const core = forCoreChecks(record);
+    const limit = checkRecordLimits(core, recordEventSize(core));
+    if (limit !== null) return reject(limit.reason);
+    const bad = checkValue(record) ?? checkPartitionKeys(record, partitionKeys);
+    if (bad !== null) return reject(bad);
+    if (window.check(core) !== null) return reject(outsideReason);
+    const conflict = writer.check(record);
+    if (conflict !== null) {
+      return reject(
+        conflict.lower
           ? `The record version ${record.Version} is lower than the existing version ${conflict.existingVersion}. A higher version is required to update the measure value.`
           : SAME_VERSION_REASON,
-        ExistingVersion: conflict.existingVersion,
-      });
+        conflict.existingVersion,
+      );
     }
-    if (table.apply(record) !== 'unchanged') stored.push({ tableName: tableName!, record });
+    writer.apply(record);
     if (instantNanos(record.Time, record.TimeUnit) < memoryFrom) magnetic++;
     else memory++;
   });
-  // R-QLDB-2: one block per call that stored something; an identical re-write stores nothing, so is no revision.
-  if (stored.length > 0) journal.append({ operation: 'WriteRecords' }, stored, now);
-  // Acknowledged only once on disk (R-LOCAL-3); the accepted records are stored even when others are rejected.
-  await Promise.all([table.flush(), journal.flush()]);
+  // Acknowledged only once committed (R-LOCAL-3); the accepted records are stored even when others are rejected.
+  // commit() inserts the call's rows first, before anything else can run.
+  await writer.commit();
   if (rejected.length > 0) {
     throw new ServiceError('RejectedRecordsException', REJECTED_MESSAGE, { RejectedRecords: rejected });
   }

@@ -78,7 +78,7 @@ export class ObjectUpload {
   }
 
   /** Writes a chunk, waiting while the file's buffer is full (bounded memory). */
-  async write(chunk: Buffer): Promise<void> {
+  async write(chunk: Uint8Array): Promise<void> {
     if (this.failed !== null) throw new ExportWriteError(`Cannot write ${this.temp}: ${this.failed.message}`);
     this.bytes += chunk.length;
     if (!this.stream.write(chunk)) {

@@ -5,20 +5,16 @@
  * reached its size bound), then `{prefix}{exportId}.{strandId}.completed.manifest` = `{keys: [...]}` listing them in
  * order, written last. Streamed: memory holds one batch of blocks, whatever the size of the journal.
  */
-import { IonTypes, makeBinaryWriter, makeTextWriter, Timestamp, type Writer } from 'ion-js';
+import { IonBinaryWriter } from '../internal/ion-binary-writer.js';
+import { IonTextWriter, timestampOfDate } from '../internal/ion-writer.js';
+import type { StoredJournalBlock } from '../internal/journal-reader.js';
 import { blockEncoder, OBJECT_EXTENSION } from './block-encoders.js';
-import { BucketWriter, ExportWriteError, type ObjectUpload } from './bucket-objects.js';
+import { BucketWriter, type ObjectUpload } from './bucket-objects.js';
 import type { ExportEntry } from './export-registry.js';
 import type { OutputFormat } from './export-request.js';
-import type { JournalBlock, JournalReader } from './journal-block.js';
 
 /** Revisions encoded at a time: the memory an export holds beyond the file buffers. */
 const BATCH_REVISIONS = 2_000;
-/**
- * Revisions between two turns given back to the event loop: reading and encoding never hold it long, so the
- * WriteRecords calls of the same endpoint are served between slices of the export (issue 20: never blocked).
- */
-const YIELD_EVERY_REVISIONS = 500;
 /** [choice] A data object is closed once it holds this many bytes (then the next block starts another). */
 export const DEFAULT_OBJECT_BYTES = 64 * 1024 * 1024;
 
@@ -29,10 +25,12 @@ export interface ExportProgress {
 }
 
 export interface ExportJournalOptions {
-  reader: JournalReader;
+  /** The journal of the range, pages of consecutive blocks in commit order (internal/journal-reader.ts). */
+  pages: AsyncIterable<readonly StoredJournalBlock[]>;
+  /** The ledger's one strand, named in the completed manifest even when no block is in range. */
+  strandId: string;
   s3Root: string;
   maxObjectBytes: number;
-  signal: AbortSignal;
   progress: ExportProgress;
 }
 
@@ -41,6 +39,7 @@ export function keyPrefix(prefix: string): string {
   return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
+/** Writes the export's objects; answers the data objects' keys. Throws ExportWriteError when it cannot write them. */
 export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions): Promise<string[]> {
   const s3 = entry.S3ExportConfiguration;
   const prefix = keyPrefix(s3.Prefix);
@@ -48,14 +47,10 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
   const bucket = new BucketWriter(o.s3Root, s3.Bucket);
   await bucket.checkBucket();
   await bucket.put(`${prefix}${entry.ExportId}.started.manifest`, manifest(format, startedManifest(entry)));
-  const ledger = o.reader.ledger(entry.LedgerName);
-  if (ledger === undefined || ledger.creationTime.toISOString() !== entry.ledgerCreationTime) {
-    throw new ExportWriteError(`The ledger ${entry.LedgerName} was deleted while the export ran.`);
-  }
   const encode = blockEncoder(format);
   const keys: string[] = [];
   let object: { upload: ObjectUpload; hour: string; first: number; last: number } | null = null;
-  let batch: JournalBlock[] = [];
+  let batch: StoredJournalBlock[] = [];
   let batched = 0;
   // The size of the batch not encoded yet, estimated from what was encoded so far, keeps objects near the bound.
   let bytesPerRevision = 0;
@@ -74,41 +69,32 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
   const close = async (): Promise<void> => {
     if (object === null) return;
     await flush();
-    const key = `${prefix}${object.hour}/${ledger.strandId}.${object.first}-${object.last}.${OBJECT_EXTENSION[format]}`;
+    const key = `${prefix}${object.hour}/${o.strandId}.${object.first}-${object.last}.${OBJECT_EXTENSION[format]}`;
     await object.upload.commit(key);
     keys.push(key);
     o.progress.objects++;
     object = null;
   };
-  let sinceYield = 0;
-  const start = new Date(entry.InclusiveStartTime);
-  const end = new Date(entry.ExclusiveEndTime);
   try {
-    for await (const block of o.reader.blocks(entry.LedgerName, start, end, o.signal)) {
-      const hour = hourFolder(block.blockTimestamp);
-      const full = (): boolean => object!.upload.bytes + batched * bytesPerRevision >= o.maxObjectBytes;
-      if (object !== null && (object.hour !== hour || full())) await close();
-      const seq = block.blockAddress.sequenceNo;
-      object ??= { upload: await bucket.open(`${prefix}${hour}`), hour, first: seq, last: seq };
-      object.last = seq;
-      batch.push(block);
-      batched += block.revisions.length;
-      sinceYield += block.revisions.length;
-      if (sinceYield >= YIELD_EVERY_REVISIONS) {
-        sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
+    for await (const page of o.pages) {
+      for (const block of page) {
+        const hour = hourFolder(block.blockTimestamp);
+        const full = (): boolean => object!.upload.bytes + batched * bytesPerRevision >= o.maxObjectBytes;
+        if (object !== null && (object.hour !== hour || full())) await close();
+        const seq = block.blockAddress.sequenceNo;
+        object ??= { upload: await bucket.open(`${prefix}${hour}`), hour, first: seq, last: seq };
+        object.last = seq;
+        batch.push(block);
+        batched += block.revisions.length;
+        if (batched >= BATCH_REVISIONS || bytesPerRevision === 0) await flush();
       }
-      if (batched >= BATCH_REVISIONS || bytesPerRevision === 0) await flush();
     }
     await close();
   } catch (error) {
     await (object as { upload: ObjectUpload } | null)?.upload.abort();
     throw error;
   }
-  await bucket.put(
-    `${prefix}${entry.ExportId}.${ledger.strandId}.completed.manifest`,
-    manifest(format, { keys }),
-  );
+  await bucket.put(`${prefix}${entry.ExportId}.${o.strandId}.completed.manifest`, manifest(format, { keys }));
   return keys;
 }
 
@@ -137,26 +123,27 @@ function startedManifest(e: ExportEntry): Record<string, ManifestValue> {
   return m;
 }
 
-/** A manifest in the export's format (QLDB writes them in the format asked for). */
-function manifest(format: OutputFormat, members: Record<string, ManifestValue>): Buffer {
+/** A manifest in the export's format (QLDB writes them in the format asked for), through the package's Ion writer. */
+export function manifest(format: OutputFormat, members: Record<string, ManifestValue>): Buffer {
   if (format === 'JSON') {
     const json = Object.fromEntries(
       Object.entries(members).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
     );
     return Buffer.from(`${JSON.stringify(json)}\n`, 'utf8');
   }
-  const w: Writer = format === 'ION_TEXT' ? makeTextWriter() : makeBinaryWriter();
-  w.stepIn(IonTypes.STRUCT);
+  const names = Object.keys(members);
+  const w = format === 'ION_TEXT' ? new IonTextWriter(names) : new IonBinaryWriter(names);
+  w.stepInStruct();
   for (const [k, v] of Object.entries(members)) {
-    w.writeFieldName(k);
-    if (v instanceof Date) w.writeTimestamp(Timestamp.parse(v.toISOString()));
+    w.field(k);
+    if (v instanceof Date) w.timestamp(timestampOfDate(v));
     else if (Array.isArray(v)) {
-      w.stepIn(IonTypes.LIST);
-      for (const s of v) w.writeString(s);
+      w.stepInList();
+      for (const s of v) w.string(s);
       w.stepOut();
-    } else w.writeString(v);
+    } else w.string(v);
   }
   w.stepOut();
-  w.close();
-  return Buffer.from(w.getBytes());
+  w.endValue();
+  return Buffer.from(w.take());
 }

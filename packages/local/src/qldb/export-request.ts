@@ -4,7 +4,7 @@
  * CreationTime defaulted to it. Every refusal is an InvalidParameterException naming the member.
  */
 import { invalidParameter, QldbError } from './qldb-error.js';
-import type { LedgerInfo } from './journal-block.js';
+import type { LedgerInfo } from './journal-source.js';
 
 export const OUTPUT_FORMATS = ['ION_TEXT', 'ION_BINARY', 'JSON'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -1,15 +1,15 @@
 /**
  * R-QLDB-1..4 wired for a server: the export registry of the data folder, the exporter that runs exports, and the
- * QLDB API that answers requests, all over one JournalReader (today: storeJournalReader).
+ * QLDB API that answers requests, all over the store's journal (journal-source.ts).
  */
 import { ExportRegistry } from './export-registry.js';
 import { JournalExporter } from './journal-exporter.js';
-import type { JournalReader } from './journal-block.js';
+import type { JournalSource } from './journal-source.js';
 import { QldbApi } from './qldb-api.js';
 
 export interface JournalExportServiceOptions {
   dataDir: string;
-  reader: JournalReader;
+  source: JournalSource;
   s3Root: string | null;
   clock: () => Date;
   maxObjectBytes: number;
@@ -27,11 +27,11 @@ export async function openJournalExportService(
   const registry = await ExportRegistry.open(o.dataDir);
   const exporter = new JournalExporter({
     registry,
-    reader: o.reader,
+    source: o.source,
     s3Root: o.s3Root,
     maxObjectBytes: o.maxObjectBytes,
     log: o.log,
   });
-  const api = new QldbApi({ registry, exporter, reader: o.reader, clock: o.clock, s3Root: o.s3Root });
+  const api = new QldbApi({ registry, exporter, source: o.source, clock: o.clock, s3Root: o.s3Root });
   return { api, exporter };
 }

@@ -5,12 +5,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import { resolveReportFolder } from '@tsbatch/core';
-import { randomId } from './base62-id.js';
+import { base62Id } from '../internal/journal-hash.js';
 import { keyPrefix } from './export-journal.js';
 import type { ExportEntry, ExportRegistry } from './export-registry.js';
 import { checkExportRange, readExportRequest } from './export-request.js';
 import type { JournalExporter } from './journal-exporter.js';
-import type { JournalReader } from './journal-block.js';
+import type { JournalSource } from './journal-source.js';
 import { invalidParameter, QldbError } from './qldb-error.js';
 
 export type QldbOperation =
@@ -26,7 +26,7 @@ export interface QldbRoute {
 export interface QldbApiOptions {
   registry: ExportRegistry;
   exporter: JournalExporter;
-  reader: JournalReader;
+  source: JournalSource;
   clock: () => Date;
   s3Root: string | null;
 }
@@ -102,7 +102,7 @@ export class QldbApi {
       }
       case 'ListJournalS3ExportsForLedger':
         if (
-          this.o.reader.ledger(route.ledger) === undefined &&
+          this.o.source.ledger(route.ledger) === undefined &&
           this.o.registry.list(route.ledger).length === 0
         ) {
           throw ledgerNotFound(route.ledger);
@@ -126,7 +126,7 @@ export class QldbApi {
       throw new QldbError('SerializationException', 'The request body is not valid JSON.');
     }
     const request = readExportRequest(ledgerName, json);
-    const ledger = this.o.reader.ledger(ledgerName);
+    const ledger = this.o.source.ledger(ledgerName);
     if (ledger === undefined) throw ledgerNotFound(ledgerName);
     const now = this.o.clock();
     const start = checkExportRange(request, ledger, now);
@@ -144,7 +144,7 @@ export class QldbApi {
     if (!where.ok) throw invalidParameter('S3ExportConfiguration.Prefix', where.error.message);
     const entry: ExportEntry = {
       LedgerName: ledgerName,
-      ExportId: randomId(),
+      ExportId: base62Id(),
       ExportCreationTime: now.toISOString(),
       Status: 'IN_PROGRESS',
       InclusiveStartTime: start.toISOString(),

@@ -1,115 +1,73 @@
 /**
- * STYLE rule 13: the export's hand-written Ion encoders against ion-js. For generated journal blocks (every value type
- * and time unit, any text), ion-js must read the hand-written Ion text and Ion binary as values equal to what its own
- * writers make of the same blocks, chunk after chunk. The seed is printed on failure; FC_SEED=<seed> replays it.
+ * STYLE rule 13: the journal export's encoders (the package's one Ion writer, src/internal/ion-writer.ts) against
+ * ion-js and JSON.parse. For generated journal blocks (every value type and time unit, any text, versions over the
+ * whole 64-bit range), ion-js must read our Ion text and Ion binary as values equal to what its own writers make of
+ * the same blocks, chunk after chunk; and each JSON line must parse to the block with every digit kept. The seed
+ * is printed; FC_SEED=<seed> replays it.
  */
 import fc from 'fast-check';
 import { loadAll } from 'ion-js';
 import { describe, expect, it } from 'vitest';
-import type { TimestreamRecord } from '@tsbatch/core';
-import { GENESIS_HASH, revisionHashInput, sealBlock, type JournalBlock } from '../../src/index.js';
-import { ionBinaryBlocks } from '../../src/qldb/ion-binary-block.js';
-import { ionTextBlock } from '../../src/qldb/ion-text-block.js';
-import { canonicalRecordJson } from '../../src/qldb/journal-block.js';
-import { oracleBlocks } from './ion-oracle.js';
+import { recordJson, revisionHashOf } from '../../src/index.js';
+import type { StoredJournalBlock } from '../../src/internal/journal-reader.js';
+import { parseExactJson } from '../../src/internal/exact-json.js';
+import { blockEncoder } from '../../src/qldb/block-encoders.js';
+import { storedRecord } from '../stored-record-arb.js';
+import { oracleBlocks, type OracleBlock } from './ion-oracle.js';
 
-const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
-const UNITS = ['SECONDS', 'MILLISECONDS', 'MICROSECONDS', 'NANOSECONDS'] as const;
-const NANOS = { SECONDS: 1_000_000_000n, MILLISECONDS: 1_000_000n, MICROSECONDS: 1_000n, NANOSECONDS: 1n };
-/** Any text without lone surrogates (they have no UTF-8 form, so neither Ion writer can keep them). */
-const text = fc.string({ unit: 'binary', maxLength: 12 });
+const SEED = Number(process.env['FC_SEED'] ?? Date.now() % 2 ** 31);
+const RUNS = Number(process.env['TSBATCH_FUZZ_RUNS'] ?? 150);
+console.log(`journal block encoders: seed ${SEED} (FC_SEED=${SEED} to repeat)`);
+
 const name = fc.string({ unit: 'binary', minLength: 1, maxLength: 8 });
-const doubleText = fc
-  .tuple(
-    fc.constantFrom('', '-', '+'),
-    fc.stringMatching(/^\d{1,12}$/),
-    fc.option(fc.stringMatching(/^\d{0,6}$/)),
-    fc.option(fc.integer({ min: -30, max: 30 })),
-  )
-  .map(([s, i, f, e]) => `${s}${i}${f === null ? '' : `.${f}`}${e === null ? '' : `e${e}`}`);
-const typedValue = fc.oneof(
-  doubleText.map((v) => ({ Type: 'DOUBLE' as const, Value: v })),
-  fc
-    .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
-    .map((v) => ({ Type: 'BIGINT' as const, Value: String(v) })),
-  fc.constantFrom('true', 'false', 'TRUE', 'False').map((v) => ({ Type: 'BOOLEAN' as const, Value: v })),
-  text.map((v) => ({ Type: 'VARCHAR' as const, Value: v })),
-);
+const hash = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((a) => Buffer.from(a));
+const id = fc.stringMatching(/^[0-9A-Za-z]{22}$/);
 
-const recordArb = fc
-  .record({
-    unit: fc.constantFrom(...UNITS),
-    // 1677..2262, every instant an int64 of nanoseconds can be (R-TIME-1), in whole units.
-    nanos: fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n }),
-    dims: fc.array(fc.record({ Name: name, Value: text }), { minLength: 1, maxLength: 3 }),
-    measure: name,
-    version: fc.oneof(
-      fc.integer({ min: 1, max: 2 ** 31 }),
-      fc.maxSafeNat().map((v) => Math.max(1, v)),
-      fc.constant(2 ** 48),
-    ),
-    single: fc.option(typedValue),
-    multi: fc.array(
-      fc.record({
-        Name: name,
-        v: fc.oneof(
-          typedValue,
-          fc
-            .bigInt({ min: 0n, max: 2n ** 62n })
-            .map((n) => ({ Type: 'TIMESTAMP' as const, Value: String(n) })),
-        ),
-      }),
-      { minLength: 1, maxLength: 3 },
-    ),
-  })
-  .map((r): TimestreamRecord => {
-    const time = String(r.nanos / NANOS[r.unit]);
-    const base = {
-      Dimensions: r.dims.map((d) => ({ ...d, DimensionValueType: 'VARCHAR' as const })),
-      MeasureName: r.measure,
-      Time: time,
-      TimeUnit: r.unit,
-      Version: r.version,
-    };
-    if (r.single !== null) return { ...base, MeasureValueType: r.single.Type, MeasureValue: r.single.Value };
-    return {
-      ...base,
-      MeasureValueType: 'MULTI',
-      // A TIMESTAMP value was drawn in nanoseconds: in the record's unit it is a valid instant (R-TIME-1).
-      MeasureValues: r.multi.map((m) => ({
-        Name: m.Name,
-        Value: m.v.Type === 'TIMESTAMP' ? String(BigInt(m.v.Value) / NANOS[r.unit]) : m.v.Value,
-        Type: m.v.Type,
-      })),
-    };
-  });
-
+/** Consecutive blocks of a strand, as the store's reader gives them, and the same blocks for the oracle. */
 const blocksArb = fc
   .array(
     fc.record({
-      revisions: fc.array(fc.record({ tableName: name, record: recordArb }), { minLength: 1, maxLength: 4 }),
+      table: name,
+      records: fc.array(storedRecord, { minLength: 1, maxLength: 4 }),
       ms: fc.integer({ min: 0, max: 4_102_444_800_000 }),
-      task: fc.option(fc.stringMatching(/^[A-Za-z0-9]{1,22}$/)),
+      tx: id,
+      task: fc.option(id, { nil: undefined }),
+      hashes: fc.tuple(hash, hash, hash),
     }),
     { minLength: 1, maxLength: 4 },
   )
-  .map((list) => {
-    let previous = GENESIS_HASH;
-    return list.map((b, i): JournalBlock => {
-      const block = sealBlock(previous, {
+  .map((list) =>
+    list.map((b, i) => {
+      const head = {
         blockAddress: { strandId: 'S'.repeat(22), sequenceNo: i + 1 },
-        transactionId: `T${i}`.padEnd(22, 'x'),
+        transactionId: b.tx,
         blockTimestamp: new Date(b.ms),
-        transactionInfo:
-          b.task === null ? { operation: 'WriteRecords' } : { operation: 'BatchLoadTask', taskId: b.task },
-        revisions: b.revisions,
-      });
-      previous = block.blockHash;
-      return block;
-    });
-  });
+        blockHash: b.hashes[0],
+        entriesHash: b.hashes[1],
+        previousBlockHash: b.hashes[2],
+        transactionInfo: {
+          operation: b.task === undefined ? ('WriteRecords' as const) : ('BatchLoad' as const),
+          tableName: b.table,
+          ...(b.task !== undefined && { taskId: b.task }),
+        },
+      };
+      const stored: StoredJournalBlock = {
+        ...head,
+        revisions: b.records.map((r) => ({ tableName: b.table, recordJson: recordJson(r) })),
+      };
+      const oracle: OracleBlock = {
+        ...head,
+        revisions: b.records.map((r) => ({
+          tableName: b.table,
+          record: r,
+          hash: revisionHashOf(b.table, recordJson(r)),
+        })),
+      };
+      return { stored, oracle };
+    }),
+  );
 
-function sameValues(mine: Uint8Array | string, oracle: Uint8Array): void {
+function sameValues(mine: Uint8Array, oracle: Uint8Array): void {
   const a = loadAll(mine);
   const b = loadAll(oracle);
   expect(a.length).toBe(b.length);
@@ -119,56 +77,89 @@ function sameValues(mine: Uint8Array | string, oracle: Uint8Array): void {
   });
 }
 
-describe('hand-written Ion encoders of journal blocks (R-QLDB-4, STYLE rule 13)', () => {
-  it('writes Ion text that ion-js reads as its own writer’s blocks', () => {
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+
+describe('the journal export encoders equal ion-js and JSON.parse (R-QLDB-4, STYLE rule 13)', () => {
+  it('writes Ion text that ion-js reads as its own writer’s blocks, also two chunks one after the other', () => {
+    const encode = blockEncoder('ION_TEXT');
     fc.assert(
-      fc.property(blocksArb, (blocks) =>
-        sameValues(blocks.map(ionTextBlock).join(''), oracleBlocks('ION_TEXT', blocks)),
-      ),
-      { ...fcOptions, numRuns: 150 },
+      fc.property(blocksArb, blocksArb, (a, b) => {
+        const mine = Buffer.concat([encode(a.map((x) => x.stored)), encode(b.map((x) => x.stored))]);
+        const oracle = `${text(
+          oracleBlocks(
+            'ION_TEXT',
+            a.map((x) => x.oracle),
+          ),
+        )}\n${text(
+          oracleBlocks(
+            'ION_TEXT',
+            b.map((x) => x.oracle),
+          ),
+        )}`;
+        sameValues(mine, Buffer.from(oracle));
+      }),
+      { seed: SEED, numRuns: RUNS },
     );
   });
 
   it('writes Ion binary that ion-js reads as the same blocks, also two chunks one after the other', () => {
+    const encode = blockEncoder('ION_BINARY');
     fc.assert(
       fc.property(blocksArb, blocksArb, (a, b) => {
-        const mine = Buffer.concat([ionBinaryBlocks(a), ionBinaryBlocks(b)]);
-        // ion-js's text writer is the oracle of values: its binary writer misplaces a nanosecond timestamp just before
-        // 1970 (1969-12-31T23:59:59.999999999Z comes back as 1970-01-01T00:00:59.999999999Z), which ours does not.
-        const oracle = Buffer.from(
-          `${Buffer.from(oracleBlocks('ION_TEXT', a)).toString()}\n${Buffer.from(oracleBlocks('ION_TEXT', b)).toString()}`,
-        );
-        sameValues(mine, oracle);
+        const mine = Buffer.concat([encode(a.map((x) => x.stored)), encode(b.map((x) => x.stored))]);
+        expect([...mine.subarray(0, 4)]).toEqual([0xe0, 0x01, 0x00, 0xea]);
+        // ion-js's text writer is the oracle of values: its binary writer misplaces a nanosecond timestamp just
+        // before 1970 (1969-12-31T23:59:59.999999999Z comes back as 1970-01-01T00:00:59.999999999Z).
+        const oracle = `${text(
+          oracleBlocks(
+            'ION_TEXT',
+            a.map((x) => x.oracle),
+          ),
+        )}\n${text(
+          oracleBlocks(
+            'ION_TEXT',
+            b.map((x) => x.oracle),
+          ),
+        )}`;
+        sameValues(mine, Buffer.from(oracle));
       }),
-      { ...fcOptions, numRuns: 150 },
+      { seed: SEED, numRuns: RUNS },
     );
   });
 
-  it('builds the canonical record JSON by hand exactly as JSON.stringify of the members in order (R-QLDB-2)', () => {
+  it('writes each block as one JSON line that parses to the block, versions exact (R-QLDB-4 JSON)', () => {
+    const encode = blockEncoder('JSON');
     fc.assert(
-      fc.property(recordArb, name, (r, table): void => {
-        const ordered = {
-          tableName: table,
-          Dimensions: r.Dimensions.map((d) => ({
-            Name: d.Name,
-            Value: d.Value,
-            DimensionValueType: d.DimensionValueType,
-          })),
-          MeasureName: r.MeasureName,
-          MeasureValueType: r.MeasureValueType,
-          ...(r.MeasureValue !== undefined && { MeasureValue: r.MeasureValue }),
-          ...(r.MeasureValues !== undefined && {
-            MeasureValues: r.MeasureValues.map((v) => ({ Name: v.Name, Value: v.Value, Type: v.Type })),
-          }),
-          Time: r.Time,
-          TimeUnit: r.TimeUnit,
-          Version: r.Version,
-        };
-        expect(revisionHashInput(table, r)).toBe(JSON.stringify(ordered));
-        const { tableName: _table, ...members } = ordered;
-        expect(canonicalRecordJson(r)).toBe(JSON.stringify(members));
+      fc.property(blocksArb, (blocks) => {
+        const lines = text(encode(blocks.map((x) => x.stored))).split('\n');
+        expect(lines.pop()).toBe('');
+        expect(lines).toHaveLength(blocks.length);
+        lines.forEach((line, i) => {
+          const b = blocks[i]!.oracle;
+          const time = b.blockTimestamp.toISOString();
+          // parseExactJson keeps every digit of a 64-bit Version (JSON.parse would round it to a double).
+          expect(parseExactJson(line)).toEqual({
+            blockAddress: b.blockAddress,
+            transactionId: b.transactionId,
+            blockTimestamp: time,
+            blockHash: b.blockHash.toString('base64'),
+            entriesHash: b.entriesHash.toString('base64'),
+            previousBlockHash: b.previousBlockHash.toString('base64'),
+            transactionInfo: b.transactionInfo,
+            revisions: b.revisions.map((r) => ({
+              hash: r.hash.toString('base64'),
+              data: parseExactJson(recordJson(r.record)),
+              metadata: {
+                tableName: r.tableName,
+                version: (parseExactJson(`[${r.record.Version}]`) as unknown[])[0],
+                txTime: time,
+                txId: b.transactionId,
+              },
+            })),
+          });
+        });
       }),
-      { ...fcOptions, numRuns: 200 },
+      { seed: SEED, numRuns: RUNS },
     );
   });
 });

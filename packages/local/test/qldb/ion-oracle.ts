@@ -1,133 +1,39 @@
 /**
- * The test oracle of the Ion encoders (STYLE rule 13): the same journal block written with ion-js's own writers,
- * value by value, typed as R-QLDB-4 says. The export's hand encoders must read back (through ion-js) equal to this.
+ * The test oracle of the journal blocks' Ion (STYLE rule 13): the same block written with ion-js's own writers, value
+ * by value, typed as R-QLDB-4 says; a revision's data is the record oracle of `tsbatch export` (../ion-oracle.ts).
+ * The export's encoders (src/qldb/block-encoders.ts) must read back, through ion-js, equal to this.
  */
-
 import { Decimal, IonTypes, makeBinaryWriter, makeTextWriter, Timestamp, type Writer } from 'ion-js';
-import type { JournalBlock } from '../../src/index.js';
-import { NANOS_PER_UNIT, type MeasureValueType, type TimestreamRecord, type TimeUnit } from '@tsbatch/core';
+import type { StoredRecord } from '../../src/index.js';
+import { writeIonRecord } from '../ion-oracle.js';
 
-const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
-  SECONDS: 0,
-  MILLISECONDS: 3,
-  MICROSECONDS: 6,
-  NANOSECONDS: 9,
-};
-const NANOS_PER_SECOND = 1_000_000_000n;
-const DOUBLE_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
-
-export function writeIonRecord(w: Writer, record: TimestreamRecord): void {
-  w.stepIn(IonTypes.STRUCT);
-  w.writeFieldName('Dimensions');
-  w.stepIn(IonTypes.LIST);
-  for (const d of record.Dimensions) {
-    w.stepIn(IonTypes.STRUCT);
-    w.writeFieldName('Name');
-    w.writeString(d.Name);
-    w.writeFieldName('Value');
-    w.writeString(d.Value);
-    w.writeFieldName('DimensionValueType');
-    w.writeString(d.DimensionValueType);
-    w.stepOut();
-  }
-  w.stepOut();
-  w.writeFieldName('MeasureName');
-  w.writeString(record.MeasureName);
-  w.writeFieldName('MeasureValueType');
-  w.writeString(record.MeasureValueType);
-  if (record.MeasureValue !== undefined) {
-    w.writeFieldName('MeasureValue');
-    writeValue(w, record.MeasureValueType, record.MeasureValue, record.TimeUnit);
-  }
-  if (record.MeasureValues !== undefined) {
-    w.writeFieldName('MeasureValues');
-    w.stepIn(IonTypes.LIST);
-    for (const v of record.MeasureValues) {
-      w.stepIn(IonTypes.STRUCT);
-      w.writeFieldName('Name');
-      w.writeString(v.Name);
-      w.writeFieldName('Value');
-      writeValue(w, v.Type, v.Value, record.TimeUnit);
-      w.writeFieldName('Type');
-      w.writeString(v.Type);
-      w.stepOut();
-    }
-    w.stepOut();
-  }
-  w.writeFieldName('Time');
-  w.writeTimestamp(unitTimestamp(record.Time, record.TimeUnit));
-  w.writeFieldName('TimeUnit');
-  w.writeString(record.TimeUnit);
-  w.writeFieldName('Version');
-  w.writeInt(record.Version);
-  w.stepOut();
-}
-
-function writeValue(w: Writer, type: MeasureValueType, value: string, unit: TimeUnit): void {
-  switch (type) {
-    case 'DOUBLE':
-      w.writeDecimal(exactDecimal(value));
-      return;
-    case 'BIGINT':
-      w.writeInt(BigInt(value));
-      return;
-    case 'BOOLEAN':
-      w.writeBoolean(value.toLowerCase() === 'true');
-      return;
-    case 'TIMESTAMP':
-      w.writeTimestamp(unitTimestamp(value, unit));
-      return;
-    default:
-      w.writeString(value);
-  }
-}
-
-/** The exact decimal of a DOUBLE's text (`[+-]digits[.digits][e[+-]digits]`). */
-export function exactDecimal(text: string): Decimal {
-  const m = DOUBLE_TEXT.exec(text);
-  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) {
-    throw new Error(`a DOUBLE value must be a decimal number, got ${JSON.stringify(text)}`);
-  }
-  const fraction = m[3] ?? '';
-  const coefficient = BigInt(`${m[2]}${fraction}` || '0');
-  return new Decimal(coefficient, Number(m[4] ?? '0') - fraction.length, m[1] === '-');
-}
-
-/** An Ion timestamp (UTC) of time digits in a unit, with that unit's fraction digits. */
-export function unitTimestamp(digits: string, unit: TimeUnit): Timestamp {
-  const nanos = BigInt(digits) * NANOS_PER_UNIT[unit];
-  let seconds = nanos / NANOS_PER_SECOND;
-  let fraction = nanos % NANOS_PER_SECOND;
-  if (fraction < 0n) {
-    fraction += NANOS_PER_SECOND;
-    seconds -= 1n;
-  }
-  const places = FRACTION_DIGITS[unit];
-  const scaled = fraction / 10n ** BigInt(9 - places);
-  return fieldsTimestamp(new Date(Number(seconds) * 1000), scaled, places);
+/** A block as the oracle takes it: the stored block's members, its records parsed and its revisions' hashes. */
+export interface OracleBlock {
+  blockAddress: { strandId: string; sequenceNo: number };
+  transactionId: string;
+  blockTimestamp: Date;
+  blockHash: Buffer;
+  entriesHash: Buffer;
+  previousBlockHash: Buffer;
+  transactionInfo: { operation: string; tableName: string; taskId?: string };
+  revisions: { tableName: string; record: StoredRecord; hash: Buffer }[];
 }
 
 /** An Ion timestamp of a millisecond instant (a block's time), with 3 fraction digits as QLDB writes them. */
 export function millisTimestamp(date: Date): Timestamp {
-  return fieldsTimestamp(date, BigInt(date.getUTCMilliseconds()), 3);
-}
-
-function fieldsTimestamp(whole: Date, fraction: bigint, places: number): Timestamp {
-  const second = whole.getUTCSeconds();
-  const seconds =
-    places === 0 ? second : new Decimal(BigInt(second) * 10n ** BigInt(places) + fraction, -places);
+  const seconds = new Decimal(BigInt(date.getUTCSeconds()) * 1000n + BigInt(date.getUTCMilliseconds()), -3);
   return new Timestamp(
     0,
-    whole.getUTCFullYear(),
-    whole.getUTCMonth() + 1,
-    whole.getUTCDate(),
-    whole.getUTCHours(),
-    whole.getUTCMinutes(),
+    date.getUTCFullYear(),
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
     seconds,
   );
 }
 
-export function writeIonBlock(w: Writer, b: JournalBlock): void {
+export function writeIonBlock(w: Writer, b: OracleBlock): void {
   const time = millisTimestamp(b.blockTimestamp);
   w.stepIn(IonTypes.STRUCT);
   w.writeFieldName('blockAddress');
@@ -151,6 +57,8 @@ export function writeIonBlock(w: Writer, b: JournalBlock): void {
   w.stepIn(IonTypes.STRUCT);
   w.writeFieldName('operation');
   w.writeString(b.transactionInfo.operation);
+  w.writeFieldName('tableName');
+  w.writeString(b.transactionInfo.tableName);
   if (b.transactionInfo.taskId !== undefined) {
     w.writeFieldName('taskId');
     w.writeString(b.transactionInfo.taskId);
@@ -182,7 +90,7 @@ export function writeIonBlock(w: Writer, b: JournalBlock): void {
 }
 
 /** Blocks through ion-js's writer, as one chunk. */
-export function oracleBlocks(format: 'ION_TEXT' | 'ION_BINARY', blocks: readonly JournalBlock[]): Uint8Array {
+export function oracleBlocks(format: 'ION_TEXT' | 'ION_BINARY', blocks: readonly OracleBlock[]): Uint8Array {
   const w = format === 'ION_TEXT' ? makeTextWriter() : makeBinaryWriter();
   for (const b of blocks) writeIonBlock(w, b);
   w.close();

@@ -9,8 +9,8 @@ import {
   DescribeBatchLoadTaskCommand,
   type CreateBatchLoadTaskCommandInput,
 } from '@aws-sdk/client-timestream-write';
-import type { TimestreamRecord } from '@tsbatch/core';
 import { afterEach, expect, it } from 'vitest';
+import type { StoredRecord } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 import {
   BUCKET,
@@ -83,16 +83,17 @@ it('journals each chunk a batch-load task commits as one block of the task (R-QL
       (l) =>
         JSON.parse(l) as {
           transactionInfo: unknown;
-          revisions: { data: TimestreamRecord; metadata: { tableName: string } }[];
+          revisions: { data: StoredRecord; metadata: { tableName: string } }[];
         },
     );
   // The example's 12 rows fit one chunk of the loader (it commits every 1000 records and at the end).
   expect(blocks).toHaveLength(1);
-  expect(blocks[0]!.transactionInfo).toEqual({ operation: 'BatchLoadTask', taskId: TaskId });
-  const stored: TimestreamRecord[] = [];
+  // The store's block shape (issue 16): the operation, the table written and the task.
+  expect(blocks[0]!.transactionInfo).toEqual({ operation: 'BatchLoad', tableName: 'loaded', taskId: TaskId });
+  const stored: StoredRecord[] = [];
   for await (const r of t.server.store.records(db, 'loaded')) stored.push(r);
   expect(stored).toHaveLength(12);
-  const key = (r: TimestreamRecord): string =>
+  const key = (r: StoredRecord): string =>
     `${r.Time}|${JSON.stringify(r.Dimensions)}|${JSON.stringify(r.MeasureValues)}`;
   expect(blocks[0]!.revisions.map((r) => key(r.data)).sort()).toEqual(stored.map(key).sort());
   expect(new Set(blocks[0]!.revisions.map((r) => r.metadata.tableName))).toEqual(new Set(['loaded']));
