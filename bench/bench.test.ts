@@ -77,6 +77,14 @@ it('pnpm bench --quick measures every program on a 5 MB file and prints the rati
   for (const format of ['JSON Lines', 'Ion binary', 'Ion text']) {
     expect(row(stdout, `serve 20k points: tsbatch export, ${format}`)?.[1]).toMatch(/^[\d,]+ records\/s \(/);
   }
+  // The duplicate check at size: the planted conflict, found through the disk path (a forced small budget).
+  expect(row(stdout, 'duplicates: planted conflict, 0.3M rows')?.slice(1, 4)).toEqual([
+    expect.stringMatching(/^only the planted one: RECORD_VERSION_CONFLICT at sample\.csv:300,002$/),
+    'exactly the planted conflict, line 300,002',
+    'yes',
+  ]);
+  expect(row(stdout, 'duplicates: dry-run peak RSS, 0.3M rows')?.[1]).toMatch(/^\d+ MiB$/);
+  expect(row(stdout, 'duplicates: temporary disk used, 0.3M rows')?.[1]).toMatch(/^0\.0\d GB$/);
   // The ingest half is appended (or named as missing while bench/ingest-bench.ts does not exist).
   const ingestMissingOrFailed = row(stdout, 'ingest bench');
   if (existsSync(path.join(here, 'ingest-bench.ts'))) {
@@ -122,8 +130,9 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
   );
   await expect(run).rejects.toMatchObject({
     code: 2,
-    // --only gained `journal` (issue 20's rows, bench/journal-bench.ts): the message lists it.
-    stderr: "pnpm bench: --only: expected dry-run, shapes, html, ingest, serve or journal, got 'ingestion'\n",
+    // --only gained `duplicates` (bench/duplicates-bench.ts) and `journal` (issue 20's rows, bench/journal-bench.ts).
+    stderr:
+      "pnpm bench: --only: expected dry-run, shapes, html, ingest, serve, duplicates or journal, got 'ingestion'\n",
   });
 });
 

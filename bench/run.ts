@@ -1,11 +1,13 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick] [--only dry-run|shapes|html|ingest|serve|
-// journal] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick]
+// [--only dry-run|shapes|html|ingest|serve|duplicates|journal] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
 // (bench/ingest-bench.ts) appends its rows, after the HTML report's cost (bench/html-bench.ts), and the serve half
-// (bench/serve-bench.ts: WriteRecords rate, RSS and restart of `tsbatch serve` holding 1M and 10M points, export rates). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// (bench/serve-bench.ts: WriteRecords rate, RSS and restart of `tsbatch serve` holding 1M and 10M points, export rates),
+// then the duplicate check at size (bench/duplicates-bench.ts). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a
+// 5 MB file, 1 run.
 // The QLDB journal export (bench/journal-bench.ts: export rates of a 10M-revision journal, WriteRecords beside them)
 // comes last; with --quick it runs only under `--only journal` (20k revisions).
 // The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
@@ -20,11 +22,12 @@ import { generateFleetCsv } from './generate.js';
 import { formatTable, met, type TableRow } from './table.js';
 import { shapesBench } from './csv-shapes-bench.js';
 import { SHAPES, type Shape } from './csv-shapes.js';
+import { duplicatesBench } from './duplicates-bench.js';
 import { htmlBench } from './html-bench.js';
 import { journalBench } from './journal-bench.js';
 
 /** The halves of the bench that `--only` can pick. */
-const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'journal'] as const;
+const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'duplicates', 'journal'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -448,10 +451,17 @@ async function main(argv: string[]): Promise<void> {
   }
   const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
   const serve = includes('serve') ? await serveRows(values.quick, points) : [];
+  const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest, ...serve];
+  // The duplicate check at size (bench/duplicates-bench.ts): --quick runs its small profile, so CI runs its disk path.
+  if (includes('duplicates')) {
+    if (only === 'duplicates') buildCli();
+    rows.push(
+      ...(await duplicatesBench({ quick: values.quick, log: (line) => log(`  duplicates: ${line}`), seed })),
+    );
+  }
   // Like the shapes, --quick alone leaves the journal rows out (CI's time); --quick --only journal is their smoke run.
-  const journal =
-    only === 'journal' || (only === undefined && !values.quick) ? await journalRows(values.quick) : [];
-  const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest, ...serve, ...journal];
+  if (only === 'journal' || (only === undefined && !values.quick))
+    rows.push(...(await journalRows(values.quick)));
 
   if (values.json) {
     const machine = {

@@ -11,6 +11,8 @@ export * from './report/metering.js';
 export * from './checks/limits.js';
 export * from './checks/time-window.js';
 export * from './checks/duplicate-index.js';
+export * from './checks/duplicate-errors.js';
+export * from './checks/load-duplicates.js';
 export * from './checks/table.js';
 export * from './report/progress.js';
 export * from './report/error-report.js';

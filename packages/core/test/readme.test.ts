@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CSV_PARSE_FAILURE_CODES,
+  DUPLICATE_CHECK_ERROR_CODES,
   FILE_FAILURE_CODES,
   INGESTION_FAILURE_CODES,
   LOAD_WARNING_CODES,
@@ -22,6 +23,7 @@ describe('packages/core/README.md', () => {
     ...INGESTION_FAILURE_CODES,
     ...TASK_STORE_ERROR_CODES,
     ...SOURCE_ERROR_CODES,
+    ...DUPLICATE_CHECK_ERROR_CODES,
     ...LOAD_WARNING_CODES,
   ];
 

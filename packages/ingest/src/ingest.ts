@@ -9,6 +9,7 @@ import {
   emptyProgressReport,
   runDeferredLoad,
   type DryRunProgress,
+  type DuplicateCheckOptions,
   type ErrorReport,
   type FailureSummary,
   type LoadPosition,
@@ -19,7 +20,7 @@ import {
   type TableRetention,
   type BatchLoadTaskDescription,
 } from '@tsbatch/core';
-import { IngestError, isIngestError, type SerializedIngestError } from './errors.js';
+import { IngestError, isIngestError, stopCause, type SerializedIngestError } from './errors.js';
 import {
   createIngestSink,
   type AcknowledgedPosition,
@@ -81,8 +82,15 @@ export interface IngestOptions extends Omit<WriterOptions, 'database' | 'table'>
   onTargetRejection?: (rejection: RecordedRejection) => void;
   /** Continue a stopped load: acknowledged rows are counted again but not sent (R-ING-3). */
   resume?: IngestResume;
-  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
+  /**
+   * Distinct record keys the within-load duplicate check (R-DUP-1) holds in memory; past it the rest of the source
+   * is read once more for its keys, which go to temporary files. @default 1_000_000
+   */
   maxDuplicateKeys?: number;
+  /** Folder for those temporary files. @default os.tmpdir() */
+  tempDir?: string;
+  /** Told when the duplicate check starts and ends using the disk. */
+  onDuplicateSpill?: DuplicateCheckOptions['onDuplicateSpill'];
   /** Rows read ahead of the oldest unanswered one. @default 50_000 */
   maxPendingRows?: number;
 }
@@ -133,7 +141,6 @@ export async function ingest(
     fileIndex,
     acknowledged,
     recorded: options.resume?.rejections ?? [],
-    ...(options.maxDuplicateKeys !== undefined && { maxDuplicateKeys: options.maxDuplicateKeys }),
     ...(options.onTargetRejection !== undefined && { onRejection: options.onTargetRejection }),
   });
 
@@ -156,6 +163,9 @@ export async function ingest(
       ...(options.signal !== undefined && { signal: options.signal }),
       ...(options.onReject !== undefined && { onReject: options.onReject }),
       ...(options.maxPendingRows !== undefined && { maxPendingRows: options.maxPendingRows }),
+      ...(options.maxDuplicateKeys !== undefined && { maxDuplicateKeys: options.maxDuplicateKeys }),
+      ...(options.tempDir !== undefined && { tempDir: options.tempDir }),
+      ...(options.onDuplicateSpill !== undefined && { onDuplicateSpill: options.onDuplicateSpill }),
       ...(onProgress !== undefined && {
         onProgress: (p: DryRunProgress) => onProgress({ ...p, stats: writer.stats }),
       }),
@@ -176,7 +186,8 @@ export async function ingest(
       checkpoint,
       stats: { ...writer.stats },
     };
-  } catch (error) {
+  } catch (caught) {
+    const error = stopCause(caught);
     writer.stop(error);
     await writer.close();
     const cause = writer.stopReason ?? error;

@@ -252,6 +252,45 @@ describe('batch load through the endpoint (R-LOCAL-1, R-TASK-1..3)', () => {
     });
   });
 
+  it('gives a row whose point the table holds at a higher version the "lower than the existing version" reason (R-DUP-1)', async () => {
+    const table = await newTable();
+    await t.client.send(
+      new WriteRecordsCommand({
+        DatabaseName: 'BatchLoadExampleDatabase',
+        TableName: table,
+        Records: [
+          {
+            Dimensions: [
+              { Name: 'vehicle', Value: 'Truck-1' },
+              { Name: 'license', Value: 'TX-1A2B3C' },
+            ],
+            MeasureName: 'mva_measure_name',
+            MeasureValueType: 'MULTI',
+            MeasureValues: [{ Name: 'weight', Value: '1', Type: 'DOUBLE' }],
+            Time: '1714521600',
+            TimeUnit: 'SECONDS',
+            Version: 3,
+          },
+        ],
+      }),
+    );
+    const d = await load(withTarget(FLEET_TASK, 'BatchLoadExampleDatabase', table));
+    expect(d.ProgressReport).toMatchObject({ RecordsIngested: 11, RecordIngestionFailures: 1 });
+    const report = JSON.parse(
+      readFileSync(
+        path.join(s3Root, 'test-batch-load-report-west-2', d.TaskId!, 'error-report.json'),
+        'utf8',
+      ),
+    ) as { fileErrors: { errors: { reason: string; lineRanges: number[][] }[] }[] };
+    expect(report.fileErrors[0]!.errors).toEqual([
+      {
+        reason:
+          'The record version 1 is lower than the existing version 3. A higher version is required to update the measure value.',
+        lineRanges: [[2, 2]],
+      },
+    ]);
+  });
+
   it('returns the same task for a repeated ClientToken (R-TASK-2)', async () => {
     const table = await newTable();
     const request = {

@@ -152,6 +152,8 @@ export async function parallelDryRun(
       ...(rangeBytes !== undefined && { rangeBytes }),
       // Two ranges per worker: one running, one queued, so no worker waits for the main thread.
       inFlight: workers * 2,
+      // The workers' heaps are not needed to resolve and replay what the duplicate check spilled (R-DUP-1).
+      onRangesRead: () => pool.destroy(),
     });
   } finally {
     await pool.destroy();

@@ -18,6 +18,12 @@ import { awsJson } from '../internal/aws-time.js';
 import { UsageError } from '../internal/cli-error.js';
 import { booleanOption, stringOption, type CommandSpec, type Io } from '../internal/command.js';
 import { formatDryRunSummary } from '../internal/dry-run-summary.js';
+import {
+  DUPLICATE_EXIT_CODE,
+  DUPLICATE_OPTIONS,
+  duplicateCliError,
+  duplicateOptions,
+} from '../internal/duplicate-flags.js';
 import { createLineWriter, type LineWriter } from '../internal/line-writer.js';
 import {
   CLI_INPUT_JSON_OPTION,
@@ -50,12 +56,15 @@ export const dryRunCommand: CommandSpec = {
       'RecordsProcessed = RecordsIngested + ParseFailures + RecordIngestionFailures.',
     'Progress goes to standard error: a bar on a terminal, otherwise a line every 5 seconds. Ctrl-C stops the ' +
       'run and prints the counts of the rows read so far (PROGRESS_STOPPED, exit 130).',
+    'Duplicates and versions (R-DUP-1) are checked exactly at any size: past --max-duplicate-keys distinct keys ' +
+      'the rest go to temporary files under --temp-dir and are compared there; nothing is ever left unchecked.',
   ],
   options: [
     CLI_INPUT_JSON_OPTION,
     ...SOURCE_OPTIONS,
     ...TABLE_OPTIONS,
     ...DRY_RUN_OPTIONS,
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -81,6 +90,7 @@ export const dryRunCommand: CommandSpec = {
       2,
       'usage error, the task is invalid or unreadable, or the data is not where --source or --s3-root says',
     ],
+    DUPLICATE_EXIT_CODE,
     [130, 'interrupted (Ctrl-C): the counts so far are printed'],
   ],
   async run(args, io): Promise<number> {
@@ -89,6 +99,7 @@ export const dryRunCommand: CommandSpec = {
     const table = await tableRetention(args, io);
     const now = nowOption(args);
     const workers = workersOption(stringOption(args, 'workers'));
+    const duplicates = duplicateOptions(args, io.cwd, io);
     const { task, source, warnings, fileErrors } = runnable(await loadTask(args, io, encoding), 'dry-run');
     // Files the run will fail as a whole, and warnings: on stderr, stdout stays the run's own output.
     io.stderr.write(formatRunIssues([...fileErrors, ...warnings]));
@@ -105,6 +116,7 @@ export const dryRunCommand: CommandSpec = {
     if (recordsFile !== undefined) records = createLineWriter(path.resolve(io.cwd, recordsFile));
     const options: ParallelDryRunOptions = {
       workers,
+      ...duplicates,
       ...(table !== undefined && { table }),
       ...(now !== undefined && { now }),
       ...(encoding !== undefined && { encoding }),
@@ -182,7 +194,9 @@ async function runWithProgress(
     });
     return { outcome, mainThread };
   } catch (error) {
-    if (!isLoadAborted(error)) throw error;
+    // R-DUP-1: a check that cannot finish is never a result (exit 75, no summary).
+    if (!isLoadAborted(error))
+      throw duplicateCliError(error, 'The dry run stopped before the end of the data; no summary was made.');
     return { outcome: error.partial, mainThread };
   } finally {
     process.off('SIGINT', onSignal);

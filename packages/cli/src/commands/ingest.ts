@@ -1,4 +1,5 @@
 import { booleanOption, type CommandSpec } from '../internal/command.js';
+import { DUPLICATE_OPTIONS, duplicateOptions } from '../internal/duplicate-flags.js';
 import {
   CREATE_TABLE_OPTIONS,
   ENCODING_OPTION,
@@ -49,6 +50,7 @@ export const ingestCommand: CommandSpec = {
     REPORT_DIR_OPTION,
     JSON_OPTION,
     ENCODING_OPTION,
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -66,6 +68,7 @@ export const ingestCommand: CommandSpec = {
   exitCodes: RUN_EXIT_CODES,
   async run(args, io): Promise<number> {
     const threads = threadsOption(args);
+    const duplicates = duplicateOptions(args, io.cwd, io);
     const target = targetOf(args, io.cwd, false);
     const { store, dir } = await openStore(args, io.cwd);
     const connection = await connect(target);
@@ -87,6 +90,7 @@ export const ingestCommand: CommandSpec = {
       ...(threads !== undefined && { threads }),
       out: io.stdout,
       json: booleanOption(args, 'json'),
+      duplicates,
     });
   },
 };

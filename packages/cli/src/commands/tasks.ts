@@ -6,6 +6,7 @@ import { TASK_STATUSES, TaskStoreError, type StoredTask, type TaskStatus } from 
 import { recoverIngestTasks } from '@tsbatch/ingest';
 import { awsJson } from '../internal/aws-time.js';
 import { CliError, UsageError } from '../internal/cli-error.js';
+import { DUPLICATE_OPTIONS, duplicateOptions } from '../internal/duplicate-flags.js';
 import {
   booleanOption,
   stringOption,
@@ -69,6 +70,7 @@ const createCommand: CommandSpec = {
     STORE_OPTION,
     REPORT_DIR_OPTION,
     ENCODING_OPTION,
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -87,6 +89,7 @@ const createCommand: CommandSpec = {
   async run(args, io): Promise<number> {
     const { store, dir } = await openStore(args, io.cwd);
     const threads = threadsOption(args);
+    const duplicates = duplicateOptions(args, io.cwd, io);
     const target = targetOf(args, io.cwd, true);
     const connection = await connect(target);
     let created;
@@ -107,6 +110,7 @@ const createCommand: CommandSpec = {
       ...(threads !== undefined && { threads }),
       out: io.stderr,
       json: false,
+      duplicates,
     });
   },
 };
@@ -226,6 +230,7 @@ const resumeCommand: CommandSpec = {
       description: 'Resume a task marked running by a process on another machine (make sure it is gone).',
       group: 'Resuming',
     },
+    ...DUPLICATE_OPTIONS,
   ],
   examples: [{ command: 'tsbatch tasks resume 3F2A…', note: 'Finish a stopped task.' }],
   exitCodes: [...RUN_EXIT_CODES, [1, 'also: no such task']],
@@ -233,6 +238,7 @@ const resumeCommand: CommandSpec = {
     const { store, dir } = await openStore(args, io.cwd);
     const id = args.positionals[0]!;
     const threads = threadsOption(args);
+    const duplicates = duplicateOptions(args, io.cwd, io);
     const moved = ['endpoint-url', 'data-dir', 'region', 'profile'].some(
       (f) => stringOption(args, f) !== undefined,
     );
@@ -248,6 +254,7 @@ const resumeCommand: CommandSpec = {
       ...(booleanOption(args, 'force') && { force: true }),
       out: io.stdout,
       json: booleanOption(args, 'json'),
+      duplicates,
     });
   },
 };

@@ -33,8 +33,15 @@ export interface ExportOutput {
   readonly name: string;
 }
 
+/** Says why `file` is refused, given what it is (`a symbolic link`, `a device`, ...). */
+export type RefusalText = (file: string, what: string) => string;
+
+const exportRefusal: RefusalText = (file, what) =>
+  `${file} is ${what}: tsbatch export writes only regular files it creates or replaces, and never ` +
+  `replaces ${what === 'not a regular file' ? 'anything else' : 'one'}. Give another path, or --out - for standard output.`;
+
 /** Why `file` must not be written over, or null when it is a regular file or nothing. */
-async function refusal(file: string): Promise<string | null> {
+async function refusal(file: string, text: RefusalText): Promise<string | null> {
   let stat;
   try {
     stat = await lstat(file);
@@ -54,16 +61,20 @@ async function refusal(file: string): Promise<string | null> {
           : stat.isSocket()
             ? 'a socket'
             : 'not a regular file';
-  return (
-    `${file} is ${what}: tsbatch export writes only regular files it creates or replaces, and never ` +
-    `replaces ${what === 'not a regular file' ? 'anything else' : 'one'}. Give another path, or --out - for standard output.`
-  );
+  return text(file, what);
 }
 
-/** Checks `--out` and opens the private file beside it (or standard output for '-'). */
-export async function openExportOutput(out: string, stdout: NodeJS.WritableStream): Promise<ExportOutput> {
+/**
+ * Checks `--out` and opens the private file beside it (or standard output for '-'). Every command that writes a file
+ * it creates goes through here (export, dry-run --html, init --out).
+ */
+export async function openExportOutput(
+  out: string,
+  stdout: NodeJS.WritableStream,
+  text: RefusalText = exportRefusal,
+): Promise<ExportOutput> {
   if (out === '-') return stdoutOutput(stdout);
-  const why = await refusal(out);
+  const why = await refusal(out, text);
   if (why !== null) throw new OutputRefused(why);
   const partial = path.join(
     path.dirname(out),
@@ -77,7 +88,7 @@ export async function openExportOutput(out: string, stdout: NodeJS.WritableStrea
     write: (chunk) => stream.write(chunk),
     async commit(): Promise<void> {
       await stream.close();
-      const late = await refusal(out);
+      const late = await refusal(out, text);
       if (late !== null) {
         await rm(partial, { force: true });
         throw new OutputRefused(late);

@@ -108,6 +108,9 @@ export const RUN_EXIT_CODES: [number, string][] = [
     'usage error, the task is invalid or unreadable, the data is not where --source or --s3-root says, no AWS ' +
       'region or credentials, or the task cannot run (finished, or running in another process)',
   ],
-  [75, 'PROGRESS_STOPPED by a persistent write failure: fix the cause, then `tsbatch tasks resume ID`'],
+  [
+    75,
+    "PROGRESS_STOPPED by a persistent failure (writes, the checkpoint disk, the duplicate check's --temp-dir): fix the cause, then `tsbatch tasks resume ID`",
+  ],
   [130, 'PROGRESS_STOPPED by Ctrl-C (SIGINT) or SIGTERM: `tsbatch tasks resume ID` finishes it'],
 ];

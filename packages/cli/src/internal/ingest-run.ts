@@ -4,7 +4,7 @@
  * the exit code. AWS settings, credentials and SDK errors: aws-settings.ts.
  */
 import path from 'node:path';
-import { openTaskStore, TaskStoreError, type TaskStore } from '@tsbatch/core';
+import { openTaskStore, TaskStoreError, type DuplicateCheckOptions, type TaskStore } from '@tsbatch/core';
 import {
   createIngestTask,
   describeTargetTable,
@@ -207,6 +207,8 @@ export interface RunOptions {
   /** Where the summary or the description goes: stdout (ingest, resume) or stderr (tasks create). */
   out: NodeJS.WritableStream;
   json: boolean;
+  /** The duplicate check's folder and memory budget (R-DUP-1), for this run. */
+  duplicates?: DuplicateCheckOptions;
 }
 
 /** The stored target with the overrides of a resume. */
@@ -245,6 +247,7 @@ export async function runTaskInForeground(io: Io, options: RunOptions): Promise<
       ...connection.client,
       ...(options.threads !== undefined && { threads: options.threads }),
       ...(options.force === true && { force: true }),
+      ...options.duplicates,
       signal: abort.signal,
       onProgress: (p) => {
         // Made at the first progress, when the source's size is known.

@@ -15,7 +15,6 @@ export interface Warning {
 export const DRY_RUN_ADVICE: Readonly<Record<string, string>> = {
   TIME_WINDOW_NOT_CHECKED:
     'Give --table DESCRIBE_TABLE.json (or --memory-retention-hours H) to check it; `tsbatch ingest` reads it from the table.',
-  DUPLICATE_CHECK_PARTIAL: 'Split the load into smaller tasks to check every duplicate.',
 };
 
 /** `note: message advice [CODE]`, the advice of the command (`advice`, by code) or else the library's. */

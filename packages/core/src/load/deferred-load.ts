@@ -12,6 +12,8 @@ import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
 import type { LoadOptions, LoadResult, LoadWarning } from './load-types.js';
 import { createLoadState } from './load-state.js';
+import { LoadDuplicates } from '../checks/load-duplicates.js';
+import { LoadPlace } from './spill-rest.js';
 
 /** A row handed to a deferred sink. */
 export interface SentRow {
@@ -38,8 +40,8 @@ export type SettleRow = (outcome: RowOutcome | Error) => void;
  * are still counted and reported in input order, when their outcome is known.
  */
 export interface DeferredLoadSink {
-  /** As LoadSink.check: a failure when the load itself refuses the record (R-DUP-1 within the load). */
-  check(record: TimestreamRecord): Failure | null;
+  /** As LoadSink.check: a failure when the target itself would refuse the record (the engine checks R-DUP-1). */
+  check?(record: TimestreamRecord): Failure | null;
   /**
    * Hands over a row whose records passed every check; `settle` is called with its outcome, now or later. A returned
    * promise is awaited before the next row (backpressure into the reader).
@@ -102,7 +104,11 @@ export async function runDeferredLoad(
     throw new RangeError(`runDeferredLoad: maxPendingRows must be a positive integer, got ${maxPending}`);
   }
   const { onSettled, signal } = options;
-  const check = (record: TimestreamRecord): Failure | null => sink.check(record);
+  const sinkCheck = sink.check?.bind(sink);
+  const compiled = compileTask(task);
+  // R-DUP-1 decided here, in file order, as in a dry run: two conflicting records never race to the target.
+  const duplicates = options.duplicates === false ? null : new LoadDuplicates(options);
+  const place = new LoadPlace(source);
   let queue: (PendingRow | undefined)[] = [];
   let head = 0;
   let waiter: (() => void) | null = null;
@@ -213,12 +219,18 @@ export async function runDeferredLoad(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal?.aborted === true) throw signal.reason;
-    for await (const batch of mapRows(state.events(), compileTask(task))) {
+    for await (const batch of mapRows(state.events(), compiled)) {
       for (const event of batch) {
         if (stopping) throw cause;
+        if (event.type === 'records' && duplicates?.full === true) {
+          // Rows sent so far settle meanwhile; the rest of the load is read once more for its keys.
+          await sink.flush();
+          await place.spill(event, duplicates, state, compiled, signal);
+        }
+        place.passed(event);
         switch (event.type) {
           case 'records': {
-            const { failure, sizes } = state.checkRow(event.records, check);
+            const { failure, sizes } = state.checkRow(event.records, duplicates, sinkCheck);
             if (failure !== null) {
               queue.push({
                 type: 'failed',
@@ -230,6 +242,7 @@ export async function runDeferredLoad(
               });
               break;
             }
+            if (duplicates !== null) for (const record of event.records) duplicates.add(record);
             const entry: PendingRow = {
               type: 'sent',
               file: event.file,
@@ -283,6 +296,7 @@ export async function runDeferredLoad(
     throw cause;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    duplicates?.close();
   }
   return state.finish(sink.warnings?.() ?? []);
 }

@@ -16,6 +16,7 @@ import type {
 import { createErrorReportBuilder } from '../report/error-report.js';
 import type { Failure } from '../failure.js';
 import { checkRecordLimits } from '../checks/limits.js';
+import type { LoadDuplicates } from '../checks/load-duplicates.js';
 import { createMeter } from '../report/metering.js';
 import { recordEventSize } from '../report/metering.js';
 import { createProgressCounter, type ProgressReport } from '../report/progress.js';
@@ -36,8 +37,19 @@ export interface LoadState {
   readonly stats: LoadStatistics | null;
   /** The reader's events for the whole source. */
   events(): AsyncIterable<SourceEvent[]>;
-  /** R-LIM-1, R-WIN-1, then the sink's check: the first failure of the row's records, and every record's size. */
-  checkRow(records: TimestreamRecord[], sinkCheck: (record: TimestreamRecord) => Failure | null): RowCheck;
+  /** The same reader over other files (the rest of the load read again, R-DUP-1), without progress. */
+  reread(files: ResolvedSource): AsyncIterable<SourceEvent[]>;
+  /**
+   * R-LIM-1, R-WIN-1, R-DUP-1 (`duplicates`, asked for every record in order), then the sink's check: the first
+   * failure of the row's records, and every record's size.
+   */
+  checkRow(
+    records: TimestreamRecord[],
+    duplicates: LoadDuplicates | null,
+    sinkCheck?: (record: TimestreamRecord) => Failure | null,
+  ): RowCheck;
+  /** A record of the row breaks a limit or falls outside the time window (so the row is never stored). */
+  prefails(records: TimestreamRecord[]): boolean;
   /** A row whose records were all stored. */
   ingested(sizes: number[]): void;
   /** ingested() with the sizes at [from, to) of a column (no array per row). */
@@ -79,6 +91,12 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
     options.table === undefined ? null : createTimeWindow(options.table, started);
   const summary = createFailureSummary(options.examplesPerReason ?? 3);
   const { onReject, onProgress } = options;
+  const readOptions = {
+    ...(options.encoding !== undefined && { encoding: options.encoding }),
+    ...(options.signal !== undefined && { signal: options.signal }),
+    ...(options.maxRowBytes !== undefined && { maxRowBytes: options.maxRowBytes }),
+    ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }),
+  };
   const stats = options.statistics === true ? new LoadStatistics(task, window) : null;
 
   function reject(
@@ -107,27 +125,39 @@ export function createLoadState(task: ResolvedTask, source: ResolvedSource, opti
     started,
     report: counter.report,
     stats,
+    reread: (files) => readRows(files, task.csv, readOptions),
     events: () =>
       readRows(source, task.csv, {
-        ...(options.encoding !== undefined && { encoding: options.encoding }),
-        ...(options.signal !== undefined && { signal: options.signal }),
-        ...(options.maxRowBytes !== undefined && { maxRowBytes: options.maxRowBytes }),
-        ...(options.highWaterMark !== undefined && { highWaterMark: options.highWaterMark }),
+        ...readOptions,
         ...(onProgress !== undefined && {
           onProgress: (p: ReadProgress) =>
             onProgress({ ...p, report: counter.report } satisfies DryRunProgress),
         }),
       }),
-    checkRow(records, sinkCheck): RowCheck {
+    checkRow(records, duplicates, sinkCheck): RowCheck {
       let failure: Failure | null = null;
       const sizes: number[] = [];
       for (const record of records) {
         const size = recordEventSize(record);
         sizes.push(size);
+        // Every record is asked: once the keys spilled to disk, answers come by the record's place in the load.
+        const duplicate = duplicates === null ? null : duplicates.check(record);
         // [choice] checks in the order limits, time window, duplicates; the first failure names the row.
-        failure ??= checkRecordLimits(record, size) ?? window?.check(record) ?? sinkCheck(record);
+        failure ??=
+          checkRecordLimits(record, size) ??
+          window?.check(record) ??
+          duplicate ??
+          sinkCheck?.(record) ??
+          null;
       }
       return { failure, sizes };
+    },
+    prefails(records): boolean {
+      for (const record of records) {
+        if ((checkRecordLimits(record, recordEventSize(record)) ?? window?.check(record) ?? null) !== null)
+          return true;
+      }
+      return false;
     },
     ingested(sizes): void {
       for (const size of sizes) meter.ingested(size);

@@ -8,12 +8,12 @@
  * re-writes that change nothing (R-ING-3), and the ProgressReport is counted afresh, so no row is counted or
  * written twice.
  */
-import { VERSION_CONFLICT_REASON } from '@tsbatch/core';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  createDuplicateIndex,
   emptyProgressReport,
+  lowerVersionReason,
+  VERSION_CONFLICT_REASON,
   resolveReportFolder,
   resolveSource,
   runLoad,
@@ -156,6 +156,8 @@ export class BatchLoadRunner {
     const interval = this.options.progressIntervalMs ?? 500;
     try {
       const result = await runLoad(task, source.source, sink, {
+        // R-DUP-1: the store decides every record against all it holds, this load's stored rows included.
+        duplicates: false,
         table: retention,
         now: clock(),
         taskId,
@@ -205,31 +207,29 @@ export class BatchLoadRunner {
 }
 
 /**
- * The sink of a load into the store: core's within-load duplicate index decides exactly as in a dry run, and the
- * table decides against what earlier writes stored (R-DUP-1 across writes). Accepted rows are applied at once
- * and committed every FLUSH_EVERY_RECORDS records and at the end.
+ * The sink of a load into the store: the table decides every record against what it holds (R-DUP-1 across writes,
+ * versions compared exactly), and accepted rows are applied at once, so the same check covers the duplicates within
+ * the load, exactly as a dry run decides them (the engine's own check is off: `duplicates: false`). Accepted rows are
+ * committed every FLUSH_EVERY_RECORDS records and at the end.
  */
 function storeSink(data: TableWriter): LoadSink {
-  const load = createDuplicateIndex();
   let unflushed = 0;
   return {
     check(record): Failure | null {
-      const within = load.check(record);
-      if (within !== null) return within;
       const conflict = data.check(storedRecordOf(record));
       if (conflict === null) return null;
       return {
         kind: 'ingestion',
         code: 'RECORD_VERSION_CONFLICT',
-        reason: VERSION_CONFLICT_REASON,
+        // R-DUP-1: a lower version gets the service's own reason, with the version the table holds.
+        reason: conflict.lower
+          ? lowerVersionReason(record.Version, conflict.existingVersion)
+          : VERSION_CONFLICT_REASON,
         detail: `The table already holds this point with version ${conflict.existingVersion} and other values; this record has version ${record.Version}`,
       };
     },
     async store(_file, _line, records): Promise<void> {
-      for (const record of records) {
-        load.add(record);
-        data.apply(storedRecordOf(record));
-      }
+      for (const record of records) data.apply(storedRecordOf(record));
       // Inserted before this row's promise lets other requests run (pending-rows.ts).
       data.flush();
       unflushed += records.length;

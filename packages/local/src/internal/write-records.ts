@@ -11,6 +11,7 @@ import {
   checkRecordLimits,
   createTimeWindow,
   isValidTimeDigits,
+  lowerVersionReason,
   MEASURE_VALUE_TYPES,
   recordEventSize,
   TIME_UNITS,
@@ -220,9 +221,7 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
     const conflict = writer.check(record);
     if (conflict !== null) {
       return reject(
-        conflict.lower
-          ? `The record version ${record.Version} is lower than the existing version ${conflict.existingVersion}. A higher version is required to update the measure value.`
-          : SAME_VERSION_REASON,
+        conflict.lower ? lowerVersionReason(record.Version, conflict.existingVersion) : SAME_VERSION_REASON,
         conflict.existingVersion,
       );
     }

@@ -136,6 +136,45 @@ describe('dry-run statistics (issue 19)', () => {
     }
   });
 
+  it('are the same when the duplicate check spills to disk, on one thread and in ranges (R-DUP-1)', async () => {
+    const T0 = 1714521600;
+    const row = (i: number, weight: number | string): string =>
+      `${T0 + i},truck-${i % 7},REG-${i % 3},${weight},1.5,2,${i}`;
+    // Far past a 40-key budget: conflicts (same point, other weight) within a file and across files, a row after
+    // the window, and parse failures, so that rows of every fate are replayed after the keys are resolved.
+    const a = Array.from({ length: 400 }, (_, i) => row(i, i));
+    a.push(row(5, 999), `${T0 + 9e7},late,r,1,1,1,1`, row(300, 'x'), row(350, 350));
+    const b = Array.from({ length: 200 }, (_, i) => row(400 + i, 400 + i));
+    b.push(row(17, 1.25), row(410, 410.5), 'broken,"row');
+    const source = sourceOf({
+      'a.csv': `${FLEET_HEADER}\n${a.join('\n')}\n`,
+      'b.csv': `${FLEET_HEADER}\n${b.join('\n')}\n`,
+    });
+    const unbounded = await dryRun(fleetTask(), source, {
+      now: NOW,
+      table: FLEET_TABLE,
+      statistics: true,
+      maxDuplicateKeys: 10_000_000,
+    });
+    const p = unbounded.progress;
+    expect(p).toMatchObject({ RecordIngestionFailures: 4, ParseFailures: 2 });
+    const lines = (file: number, series: number): number =>
+      unbounded.statistics!.files[file]!.lines.counts[series]!.reduce((x, y) => x + y, 0);
+    expect(lines(0, 1) + lines(1, 1)).toBe(p.RecordIngestionFailures);
+    for (const rangeBytes of [600, 1 << 20]) {
+      const spills: string[] = [];
+      const { sequential, ranged } = await both(fleetTask(), source, rangeBytes, {
+        maxDuplicateKeys: 40,
+        onDuplicateSpill: (e) => void spills.push(e.type),
+      });
+      // Both runs went to disk, and each row's fate was told to the statistics once, in file order.
+      expect(spills.filter((t) => t === 'spill-end')).toHaveLength(2);
+      expect(sequential.statistics).toEqual(unbounded.statistics);
+      expect(ranged.statistics).toEqual(unbounded.statistics);
+      expect(ranged.progress).toEqual(p);
+    }
+  });
+
   it('leaves the result without statistics unless asked', async () => {
     const result = await dryRun(fleetTask(), withErrors(), { now: NOW });
     expect(result.statistics).toBeUndefined();
