@@ -1,5 +1,5 @@
 // `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick]
-// [--only dry-run|shapes|html|ingest|serve|duplicates] [--json] [--seed N]`: every
+// [--only dry-run|shapes|html|ingest|serve|duplicates|journal] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
@@ -8,6 +8,8 @@
 // (bench/serve-bench.ts: WriteRecords rate, RSS and restart of `tsbatch serve` holding 1M and 10M points, export rates),
 // then the duplicate check at size (bench/duplicates-bench.ts). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a
 // 5 MB file, 1 run.
+// The QLDB journal export (bench/journal-bench.ts: export rates of a 10M-revision journal, WriteRecords beside them)
+// comes last; with --quick it runs only under `--only journal` (20k revisions).
 // The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
 // only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
@@ -22,9 +24,10 @@ import { shapesBench } from './csv-shapes-bench.js';
 import { SHAPES, type Shape } from './csv-shapes.js';
 import { duplicatesBench } from './duplicates-bench.js';
 import { htmlBench } from './html-bench.js';
+import { journalBench } from './journal-bench.js';
 
 /** The halves of the bench that `--only` can pick. */
-const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'duplicates'] as const;
+const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'duplicates', 'journal'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -361,6 +364,17 @@ async function serveRows(quick: boolean, points: number[] | undefined): Promise<
   return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
 }
 
+/** Issue 20's rows (bench/journal-bench.ts): QLDB journal export rates and WriteRecords beside them. */
+async function journalRows(quick: boolean): Promise<TableRow[]> {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  try {
+    return await journalBench({ quick, log: (line) => log(`  journal: ${line}`) });
+  } catch (error) {
+    process.exitCode = 1;
+    return [['journal export bench', `failed: ${(error as Error).message}`, '', 'NO']];
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -445,6 +459,9 @@ async function main(argv: string[]): Promise<void> {
       ...(await duplicatesBench({ quick: values.quick, log: (line) => log(`  duplicates: ${line}`), seed })),
     );
   }
+  // Like the shapes, --quick alone leaves the journal rows out (CI's time); --quick --only journal is their smoke run.
+  if (only === 'journal' || (only === undefined && !values.quick))
+    rows.push(...(await journalRows(values.quick)));
 
   if (values.json) {
     const machine = {

@@ -3,8 +3,17 @@
  * plain `npm install` takes the tarballs one by one into a project outside the workspace (third-party dependencies
  * from the registry); the installed `tsbatch` runs, and the library loads from ESM and from CommonJS.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -148,6 +157,99 @@ describe.skipIf(!isClone)('the packed packages (a git checkout is needed to clon
     expect(dry.stdout).toMatch(/^Dry run SUCCEEDED \(TaskId [0-9A-F]{32}\)\n/);
     expect(dry.stdout).toMatch(/rows +12 processed: 12 ingested/);
     expect(dry.stderr).toBe('');
+  });
+
+  it('serve a QLDB journal export from the compiled worker (dist), and export Ion through the Ion workers', async () => {
+    const bin = path.join(project, 'node_modules/.bin/tsbatch');
+    const data = path.join(work, 'serve-data');
+    const s3 = path.join(work, 'serve-s3');
+    mkdirSync(path.join(s3, 'exports'), { recursive: true });
+    const serve = spawn(bin, ['serve', '--port', '0', '--data-dir', data, '--s3-root', s3, '--quiet'], {
+      cwd: project,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        serve.stdout.setEncoding('utf8').on('data', (t: string) => {
+          out += t;
+          if (out.includes('\n')) resolve(out.split('\n')[0]!.trim());
+        });
+        serve.once('exit', (code) => reject(new Error(`tsbatch serve exited with ${String(code)}`)));
+      });
+      const call = async (op: string, body: object): Promise<void> => {
+        const res = await fetch(`${url}/`, {
+          method: 'POST',
+          headers: {
+            'x-amz-target': `Timestream_20181101.${op}`,
+            'content-type': 'application/x-amz-json-1.0',
+          },
+          body: JSON.stringify(body),
+        });
+        expect(res.status, `${op}: ${await res.clone().text()}`).toBe(200);
+        await res.text();
+      };
+      await call('CreateDatabase', { DatabaseName: 'fleet' });
+      await call('CreateTable', { DatabaseName: 'fleet', TableName: 'trucks' });
+      const now = Date.now();
+      await call('WriteRecords', {
+        DatabaseName: 'fleet',
+        TableName: 'trucks',
+        Records: [1, 2, 3].map((n) => ({
+          Dimensions: [{ Name: 'truck', Value: `T${n}` }],
+          MeasureName: 'speed',
+          MeasureValue: `${n}.5`,
+          MeasureValueType: 'DOUBLE',
+          Time: String(now - 1000 + n),
+        })),
+      });
+      await new Promise((r) => setTimeout(r, 5));
+      const journal = await run(
+        bin,
+        [
+          'journal-export',
+          '--endpoint-url',
+          url,
+          '--ledger',
+          'fleet',
+          '--bucket',
+          'exports',
+          '--format',
+          'json',
+        ],
+        { cwd: project, env },
+      );
+      expect(journal.stdout).toMatch(/: COMPLETED, 1 blocks, 3 revisions in 1 objects/);
+      const ion = path.join(work, 'trucks.ion');
+      const start = new Date(now - 60_000).toISOString();
+      const end = new Date().toISOString();
+      await run(
+        bin,
+        [
+          'export',
+          '--endpoint-url',
+          url,
+          '--database',
+          'fleet',
+          '--table',
+          'trucks',
+          '--start',
+          start,
+          '--end',
+          end,
+          '--format',
+          'ion-text',
+          '--out',
+          ion,
+        ],
+        { cwd: project, env },
+      );
+      expect(readFileSync(ion, 'utf8').trimEnd().split('\n')).toHaveLength(3);
+    } finally {
+      serve.kill('SIGINT');
+      await new Promise((r) => serve.once('exit', r));
+    }
   });
 
   it('load from ESM and from CommonJS (require of ESM, Node 20.19+), every package', async () => {

@@ -9,6 +9,7 @@ import { dryRunCommand } from './commands/dry-run.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
+import { journalExportCommand } from './commands/journal-export.js';
 import { serveCommand } from './commands/serve.js';
 import { tasksCommand } from './commands/tasks.js';
 import { validateCommand } from './commands/validate.js';
@@ -32,6 +33,7 @@ const COMMANDS: Entry[] = [
   tasksCommand,
   serveCommand,
   exportCommand,
+  journalExportCommand,
   initCommand,
 ];
 

@@ -5,3 +5,4 @@ export * from './server.js';
 export * from './export.js';
 export * from './journal.js';
 export * from './ion.js';
+export * from './qldb/index.js';

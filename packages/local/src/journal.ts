@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { ServiceError } from './errors.js';
 import { readCatalog } from './internal/catalog-file.js';
-import { blockHashOf, entriesHashOf } from './internal/journal-hash.js';
+import { blockHashOf, entriesHashOfRevisions, revisionHashOf } from './internal/journal-hash.js';
 import { readJournalBlocks, type JournalBlock, type JournalRange } from './internal/journal-reader.js';
 import { STORE_FILE } from './internal/store-db.js';
 
@@ -22,8 +22,10 @@ export {
   base62Id,
   blockHashOf,
   entriesHashOf,
+  entriesHashOfRevisions,
   FIRST_SEQUENCE_NO,
   GENESIS_HASH,
+  revisionHashOf,
   type BlockHashInput,
 } from './internal/journal-hash.js';
 export { MAX_VERSION, recordJson } from './internal/record-json.js';
@@ -47,11 +49,15 @@ export async function* readJournal(
 }
 
 /**
- * Whether a block's hashes hold: its entriesHash is that of its revisions, and its blockHash chains it to
- * `previousBlockHash` (the blockHash of the block before it in the strand, GENESIS_HASH for the first).
+ * Whether a block's hashes hold: each revision's hash is that of its table and stored text, its entriesHash that of
+ * the revision hashes, and its blockHash chains it to `previousBlockHash` (the blockHash of the block before it in
+ * the strand, GENESIS_HASH for the first).
  */
 export function verifyJournalBlock(block: JournalBlock, previousBlockHash: Buffer): boolean {
-  const entries = entriesHashOf(block.revisions);
+  const revisionsHold = block.revisions.every((r) =>
+    r.hash.equals(revisionHashOf(r.tableName, r.recordJson)),
+  );
+  const entries = entriesHashOfRevisions(block.revisions.map((r) => r.hash));
   const hash = blockHashOf({
     previousBlockHash,
     entriesHash: entries,
@@ -61,6 +67,7 @@ export function verifyJournalBlock(block: JournalBlock, previousBlockHash: Buffe
     blockTimestamp: block.blockTimestamp.getTime(),
   });
   return (
+    revisionsHold &&
     entries.equals(block.entriesHash) &&
     previousBlockHash.equals(block.previousBlockHash) &&
     hash.equals(block.blockHash)

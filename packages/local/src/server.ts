@@ -20,6 +20,10 @@ import type { Operation, OperationContext } from './internal/operation.js';
 import { parseExactJson } from './internal/exact-json.js';
 import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
+import { DEFAULT_OBJECT_BYTES } from './qldb/export-journal.js';
+import { openJournalExportService } from './qldb/journal-export-service.js';
+import { matchQldbRoute } from './qldb/qldb-api.js';
+import { storeJournalSource } from './qldb/journal-source.js';
 
 export interface LocalServerOptions {
   /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
@@ -62,6 +66,8 @@ export interface LocalServerOptions {
   sync?: boolean;
   quotas?: LocalStoreOptions['quotas'];
   taskQuotas?: LocalStoreOptions['taskQuotas'];
+  /** R-QLDB-4: a journal export's data object is closed at this size. @default 64 MiB */
+  journalExportObjectBytes?: number;
   /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
   log?: (line: string) => void;
   /**
@@ -104,6 +110,7 @@ export interface ResolvedLocalServerOptions {
   sync: boolean;
   quotas: NonNullable<LocalStoreOptions['quotas']>;
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
+  journalExportObjectBytes: number;
   log: (line: string) => void;
   onRequest: (request: RequestLogEntry) => void;
   announce: (line: string) => void;
@@ -115,7 +122,7 @@ export interface LocalServer {
   readonly port: number;
   readonly store: LocalStore;
   readonly faults: FaultInjector;
-  /** Resolves when no batch-load task is running. */
+  /** Resolves when no batch-load task and no journal export is running. */
   idle(): Promise<void>;
   /** Stops listening, lets requests in flight finish, stops running tasks (PROGRESS_STOPPED), flushes the store. */
   close(): Promise<void>;
@@ -178,6 +185,10 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     sync: options.sync ?? true,
     quotas: options.quotas ?? {},
     taskQuotas: options.taskQuotas ?? {},
+    journalExportObjectBytes: positive(
+      'journalExportObjectBytes',
+      options.journalExportObjectBytes ?? DEFAULT_OBJECT_BYTES,
+    ),
     log: options.log ?? ((): void => undefined),
     onRequest:
       options.onRequest ??
@@ -205,6 +216,18 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
   const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
+  // R-QLDB-1..4: the journal export, over the store's journal of committed writes (exports run on worker threads).
+  const { api: qldb, exporter } = await openJournalExportService({
+    dataDir: store.dataDir,
+    source: storeJournalSource(store),
+    s3Root: o.s3Root,
+    clock: o.clock,
+    maxObjectBytes: o.journalExportObjectBytes,
+    log: o.log,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   let inFlight = 0;
   let drained: (() => void) | null = null;
 
@@ -241,14 +264,29 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
         return;
       }
       const body = await readBody(req, o.maxBodyBytes);
+      const target = headerText(req.headers['x-amz-target']);
+      // R-QLDB-1: the request's shape decides the API: Timestream's X-Amz-Target, or a QLDB REST path.
+      const route = target === '' ? matchQldbRoute(req.method ?? '', url.pathname) : null;
       const keyId =
         o.credentials.size === 0
           ? null
           : await verifySignature(
               { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
               o.credentials,
+              route === null ? 'timestream' : 'qldb',
             );
-      const target = headerText(req.headers['x-amz-target']);
+      if (route !== null) {
+        operation = route.operation ?? `QLDB ${req.method ?? ''} ${url.pathname}`;
+        const may = keyId === null ? undefined : o.permissions.get(keyId);
+        if (may !== undefined && !may.has(operation)) {
+          throw new ServiceError(
+            'AccessDeniedException',
+            `User: arn:aws:iam::${o.accountId}:user/${keyId} is not authorized to perform: qldb:${operation}`,
+          );
+        }
+        status = await qldb.handle(route, url, body, res, requestId);
+        return;
+      }
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       const run = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
       if (req.method !== 'POST' || url.pathname !== '/' || run === undefined) {
@@ -355,6 +393,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   try {
     // Interrupted tasks are settled before the first request can see them.
     await runner.recover();
+    exporter.recover();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, o.host, () => {
@@ -363,6 +402,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       });
     });
   } catch (error) {
+    await exporter.close();
     await runner.close();
     await store.close();
     throw error;
@@ -375,7 +415,10 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     port: address.port,
     store,
     faults,
-    idle: () => runner.idle(),
+    async idle(): Promise<void> {
+      await runner.idle();
+      await exporter.idle();
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -388,6 +431,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
         }
         server.closeAllConnections();
         await stopped;
+        await exporter.close();
         await runner.close();
         await store.close();
       })();

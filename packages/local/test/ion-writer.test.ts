@@ -10,83 +10,11 @@ import {
   type StoredRecord,
 } from '../src/index.js';
 import { writeIonRecord } from './ion-oracle.js';
+import { storedRecord as record } from './stored-record-arb.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? Date.now() % 2 ** 31);
 const RUNS = Number(process.env['TSBATCH_FUZZ_RUNS'] ?? 150);
 console.log(`ion-writer properties: seed ${SEED} (FC_SEED=${SEED} to repeat)`);
-
-const UNIT_MAX: Record<StoredRecord['TimeUnit'], bigint> = {
-  SECONDS: (2n ** 63n - 1n) / 1_000_000_000n,
-  MILLISECONDS: (2n ** 63n - 1n) / 1_000_000n,
-  MICROSECONDS: (2n ** 63n - 1n) / 1_000n,
-  NANOSECONDS: 2n ** 63n - 1n,
-};
-const text = fc.string({ unit: 'binary', maxLength: 12 });
-const unit = fc.constantFrom<StoredRecord['TimeUnit']>(
-  'SECONDS',
-  'MILLISECONDS',
-  'MICROSECONDS',
-  'NANOSECONDS',
-);
-const digits = (max: bigint): fc.Arbitrary<string> =>
-  fc
-    .tuple(fc.bigInt(0n, max), fc.nat(2))
-    .map(([n, zeros]) => `${'0'.repeat(zeros)}${n}`.slice(0, Math.max(String(n).length, 1) + zeros));
-const double = fc
-  .tuple(
-    fc.constantFrom('', '+', '-'),
-    fc.stringMatching(/^\d{0,20}$/),
-    fc.option(fc.stringMatching(/^\d{0,12}$/), { nil: undefined }),
-    fc.option(fc.integer({ min: -300, max: 300 }), { nil: undefined }),
-  )
-  .filter(([, int, frac]) => int !== '' || (frac ?? '') !== '')
-  .map(
-    ([sign, int, frac, exp]) =>
-      `${sign}${int}${frac === undefined ? '' : `.${frac}`}${exp === undefined ? '' : `e${exp}`}`,
-  );
-
-function value(type: string, u: StoredRecord['TimeUnit']): fc.Arbitrary<string> {
-  switch (type) {
-    case 'DOUBLE':
-      return double;
-    case 'BIGINT':
-      return fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n).map(String);
-    case 'BOOLEAN':
-      return fc.constantFrom('true', 'false', 'TRUE', 'False');
-    case 'TIMESTAMP':
-      return digits(UNIT_MAX[u]);
-    default:
-      return text;
-  }
-}
-
-const record: fc.Arbitrary<StoredRecord> = unit.chain((u) =>
-  fc
-    .record({
-      Dimensions: fc.array(
-        fc.record({ Name: text, Value: text, DimensionValueType: fc.constant('VARCHAR' as const) }),
-        { minLength: 1, maxLength: 4 },
-      ),
-      MeasureName: text,
-      Time: digits(UNIT_MAX[u]),
-      TimeUnit: fc.constant(u),
-      Version: fc.bigInt(1n, 2n ** 63n - 1n),
-      measure: fc.oneof(
-        fc
-          .constantFrom('DOUBLE', 'BIGINT', 'BOOLEAN', 'VARCHAR')
-          .chain((t) => value(t, u).map((v) => ({ MeasureValueType: t, MeasureValue: v }))),
-        fc
-          .array(
-            fc
-              .constantFrom('DOUBLE', 'BIGINT', 'BOOLEAN', 'VARCHAR', 'TIMESTAMP')
-              .chain((t) => fc.record({ Name: text, Value: value(t, u), Type: fc.constant(t) })),
-            { minLength: 1, maxLength: 4 },
-          )
-          .map((values) => ({ MeasureValueType: 'MULTI', MeasureValues: values })),
-      ),
-    })
-    .map(({ measure, ...r }) => ({ ...r, ...measure }) as StoredRecord),
-);
 
 function ours(records: StoredRecord[], binary: boolean): Uint8Array {
   const w = createRecordIonWriter(binary);
@@ -189,6 +117,32 @@ describe('the writers on their own', () => {
     });
     expect(t[0]!.stringValue()).toBe('a\ufffdb');
     expect(b[0]!.stringValue()).toBe('a\ufffdb');
+  });
+
+  it('writes any int, as a number or a bigint, as ion-js does (the safe-integer path without BigInt)', () => {
+    const int = fc.oneof(
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+      fc.maxSafeInteger(),
+      fc.bigInt(-(2n ** 64n), 2n ** 64n),
+      fc.constantFrom(0, 2 ** 53 - 1, -(2 ** 53 - 1), 2n ** 53n, -(2n ** 53n)),
+    );
+    fc.assert(
+      fc.property(fc.array(int, { minLength: 1, maxLength: 8 }), (ints) => {
+        const oracle = makeTextWriter();
+        for (const n of ints) oracle.writeInt(n);
+        oracle.close();
+        const expected = loadAll(oracle.getBytes());
+        const [t, b] = both((w) => {
+          for (const n of ints) {
+            w.int(n);
+            w.endValue();
+          }
+        });
+        expect(sameValues(t, expected)).toBe(true);
+        expect(sameValues(b, expected)).toBe(true);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
   });
 
   it('refuses a field name it was not given', () => {

@@ -12,8 +12,10 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import { describe, expect, it } from 'vitest';
 import {
+  entriesHashOfRevisions,
   FIRST_SEQUENCE_NO,
   GENESIS_HASH,
+  revisionHashOf,
   readJournal,
   recordJson,
   verifyJournalBlock,
@@ -232,6 +234,44 @@ describe('the journal of committed writes (R-QLDB-2)', () => {
       expect(blocks[0]!.revisions.map((r) => r.recordJson)).toEqual(stored);
       expect(stored).toHaveLength(12);
       expect(chainHolds(blocks)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('never dates a block before the one ahead of it when the clock steps back [choice] (R-QLDB-2)', async () => {
+    let now = NOW;
+    const t = await startTestServer({ clock: () => now });
+    try {
+      await setUp(t, 'clock', ['tbl']);
+      await write(t, 'clock', 'tbl', [rec('a', '1')]);
+      now = new Date(NOW.getTime() - 60_000); // the clock steps back a minute
+      await write(t, 'clock', 'tbl', [{ ...rec('b', '1'), Time: String(now.getTime() - 1000) }]);
+      const blocks = await blocksOf(t.server.store.journal('clock', ALL));
+      expect(blocks.map((b) => b.blockTimestamp.getTime())).toEqual([NOW.getTime(), NOW.getTime()]);
+      expect(chainHolds(blocks)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("gives every revision a hash that its block's entriesHash covers, and a changed record breaks it (R-QLDB-2)", async () => {
+    const t = await startTestServer({ clock: () => NOW });
+    try {
+      await setUp(t, 'hashes', ['tbl']);
+      await write(t, 'hashes', 'tbl', [rec('a', '1'), rec('b', '2'), rec('c', '3')]);
+      const [block] = await blocksOf(t.server.store.journal('hashes', ALL));
+      expect(block!.revisions.map((r) => r.hash)).toEqual(
+        block!.revisions.map((r) => revisionHashOf('tbl', r.recordJson)),
+      );
+      expect(entriesHashOfRevisions(block!.revisions.map((r) => r.hash))).toEqual(block!.entriesHash);
+      expect(verifyJournalBlock(block!, GENESIS_HASH)).toBe(true);
+      const altered = {
+        ...block!.revisions[1]!,
+        recordJson: block!.revisions[1]!.recordJson.replace('"2"', '"9"'),
+      };
+      const tampered = { ...block!, revisions: [block!.revisions[0]!, altered, block!.revisions[2]!] };
+      expect(verifyJournalBlock(tampered, GENESIS_HASH)).toBe(false);
     } finally {
       await t.close();
     }

@@ -26,12 +26,19 @@ const DEFAULT_PORT = 8000;
 export const serveCommand: CommandSpec = {
   name: 'serve',
   summary:
-    'Run a local Timestream-Write endpoint that any AWS SDK can talk to (WriteRecords, tables, batch load).',
+    'Run a local Timestream-Write endpoint that any AWS SDK can talk to (WriteRecords, tables, batch load), with ' +
+    "QLDB's journal export.",
   positionals: [],
   description: [
     "Serves the Timestream-Write API (AWS JSON 1.0, X-Amz-Target Timestream_20181101.*) with the service's rules " +
       'and errors: databases, tables, WriteRecords (version rules, time window, limits, RejectedRecords), ' +
       'DescribeEndpoints, and the batch-load operations run by the tsbatch engine over buckets mapped to folders.',
+    "On the same port it speaks QLDB's journal-export API (REST-JSON, the requests of any QLDB SDK client, R-QLDB-1): " +
+      'ExportJournalToS3 (POST /ledgers/NAME/journal-s3-exports), DescribeJournalS3Export, ' +
+      'ListJournalS3ExportsForLedger and ListJournalS3Exports. A ledger is a database; its journal is every write ' +
+      'committed to its tables, one block per WriteRecords call and per batch-load chunk (R-QLDB-2). Exports run ' +
+      "on worker threads (at most two per ledger at once) and write into --s3-root's bucket folders (R-QLDB-4); " +
+      "'tsbatch journal-export' starts one and waits for it.",
     'The first line of standard output is the endpoint URL; pass it to an SDK as its endpoint (never together ' +
       'with endpointDiscoveryEnabled). Requests are summed up on standard error every 10 seconds (how many, which ' +
       'operations, which statuses); --log-requests logs one line per request instead. Neither ever shows ' +
@@ -67,8 +74,8 @@ export const serveCommand: CommandSpec = {
       type: 'string',
       value: 'DIR',
       description:
-        'Folder holding one folder per bucket, for batch-load tasks: sources are read from and error reports ' +
-        'written to DIR/<bucket>/<key>.',
+        'Folder holding one folder per bucket: batch-load sources are read from, and error reports and QLDB ' +
+        'journal exports written to, DIR/<bucket>/<key>.',
     },
     {
       name: 'region',

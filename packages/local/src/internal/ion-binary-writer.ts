@@ -20,6 +20,7 @@ const T_BLOB = 0xa;
 const T_LIST = 0xb;
 const T_STRUCT = 0xd;
 const T_ANNOTATION = 0xe;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export class IonBinaryWriter implements IonWriter {
   private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
@@ -27,11 +28,11 @@ export class IonBinaryWriter implements IonWriter {
   /** Open containers: [type, offset where their content starts]. */
   private readonly stack: [number, number][] = [];
   private readonly sids: ReadonlyMap<string, number>;
-  private started = false;
   private fieldPending = false;
 
   constructor(private readonly fieldNames: readonly string[]) {
     this.sids = new Map(fieldNames.map((n, i) => [n, FIRST_LOCAL_SID + i]));
+    this.start();
   }
 
   private ensure(n: number): void {
@@ -54,9 +55,8 @@ export class IonBinaryWriter implements IonWriter {
     this.buf[this.pos++] = (n & 0x7f) | 0x80;
   }
 
+  /** The stream's start: the version marker and the symbol table, ahead of the first value. */
   private start(): void {
-    if (this.started) return;
-    this.started = true;
     for (const b of IVM) this.byte(b);
     // $ion_symbol_table::{symbols: [<field names>]}
     const outer = this.pos;
@@ -72,9 +72,8 @@ export class IonBinaryWriter implements IonWriter {
     this.close();
   }
 
-  /** Before a value: the stream's start, and in a struct the field's symbol id. */
+  /** Before a value: in a struct, the field's symbol id must have been written. */
   private prefix(): void {
-    this.start();
     const top = this.stack[this.stack.length - 1];
     if (top !== undefined && top[0] === T_STRUCT) {
       if (!this.fieldPending) throw new Error('a struct member needs a field name');
@@ -86,7 +85,6 @@ export class IonBinaryWriter implements IonWriter {
     const sid = this.sids.get(name);
     if (sid === undefined)
       throw new Error(`field ${JSON.stringify(name)} is not one of this writer's fields`);
-    this.start();
     this.varUInt(sid);
     this.fieldPending = true;
   }
@@ -161,24 +159,36 @@ export class IonBinaryWriter implements IonWriter {
     this.stringBytes(value);
   }
 
-  /** Magnitude bytes of |n|, big-endian, without leading zeros (none for 0). */
-  private magnitude(n: bigint | number): number[] {
+  /** Magnitude bytes of |n|, big-endian, without leading zeros (none for 0): the BigInt path (beyond 2^53). */
+  private magnitude(n: bigint): number[] {
     const out: number[] = [];
-    if (typeof n === 'number' && n <= 0x7fffffff) {
-      for (let v = n; v > 0; v >>>= 8) out.unshift(v & 0xff);
-      return out;
-    }
-    for (let v = BigInt(n); v > 0n; v >>= 8n) out.unshift(Number(v & 0xffn));
+    for (let v = n; v > 0n; v >>= 8n) out.unshift(Number(v & 0xffn));
     return out;
+  }
+
+  /** |n|'s big-endian bytes written at pos (n a safe integer), without leading zeros; their count. */
+  private safeMagnitude(m: number): number {
+    let length = 0;
+    for (let x = m; x >= 1; x = Math.floor(x / 256)) length++;
+    this.ensure(length);
+    for (let i = length - 1, x = m; i >= 0; i--, x = Math.floor(x / 256)) this.buf[this.pos + i] = x % 256;
+    this.pos += length;
+    return length;
   }
 
   int(value: bigint | number): void {
     this.prefix();
-    const small = typeof value === 'number' || (value > -0x80000000n && value < 0x80000000n);
-    const n = small ? Number(value) : value;
-    const negative = n < 0;
-    const bytes = this.magnitude(typeof n === 'number' ? Math.abs(n) : n < 0n ? -n : n);
-    this.header(negative ? T_NEG_INT : T_POS_INT, bytes.length);
+    // Versions, sequence numbers and most BIGINTs are safe integers: their bytes without BigInt or arrays.
+    if (typeof value === 'number' || (value >= -MAX_SAFE && value <= MAX_SAFE)) {
+      const n = Number(value);
+      this.ensure(1);
+      const at = this.pos++;
+      const length = this.safeMagnitude(Math.abs(n));
+      this.buf[at] = ((n < 0 ? T_NEG_INT : T_POS_INT) << 4) | length;
+      return;
+    }
+    const bytes = this.magnitude(value < 0n ? -value : value);
+    this.header(value < 0n ? T_NEG_INT : T_POS_INT, bytes.length);
     for (const b of bytes) this.byte(b);
   }
 
@@ -200,13 +210,31 @@ export class IonBinaryWriter implements IonWriter {
     for (const b of bytes) this.byte(b);
   }
 
-  /** An Int field (sign-magnitude, the sign in the first byte's high bit). */
-  private intField(negative: boolean, digits: string): number[] {
-    const bytes = this.magnitude(digits.length < 10 ? Number(digits) : BigInt(digits));
-    if (bytes.length === 0) return negative ? [0x80] : [];
-    if ((bytes[0]! & 0x80) !== 0) bytes.unshift(0);
-    if (negative) bytes[0]! |= 0x80;
-    return bytes;
+  /** An Int field (sign-magnitude, the sign in the first byte's high bit) of a coefficient's digits. */
+  private intField(negative: boolean, digits: string): void {
+    const start = this.pos;
+    if (digits.length <= 15) {
+      const m = Number(digits);
+      if (m === 0) {
+        if (negative) this.byte(0x80);
+        return;
+      }
+      this.byte(0); // room for a sign byte, dropped when the magnitude leaves its high bit free
+      this.safeMagnitude(m);
+      if ((this.buf[start + 1]! & 0x80) === 0) {
+        this.buf.copyWithin(start, start + 1, this.pos);
+        this.pos--;
+      }
+    } else {
+      const bytes = this.magnitude(BigInt(digits));
+      if (bytes.length === 0) {
+        if (negative) this.byte(0x80);
+        return;
+      }
+      if ((bytes[0]! & 0x80) !== 0) bytes.unshift(0);
+      for (const b of bytes) this.byte(b);
+    }
+    if (negative) this.buf[start] = this.buf[start]! | 0x80;
   }
 
   decimal(value: IonDecimalValue): void {
@@ -216,10 +244,9 @@ export class IonBinaryWriter implements IonWriter {
       this.byte(T_DECIMAL << 4); // 0d0
       return;
     }
-    const coefficient = this.intField(value.negative, zero ? '0' : value.digits);
     this.stack.push([T_DECIMAL, this.pos]);
     this.varInt(value.exponent);
-    for (const b of coefficient) this.byte(b);
+    this.intField(value.negative, zero ? '0' : value.digits);
     this.close();
   }
 
@@ -236,7 +263,7 @@ export class IonBinaryWriter implements IonWriter {
     this.varUInt(f.s);
     if (value.fraction !== '') {
       this.varInt(-value.fraction.length);
-      for (const b of this.intField(false, value.fraction)) this.byte(b);
+      this.intField(false, value.fraction);
     }
     this.close();
   }
@@ -255,12 +282,11 @@ export class IonBinaryWriter implements IonWriter {
   }
 
   endValue(): void {
-    this.start();
+    // Binary values need no separator.
   }
 
   take(): Uint8Array {
     if (this.stack.length > 0) throw new Error('take() inside an open container');
-    this.start();
     const bytes = Buffer.from(this.buf.subarray(0, this.pos));
     this.pos = 0;
     return bytes;

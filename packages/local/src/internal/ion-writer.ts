@@ -101,6 +101,7 @@ export function timestampOfDate(date: Date): IonTimestampValue {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ION_KEYWORDS = new Set(['null', 'true', 'false', 'nan']);
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
@@ -108,6 +109,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * [choice] A lone surrogate, which neither Ion text nor UTF-8 can hold, becomes U+FFFD (as Node's UTF-8 encoder does).
  */
 export function ionStringText(value: string): string {
+  // Most names and values are printable ASCII without a quote or backslash: no escaping to do.
+  if (PLAIN.test(value)) return `"${value}"`;
   const text = JSON.stringify(value);
   // JSON.stringify escapes only lone surrogates as \udXXX (well-formed JSON.stringify, ES2019).
   return text.includes('\\ud') ? JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd')) : text;
@@ -132,24 +135,23 @@ export function ionTimestampText(v: IonTimestampValue): string {
   return `${date}T${time}${v.fraction === '' ? '' : `.${v.fraction}`}Z`;
 }
 
-interface TextContainer {
-  struct: boolean;
-  count: number;
-}
-
 /** Ion text, one top-level value per line. */
 export class IonTextWriter implements IonWriter {
   private out = '';
-  private readonly stack: TextContainer[] = [];
-  private pending: string | null = null;
-  private readonly names: ReadonlyMap<string, string>;
+  /** Open containers, innermost last: true for a struct. */
+  private readonly structs: boolean[] = [];
+  /** The next value is the first of its container (no comma before it). */
+  private first = true;
+  private fieldPending = false;
+  /** Each field's text as the first member (`name:`) and as a later one (`,name:`). */
+  private readonly names: ReadonlyMap<string, readonly [string, string]>;
 
   constructor(fieldNames: readonly string[]) {
     this.names = new Map(
-      fieldNames.map((n) => [
-        n,
-        IDENTIFIER.test(n) && !ION_KEYWORDS.has(n) ? n : `'${n.replace(/[\\']/g, '\\$&')}'`,
-      ]),
+      fieldNames.map((n) => {
+        const text = IDENTIFIER.test(n) && !ION_KEYWORDS.has(n) ? n : `'${n.replace(/[\\']/g, '\\$&')}'`;
+        return [n, [`${text}:`, `,${text}:`]] as const;
+      }),
     );
   }
 
@@ -157,36 +159,44 @@ export class IonTextWriter implements IonWriter {
     const text = this.names.get(name);
     if (text === undefined)
       throw new Error(`field ${JSON.stringify(name)} is not one of this writer's fields`);
-    this.pending = text;
+    if (this.fieldPending) throw new Error('a field name needs a value');
+    // The separator and the name go out at once: one concatenation a member (ropes are the writer's cost).
+    this.out += this.first ? text[0] : text[1];
+    this.first = false;
+    this.fieldPending = true;
   }
 
   private value(text: string): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined) {
-      if (top.count++ > 0) this.out += ',';
-      if (top.struct) {
-        if (this.pending === null) throw new Error('a struct member needs a field name');
-        this.out += `${this.pending}:`;
-        this.pending = null;
-      }
+    const depth = this.structs.length;
+    if (depth > 0 && this.structs[depth - 1]) {
+      if (!this.fieldPending) throw new Error('a struct member needs a field name');
+      this.fieldPending = false;
+      this.out += text;
+    } else if (this.first) {
+      this.out += text;
+    } else {
+      this.out += `,${text}`;
     }
-    this.out += text;
+    this.first = false;
   }
 
   stepInStruct(): void {
     this.value('{');
-    this.stack.push({ struct: true, count: 0 });
+    this.structs.push(true);
+    this.first = true;
   }
 
   stepInList(): void {
     this.value('[');
-    this.stack.push({ struct: false, count: 0 });
+    this.structs.push(false);
+    this.first = true;
   }
 
   stepOut(): void {
-    const top = this.stack.pop();
-    if (top === undefined) throw new Error('stepOut with no container open');
-    this.out += top.struct ? '}' : ']';
+    const struct = this.structs.pop();
+    if (struct === undefined) throw new Error('stepOut with no container open');
+    this.out += struct ? '}' : ']';
+    this.first = false;
   }
 
   string(value: string): void {
@@ -215,9 +225,11 @@ export class IonTextWriter implements IonWriter {
 
   endValue(): void {
     this.out += '\n';
+    this.first = true;
   }
 
   take(): Uint8Array {
+    if (this.structs.length > 0) throw new Error('take() inside an open container');
     const bytes = Buffer.from(this.out, 'utf8');
     this.out = '';
     return bytes;

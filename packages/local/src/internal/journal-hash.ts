@@ -1,8 +1,11 @@
 /**
- * R-QLDB-2 [choice: the hash inputs], all in this one place. SHA-256 throughout:
- * - an entry is one revision, as the UTF-8 bytes of `<table name> LF <record JSON> LF` (the record's stored text,
- *   Version exact, as `recordJson` writes it);
- * - entriesHash = SHA-256 of the block's entries, concatenated in revision order;
+ * R-QLDB-2 [choice: the hash inputs], all in this one place, for the store's journal and the QLDB export alike (an
+ * exported block carries these very hashes). SHA-256 throughout:
+ * - a revision's hash = SHA-256 of the UTF-8 bytes of `<table name> LF <record JSON> LF` (the record's stored text,
+ *   Version exact, as `recordJson` writes it; the JSON export's `data` is that text);
+ * - entriesHash = SHA-256 of the block's revision hashes (32 bytes each), concatenated in revision order: QLDB's
+ *   revisions each carry a hash that its block's entriesHash covers, so one revision is checked against its block
+ *   with the hashes of the others alone (a flat list where QLDB builds a Merkle tree);
  * - blockHash = SHA-256 of previousBlockHash (32 bytes) || entriesHash (32 bytes) || the UTF-8 bytes of
  *   `<strandId>|<sequenceNo>|<transactionId>|<blockTimestamp as ISO 8601, milliseconds, Z>`;
  * - the first block of a strand has sequenceNo 1 and a previousBlockHash of 32 zero bytes.
@@ -14,11 +17,20 @@ export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 /** sequenceNo of a strand's first block. */
 export const FIRST_SEQUENCE_NO = 1;
 
+/** The hash of one revision: a record stored into a table. */
+export function revisionHashOf(tableName: string, recordJson: string): Buffer {
+  return createHash('sha256').update(`${tableName}\n${recordJson}\n`).digest();
+}
+
 /** Hashes a block's entries as they are stored, one revision at a time. */
 export class EntriesHasher {
   private readonly hash: Hash = createHash('sha256');
   add(tableName: string, recordJson: string): void {
-    this.hash.update(`${tableName}\n${recordJson}\n`);
+    this.hash.update(revisionHashOf(tableName, recordJson));
+  }
+  /** A revision by its hash (a reader that has the hashes, not the records). */
+  addHash(revisionHash: Uint8Array): void {
+    this.hash.update(revisionHash);
   }
   digest(): Buffer {
     return this.hash.digest();
@@ -29,6 +41,13 @@ export class EntriesHasher {
 export function entriesHashOf(entries: Iterable<{ tableName: string; recordJson: string }>): Buffer {
   const hasher = new EntriesHasher();
   for (const e of entries) hasher.add(e.tableName, e.recordJson);
+  return hasher.digest();
+}
+
+/** entriesHash from the revisions' hashes alone (what an exported block carries). */
+export function entriesHashOfRevisions(revisionHashes: Iterable<Uint8Array>): Buffer {
+  const hasher = new EntriesHasher();
+  for (const h of revisionHashes) hasher.addHash(h);
   return hasher.digest();
 }
 

@@ -47,7 +47,7 @@ export interface OpenBlock {
 export class JournalWriter {
   private nextId: number | null = null;
   private nextRev: number | null = null;
-  private readonly tips = new Map<string, { seq: number; hash: Buffer }>();
+  private readonly tips = new Map<string, { seq: number; hash: Buffer; ts: number }>();
   private readonly open = new Set<OpenBlock>();
   /** Closed since the last COMMIT: a rollback takes these too. */
   private readonly uncommitted = new Set<OpenBlock>();
@@ -121,10 +121,12 @@ export class JournalWriter {
     let tip = this.tips.get(ledger);
     if (tip === undefined) {
       const last = this.sql.lastBlock.get(ledger);
-      tip = last ?? { seq: FIRST_SEQUENCE_NO - 1, hash: GENESIS_HASH };
+      tip = last ?? { seq: FIRST_SEQUENCE_NO - 1, hash: GENESIS_HASH, ts: 0 };
     }
     const seq = tip.seq + 1;
-    const ts = this.clock().getTime();
+    // [choice] A clock that steps back does not make a block older than the one before it: a strand's blocks are
+    // in time order too, so a time range selects consecutive blocks (R-QLDB-3, R-QLDB-4).
+    const ts = Math.max(this.clock().getTime(), tip.ts);
     const tx = base62Id();
     const entriesHash = block.hasher.digest();
     const hash = blockHashOf({
@@ -155,6 +157,6 @@ export class JournalWriter {
     if (block.inserted > 0) {
       this.sql.countTable.run({ added: block.inserted, time: block.minTime!, n: block.table.n });
     }
-    this.tips.set(ledger, { seq, hash });
+    this.tips.set(ledger, { seq, hash, ts });
   }
 }

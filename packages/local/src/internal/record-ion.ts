@@ -41,8 +41,8 @@ export function createRecordIonWriter(binary: boolean): IonWriter {
   return binary ? new IonBinaryWriter(RECORD_ION_FIELDS) : new IonTextWriter(RECORD_ION_FIELDS);
 }
 
-/** Writes one record as a top-level Ion struct. */
-export function writeRecordIon(w: IonWriter, record: StoredRecord): void {
+/** Writes one record as an Ion struct: a top-level value, or (`topLevel` false) inside one (a journal block's). */
+export function writeRecordIon(w: IonWriter, record: StoredRecord, topLevel = true): void {
   const unit = record.TimeUnit;
   w.stepInStruct();
   w.field('Dimensions');
@@ -88,7 +88,7 @@ export function writeRecordIon(w: IonWriter, record: StoredRecord): void {
   w.field('Version');
   w.int(record.Version);
   w.stepOut();
-  w.endValue();
+  if (topLevel) w.endValue();
 }
 
 function writeValue(w: IonWriter, type: MeasureValueType, value: string, unit: TimeUnit): void {

@@ -71,6 +71,8 @@ function invalid(message = SIGNATURE_MISMATCH): ServiceError {
 export async function verifySignature(
   request: SigningRequest,
   secrets: ReadonlyMap<string, string>,
+  /** The signing name of the API called: `qldb` for the QLDB journal export (R-QLDB-1). */
+  expectedService: string = SERVICE,
 ): Promise<string> {
   const auth = (headerValue(request.headers, 'authorization') ?? '').trim();
   if (auth === '')
@@ -93,8 +95,8 @@ export async function verifySignature(
       'The security token included in the request is invalid.',
     );
   }
-  if (service !== SERVICE) {
-    throw invalid(`Credential should be scoped to correct service: '${SERVICE}'.`);
+  if (service !== expectedService) {
+    throw invalid(`Credential should be scoped to correct service: '${expectedService}'.`);
   }
   const amzDate = headerValue(request.headers, 'x-amz-date') ?? '';
   const d = AMZ_DATE.exec(amzDate);

@@ -29,7 +29,7 @@ export class Statements {
   readonly killRevision: Statement<[number | bigint]>;
   readonly revisionRecord: Statement<[number | bigint], string>;
   readonly insertBlock: Statement<[BlockRow]>;
-  readonly lastBlock: Statement<[string], { seq: number; hash: Buffer }>;
+  readonly lastBlock: Statement<[string], { seq: number; hash: Buffer; ts: number }>;
   readonly maxBlockId: Statement<[], number | null>;
   readonly maxRevisionId: Statement<[], number | null>;
   readonly countTable: Statement<[{ added: number; time: bigint; n: number }]>;
@@ -48,8 +48,8 @@ export class Statements {
         hash, info) VALUES (@id, @ledger, @seq, @tbl, @ts, @tx, @first_rev, @last_rev, @revs, @entries_hash,
         @previous_hash, @hash, @info)`,
     );
-    this.lastBlock = db.prepare<[string], { seq: number; hash: Buffer }>(
-      'SELECT seq, hash FROM blocks WHERE ledger = ? ORDER BY seq DESC LIMIT 1',
+    this.lastBlock = db.prepare<[string], { seq: number; hash: Buffer; ts: number }>(
+      'SELECT seq, hash, ts FROM blocks WHERE ledger = ? ORDER BY seq DESC LIMIT 1',
     );
     this.maxBlockId = db.prepare<[], number | null>('SELECT max(id) FROM blocks').pluck();
     this.maxRevisionId = db.prepare<[], number | null>('SELECT max(id) FROM revisions').pluck();
