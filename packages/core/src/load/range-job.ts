@@ -252,8 +252,9 @@ function recordsRow(
   rowSpan.push(event.lastLine - event.line);
   const records = event.records;
   if (content !== null) {
-    content.add(records);
-    rowTime.push(recordTimeMs(records[0]));
+    const time = recordTimeMs(records[0]); // once for both
+    content.add(records, time);
+    rowTime.push(time);
   }
   rowRecords.push(records.length);
   // Offsets exist for UTF-8 reads, the only ones done in ranges.
