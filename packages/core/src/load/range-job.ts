@@ -9,7 +9,7 @@ import { RecordKeyEncoder } from '../checks/check-record-key.js';
 import type { TableRetention } from '../checks/table.js';
 import { createTimeWindow, type TimeWindow } from '../checks/time-window.js';
 import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-read-file.js';
-import { mapRows } from '../map/map-rows.js';
+import { RowMapping, type RecordsEvent } from '../map/row-mapping.js';
 import { compileTask, type CompiledTask } from '../map/row-mapper.js';
 import { recordEventSize } from '../report/metering.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
@@ -201,15 +201,20 @@ async function readRange(
   columns: ReturnType<typeof newColumns>,
 ): Promise<RangeOutcome> {
   const header = range.header;
-  const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
-  const { recSize, recHash, recHashHigh, recFailure, rowTime } = columns;
+  const { kinds } = columns;
   // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
   const content = job.statistics === true ? takeContentStats(job, window) : null;
   const failures: Failure[] = [];
   const others: OtherEvent[] = [];
   let skipStart = header !== null;
-  for await (const batch of mapRows(source, compiled, { stamp: false })) {
-    for (const event of batch) {
+  // Each row's records are used before the next row is mapped: the mapper refills the same objects (no per-row
+  // allocation for records, their arrays and the event).
+  const mapping = new RowMapping(compiled, { stamp: false, reuse: true });
+  for await (const batch of source) {
+    for (const sourceEvent of batch) {
+      const event =
+        sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
+      if (event === null) continue;
       if (event.type !== 'records') {
         if (skipStart && event.type === 'file-start') {
           skipStart = false;
@@ -219,32 +224,7 @@ async function readRange(
         others.push(event);
         continue;
       }
-      kinds.push(ROW);
-      rowLine.push(event.line);
-      rowSpan.push(event.lastLine - event.line);
-      const records = event.records;
-      if (content !== null) {
-        content.stats.add(records);
-        rowTime.push(recordTimeMs(records[0]));
-      }
-      rowRecords.push(records.length);
-      // Offsets exist for UTF-8 reads, the only ones done in ranges.
-      rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
-      rowBytes.push(event.bytes ?? 0);
-      for (const record of records) {
-        const size = recordEventSize(record);
-        recSize.push(size);
-        // [choice] limits, then the time window (then, on the main thread, duplicates): as runLoad.
-        const failure = checkRecordLimits(record, size) ?? window?.check(record) ?? null;
-        if (failure === null) recFailure.push(-1);
-        else {
-          recFailure.push(failures.length);
-          failures.push(failure);
-        }
-        enc.keyHash(record);
-        recHash.push(enc.keyHashValue);
-        recHashHigh.push(enc.keyHashHigh);
-      }
+      recordsRow(event, start, columns, content?.stats ?? null, window, enc, failures);
     }
   }
   const outcome = outcomeOf(start, range, columns, failures, others, content?.stats ?? null);
@@ -253,6 +233,47 @@ async function readRange(
     freeCombos.push(content.combos);
   }
   return outcome;
+}
+
+/** A records row's outcome into the columns: lines, offsets, and per record its size, checks and key hash. */
+function recordsRow(
+  event: RecordsEvent,
+  start: number,
+  columns: ReturnType<typeof newColumns>,
+  content: ContentStats | null,
+  window: TimeWindow | null,
+  enc: RecordKeyEncoder,
+  failures: Failure[],
+): void {
+  const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
+  const { recSize, recHash, recHashHigh, recFailure, rowTime } = columns;
+  kinds.push(ROW);
+  rowLine.push(event.line);
+  rowSpan.push(event.lastLine - event.line);
+  const records = event.records;
+  if (content !== null) {
+    const time = recordTimeMs(records[0]); // once for both
+    content.add(records, time);
+    rowTime.push(time);
+  }
+  rowRecords.push(records.length);
+  // Offsets exist for UTF-8 reads, the only ones done in ranges.
+  rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
+  rowBytes.push(event.bytes ?? 0);
+  for (const record of records) {
+    const size = recordEventSize(record);
+    recSize.push(size);
+    // [choice] limits, then the time window (then, on the main thread, duplicates): as runLoad.
+    const failure = checkRecordLimits(record, size) ?? window?.check(record) ?? null;
+    if (failure === null) recFailure.push(-1);
+    else {
+      recFailure.push(failures.length);
+      failures.push(failure);
+    }
+    enc.keyHash(record);
+    recHash.push(enc.keyHashValue);
+    recHashHigh.push(enc.keyHashHigh);
+  }
 }
 
 /** The range's columns, copied to buffers of their own length (they cross threads), and its rare objects. */

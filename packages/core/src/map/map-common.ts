@@ -20,6 +20,17 @@ import { explainInvalidValue, invalidValueReason, valueParser, type ValueParser 
 export type MapResult = TimestreamRecord[] | Failure; // discriminate with Array.isArray; Failure.kind === 'parse'
 export type RowMapper = (cells: readonly string[]) => MapResult;
 
+/** How a mapper is bound to a header. */
+export interface BindOptions {
+  /**
+   * Refill the same record objects for every row (multi-measure models; a mixed model's mapper ignores it): a
+   * row's records are valid only until the next row is mapped. For a reader that consumes each row's records at
+   * once and keeps none (a range job of the parallel dry run), so that mapping allocates nothing per row.
+   * @default false
+   */
+  reuse?: boolean;
+}
+
 /** What the steps of one task need: its model, and the null text of R-CSV-7. */
 export interface MapContext {
   model: ResolvedTask['model'];
@@ -63,10 +74,14 @@ export function bindAttributes(
   }));
 }
 
-/** R-TIME-1 then R-DIM-1: the step that gives the dimensions of a row, or its failure. */
+/**
+ * R-TIME-1 then R-DIM-1: the step that gives the dimensions of a row, or its failure. With `reuse` (BindOptions) it
+ * refills one array and one object per dimension for every row, so a worker allocates nothing per row for them.
+ */
 export function timeAndDimensionsStep(
   ctx: MapContext,
   col: ColumnIndex,
+  reuse = false,
 ): (cells: readonly string[]) => TimestreamDimension[] | Failure {
   const { model, unit, nullText } = ctx;
   const timeIndex = col(model.timeColumn);
@@ -76,6 +91,10 @@ export function timeAndDimensionsStep(
   const dimName = model.dimensions.map((d) => d.name);
   const dimCount = dimIndex.length;
   const dimColumns = model.dimensions.map((d) => d.source).join(', ');
+  const pool: TimestreamDimension[] | null = reuse
+    ? dimName.map((name) => ({ Name: name, Value: '', DimensionValueType: 'VARCHAR' }))
+    : null;
+  const shared: TimestreamDimension[] = [];
   return (cells) => {
     const time = cells[timeIndex] ?? '';
     if (isNull(time, nullText)) {
@@ -102,13 +121,20 @@ export function timeAndDimensionsStep(
         timeColumn,
       );
     }
-    const dimensions: TimestreamDimension[] = [];
+    const dimensions: TimestreamDimension[] = pool === null ? [] : shared;
+    let k = 0;
     for (let i = 0; i < dimCount; i++) {
       const value = cells[dimIndex[i]!] ?? '';
       // R-DIM-1 [choice]: a null dimension is left out of the record.
       if (isNull(value, nullText)) continue;
-      dimensions.push({ Name: dimName[i]!, Value: value, DimensionValueType: 'VARCHAR' });
+      if (pool === null) dimensions.push({ Name: dimName[i]!, Value: value, DimensionValueType: 'VARCHAR' });
+      else {
+        const d = pool[i]!;
+        d.Value = value;
+        dimensions[k++] = d; // written in place; the length changes only when the nulls do (a runtime call)
+      }
     }
+    if (pool !== null && dimensions.length !== k) dimensions.length = k;
     if (dimensions.length === 0) {
       return parseFailure(
         'DIMENSIONS_ALL_NULL',
@@ -120,21 +146,42 @@ export function timeAndDimensionsStep(
   };
 }
 
-/** R-MEAS-1/2: the non-null attribute values of a multi-measure record, or the first invalid one. */
+/** The array and one object per attribute that a reusing mapper refills for every row (BindOptions.reuse). */
+export interface ValuesScratch {
+  values: TimestreamMeasureValue[];
+  pool: TimestreamMeasureValue[];
+}
+
+export function valuesScratch(attributes: readonly BoundAttribute[]): ValuesScratch {
+  return { values: [], pool: attributes.map((a) => ({ Name: a.name, Value: '', Type: a.type })) };
+}
+
+/**
+ * R-MEAS-1/2: the non-null attribute values of a multi-measure record, or the first invalid one; into `scratch`'s
+ * reused objects when given (valid until the next row).
+ */
 export function attributeValues(
   cells: readonly string[],
   attributes: readonly BoundAttribute[],
   ctx: MapContext,
+  scratch: ValuesScratch | null = null,
 ): TimestreamMeasureValue[] | Failure {
-  const values: TimestreamMeasureValue[] = [];
+  const values: TimestreamMeasureValue[] = scratch === null ? [] : scratch.values;
+  let k = 0;
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i]!;
     const cell = cells[a.index] ?? '';
     if (isNull(cell, ctx.nullText)) continue; // R-MEAS-2: a null attribute is left out
     const value = a.parse(cell);
     if (value === undefined) return invalidValue(a.column, a.type, a.reason, cell, ctx.unit);
-    values.push({ Name: a.name, Value: value, Type: a.type });
+    if (scratch === null) values.push({ Name: a.name, Value: value, Type: a.type });
+    else {
+      const v = scratch.pool[i]!;
+      v.Value = value;
+      values[k++] = v; // in place, as the dimensions
+    }
   }
+  if (scratch !== null && values.length !== k) values.length = k;
   return values;
 }
 

@@ -7,21 +7,35 @@ import {
   isNull,
   measureNameNull,
   timeAndDimensionsStep,
+  valuesScratch,
   type ColumnIndex,
   type MapContext,
   type RowMapper,
 } from './map-common.js';
 
-export function multiMeasureMapper(ctx: MapContext, col: ColumnIndex): RowMapper {
+/** `reuse` (BindOptions): one record, its arrays and its objects are refilled for every row. */
+export function multiMeasureMapper(ctx: MapContext, col: ColumnIndex, reuse = false): RowMapper {
   const { model, unit, version, nullText, nameColumn } = ctx;
   const measures = model.measures;
   if (measures.kind !== 'multi') throw new Error('multiMeasureMapper: not a multi-measure model');
-  const timeAndDimensions = timeAndDimensionsStep(ctx, col);
+  const timeAndDimensions = timeAndDimensionsStep(ctx, col, reuse);
   const timeIndex = col(model.timeColumn);
   const nameIndex = nameColumn === null ? -1 : col(nameColumn);
   const fixedName = measures.measureName.kind === 'fixed' ? measures.measureName.name : '';
   const attributes = bindAttributes(measures.attributes, col, unit);
   const attributeColumns = attributes.map((a) => a.column).join(', ');
+  const scratch = reuse ? valuesScratch(attributes) : null;
+  // The record refilled with `reuse`: built in the one key order of every record (row-mapper.ts).
+  const shared: TimestreamRecord = {
+    Dimensions: [],
+    MeasureName: '',
+    MeasureValues: [],
+    MeasureValueType: 'MULTI',
+    Time: '',
+    TimeUnit: unit,
+    Version: version,
+  };
+  const sharedResult = [shared];
   return (cells) => {
     const dimensions = timeAndDimensions(cells);
     if (!Array.isArray(dimensions)) return dimensions;
@@ -31,7 +45,7 @@ export function multiMeasureMapper(ctx: MapContext, col: ColumnIndex): RowMapper
       measureName = cells[nameIndex] ?? '';
       if (isNull(measureName, nullText)) return measureNameNull(nameColumn!);
     }
-    const values = attributeValues(cells, attributes, ctx);
+    const values = attributeValues(cells, attributes, ctx, scratch);
     if (!Array.isArray(values)) return values;
     if (values.length === 0) {
       return parseFailure(
@@ -39,6 +53,13 @@ export function multiMeasureMapper(ctx: MapContext, col: ColumnIndex): RowMapper
         MAP_REASONS.MEASURES_ALL_NULL,
         `Every attribute column is null (${attributeColumns})`,
       );
+    }
+    if (reuse) {
+      shared.Dimensions = dimensions;
+      shared.MeasureName = measureName;
+      shared.MeasureValues = values;
+      shared.Time = cells[timeIndex]!;
+      return sharedResult;
     }
     const record: TimestreamRecord = {
       Dimensions: dimensions,

@@ -1,32 +1,12 @@
-import { stat } from 'node:fs/promises';
-
-import type { Failure } from '../failure.js';
-import type { TimestreamRecord } from './record.js';
-import type { CompiledTask, RowMapper } from './row-mapper.js';
+import type { CompiledTask } from './row-mapper.js';
 import type { SourceEvent } from '../source/source.js';
-import type { ResolvedCsvOptions } from '../task.js';
-import { stampRecord, type RowSource } from './record-source.js';
+import { RowMapping, type MappedEvent } from './row-mapping.js';
 
-/** A data row that mapped to records (SPEC section 4). */
-export interface RecordsEvent {
-  type: 'records';
-  file: string;
-  line: number;
-  lastLine: number;
-  records: TimestreamRecord[];
-  /** The row's bytes in the file, when the reader located them (as the `row` event's). */
-  offset?: number;
-  bytes?: number;
-}
-
-/** What a sink consumes: the reader's events with every `row` replaced by its records or its failure. */
-export type MappedEvent = Exclude<SourceEvent, { type: 'row' }> | RecordsEvent;
+export type { MappedEvent, RecordsEvent } from './row-mapping.js';
 
 /**
- * Maps every row of the reader's event batches with the task compiled once (STYLE rule 8). A file whose header
- * lacks a mapped column becomes a file failure and its rows are dropped uncounted (R-COUNT-2). Records of a row
- * whose bytes the reader located are stamped with that location (internal/record-source.ts), for the duplicate
- * index (R-DUP-1).
+ * Maps every row of the reader's event batches with the task compiled once (STYLE rule 8), one event at a time
+ * (row-mapping.ts: bound per file header, a file lacking a mapped column failed, records stamped for R-DUP-1).
  */
 export async function* mapRows(
   batches: AsyncIterable<SourceEvent[]>,
@@ -34,106 +14,13 @@ export async function* mapRows(
   options: { stamp?: boolean } = {},
 ): AsyncIterable<MappedEvent[]> {
   // A worker of the parallel dry run sends the rows' offsets instead: it stamps nothing. @default true
-  const stamp = options.stamp ?? true;
-  let map: RowMapper | null = null;
-  let source: RowSource | null = null;
-  let skippedFile: string | null = null;
+  const mapping = new RowMapping(compiled, { stamp: options.stamp ?? true });
   for await (const batch of batches) {
     const out: MappedEvent[] = [];
     for (const event of batch) {
-      switch (event.type) {
-        case 'row': {
-          if (map === null) continue;
-          const result = map(event.cells);
-          if (Array.isArray(result)) {
-            const { offset, bytes } = event;
-            if (source !== null && offset !== undefined && bytes !== undefined) {
-              for (let i = 0; i < result.length; i++) stampRecord(result[i]!, source, offset, bytes, i);
-            }
-            const mapped: RecordsEvent = {
-              type: 'records',
-              file: event.file,
-              line: event.line,
-              lastLine: event.lastLine,
-              records: result,
-            };
-            if (offset !== undefined && bytes !== undefined) {
-              mapped.offset = offset;
-              mapped.bytes = bytes;
-            }
-            out.push(mapped);
-          } else {
-            out.push(rowFailure(event, result));
-          }
-          break;
-        }
-        case 'file-start': {
-          const bound = compiled.bind(event.header);
-          if (bound.ok) {
-            map = bound.map;
-            source =
-              compiled.csv === undefined || !stamp
-                ? null
-                : await rowSource(event.file.path, compiled.csv, bound.map, event.header.length);
-            skippedFile = null;
-            out.push(event);
-          } else {
-            map = null;
-            skippedFile = event.file.key;
-            out.push({ type: 'file-failure', file: event.file.key, failure: bound.failure, line: 1 });
-          }
-          break;
-        }
-        case 'file-end':
-          map = null;
-          source = null;
-          if (skippedFile === event.file) {
-            skippedFile = null;
-            continue;
-          }
-          out.push(event);
-          break;
-        case 'row-failure':
-          if (skippedFile === event.file) continue;
-          out.push(event);
-          break;
-        case 'file-failure':
-          map = null;
-          source = null;
-          if (skippedFile === event.file) continue;
-          out.push(event);
-          break;
-      }
+      const mapped = event.type === 'file-start' ? await mapping.start(event) : mapping.event(event);
+      if (mapped !== null) out.push(mapped);
     }
     if (out.length > 0) yield out;
   }
-}
-
-/** The file as the duplicate index reads its rows again; null when it cannot be stat'ed (no stamps then). */
-async function rowSource(
-  path: string,
-  csv: ResolvedCsvOptions,
-  map: RowMapper,
-  columns: number,
-): Promise<RowSource | null> {
-  try {
-    const { size, mtimeMs } = await stat(path);
-    return { path, size, mtimeMs, csv, map, columns };
-  } catch {
-    return null;
-  }
-}
-
-function rowFailure(
-  event: Extract<SourceEvent, { type: 'row' }>,
-  failure: Failure,
-): Extract<SourceEvent, { type: 'row-failure' }> {
-  return {
-    type: 'row-failure',
-    file: event.file,
-    line: event.line,
-    lastLine: event.lastLine,
-    failure,
-    cells: event.cells,
-  };
 }

@@ -14,17 +14,17 @@
  */
 import type { Failure } from '../failure.js';
 import type { ResolvedCsvOptions, ResolvedTask } from '../task.js';
-import type { ColumnIndex, MapContext, RowMapper } from './map-common.js';
+import type { BindOptions, ColumnIndex, MapContext, RowMapper } from './map-common.js';
 import { mixedMeasureMapper } from './map-mixed.js';
 import { multiMeasureMapper } from './map-multi.js';
 
-export type { MapResult, RowMapper } from './map-common.js';
+export type { BindOptions, MapResult, RowMapper } from './map-common.js';
 export type BindResult =
   | { ok: true; map: RowMapper }
   /** kind 'file', code FILE_MISSING_COLUMN, detail lists every missing column. */
   | { ok: false; failure: Failure };
 export interface CompiledTask {
-  bind(header: readonly string[]): BindResult;
+  bind(header: readonly string[], options?: BindOptions): BindResult;
   /** The CSV options the task was compiled with (a row read again is parsed with them, R-DUP-1). */
   readonly csv?: ResolvedCsvOptions;
 }
@@ -42,10 +42,10 @@ export function compileTask(task: Pick<ResolvedTask, 'model' | 'csv' | 'recordVe
   const mapper = ctx.model.measures.kind === 'multi' ? multiMeasureMapper : mixedMeasureMapper;
   return {
     csv: task.csv,
-    bind(header: readonly string[]): BindResult {
+    bind(header: readonly string[], options: BindOptions = {}): BindResult {
       const found = findColumns(header, uses);
       if (!found.ok) return found;
-      return { ok: true, map: mapper(ctx, found.col) };
+      return { ok: true, map: mapper(ctx, found.col, options.reuse === true) };
     },
   };
 }

@@ -163,13 +163,12 @@ export class ContentStats {
     this.combos = comboTable ?? new ComboTable(this.dimensions.length);
   }
 
-  /** One row's records (all of them share the row's dimensions). */
-  add(records: readonly TimestreamRecord[]): void {
+  /** One row's records (all of them share the row's dimensions); `time`: recordTimeMs of the first, if known. */
+  add(records: readonly TimestreamRecord[], time = recordTimeMs(records[0])): void {
     const first = records[0];
     if (first === undefined) return;
     this.rows++;
     this.records += records.length;
-    const time = recordTimeMs(first);
     this.times.add(0, time);
     if (time < this.minTime) this.minTime = time;
     if (time > this.maxTime) this.maxTime = time;
