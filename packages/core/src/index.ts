@@ -20,3 +20,6 @@ export * from './load/load-types.js';
 export * from './load/dry-run.js';
 export * from './tasks/task-store.js';
 export * from './load/range-load.js';
+export * from './source/source-reader.js';
+export * from './source/local-reader.js';
+export * from './source/resolve-object-file.js';

@@ -125,7 +125,7 @@ export async function parallelDryRun(
   });
   const onThisThread = (job: RangeJob, reason: string): Promise<RangeOutcome> => {
     onMainThreadRange?.({ file: job.file.key, nominal: job.nominal, reason });
-    return runRangeJob(job);
+    return runRangeJob(job, source.reader);
   };
   const signal = options.signal;
   const run = async (job: RangeJob): Promise<RangeOutcome> => {

@@ -4,8 +4,6 @@
  * as the first time (the CSV engine, or a plain split where that gives the same cells) and mapped by the same
  * bound mapper, so it yields the same records, unless the file changed: then nothing is confirmed.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-
 import type { TimestreamRecord } from '../map/record.js';
 import type { ResolvedCsvOptions } from '../task.js';
 import { CsvEngine } from '../csv/csv-engine.js';
@@ -73,30 +71,9 @@ export class RowRereader {
   }
 }
 
-/** Bytes [offset, offset + bytes) of the file, if it still has the size and modification time it had. */
+/** Bytes [offset, offset + bytes) of the file, if it is still the version it was read as (its reader checks). */
 function readBytes(source: RowSource, offset: number, bytes: number): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(source.path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.size !== source.size || stat.mtimeMs !== source.mtimeMs) return null;
-    const row = Buffer.allocUnsafe(bytes);
-    let done = 0;
-    while (done < bytes) {
-      const n = readSync(fd, row, done, bytes - done, offset + done);
-      if (n === 0) return null;
-      done += n;
-    }
-    return row;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  return source.reader.readSync(source.file, source.version, offset, bytes);
 }
 
 /**

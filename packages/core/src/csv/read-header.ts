@@ -4,8 +4,9 @@
  */
 import type { Failure } from '../failure.js';
 import { readFileEvents, resolveReadOptions } from './csv-read-file.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { localReader } from '../source/local-reader.js';
 import type { SourceFile } from '../source/source.js';
+import type { SourceReader } from '../source/source-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 
 export type ReadHeaderResult = { ok: true; header: string[] } | { ok: false; failure: Failure };
@@ -20,10 +21,16 @@ const HEADER_CHUNK_BYTES = 64 * 1024;
 export async function readHeader(
   file: SourceFile,
   csv: ResolvedCsvOptions,
-  options: { encoding?: string; signal?: AbortSignal } = {},
+  options: { encoding?: string; signal?: AbortSignal; reader?: SourceReader } = {},
 ): Promise<ReadHeaderResult> {
-  const resolved = resolveReadOptions({ ...options, highWaterMark: HEADER_CHUNK_BYTES });
-  const chunks = readFileChunks(file.path, HEADER_CHUNK_BYTES, options.signal);
+  const { reader = localReader, ...read } = options;
+  const resolved = resolveReadOptions({ ...read, highWaterMark: HEADER_CHUNK_BYTES });
+  // R-S3-1: a header is at the start: a reader may stop at `end` (a small ranged GET) and read on if it must.
+  const chunks = reader.read(file, {
+    highWaterMark: HEADER_CHUNK_BYTES,
+    end: HEADER_CHUNK_BYTES,
+    ...(options.signal !== undefined && { signal: options.signal }),
+  });
   for await (const batch of readFileEvents(file, chunks, csv, resolved)) {
     for (const event of batch) {
       if (event.type === 'file-start') return { ok: true, header: event.header };

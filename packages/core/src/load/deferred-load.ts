@@ -213,7 +213,12 @@ export async function runDeferredLoad(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal?.aborted === true) throw signal.reason;
-    for await (const batch of mapRows(state.events(), compileTask(task))) {
+    const reader = source.reader;
+    for await (const batch of mapRows(
+      state.events(),
+      compileTask(task),
+      reader === undefined ? {} : { reader },
+    )) {
       for (const event of batch) {
         if (stopping) throw cause;
         switch (event.type) {

@@ -49,7 +49,12 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const state = createLoadState(task, source, options);
   const check = (record: TimestreamRecord): Failure | null => sink.check(record);
-  for await (const batch of mapRows(state.events(), compileTask(task))) {
+  const reader = source.reader;
+  for await (const batch of mapRows(
+    state.events(),
+    compileTask(task),
+    reader === undefined ? {} : { reader },
+  )) {
     for (const event of batch) {
       switch (event.type) {
         case 'records': {

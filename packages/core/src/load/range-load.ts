@@ -11,9 +11,6 @@
  * the same counters, meter, error report, rejects and duplicate index as the sequential engine, with line numbers
  * rebased. The results are the sequential run's, exactly (property-tested against it on hostile inputs).
  */
-import { stat } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
-
 import { createDuplicateIndex } from '../checks/duplicate-index.js';
 import type { DryRunOptions, DryRunResult } from './load-types.js';
 import type { Failure } from '../failure.js';
@@ -32,7 +29,9 @@ import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-r
 import { createLoadState, type LoadState } from './load-state.js';
 import type { PointTable } from '../checks/point-table.js';
 import type { RowSource } from '../map/record-source.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { rowSource as makeRowSource } from '../map/map-rows.js';
+import { localReader } from '../source/local-reader.js';
+import { readerFromSpec, type ReaderSpec, type SourceReader } from '../source/source-reader.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -40,6 +39,8 @@ export interface RangeJob {
   /** Identifies `task` (a worker compiles each task once). */
   taskKey: string;
   file: SourceFile;
+  /** What reads the file (R-S3-1): a worker builds the reader from it; absent for the local disk. */
+  reader?: ReaderSpec;
   /** The file's header, for a range that is not the file's first; null for the first. */
   header: string[] | null;
   /** Where the range nominally starts; it starts at the first non-blank line at or after it. */
@@ -175,17 +176,39 @@ let encoder: RecordKeyEncoder | null = null;
 const NL = 10;
 const CR = 13;
 
+/** Bytes read at once while looking for a range's first line. */
+const LINE_SEARCH_BYTES = 64 * 1024;
+
+/** Reads `length` bytes at `position` (fewer at the end of the file) through the file's reader. */
+async function readBlock(
+  reader: SourceReader,
+  file: SourceFile,
+  position: number,
+  length: number,
+): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  const end = position + length;
+  for await (const chunk of reader.read(file, { start: position, end, highWaterMark: length })) {
+    parts.push(chunk);
+    got += chunk.length;
+    if (got >= length) break;
+  }
+  const block = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return block.length > length ? block.subarray(0, length) : block;
+}
+
 /** The first line start at or after `nominal` whose line is not blank (R-CSV-4: blank lines are skipped). */
-async function firstLineStart(path: string, nominal: number, size: number): Promise<number> {
+async function firstLineStart(reader: SourceReader, file: SourceFile, nominal: number): Promise<number> {
   if (nominal <= 0) return 0;
-  const handle = await open(path, 'r');
-  try {
-    const block = Buffer.allocUnsafe(64 * 1024);
+  const size = file.size;
+  {
     let pos = nominal - 1; // the byte before: a newline there means `nominal` starts a line
     let atLineStart = false;
     for (;;) {
       if (pos >= size) return size;
-      const { bytesRead } = await handle.read(block, 0, block.length, pos);
+      const block = await readBlock(reader, file, pos, LINE_SEARCH_BYTES);
+      const bytesRead = block.length;
       if (bytesRead === 0) return size;
       let i = 0;
       if (!atLineStart) {
@@ -207,13 +230,15 @@ async function firstLineStart(path: string, nominal: number, size: number): Prom
       }
       pos += i;
     }
-  } finally {
-    await handle.close();
   }
 }
 
-/** The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. */
-export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
+/**
+ * The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. The
+ * file is read by `reader`, else by the one the job's spec names (built once per thread), else the local disk.
+ */
+export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise<RangeOutcome> {
+  const source = reader ?? (await readerFromSpec(job.reader, localReader));
   let compiled = compiledTasks.get(job.taskKey);
   if (compiled === undefined) {
     compiled = compileTask(job.task);
@@ -223,7 +248,7 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
   const enc = encoder;
   const window: TimeWindow | null =
     job.table === null ? null : createTimeWindow(job.table, new Date(job.nowMs));
-  const start = job.start ?? (await firstLineStart(job.file.path, job.nominal, job.file.size));
+  const start = job.start ?? (await firstLineStart(source, job.file, job.nominal));
   const resolved = resolveReadOptions({
     ...(job.maxRowBytes !== undefined && { maxRowBytes: job.maxRowBytes }),
     ...(job.highWaterMark !== undefined && { highWaterMark: job.highWaterMark }),
@@ -235,10 +260,12 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
   };
-  const chunks = readFileChunks(job.file.path, resolved.highWaterMark, undefined, start);
+  // A range reads past its limit only until a record ends: ask for the range and a little more at first.
+  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
+  const chunks = source.read(job.file, { start, end, highWaterMark: resolved.highWaterMark });
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
-  const source: AsyncIterable<SourceEvent[]> =
+  const rangeEvents: AsyncIterable<SourceEvent[]> =
     header === null
       ? events
       : (async function* (): AsyncIterable<SourceEvent[]> {
@@ -249,7 +276,7 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
 
   const columns = freeColumns.pop() ?? newColumns();
   try {
-    return await readRange(job, compiled, enc, window, start, range, source, columns);
+    return await readRange(job, compiled, enc, window, start, range, rangeEvents, columns);
   } finally {
     for (const column of Object.values(columns)) column.length = 0;
     freeColumns.push(columns);
@@ -384,6 +411,7 @@ export async function dryRunInRanges(
   const compiled = compileTask(task);
   const taskKey = `${Date.now()}-${Math.random()}`;
   const { signal } = options;
+  const reader = source.reader ?? localReader;
 
   async function plan(file: SourceFile): Promise<PlannedFile> {
     if (file.size > resolved.maxFileBytes) {
@@ -393,6 +421,7 @@ export async function dryRunInRanges(
       task,
       taskKey,
       file,
+      ...(reader.spec !== undefined && { reader: reader.spec }),
       header: null,
       nominal: 0,
       limit: Infinity,
@@ -402,24 +431,17 @@ export async function dryRunInRanges(
       highWaterMark: options.highWaterMark ?? RANGE_HIGH_WATER_MARK,
     };
     const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
-    const header = await readHeader(file, task.csv, signal === undefined ? {} : { signal });
+    const header = await readHeader(file, task.csv, { reader, ...(signal !== undefined && { signal }) });
     if (!header.ok) return whole; // the file fails in its one range, as it would sequentially
     const bound = compiled.bind(header.header);
     if (!bound.ok) return whole;
-    let rowSource: RowSource | null;
-    try {
-      const { size, mtimeMs } = await stat(file.path);
-      rowSource = {
-        path: file.path,
-        size,
-        mtimeMs,
-        csv: task.csv,
-        map: bound.map,
-        columns: header.header.length,
-      };
-    } catch {
-      rowSource = null;
-    }
+    const rowSource: RowSource | null = await makeRowSource(
+      reader,
+      file,
+      task.csv,
+      bound.map,
+      header.header.length,
+    );
     const count = Math.max(1, Math.ceil(file.size / rangeBytes));
     const jobs: RangeJob[] = [];
     for (let k = 0; k < count; k++) {

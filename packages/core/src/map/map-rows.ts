@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
-
 import type { Failure } from '../failure.js';
 import type { TimestreamRecord } from './record.js';
 import type { CompiledTask, RowMapper } from './row-mapper.js';
-import type { SourceEvent } from '../source/source.js';
+import type { SourceEvent, SourceFile } from '../source/source.js';
+import type { SourceReader } from '../source/source-reader.js';
+import { localReader } from '../source/local-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 import { stampRecord, type RowSource } from './record-source.js';
 
@@ -31,10 +31,12 @@ export type MappedEvent = Exclude<SourceEvent, { type: 'row' }> | RecordsEvent;
 export async function* mapRows(
   batches: AsyncIterable<SourceEvent[]>,
   compiled: CompiledTask,
-  options: { stamp?: boolean } = {},
+  options: { stamp?: boolean; reader?: SourceReader } = {},
 ): AsyncIterable<MappedEvent[]> {
   // A worker of the parallel dry run sends the rows' offsets instead: it stamps nothing. @default true
   const stamp = options.stamp ?? true;
+  // What reads the rows again (R-DUP-1): the source's reader. @default the local disk
+  const reader = options.reader ?? localReader;
   let map: RowMapper | null = null;
   let source: RowSource | null = null;
   let skippedFile: string | null = null;
@@ -74,7 +76,7 @@ export async function* mapRows(
             source =
               compiled.csv === undefined || !stamp
                 ? null
-                : await rowSource(event.file.path, compiled.csv, bound.map, event.header.length);
+                : await rowSource(reader, event.file, compiled.csv, bound.map, event.header.length);
             skippedFile = null;
             out.push(event);
           } else {
@@ -109,19 +111,16 @@ export async function* mapRows(
   }
 }
 
-/** The file as the duplicate index reads its rows again; null when it cannot be stat'ed (no stamps then). */
-async function rowSource(
-  path: string,
+/** The file as the duplicate index reads its rows again; null when its version cannot be had (no stamps then). */
+export async function rowSource(
+  reader: SourceReader,
+  file: SourceFile,
   csv: ResolvedCsvOptions,
   map: RowMapper,
   columns: number,
 ): Promise<RowSource | null> {
-  try {
-    const { size, mtimeMs } = await stat(path);
-    return { path, size, mtimeMs, csv, map, columns };
-  } catch {
-    return null;
-  }
+  const version = await reader.version(file);
+  return version === null ? null : { reader, file, version, size: file.size, csv, map, columns };
 }
 
 function rowFailure(

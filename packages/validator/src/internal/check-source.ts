@@ -110,11 +110,10 @@ async function checkHeader(
   for (const file of source.files) {
     let why: string;
     try {
-      const read = await readHeader(
-        file,
-        csv,
-        check.encoding === undefined ? {} : { encoding: check.encoding },
-      );
+      const read = await readHeader(file, csv, {
+        ...(check.encoding !== undefined && { encoding: check.encoding }),
+        ...(source.reader !== undefined && { reader: source.reader }),
+      });
       if (read.ok) {
         header = read.header;
         headerFile = file.key;
