@@ -8,7 +8,8 @@ import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
-import { TaskStoreError } from '@tsbatch/core';
+import { isSourceChanged, TaskStoreError } from '@tsbatch/core';
+import { isAwsError } from '@tsbatch/aws';
 import { didYouMean as closest } from '@tsbatch/validator';
 
 const COMMANDS: CommandSpec[] = [
@@ -84,6 +85,13 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
       (error.code === 'TASK_FILE_CORRUPT' || error.code === 'TASK_STORE_LOCKED')
     ) {
       full.stderr.write(`tsbatch ${command.name}: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    // R-S3-1: an object changed under the run, or S3 / the service refused: the cause, not a bug of ours.
+    if (isSourceChanged(error) || isAwsError(error)) {
+      const code = (error as { code: string }).code;
+      const message = (error as Error).message.replace(/ \[[A-Z0-9_]+\]$/, '');
+      full.stderr.write(`tsbatch ${command.name}: ${message} [${code}]\n`);
       return 1;
     }
     // A bug of ours, not bad input: say so plainly, still without a stack trace unless asked.

@@ -23,3 +23,4 @@ export * from './load/range-load.js';
 export * from './source/source-reader.js';
 export * from './source/local-reader.js';
 export * from './source/resolve-object-file.js';
+export * from './report/report-writer.js';

@@ -19,6 +19,9 @@ import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './in
 import type { Operation, OperationContext } from './internal/operation.js';
 import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
+import type { BatchLoadObjects } from './internal/batch-load-runner.js';
+
+export type { BatchLoadObjects } from './internal/batch-load-runner.js';
 
 export interface LocalServerOptions {
   /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
@@ -29,6 +32,11 @@ export interface LocalServerOptions {
   dataDir?: string;
   /** `--s3-root`: buckets of batch-load tasks are folders under it (R-IN-3). @default undefined (no batch load) */
   s3Root?: string;
+  /**
+   * R-S3-1 / R-S3-2: without `s3Root`, batch-load tasks read their buckets through `reader` and put their error
+   * reports with `writer` (S3: the CLI injects @tsbatch/aws's). @default undefined (no batch load)
+   */
+  objects?: BatchLoadObjects;
   /** Region in ARNs. @default 'us-east-1' */
   region?: string;
   /** Account in ARNs. @default '000000000000' */
@@ -70,6 +78,7 @@ export interface ResolvedLocalServerOptions {
   port: number;
   dataDir: string;
   s3Root: string | null;
+  objects: BatchLoadObjects | null;
   region: string;
   accountId: string;
   credentials: ReadonlyMap<string, string>;
@@ -143,6 +152,7 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     port,
     dataDir: options.dataDir ?? '.tsbatch/local',
     s3Root: options.s3Root ?? null,
+    objects: options.objects ?? null,
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
     credentials,
@@ -176,7 +186,13 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     taskQuotas: o.taskQuotas,
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
-  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
+  const runner = new BatchLoadRunner({
+    store,
+    s3Root: o.s3Root,
+    objects: o.objects,
+    clock: o.clock,
+    log: o.log,
+  });
   let inFlight = 0;
   let drained: (() => void) | null = null;
 

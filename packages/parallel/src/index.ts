@@ -72,7 +72,10 @@ export type WorkerAnswer =
 /** Whether a run can go to workers, and if not why (the sequential engine then runs it). */
 export function parallelSupport(
   options: ParallelDryRunOptions,
+  source?: ResolvedSource,
 ): { ok: true } | { ok: false; reason: string } {
+  if (source?.reader !== undefined && !source.reader.rereads)
+    return { ok: false, reason: 'the source reader cannot read rows again for the duplicate check (S3)' };
   if (options.onRecords !== undefined)
     return { ok: false, reason: 'records are streamed out in order (onRecords)' };
   if (options.encoding !== undefined)
@@ -101,7 +104,7 @@ export async function parallelDryRun(
   const { workers: _w, rangeBytes, minParallelBytes, workerHeap, onMainThreadRange, ...rest } = options;
   if (
     workers === 1 ||
-    !parallelSupport(options).ok ||
+    !parallelSupport(options, source).ok ||
     source.totalBytes < (minParallelBytes ?? MIN_PARALLEL_BYTES)
   ) {
     return dryRun(task, source, rest);

@@ -14,6 +14,8 @@ import { createProgressBar } from '../internal/progress-bar.js';
 import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
 import { formatReport } from './validate.js';
 import { formatDryRunSummary } from '../internal/dry-run-summary.js';
+import { sourceProblem } from '../internal/load-task.js';
+import { S3_REGION_OPTION } from '../internal/aws-flags.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
@@ -30,6 +32,7 @@ export const dryRunCommand: CommandSpec = {
   ],
   options: [
     ...SOURCE_OPTIONS,
+    S3_REGION_OPTION,
     ...TABLE_OPTIONS,
     {
       name: 'report-dir',
@@ -91,6 +94,10 @@ export const dryRunCommand: CommandSpec = {
       note: 'Predict the outcome of the fleet example.',
     },
     {
+      command: 'tsbatch dry-run task.json --profile prod --table table.json',
+      note: "Without --source or --s3-root: read the task's objects from S3 in ranged GETs (R-S3-1).",
+    },
+    {
       command:
         'tsbatch dry-run task.json --source data/ --table table.json --now 2024-05-01T00:00:00Z --report-dir out --json',
       note: 'Check the time window against a described table, write the reports, print the description.',
@@ -99,7 +106,10 @@ export const dryRunCommand: CommandSpec = {
   exitCodes: [
     [0, 'the task would succeed'],
     [1, 'the task would fail (any parse, ingestion or file failure)'],
-    [2, 'usage error, or the task is invalid or unreadable'],
+    [
+      2,
+      'usage error, the task is invalid or unreadable, or the source cannot be listed (S3: bucket, access, credentials)',
+    ],
   ],
   async run(args, io): Promise<number> {
     const encoding = stringOption(args, 'encoding');
@@ -115,10 +125,9 @@ export const dryRunCommand: CommandSpec = {
       io.stderr.write('The task is invalid; nothing was run.\n');
       return 2;
     }
-    if (location === undefined) throw new UsageError('dry-run needs --source PATH or --s3-root DIR');
     const task = result.task;
-    const resolved = await resolveSource(task.source, location);
-    if (!resolved.ok) throw new UsageError(resolved.error.message);
+    const resolved = await resolveSource(task.source, location!);
+    if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
     for (const issue of result.issues)
       io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
 
@@ -154,7 +163,7 @@ export const dryRunCommand: CommandSpec = {
           mainThreadReason = range.reason;
         },
       };
-      const support = parallelSupport(options);
+      const support = parallelSupport(options, resolved.source);
       if (workers > 1 && !support.ok && stringOption(args, 'workers') !== undefined) {
         io.stderr.write(`note: reading on one thread: ${support.reason}\n`);
       }

@@ -1,6 +1,7 @@
 import { formatIssue, type ValidationIssue } from '@tsbatch/validator';
 import { booleanOption, type CommandSpec } from '../internal/command.js';
 import { DATA_MODEL_OPTIONS, loadTask, SOURCE_OPTIONS } from '../internal/load-task.js';
+import { S3_REGION_OPTION } from '../internal/aws-flags.js';
 
 export const validateCommand: CommandSpec = {
   name: 'validate',
@@ -14,6 +15,15 @@ export const validateCommand: CommandSpec = {
   ],
   options: [
     ...SOURCE_OPTIONS,
+    {
+      name: 's3',
+      type: 'boolean',
+      description:
+        "Read the task's buckets from S3 (header, size limits, DataModelS3Configuration); implied by " +
+        '--s3-endpoint-url and --profile.',
+      group: S3_REGION_OPTION.group!,
+    },
+    S3_REGION_OPTION,
     { name: 'json', type: 'boolean', description: 'Print one JSON object: {"valid", "issues": [...]}.' },
     ...DATA_MODEL_OPTIONS,
   ],
@@ -22,6 +32,10 @@ export const validateCommand: CommandSpec = {
     {
       command: 'tsbatch validate examples/fleet/task.json --s3-root examples/fleet/s3',
       note: 'Also check the mapped columns against the CSV header under s3/<bucket>/<prefix>.',
+    },
+    {
+      command: 'tsbatch validate task.json --s3 --profile prod',
+      note: 'Check the header and sizes of the objects in S3 itself (R-S3-1).',
     },
     {
       command: 'tsbatch validate model.json --source data.csv --column-separator tab',
@@ -34,7 +48,7 @@ export const validateCommand: CommandSpec = {
     [2, 'usage error, or the task file cannot be read or is not JSON'],
   ],
   async run(args, io): Promise<number> {
-    const { result } = await loadTask(args, io.cwd);
+    const { result } = await loadTask(args, io.cwd, undefined, 'when-asked');
     if (booleanOption(args, 'json')) {
       io.stdout.write(`${JSON.stringify({ valid: result.ok, issues: result.issues })}\n`);
     } else {

@@ -29,7 +29,7 @@ import {
   type OptionSpec,
   type ParsedArgs,
 } from './command.js';
-import { loadTask } from './load-task.js';
+import { loadTask, sourceProblem } from './load-task.js';
 import { createProgressBar } from './progress-bar.js';
 import { tableRetention } from './table-flags.js';
 
@@ -259,11 +259,10 @@ export async function createTaskFromArgs(
     io.stderr.write('The task is invalid; nothing was run.\n');
     return 2;
   }
-  if (location === undefined)
-    throw new UsageError('give --source PATH or --s3-root DIR: where the CSV files are');
   const task = result.task;
-  const resolved = await resolveSource(task.source, location);
-  if (!resolved.ok) throw new UsageError(resolved.error.message);
+  // R-S3-1: without --source or --s3-root, location reads the task's buckets from S3.
+  const resolved = await resolveSource(task.source, location!);
+  if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
   for (const issue of result.issues)
     io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
 
@@ -288,7 +287,7 @@ export async function createTaskFromArgs(
   try {
     const { task: stored, created } = await createIngestTask(store, {
       task,
-      location,
+      location: location!,
       source: resolved.source,
       target,
       table: table.retention,

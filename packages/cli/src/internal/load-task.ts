@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { CsvConfiguration, SourceLocation } from '@tsbatch/core';
 import { parseJsonText, validateTask, type ValidationResult } from '@tsbatch/validator';
 import { booleanOption, stringOption, UsageError, type OptionSpec, type ParsedArgs } from './command.js';
+import { PROFILE_OPTION, S3_ENDPOINT_OPTION, s3LocationOf } from './aws-flags.js';
 
 /** Flags that say where the task's S3 objects are on disk (R-IN-3). */
 export const SOURCE_OPTIONS: OptionSpec[] = [
@@ -21,6 +22,8 @@ export const SOURCE_OPTIONS: OptionSpec[] = [
     description: 'Folder holding one folder per bucket: DIR/<BucketName>/<ObjectKeyPrefix> is the prefix.',
     group: 'Source (R-IN-3)',
   },
+  S3_ENDPOINT_OPTION,
+  PROFILE_OPTION,
 ];
 
 /** CSV flags for a bare DataModel file (R-IN-2), which carries no CsvConfiguration of its own. */
@@ -125,11 +128,25 @@ export interface LoadedTask {
   location: SourceLocation | undefined;
 }
 
-/** Reads and validates the task named by the first positional argument (R-IN-1, R-IN-2). */
-export async function loadTask(args: ParsedArgs, cwd: string, encoding?: string): Promise<LoadedTask> {
+/**
+ * Reads and validates the task named by the first positional argument (R-IN-1, R-IN-2). Without --source or
+ * --s3-root the task's buckets are read from S3 (R-S3-1) when `s3` says so: always (commands that read the rows),
+ * or only when asked (`validate --s3`, or an S3 flag given).
+ */
+export async function loadTask(
+  args: ParsedArgs,
+  cwd: string,
+  encoding?: string,
+  s3: 'without-local' | 'when-asked' = 'without-local',
+): Promise<LoadedTask> {
   const file = args.positionals[0]!;
   const json = await readJsonFile(file, cwd);
-  const location = sourceLocation(args, cwd);
+  const asked =
+    booleanOption(args, 's3') ||
+    stringOption(args, 's3-endpoint-url') !== undefined ||
+    stringOption(args, 'profile') !== undefined;
+  const location =
+    sourceLocation(args, cwd) ?? (s3 === 'without-local' || asked ? s3LocationOf(args) : undefined);
   const csv = csvFlags(args);
   const result = await validateTask(json, {
     ...(location !== undefined && { location }),
@@ -137,4 +154,11 @@ export async function loadTask(args: ParsedArgs, cwd: string, encoding?: string)
     ...(encoding !== undefined && { encoding }),
   });
   return { file, result, location };
+}
+
+/** A source that cannot be listed; for S3 (R-S3-1) also the flags that read local files instead. */
+export function sourceProblem(message: string, location: SourceLocation): string {
+  return location.reader === undefined
+    ? message
+    : `${message} (for files on disk give --source PATH or --s3-root DIR)`;
 }

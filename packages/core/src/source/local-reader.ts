@@ -22,6 +22,7 @@ export function createLocalReader(s3Root?: string): SourceReader {
   };
   return {
     spec: undefined,
+    rereads: true,
     async list(bucket, prefix) {
       if (s3Root === undefined) return noRoot(`list s3://${bucket}/${prefix}`);
       const resolved = await resolveSource({ bucket, prefix }, { s3Root });

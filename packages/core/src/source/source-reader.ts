@@ -7,6 +7,9 @@
  * A reader crosses to worker threads (the parallel dry run) and into the task store (ingest tasks) as its `spec`:
  * plain data naming a module whose `createSourceReader(options)` builds the same reader there.
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
 import type { SourceFile, SourceLocation } from './source.js';
 
 /**
@@ -44,6 +47,11 @@ export interface SourceReader {
    * changed since throws an error whose `code` is SOURCE_CHANGED (isSourceChanged), which stops the run.
    */
   read(file: SourceFile, options: ReadChunksOptions): AsyncIterable<Buffer>;
+  /**
+   * Whether readSync can read rows again (R-DUP-1). Without, the duplicate index keeps exact encodings instead of
+   * row locations, and the parallel dry run reads on one thread (range-load needs row locations).
+   */
+  readonly rereads: boolean;
   /** What stands for the file's current version, to tell later whether it changed (R-DUP-1 re-reads). */
   version(file: SourceFile): Promise<string | null>;
   /** Bytes [offset, offset + length) of that version, synchronously; null when it changed or cannot be read. */
@@ -69,6 +77,20 @@ export function isSourceChanged(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === SOURCE_CHANGED;
 }
 
+/**
+ * Imports a reader module. A `.ts` module (running from source) that the import hooks cannot load is required:
+ * in a worker thread on Node 20 only tsx's require hook applies (piscina loads our workers the same way).
+ */
+async function importModule(url: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !url.endsWith('.ts'))
+      throw error;
+    return createRequire(url)(fileURLToPath(url)) as unknown;
+  }
+}
+
 /** Readers built from specs in this thread, one per spec. */
 const fromSpecs = new Map<string, Promise<SourceReader>>();
 
@@ -85,7 +107,7 @@ export function readerFromSpec(spec: ReaderSpec | undefined, local: SourceReader
   let reader = fromSpecs.get(key);
   if (reader === undefined) {
     reader = (async () => {
-      const loaded = (await import(spec.module)) as {
+      const loaded = (await importModule(spec.module)) as {
         createSourceReader?: (options: unknown, secrets: unknown) => SourceReader;
       };
       if (typeof loaded.createSourceReader !== 'function') {
