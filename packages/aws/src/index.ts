@@ -4,3 +4,7 @@ export * from './s3-uri.js';
 export * from './s3-reader.js';
 export * from './s3-writer.js';
 export * from './s3-location.js';
+export * from './submit/batch-load-client.js';
+export * from './submit/error-report-fetch.js';
+export * from './submit/compare-outcome.js';
+export * from './submit/upload.js';

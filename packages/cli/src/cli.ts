@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
+import { submitCommand } from './commands/submit.js';
 import { validateCommand } from './commands/validate.js';
 import { formatHelp, parseCommandArgs, UsageError, type CommandSpec, type Io } from './internal/command.js';
 import { isSourceChanged, TaskStoreError } from '@tsbatch/core';
@@ -17,6 +18,7 @@ const COMMANDS: CommandSpec[] = [
   dryRunCommand,
   ingestCommand,
   tasksCommand,
+  submitCommand,
   serveCommand,
   exportCommand,
 ];

@@ -304,7 +304,7 @@ export async function createTaskFromArgs(
   }
 }
 
-async function createTableFlags(
+export async function createTableFlags(
   args: ParsedArgs,
   cwd: string,
 ): Promise<{
