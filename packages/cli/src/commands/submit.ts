@@ -147,7 +147,7 @@ export const submitCommand: CommandSpec = {
     const onSignal = (): void => abort.abort();
     process.once('SIGINT', onSignal);
     try {
-      const taskId = await client.create(request as never);
+      const taskId = await client.create(request);
       io.stderr.write(
         `Task ${taskId} created; polling every ${poll} s (Ctrl-C stops polling, not the task)\n`,
       );
