@@ -20,8 +20,16 @@ export const AWS_ERROR_CODES = [
   'SUBMIT_REQUEST_FAILED',
   /** A local file to upload cannot be read, or the prefix holds objects the upload did not put there. */
   'SUBMIT_UPLOAD_FAILED',
+  /** The service refused a new or resumed task: too many are active (ServiceQuotaExceededException). */
+  'SUBMIT_QUOTA_EXCEEDED',
   /** The source cannot be split into tasks within the quotas by prefixes (R-SUBMIT-2): use --stage-prefix. */
   'PLAN_UNSPLITTABLE',
+  /** An object is over the 5 GB file quota: no task can read it (R-SUBMIT-2); split the file. */
+  'PLAN_OBJECT_TOO_LARGE',
+  /** The stage prefix overlaps the source, or is not a legal ObjectKeyPrefix. */
+  'PLAN_INVALID_STAGE',
+  /** Copying into the stage prefix failed, or it holds objects the plan did not put there. */
+  'PLAN_STAGE_FAILED',
 ] as const;
 export type AwsErrorCode = (typeof AWS_ERROR_CODES)[number];
 

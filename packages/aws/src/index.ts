@@ -8,3 +8,8 @@ export * from './submit/batch-load-client.js';
 export * from './submit/error-report-fetch.js';
 export * from './submit/compare-outcome.js';
 export * from './submit/upload.js';
+export * from './plan/prefix-split.js';
+export * from './plan/plan-tasks.js';
+export * from './plan/stage-objects.js';
+export * from './plan/run-plan.js';
+export * from './plan/format-plan.js';

@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import {
   CreateBatchLoadTaskCommand,
   DescribeBatchLoadTaskCommand,
+  ListBatchLoadTasksCommand,
   ResumeBatchLoadTaskCommand,
   TimestreamWriteClient,
+  type BatchLoadTask,
   type BatchLoadTaskDescription,
   type CreateBatchLoadTaskCommandInput,
 } from '@aws-sdk/client-timestream-write';
@@ -16,7 +18,10 @@ import type { SourceFile } from '@tsbatch/core';
 import { timestreamClientConfig, type AwsSettings } from '../aws-settings.js';
 import { AwsError } from '../errors.js';
 
-export type { BatchLoadTaskDescription } from '@aws-sdk/client-timestream-write';
+export type { BatchLoadTask, BatchLoadTaskDescription } from '@aws-sdk/client-timestream-write';
+
+/** The statuses that count against the active-task quotas (R-SUBMIT-2; DG-LIMITS). */
+export const ACTIVE_STATUSES = ['CREATED', 'IN_PROGRESS', 'PENDING_RESUME'] as const;
 
 /** Statuses after which nothing changes without a resume (R-SUBMIT-1). */
 export const FINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'PROGRESS_STOPPED']);
@@ -35,7 +40,7 @@ export function clientTokenFor(request: object, files: readonly SourceFile[]): s
 function failed(operation: string, error: unknown): AwsError {
   const e = error as { name?: string; message?: string };
   return new AwsError(
-    'SUBMIT_REQUEST_FAILED',
+    e.name === 'ServiceQuotaExceededException' ? 'SUBMIT_QUOTA_EXCEEDED' : 'SUBMIT_REQUEST_FAILED',
     `${operation}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
     { cause: error },
   );
@@ -70,6 +75,32 @@ export class BatchLoadClient {
     } catch (error) {
       throw failed('DescribeBatchLoadTask', error);
     }
+  }
+
+  /** Every task of the account (or endpoint) that counts against the active quotas, all pages. */
+  async listActive(signal?: AbortSignal): Promise<BatchLoadTask[]> {
+    const out: BatchLoadTask[] = [];
+    for (const status of ACTIVE_STATUSES) {
+      let token: string | undefined;
+      do {
+        let page;
+        try {
+          page = await this.client.send(
+            new ListBatchLoadTasksCommand({
+              TaskStatus: status,
+              MaxResults: 100,
+              ...(token !== undefined && { NextToken: token }),
+            }),
+            signal === undefined ? {} : { abortSignal: signal },
+          );
+        } catch (error) {
+          throw failed('ListBatchLoadTasks', error);
+        }
+        out.push(...(page.BatchLoadTasks ?? []));
+        token = page.NextToken;
+      } while (token !== undefined);
+    }
+    return out;
   }
 
   async resume(taskId: string): Promise<void> {
@@ -113,7 +144,8 @@ function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted ?? false;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void {
