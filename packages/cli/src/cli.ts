@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dryRunCommand } from './commands/dry-run.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
+import { planCommand } from './commands/plan.js';
 import { tasksCommand } from './commands/tasks.js';
 import { serveCommand } from './commands/serve.js';
 import { submitCommand } from './commands/submit.js';
@@ -19,6 +20,7 @@ const COMMANDS: CommandSpec[] = [
   ingestCommand,
   tasksCommand,
   submitCommand,
+  planCommand,
   serveCommand,
   exportCommand,
 ];

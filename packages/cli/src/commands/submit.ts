@@ -10,24 +10,31 @@ import {
   type BatchLoadTaskDescription,
 } from '@tsbatch/aws';
 import { resolveSource, type DryRunResult, type ErrorReport, type SourceFile } from '@tsbatch/core';
-import { describeTargetTable, ensureTargetTable } from '@tsbatch/ingest';
 import { parallelDryRun } from '@tsbatch/parallel';
 
 import { awsSettingsOf } from '../internal/aws-flags.js';
-import { booleanOption, stringOption, UsageError, type CommandSpec } from '../internal/command.js';
 import {
-  CREATE_TABLE_OPTIONS,
-  createTableFlags,
-  ENDPOINT_OPTION,
-  JSON_OPTION,
-  REGION_OPTION,
-} from '../internal/ingest-run.js';
+  booleanOption,
+  stringOption,
+  UsageError,
+  type CommandSpec,
+  type Io,
+  type ParsedArgs,
+} from '../internal/command.js';
+import { CREATE_TABLE_OPTIONS, ENDPOINT_OPTION, JSON_OPTION, REGION_OPTION } from '../internal/ingest-run.js';
 import { DATA_MODEL_OPTIONS, loadTask, SOURCE_OPTIONS, sourceProblem } from '../internal/load-task.js';
+import { createProgressBar } from '../internal/progress-bar.js';
+import {
+  awsResumeCommand,
+  DEFAULT_POLL_SECONDS,
+  pollSeconds,
+  resumeCommand,
+  targetRetention,
+} from '../internal/submit-common.js';
+import { PLAN_OPTIONS, submitPlan } from './submit-plan.js';
 import { formatReport } from './validate.js';
 
 const SUBMIT = 'Submit (R-SUBMIT-1)';
-/** [choice] DescribeBatchLoadTask every 10 s by default: a task takes minutes, the API's rate is modest. */
-const DEFAULT_POLL_SECONDS = 10;
 
 export const submitCommand: CommandSpec = {
   name: 'submit',
@@ -40,7 +47,12 @@ export const submitCommand: CommandSpec = {
       'so a retried submit never creates a second task. DescribeBatchLoadTask is polled until a final status; ' +
       'then the error report is fetched from the report bucket and the predicted and actual ProgressReport are ' +
       'printed side by side, with the reasons that differ.',
-    'Ctrl-C stops the polling, never the task. --endpoint-url sends it to another endpoint (e.g. `tsbatch serve`).',
+    'Ctrl-C stops the polling, never the task. --endpoint-url sends it to another endpoint (e.g. `tsbatch serve`). ' +
+      'The same submit run again finds its task through the ClientToken: a PROGRESS_STOPPED task is resumed and ' +
+      'polled to its end, a finished one is reported.',
+    "With --plan, a source beyond one task's quotas (100 files, 5 GB a file, 100 GB a task) is run as the tasks " +
+      '`tsbatch plan` prints (R-SUBMIT-2): each predicted alone, at most 5 active on the table and 10 in the account, ' +
+      'stopped ones resumed; it ends with the list of tasks and one summed ProgressReport.',
   ],
   options: [
     ...SOURCE_OPTIONS,
@@ -62,6 +74,7 @@ export const submitCommand: CommandSpec = {
       defaultText: String(DEFAULT_POLL_SECONDS),
       group: SUBMIT,
     },
+    ...PLAN_OPTIONS,
     ...CREATE_TABLE_OPTIONS,
     {
       ...JSON_OPTION,
@@ -79,15 +92,25 @@ export const submitCommand: CommandSpec = {
       command: 'tsbatch submit task.json --upload data/ --endpoint-url http://127.0.0.1:8000 --create-table',
       note: 'Upload data/ to the source prefix and load it with `tsbatch serve` (reading the same S3).',
     },
+    {
+      command: 'tsbatch submit backfill.json --plan --stage-prefix staging/backfill/',
+      note: 'Run a source beyond the quotas as several tasks, copying what prefixes cannot cut.',
+    },
   ],
   exitCodes: [
-    [0, 'the task SUCCEEDED'],
-    [1, 'the task FAILED, or S3 or the service refused a call'],
+    [0, 'the task SUCCEEDED (with --plan: every task)'],
+    [
+      1,
+      'the task FAILED (with --plan: one did, or the plan cannot run), or S3 or the service refused a call',
+    ],
     [2, 'usage error, or the task is invalid or unreadable'],
-    [75, 'the task is PROGRESS_STOPPED: the resume command is printed'],
+    [75, 'the task is PROGRESS_STOPPED (with --plan: one is left so): the command that resumes is printed'],
     [130, 'Ctrl-C: the polling stopped, the task goes on (its TaskId is printed)'],
   ],
   async run(args, io): Promise<number> {
+    if (booleanOption(args, 'plan')) return submitPlan(submitCommand, args, io);
+    if (stringOption(args, 'stage-prefix') !== undefined)
+      throw new UsageError('--stage-prefix belongs to --plan: give both');
     const settings = awsSettingsOf(args);
     const poll = pollSeconds(stringOption(args, 'poll-interval'));
     const upload = stringOption(args, 'upload');
@@ -112,22 +135,13 @@ export const submitCommand: CommandSpec = {
     const task = result.task;
     const resolved = await resolveSource(task.source, location!);
     if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
-
-    const create = await createTableFlags(args, io.cwd);
-    const where = {
-      ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
-      ...(settings.region !== undefined && { region: settings.region }),
-      database: task.database,
-      table: task.table,
-    };
-    const table = create === null ? await describeTargetTable(where) : await ensureTargetTable(where, create);
-    for (const warning of table.warnings) io.stderr.write(`note: ${warning}\n`);
+    const retention = await targetRetention(args, task, settings, io);
 
     let prediction: DryRunResult | null = null;
     if (!booleanOption(args, 'no-dry-run')) {
       prediction = await parallelDryRun(task, resolved.source, {
         now: new Date(),
-        ...(table.retention !== null && { table: table.retention }),
+        ...(retention !== null && { table: retention }),
       });
       io.stderr.write(`Prediction: ${prediction.status} ${JSON.stringify(prediction.progress)}\n`);
     }
@@ -148,24 +162,25 @@ export const submitCommand: CommandSpec = {
     process.once('SIGINT', onSignal);
     try {
       const taskId = await client.create(request);
+      // A submit run again finds its task through the ClientToken: a stopped one is resumed (R-SUBMIT-1).
+      const found = await client.describe(taskId);
+      if (found.TaskStatus === 'PROGRESS_STOPPED') {
+        await client.resume(taskId);
+        io.stderr.write(`Task ${taskId} was PROGRESS_STOPPED: resumed\n`);
+      }
       io.stderr.write(
         `Task ${taskId} created; polling every ${poll} s (Ctrl-C stops polling, not the task)\n`,
       );
-      let last = '';
       const final = await client.waitForFinal(taskId, {
         intervalMs: poll * 1000,
         signal: abort.signal,
-        onPoll: (d) => {
-          const line = `${d.TaskStatus ?? '?'} ${d.ProgressReport?.RecordsProcessed ?? 0} rows processed`;
-          if (line !== last) io.stderr.write(`${line}\n`);
-          last = line;
-        },
+        onPoll: progressOf(io, prediction),
       });
       if (final === null) {
         io.stderr.write(`Polling stopped; task ${taskId} goes on.\n`);
         return 130;
       }
-      return await finish(final, taskId, prediction, task.report, settings, booleanOption(args, 'json'), io);
+      return await finish({ final, taskId, prediction, report: task.report, settings, args, io });
     } finally {
       process.off('SIGINT', onSignal);
       client.close();
@@ -173,20 +188,44 @@ export const submitCommand: CommandSpec = {
   },
 };
 
-async function finish(
-  final: BatchLoadTaskDescription,
-  taskId: string,
-  prediction: DryRunResult | null,
-  report: { bucket: string; prefix: string } | null,
-  settings: ReturnType<typeof awsSettingsOf>,
-  json: boolean,
-  io: Parameters<CommandSpec['run']>[1],
-): Promise<number> {
+/** R-SUBMIT-1: a bar of rows processed (of the predicted total) on a TTY, plain lines of the status otherwise. */
+function progressOf(io: Io, prediction: DryRunResult | null): (d: BatchLoadTaskDescription) => void {
+  const total = prediction?.progress.RecordsProcessed ?? 0;
+  const rows = (n: number): string => `${n.toLocaleString('en-US')} rows`;
+  let bar: ReturnType<typeof createProgressBar> | undefined;
+  let last = '';
+  return (d) => {
+    const processed = d.ProgressReport?.RecordsProcessed ?? 0;
+    const final = FINAL.has(d.TaskStatus ?? '');
+    if (bar === undefined) bar = createProgressBar(io.stderr, Math.max(total, processed), rows);
+    if (bar !== null) {
+      bar.update(processed, processed);
+      if (final) bar.stop();
+      return;
+    }
+    const line = `${d.TaskStatus ?? '?'} ${processed} rows processed`;
+    if (line !== last) io.stderr.write(`${line}\n`);
+    last = line;
+  };
+}
+
+const FINAL = new Set(['SUCCEEDED', 'FAILED', 'PROGRESS_STOPPED']);
+
+async function finish(done: {
+  final: BatchLoadTaskDescription;
+  taskId: string;
+  prediction: DryRunResult | null;
+  report: { bucket: string; prefix: string } | null;
+  settings: ReturnType<typeof awsSettingsOf>;
+  args: ParsedArgs;
+  io: Io;
+}): Promise<number> {
+  const { final, taskId, prediction, report, settings, args, io } = done;
   const { endpoint: _t, ...s3 } = settings;
   let actualReport: ErrorReport | null = null;
   if (report !== null && final.TaskStatus === 'FAILED')
     actualReport = await fetchErrorReport(report, taskId, s3);
-  if (json) {
+  if (booleanOption(args, 'json')) {
     const out = {
       BatchLoadTaskDescription: final,
       DryRun: prediction === null ? null : { ProgressReport: prediction.progress },
@@ -204,17 +243,11 @@ async function finish(
   }
   if (final.TaskStatus === 'SUCCEEDED') return 0;
   if (final.TaskStatus === 'PROGRESS_STOPPED') {
-    io.stderr.write(`resume with: aws timestream-write resume-batch-load-task --task-id ${taskId}\n`);
+    io.stderr.write(
+      `Task ${taskId} stopped; resume it and poll to the end with:\n  ${resumeCommand(submitCommand, args)}\n` +
+        `(or, without polling: ${awsResumeCommand(taskId, settings)})\n`,
+    );
     return 75;
   }
   return 1;
-}
-
-function pollSeconds(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_POLL_SECONDS;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new UsageError(`--poll-interval must be a number of seconds from 0 to 3600, got '${text}'`);
-  }
-  return n;
 }

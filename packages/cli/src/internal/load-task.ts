@@ -138,6 +138,7 @@ export async function loadTask(
   cwd: string,
   encoding?: string,
   s3: 'without-local' | 'when-asked' = 'without-local',
+  validate: { sourceLimits?: boolean } = {},
 ): Promise<LoadedTask> {
   const file = args.positionals[0]!;
   const json = await readJsonFile(file, cwd);
@@ -152,6 +153,7 @@ export async function loadTask(
     ...(location !== undefined && { location }),
     ...(csv !== undefined && { csv }),
     ...(encoding !== undefined && { encoding }),
+    ...(validate.sourceLimits !== undefined && { sourceLimits: validate.sourceLimits }),
   });
   return { file, result, location };
 }

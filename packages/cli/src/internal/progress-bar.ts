@@ -17,10 +17,14 @@ function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]!}`;
 }
 
-/** A progress bar on stderr (bytes / total, rows/s, ETA) when stderr is a terminal; null otherwise (DESIGN). */
+/**
+ * A progress bar on stderr (done / total, rows/s, ETA) when stderr is a terminal; null otherwise (DESIGN). The
+ * amounts are bytes unless `show` says otherwise (submit counts rows, R-SUBMIT-1).
+ */
 export function createProgressBar(
   stream: NodeJS.WritableStream & { isTTY?: boolean },
   totalBytes: number,
+  show: (n: number) => string = formatBytes,
 ): ProgressBar | null {
   if (stream.isTTY !== true) return null;
   const started = Date.now();
@@ -36,16 +40,16 @@ export function createProgressBar(
     cliProgress.Presets.shades_classic,
   );
   bar.start(Math.max(totalBytes, 1), 0, {
-    done: formatBytes(0),
-    total_h: formatBytes(totalBytes),
+    done: show(0),
+    total_h: show(totalBytes),
     rate: '0',
   });
   return {
     update(bytes: number, rows: number): void {
       const seconds = (Date.now() - started) / 1000;
       bar.update(bytes, {
-        done: formatBytes(bytes),
-        total_h: formatBytes(totalBytes),
+        done: show(bytes),
+        total_h: show(totalBytes),
         rate: seconds > 0 ? Math.round(rows / seconds).toLocaleString('en-US') : '0',
       });
     },
