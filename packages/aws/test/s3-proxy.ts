@@ -6,7 +6,8 @@
  * - every request for a bucket in `denied` gets S3's own AccessDenied error document (403), as a bucket policy would;
  * - `ifMatch` applies a GET's If-Match as S3 documents it (412 PreconditionFailed when the ETag differs), for servers
  *   that ignore the header (s3rver);
- * - the first `cutBodies` GET answers close their connection halfway through the body, as a network failure would.
+ * - the first `cutBodies` GET answers close their connection halfway through the body, as a network failure would;
+ * - GETs of the object paths `hold` matches wait until `release()` (a slow source: tasks reading it stay IN_PROGRESS).
  */
 import {
   createServer,
@@ -21,12 +22,15 @@ export interface S3ProxyOptions {
   denied?: string[];
   ifMatch?: boolean;
   cutBodies?: number;
+  hold?: RegExp;
 }
 
 export interface S3Proxy {
   endpoint: string;
   /** `METHOD path?query` of every request seen, in order. */
   requests: string[];
+  /** Lets the held GETs (and every later one) through. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,7 @@ export async function startS3Proxy(target: string, options: S3ProxyOptions): Pro
   const upstream = new URL(target);
   const requests: string[] = [];
   let cuts = options.cutBodies ?? 0;
+  let held: (() => void)[] | null = options.hold === undefined ? null : [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', target);
@@ -74,6 +79,10 @@ export async function startS3Proxy(target: string, options: S3ProxyOptions): Pro
     if (options.denied?.includes(bucket)) {
       res.writeHead(403, { 'content-type': 'application/xml' }).end(ACCESS_DENIED);
       return;
+    }
+    const listing = url.searchParams.has('list-type');
+    if (held !== null && req.method === 'GET' && !listing && options.hold!.test(url.pathname)) {
+      await new Promise<void>((resolve) => held?.push(resolve) ?? resolve());
     }
     const ifMatch = req.headers['if-match'];
     if (options.ifMatch === true && req.method === 'GET' && typeof ifMatch === 'string') {
@@ -138,6 +147,11 @@ export async function startS3Proxy(target: string, options: S3ProxyOptions): Pro
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    release() {
+      const waiting = held ?? [];
+      held = null;
+      for (const go of waiting) go();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
