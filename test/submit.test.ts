@@ -3,21 +3,22 @@
  * the task ends with exactly the predicted ProgressReport, the error report is read back from the report bucket
  * (R-S3-2), and --json has the shape the issue gives.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createS3Reader, createS3Writer } from '@tsbatch/aws';
+import { BatchLoadClient, createS3Reader, createS3Writer } from '@tsbatch/aws';
 import { main } from '@tsbatch/cli';
 import { startServer, type LocalServer } from '@tsbatch/local';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { startS3Proxy } from '../packages/aws/test/s3-proxy.js';
 import { s3ServerMissing, startS3Server, type S3TestServer } from '../packages/aws/test/s3-server.js';
 import { ROOT } from './readme-examples.js';
 
 const missing = s3ServerMissing();
 
-async function run(argv: string[]): Promise<{ exit: number; stdout: string; stderr: string }> {
+async function run(argv: string[], tty = false): Promise<{ exit: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const sink = (add: (s: string) => void): Writable =>
@@ -27,11 +28,11 @@ async function run(argv: string[]): Promise<{ exit: number; stdout: string; stde
         done();
       },
     });
-  const exit = await main(argv, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    cwd: ROOT,
-  });
+  const err = Object.assign(
+    sink((s) => (stderr += s)),
+    tty ? { isTTY: true, columns: 100 } : {},
+  );
+  const exit = await main(argv, { stdout: sink((s) => (stdout += s)), stderr: err, cwd: ROOT });
   return { exit, stdout, stderr };
 }
 
@@ -107,6 +108,83 @@ describe.skipIf(missing !== null)(
       expect(result.stderr).not.toMatch(/internal error/);
       expect(result.stdout).toMatch(/: (SUCCEEDED|FAILED)\n/);
       expect(result.stdout).toContain('The outcome is the prediction.');
+    }, 120_000);
+
+    it('prints a resume command for a stopped task that resumes it and polls it to the prediction; a bar on a TTY (R-SUBMIT-1)', async () => {
+      await s3.createBucket('stop-src');
+      const rows = (from: number): string =>
+        ['timestamp,vehicle,registration,wgt,spd,fuel_consumption,miles']
+          .concat(
+            Array.from({ length: 50 }, (_, i) => `${1714521600 + from + i},Truck-1,TX-1,1.5,2.5,3.5,${i}`),
+          )
+          .join('\n');
+      await s3.put('stop-src', 'stop/a.csv', rows(0));
+      await s3.put('stop-src', 'stop/b.csv', rows(100));
+      const task = JSON.parse(readFileSync(path.join(ROOT, 'examples/fleet/task.json'), 'utf8')) as Record<
+        string,
+        unknown
+      > & { DataSourceConfiguration: { DataSourceS3Configuration: object } };
+      task.DataSourceConfiguration.DataSourceS3Configuration = {
+        BucketName: 'stop-src',
+        ObjectKeyPrefix: 'stop/',
+      };
+      task['TargetTableName'] = 'stop_table';
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tsbatch-stop-')), 'task.json');
+      writeFileSync(file, JSON.stringify(task));
+
+      // serve reads through a proxy that holds b.csv: the task stays IN_PROGRESS until serve restarts.
+      const proxy = await startS3Proxy(s3.endpoint, { hold: /\/b\.csv$/ });
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-stop-serve-'));
+      const held = await startServer({
+        dataDir,
+        objects: {
+          reader: createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint }),
+          writer: createS3Writer(s3.settings),
+        },
+      });
+      const port = Number(new URL(held.url).port);
+      const submitFlags = [
+        '--endpoint-url',
+        held.url,
+        '--poll-interval',
+        '0.05',
+        '--create-table',
+        '--magnetic-writes',
+      ];
+      const first = run(['submit', file, ...submitFlags], true);
+      const client = new BatchLoadClient({ ...s3.settings, endpoint: held.url });
+      let restarted: LocalServer | undefined;
+      try {
+        for (let i = 0; i < 600 && (await client.listActive()).length === 0; i++)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await held.close();
+        restarted = await startServer({
+          dataDir,
+          port,
+          objects: { reader: createS3Reader(s3.settings), writer: createS3Writer(s3.settings) },
+        });
+        const stopped = await first;
+        expect(stopped.exit).toBe(75);
+        expect(stopped.stdout).toMatch(/: PROGRESS_STOPPED\n/);
+        // On a TTY the polling shows the CLI's bar (rows of the predicted 100), not plain lines.
+        expect(stopped.stderr).toMatch(/\d+% \| \d+ rows \/ 100 rows \|/);
+        expect(stopped.stderr).not.toMatch(/IN_PROGRESS \d+ rows processed/);
+        const command = /resume it and poll to the end with:\n {2}(tsbatch submit [^\n]+)\n/.exec(
+          stopped.stderr,
+        )?.[1];
+        expect(command).toBe(`tsbatch submit ${file} ${submitFlags.join(' ')}`);
+        const resumed = await run(command!.split(' ').slice(1));
+        expect(resumed.stderr).toMatch(/was PROGRESS_STOPPED: resumed/);
+        expect(resumed.stdout).toMatch(/: SUCCEEDED\n/);
+        expect(resumed.stdout).toContain('The outcome is the prediction.');
+        expect(resumed.exit).toBe(0);
+      } finally {
+        proxy.release();
+        client.close();
+        await restarted?.close();
+        await proxy.close();
+      }
     }, 120_000);
   },
 );

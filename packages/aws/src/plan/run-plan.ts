@@ -8,7 +8,12 @@ import { emptyProgressReport, type ProgressReport } from '@tsbatch/core';
 
 import type { AwsSettings } from '../aws-settings.js';
 import { isAwsError } from '../errors.js';
-import { BatchLoadClient, sleep, type BatchLoadTaskDescription } from '../submit/batch-load-client.js';
+import {
+  BatchLoadClient,
+  MAX_POLL_FAILURES,
+  sleep,
+  type BatchLoadTaskDescription,
+} from '../submit/batch-load-client.js';
 import { PROGRESS_MEMBERS } from '../submit/compare-outcome.js';
 import type { PlannedTask, TaskPlan } from './plan-tasks.js';
 
@@ -16,8 +21,6 @@ import type { PlannedTask, TaskPlan } from './plan-tasks.js';
 export const ACTIVE_TASK_LIMITS = { perTable: 5, perAccount: 10 } as const;
 /** [choice] Resumes of one task before the run leaves it stopped (a task that keeps stopping needs a person). */
 export const DEFAULT_MAX_RESUMES = 3;
-/** [choice] Polls in a row that may fail (a restarting endpoint) before the run gives up. */
-const MAX_POLL_FAILURES = 5;
 
 export type PlanEvent =
   | { type: 'staging'; task: PlannedTask }

@@ -23,6 +23,9 @@ export type { BatchLoadTask, BatchLoadTaskDescription } from '@aws-sdk/client-ti
 /** The statuses that count against the active-task quotas (R-SUBMIT-2; DG-LIMITS). */
 export const ACTIVE_STATUSES = ['CREATED', 'IN_PROGRESS', 'PENDING_RESUME'] as const;
 
+/** [choice] Polls in a row that may fail (a restarting endpoint) before polling gives up. */
+export const MAX_POLL_FAILURES = 5;
+
 /** Statuses after which nothing changes without a resume (R-SUBMIT-1). */
 export const FINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'PROGRESS_STOPPED']);
 
@@ -120,14 +123,19 @@ export class BatchLoadClient {
     options: { intervalMs: number; signal?: AbortSignal; onPoll?: (d: BatchLoadTaskDescription) => void },
   ): Promise<BatchLoadTaskDescription | null> {
     const { signal } = options;
+    let failures = 0;
     for (;;) {
       if (aborted(signal)) return null;
       let description: BatchLoadTaskDescription;
       try {
         description = await this.describe(taskId, signal);
+        failures = 0;
       } catch (error) {
         if (aborted(signal)) return null;
-        throw error;
+        // A few failed polls in a row (an endpoint restarting) are waited out; the task goes on meanwhile.
+        if (++failures >= MAX_POLL_FAILURES) throw error;
+        await sleep(options.intervalMs, signal);
+        continue;
       }
       options.onPoll?.(description);
       if (FINAL_STATUSES.has(description.TaskStatus ?? '')) return description;
