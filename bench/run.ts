@@ -1,4 +1,4 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest|s3] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
@@ -330,6 +330,19 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
   }
 }
 
+/** The S3 row (bench/s3-bench.ts): the dry run from S3 on loopback against local disk. */
+async function s3Rows(quick: boolean, seed: number, runs: number, build: boolean): Promise<TableRow[]> {
+  if (build) buildCli();
+  const { s3Bench } = await import('./s3-bench.js');
+  try {
+    const rows = await s3Bench({ quick, seed, runs, log: (line) => log(`  ${line}`) });
+    return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
+  } catch (error) {
+    process.exitCode = 1;
+    return [['s3 bench', `failed: ${(error as Error).message}`, '', 'NO']];
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -359,12 +372,12 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
   const only = values.only;
-  if (only !== undefined && only !== 'dry-run' && only !== 'ingest') {
-    throw new UsageError(`--only: expected dry-run or ingest, got '${only}'`);
+  if (only !== undefined && only !== 'dry-run' && only !== 'ingest' && only !== 's3') {
+    throw new UsageError(`--only: expected dry-run, ingest or s3, got '${only}'`);
   }
 
   const results: SizeResult[] = [];
-  if (only !== 'ingest') {
+  if (only === undefined || only === 'dry-run') {
     log(
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
@@ -375,7 +388,11 @@ async function main(argv: string[]): Promise<void> {
       results.push(measureSize(bytes, file, runs));
     }
   }
-  const rows = [...tableRows(results), ...(only !== 'dry-run' ? await ingestRows(values.quick) : [])];
+  const rows = [
+    ...tableRows(results),
+    ...(only === undefined || only === 'ingest' ? await ingestRows(values.quick) : []),
+    ...(only === undefined || only === 's3' ? await s3Rows(values.quick, seed, runs, only === 's3') : []),
+  ];
 
   if (values.json) {
     const machine = {
