@@ -72,7 +72,7 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
   );
   await expect(run).rejects.toMatchObject({
     code: 2,
-    stderr: "pnpm bench: --only: expected dry-run or ingest, got 'ingestion'\n",
+    stderr: "pnpm bench: --only: expected dry-run, ingest or s3, got 'ingestion'\n",
   });
 });
 
