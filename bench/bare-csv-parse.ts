@@ -1,12 +1,14 @@
 // Child process: the floor of our parser — csv-parse streaming a file with the 'data' event and no work per row.
+// `bare-csv-parse.ts FILE [ESCAPE]`: ESCAPE is the file's EscapeChar (default: a doubled quote).
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 
 const file = process.argv[2]!;
+const escape = process.argv[3] ?? '"';
 const started = performance.now();
 let rows = 0;
 await new Promise<void>((resolve, reject) => {
-  const parser = parse({ delimiter: ',', quote: '"', record_delimiter: ['\n', '\r\n'] });
+  const parser = parse({ delimiter: ',', quote: '"', escape, record_delimiter: ['\n', '\r\n'] });
   parser.on('data', () => {
     rows++;
   });

@@ -22,11 +22,6 @@ const root = path.resolve(here, '..');
 const CLI = path.join(root, 'packages/cli/src/cli.ts');
 const TASK = path.join(root, 'examples/fleet/task.json');
 const NODE_ARGS = ['--conditions=source', '--import', 'tsx'];
-/**
- * `tsbatch serve` keeps an in-memory index entry per stored point (about 0.7 KiB of RSS each at 1M records): 10M
- * records need more than V8's default heap limit (about 4 GiB), so the server gets a larger one here.
- */
-const SERVE_HEAP_MIB = 16_384;
 const DATABASE = 'BatchLoadExampleDatabase';
 const TABLE = 'BatchLoadExampleTable';
 const SEED = 42;
@@ -214,17 +209,7 @@ interface Serve {
 async function startServe(dataDir: string): Promise<Serve> {
   const child = spawn(
     process.execPath,
-    [
-      `--max-old-space-size=${SERVE_HEAP_MIB}`,
-      ...NODE_ARGS,
-      CLI,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--quiet',
-    ],
+    [...NODE_ARGS, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--quiet'],
     { cwd: root, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

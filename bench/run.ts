@@ -1,9 +1,15 @@
-// `pnpm bench [--size 100M|1G|5G[,...]] [--runs N] [--quick] [--only dry-run|ingest|s3] [--json] [--seed N]`: every
+// `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick]
+// [--only dry-run|shapes|html|ingest|serve|duplicates|s3] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
 // can cost) and a pandas peer doing awswrangler's per-row work (bench/peers/pandas_peer.py). Then the ingest half
-// (bench/ingest-bench.ts) appends its rows. Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a 5 MB file, 1 run.
+// (bench/ingest-bench.ts) appends its rows, after the HTML report's cost (bench/html-bench.ts), and the serve half
+// (bench/serve-bench.ts: WriteRecords rate, RSS and restart of `tsbatch serve` holding 1M and 10M points, export rates),
+// then the duplicate check at size (bench/duplicates-bench.ts). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a
+// 5 MB file, 1 run.
+// The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
+// only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateFleetCsv } from './generate.js';
 import { formatTable, met, type TableRow } from './table.js';
+import { shapesBench } from './csv-shapes-bench.js';
+import { SHAPES, type Shape } from './csv-shapes.js';
+import { duplicatesBench } from './duplicates-bench.js';
+import { htmlBench } from './html-bench.js';
+
+/** The halves of the bench that `--only` can pick. */
+const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'duplicates', 's3'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -57,6 +70,13 @@ function parseSize(text: string): number {
   if (m === null) throw new UsageError(`--size: expected e.g. 100M or 1G, got '${text}'`);
   const unit = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A count of points for the serve half: 20k, 1M, 10M or a plain number. */
+function parsePoints(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  if (m === null) throw new UsageError(`--points: expected e.g. 1M or 200k, got '${text}'`);
+  return Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase() as '' | 'k' | 'm']);
 }
 
 function sizeLabel(bytes: number): string {
@@ -343,6 +363,17 @@ async function s3Rows(quick: boolean, seed: number, runs: number, build: boolean
   }
 }
 
+async function serveRows(quick: boolean, points: number[] | undefined): Promise<TableRow[]> {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const { serveBench } = await import('./serve-bench.js');
+  const rows = await serveBench({
+    quick,
+    log: (line) => log(`  serve: ${line}`),
+    ...(points !== undefined && { sizes: points }),
+  });
+  return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
+}
+
 async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -350,10 +381,13 @@ async function main(argv: string[]): Promise<void> {
       args: argv,
       options: {
         size: { type: 'string' },
+        points: { type: 'string' },
         seed: { type: 'string', default: '42' },
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
         only: { type: 'string' },
+        'shapes-size': { type: 'string' },
+        shapes: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     }));
@@ -372,9 +406,19 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
   const only = values.only;
-  if (only !== undefined && only !== 'dry-run' && only !== 'ingest' && only !== 's3') {
-    throw new UsageError(`--only: expected dry-run, ingest or s3, got '${only}'`);
+  if (only !== undefined && !(ONLY as readonly string[]).includes(only)) {
+    throw new UsageError(`--only: expected ${ONLY.slice(0, -1).join(', ')} or ${ONLY.at(-1)}, got '${only}'`);
   }
+  const shapeList = (values.shapes ?? SHAPES.join(',')).split(',') as Shape[];
+  const unknown = shapeList.filter((shape) => !(SHAPES as readonly string[]).includes(shape));
+  if (unknown.length > 0)
+    throw new UsageError(`--shapes: expected some of ${SHAPES.join(', ')}, got '${unknown.join(',')}'`);
+  const shapesSize =
+    values['shapes-size'] !== undefined ? parseSize(values['shapes-size']) : values.quick ? QUICK_SIZE : 1e9;
+
+  const includes = (half: (typeof ONLY)[number]): boolean => only === undefined || only === half;
+
+  const points = values.points?.split(',').map(parsePoints);
 
   const results: SizeResult[] = [];
   if (only === undefined || only === 'dry-run') {
@@ -382,17 +426,40 @@ async function main(argv: string[]): Promise<void> {
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
     buildCli();
+  }
+  if (only === undefined || only === 'dry-run') {
     for (const bytes of sizes) {
       log(`tsbatch bench: ${sizeLabel(bytes)} fleet CSV (seed ${seed}), best of ${runs}`);
       const file = await generateFleetCsv(path.join(here, 'data'), bytes, seed);
       results.push(measureSize(bytes, file, runs));
     }
   }
-  const rows = [
-    ...tableRows(results),
-    ...(only === undefined || only === 'ingest' ? await ingestRows(values.quick) : []),
-    ...(only === undefined || only === 's3' ? await s3Rows(values.quick, seed, runs, only === 's3') : []),
-  ];
+  // --quick alone keeps to its time (CI runs it); --quick --only shapes checks the shapes rows.
+  const shapes =
+    only === 'shapes' || (only === undefined && !values.quick)
+      ? await shapesBench({ bytes: shapesSize, runs, seed, shapes: shapeList, log: (line) => log(line) })
+      : [];
+  // The HTML report's cost (bench/html-bench.ts): on the largest file up to 1 GB.
+  const htmlRows: TableRow[] = [];
+  if (only === undefined || only === 'html') {
+    if (only === 'html') buildCli();
+    const bytes = Math.min(Math.max(...sizes), 1e9);
+    const file = await generateFleetCsv(path.join(here, 'data'), bytes, seed);
+    log(`tsbatch bench: --html on ${sizeLabel(bytes)}, ${Math.max(runs, 2)} interleaved runs`);
+    htmlRows.push(...htmlBench({ file, label: sizeLabel(bytes), runs: Math.max(runs, 2), log }));
+  }
+  const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
+  const serve = includes('serve') ? await serveRows(values.quick, points) : [];
+  const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest, ...serve];
+  // The duplicate check at size (bench/duplicates-bench.ts): --quick runs its small profile, so CI runs its disk path.
+  if (includes('duplicates')) {
+    if (only === 'duplicates') buildCli();
+    rows.push(
+      ...(await duplicatesBench({ quick: values.quick, log: (line) => log(`  duplicates: ${line}`), seed })),
+    );
+  }
+  // The dry run from S3 on loopback against local disk (bench/s3-bench.ts).
+  if (includes('s3')) rows.push(...(await s3Rows(values.quick, seed, runs, only === 's3')));
 
   if (values.json) {
     const machine = {

@@ -77,14 +77,16 @@ describe('tsbatch validate', () => {
     expect(flag.output).toMatch(/unknown option '--s3root' \(did you mean '--s3-root'\?\)/);
     const missing = await runExample(['validate']);
     expect(missing.exit).toBe(2);
-    expect(missing.output).toMatch(/missing TASK\.json/);
+    // Issue 18: the argument is TASK (a path, file://path, - or the JSON text), no longer TASK.json.
+    expect(missing.output).toMatch(/missing TASK\n/);
   });
 
   it('teaches with --help: usage, every flag, examples and exit codes', async () => {
     const { exit, output } = await runExample(['validate', '--help']);
     expect(exit).toBe(0);
     for (const text of [
-      'Usage: tsbatch validate TASK.json',
+      'Usage: tsbatch validate TASK [options]',
+      '--cli-input-json TASK',
       '--s3-root DIR',
       '--column-separator C',
       'Exit codes:',
@@ -209,7 +211,8 @@ describe('tsbatch dry-run', () => {
   });
 
   // R-S3-1 changed this: without --source or --s3-root the task's buckets are read from S3. Here S3 is a loopback
-  // port with nothing behind it (no request leaves the machine): exit 2, naming the bucket and the cause.
+  // port with nothing behind it (no request leaves the machine): exit 2, naming the bucket and the cause. Since
+  // issue 18 a source that cannot be listed is SOURCE_NOT_FOUND (the data is not where the location says).
   it('exits 2 when S3 cannot be reached without a source, naming the bucket and the cause (R-S3-1)', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:9');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
@@ -220,7 +223,7 @@ describe('tsbatch dry-run', () => {
       const { exit, output } = await runExample(['dry-run', ...FLEET]);
       expect(exit).toBe(2);
       expect(output).toMatch(
-        /ListObjectsV2 s3:\/\/test-batch-load-west-2: .*ECONNREFUSED 127\.0\.0\.1:9 \[SOURCE_UNRESOLVED\]/,
+        /ListObjectsV2 s3:\/\/test-batch-load-west-2: .*ECONNREFUSED 127\.0\.0\.1:9 \[SOURCE_NOT_FOUND\]/,
       );
     } finally {
       vi.unstubAllEnvs();

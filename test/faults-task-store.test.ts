@@ -28,7 +28,8 @@ describe('tsbatch tasks on a store with a damaged task file (R-TASK-3)', () => {
         const run = await tsbatch(argv);
         expect(run.exit, run.stderr).toBe(1);
         expect(run.stdout).toBe('');
-        expect(run.stderr).toContain(`tsbatch tasks: The task file ${file} `);
+        // Issue 18: each subcommand names itself (tasks list, tasks describe).
+        expect(run.stderr).toContain(`tsbatch ${argv.slice(0, 2).join(' ')}: The task file ${file} `);
         expect(run.stderr).toMatch(reason);
         expect(run.stderr).toContain('[TASK_FILE_CORRUPT]');
         expect(run.stderr).not.toMatch(/internal error|\n\s+at /);

@@ -112,7 +112,8 @@ export async function storedRecords(
   table: string,
 ): Promise<TimestreamRecord[]> {
   const out: TimestreamRecord[] = [];
-  for await (const r of srv.store.records(database, table)) out.push(r);
+  // The store's versions are exact (bigint, R-LOCAL-2); the loads compared here use small ones.
+  for await (const r of srv.store.records(database, table)) out.push({ ...r, Version: Number(r.Version) });
   return out;
 }
 

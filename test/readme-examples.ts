@@ -51,6 +51,22 @@ export function readmeExamples(text = readFileSync(README, 'utf8')): ReadmeExamp
   return examples;
 }
 
+/**
+ * The output with the figures of its `elapsed` lines (wall time and rate, issue 18) replaced: they differ run to run,
+ * and only they do. Applied to both sides of a comparison; every other character must match.
+ */
+export function withoutTimings(text: string): string {
+  return withoutProgress(text).replace(
+    /^( +elapsed +)(?:\d+\.\d s|\d+m\d\ds|\d+h\d\dm), [\d,]+ (rows|records)\/s$/gm,
+    '$1<time>, <n> $2/s',
+  );
+}
+
+/** The output without its plain progress lines (stderr, at most one every 5 s: only a long run has them). */
+export function withoutProgress(text: string): string {
+  return text.replace(/^progress: .*\n/gm, '');
+}
+
 /** Runs a README example in-process (the CLI's own main) from the repository root; stdout and stderr interleaved. */
 export async function runExample(argv: string[]): Promise<{ exit: number; output: string }> {
   let output = '';
@@ -62,4 +78,24 @@ export async function runExample(argv: string[]): Promise<{ exit: number; output
   });
   const exit = await main(argv, { stdout: sink, stderr: sink, cwd: ROOT });
   return { exit, output };
+}
+
+/** Like runExample, with stdout and stderr apart (progress lines off a terminal go to stderr, data to stdout). */
+export async function runExampleStreams(
+  argv: string[],
+): Promise<{ exit: number; stdout: string; stderr: string }> {
+  const collect = (): { sink: Writable; text: () => string } => {
+    let text = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done): void {
+        text += chunk.toString();
+        done();
+      },
+    });
+    return { sink, text: () => text };
+  };
+  const out = collect();
+  const err = collect();
+  const exit = await main(argv, { stdout: out.sink, stderr: err.sink, cwd: ROOT });
+  return { exit, stdout: out.text(), stderr: err.text() };
 }

@@ -40,7 +40,15 @@ export async function startServe(options: {
   fault?: string;
   seed?: number;
 }): Promise<ServeChild> {
-  const argv = ['serve', '--port', String(options.port ?? 0), '--data-dir', options.dataDir];
+  // One line per request: the acknowledged WriteRecords calls are counted from them (the default is a summary).
+  const argv = [
+    'serve',
+    '--port',
+    String(options.port ?? 0),
+    '--data-dir',
+    options.dataDir,
+    '--log-requests',
+  ];
   if (options.fault !== undefined && options.fault !== '') argv.push('--fault', options.fault);
   if (options.seed !== undefined) argv.push('--fault-seed', String(options.seed));
   const child = spawn(
@@ -115,7 +123,8 @@ export async function restartServe(
 export async function* storedRecordsOf(dataDir: string): AsyncGenerator<TimestreamRecord> {
   const srv = await startServer({ dataDir, port: 0 });
   try {
-    yield* srv.store.records(DB, TABLE);
+    // The store's versions are exact (bigint, R-LOCAL-2); the soak's are small.
+    for await (const r of srv.store.records(DB, TABLE)) yield { ...r, Version: Number(r.Version) };
   } finally {
     await srv.close();
   }

@@ -133,7 +133,9 @@ describe.skipIf(missing !== null)(
       writeFileSync(file, JSON.stringify(task));
 
       // serve reads through a proxy that holds b.csv: the task stays IN_PROGRESS until serve restarts.
-      const proxy = await startS3Proxy(s3.endpoint, { hold: /\/b\.csv$/ });
+      // The first GET of each held file is CreateBatchLoadTask's header check (every file's header, R-VAL-8 since
+      // issue 18): it passes; the run's reads are held.
+      const proxy = await startS3Proxy(s3.endpoint, { hold: /\/b\.csv$/, holdAfter: 1 });
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-stop-serve-'));
       const held = await startServer({
         dataDir,

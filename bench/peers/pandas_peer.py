@@ -45,8 +45,9 @@ TIME_UNITS_MAPPING = {"SECONDS": (9, 0), "MILLISECONDS": (6, 3), "MICROSECONDS":
 
 def main() -> None:
     try:
-        import numpy as np
+        # pandas first: a machine without numpy then fails on pandas's own import of it, with the same answer.
         import pandas as pd
+        import numpy as np
     except ImportError as error:
         print(json.dumps({"skipped": f"{sys.executable} cannot import pandas ({error})"}))
         return

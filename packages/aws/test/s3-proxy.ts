@@ -7,7 +7,8 @@
  * - `ifMatch` applies a GET's If-Match as S3 documents it (412 PreconditionFailed when the ETag differs), for servers
  *   that ignore the header (s3rver);
  * - the first `cutBodies` GET answers close their connection halfway through the body, as a network failure would;
- * - GETs of the object paths `hold` matches wait until `release()` (a slow source: tasks reading it stay IN_PROGRESS).
+ * - GETs of the object paths `hold` matches wait until `release()` (a slow source: tasks reading it stay IN_PROGRESS),
+ *   but for the first `holdAfter` GETs of each path (a header read at CreateBatchLoadTask, before the run's).
  */
 import {
   createServer,
@@ -23,6 +24,8 @@ export interface S3ProxyOptions {
   ifMatch?: boolean;
   cutBodies?: number;
   hold?: RegExp;
+  /** GETs of each held path let through before holding. @default 0 */
+  holdAfter?: number;
 }
 
 export interface S3Proxy {
@@ -71,6 +74,7 @@ export async function startS3Proxy(target: string, options: S3ProxyOptions): Pro
   const requests: string[] = [];
   let cuts = options.cutBodies ?? 0;
   let held: (() => void)[] | null = options.hold === undefined ? null : [];
+  const gets = new Map<string, number>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', target);
@@ -82,7 +86,10 @@ export async function startS3Proxy(target: string, options: S3ProxyOptions): Pro
     }
     const listing = url.searchParams.has('list-type');
     if (held !== null && req.method === 'GET' && !listing && options.hold!.test(url.pathname)) {
-      await new Promise<void>((resolve) => held?.push(resolve) ?? resolve());
+      const seen = gets.get(url.pathname) ?? 0;
+      gets.set(url.pathname, seen + 1);
+      if (seen >= (options.holdAfter ?? 0))
+        await new Promise<void>((resolve) => held?.push(resolve) ?? resolve());
     }
     const ifMatch = req.headers['if-match'];
     if (options.ifMatch === true && req.method === 'GET' && typeof ifMatch === 'string') {

@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -145,7 +155,8 @@ async function write(table: string, records: TimestreamRecord[]): Promise<void> 
 
 async function stored(table: string): Promise<TimestreamRecord[]> {
   const records: TimestreamRecord[] = [];
-  for await (const r of server.store.records(DB, table)) records.push(r);
+  // The store's versions are exact (bigint, R-LOCAL-2); these tests use small ones.
+  for await (const r of server.store.records(DB, table)) records.push({ ...r, Version: Number(r.Version) });
   return records;
 }
 
@@ -266,8 +277,11 @@ describe('tsbatch export: JSON Lines (R-EXP-1)', () => {
       'note: the start 2024-05-01T00:00:00Z is before the first record (2024-05-01T11:00:00Z): the export starts there (R-EXP-1)\n',
     );
     expect(r.exit).toBe(0);
-    expect(r.stdout).toBe(
-      `Exported 6 records of ${DB}.typed with time in [2024-05-01T11:00:00Z, 2024-05-01T12:00:00Z) to ${file} (JSON Lines).\n`,
+    // Issue 18: every summary ends with its elapsed time and rate.
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^${escape(`Exported 6 records of ${DB}.typed with time in [2024-05-01T11:00:00Z, 2024-05-01T12:00:00Z) to ${file} (JSON Lines).`)}\n  elapsed      \\d+\\.\\d s, [\\d,]+ records/s\n$`,
+      ),
     );
     const lines = readFileSync(file, 'utf8');
     expect(lines).toBe((await stored('typed')).map((x) => `${JSON.stringify(x)}\n`).join(''));
@@ -357,9 +371,69 @@ describe('tsbatch export: JSON Lines (R-EXP-1)', () => {
         .map((x) => `${JSON.stringify(x)}\n`)
         .join(''),
     );
-    expect(r.stdout).toBe(
-      `Exported 4 records of ${records} with time in [2024-05-01T00:05:00Z, 2024-05-01T00:25:00Z) to ${file} (JSON Lines).\n`,
+    expect(r.stdout.split('\n')[0]).toBe(
+      `Exported 4 records of ${records} with time in [2024-05-01T00:05:00Z, 2024-05-01T00:25:00Z) to ${file} (JSON Lines).`,
     );
+  });
+});
+
+describe('tsbatch export: where it writes (R-EXP-1, issue 16)', () => {
+  const table = (): string[] => ['--data-dir', storeDir(), '--database', DB, '--table', 'typed', ...FULL];
+
+  it('writes to standard output with --out -, the summary then going to stderr', async () => {
+    const file = outFile('to-compare.jsonl');
+    expect((await run(['export', ...table(), '--out', file])).exit).toBe(0);
+    const r = await run(['export', ...table(), '--out', '-']);
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toBe(readFileSync(file, 'utf8'));
+    expect(r.stderr).toMatch(
+      /Exported 6 records of cli_exp\.typed .* to standard output \(JSON Lines\)\.\n {2}elapsed .*\n$/,
+    );
+    expect(existsSync(path.join(ROOT, '-'))).toBe(false); // no file named '-'
+  });
+
+  it('replaces a regular file it may replace, as a whole', async () => {
+    const file = outFile('replace-me.jsonl');
+    writeFileSync(file, 'old content\n');
+    expect((await run(['export', ...table(), '--out', file])).exit).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toContain('old content');
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(7);
+  });
+
+  it('refuses a symbolic link at --out (exit 2) and leaves the link and its target as they were', async () => {
+    const target = outFile('precious.txt');
+    writeFileSync(target, 'keep me\n');
+    const link = outFile('link.jsonl');
+    symlinkSync(target, link);
+    const r = await run(['export', ...table(), '--out', link]);
+    expect(r.exit).toBe(2);
+    expect(r.stderr).toBe(
+      `tsbatch export: ${link} is a symbolic link: tsbatch export writes only regular files it creates or ` +
+        'replaces, and never replaces one. Give another path, or --out - for standard output.\n',
+    );
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+    expect(readdirSync(out).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
+  it('refuses a device, a FIFO and a folder at --out (exit 2), writing nothing to them', async () => {
+    const fifo = outFile('a.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const folder = outFile('a-folder');
+    mkdirSync(folder);
+    for (const [where, what] of [
+      ['/dev/null', 'a device'],
+      [fifo, 'a FIFO'],
+      [folder, 'a folder'],
+    ] as const) {
+      const r = await run(['export', ...table(), '--out', where]);
+      expect(r.exit, where).toBe(2);
+      expect(r.stderr).toContain(
+        `tsbatch export: ${where} is ${what}: tsbatch export writes only regular files`,
+      );
+    }
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync(folder)).toEqual([]);
   });
 });
 
@@ -594,7 +668,7 @@ describe('tsbatch export: refusals (R-EXP-1)', () => {
     ]);
     expect(missing).toMatchObject({
       exit: 2,
-      stderr: `tsbatch export: The table nope does not exist in database ${DB}. [EXPORT_NOT_FOUND]\n`,
+      stderr: 'tsbatch export: The table nope does not exist. [EXPORT_NOT_FOUND]\n', // the service's text
     });
     const notStore = await run([
       'export',
@@ -719,3 +793,8 @@ describe('tsbatch export --help', () => {
     );
   });
 });
+
+/** `text` as a literal inside a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

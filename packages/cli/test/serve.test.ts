@@ -31,7 +31,12 @@ async function runMain(argv: string[]): Promise<{ exit: number; stdout: string; 
 function serve(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ url: string; stop(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> }> {
+): Promise<{
+  url: string;
+  /** What stderr held when the URL came out. */
+  stderrBeforeUrl: string;
+  stop(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }>;
+}> {
   const child = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', 'packages/cli/src/cli.ts', 'serve', ...args],
@@ -48,6 +53,7 @@ function serve(
       if (nl >= 0) {
         resolve({
           url: stdout.slice(0, nl),
+          stderrBeforeUrl: stderr,
           async stop(signal) {
             child.kill(signal);
             return { code: await exited, stderr };
@@ -86,8 +92,11 @@ describe('tsbatch serve (R-LOCAL-1, R-LOCAL-3)', () => {
     expect((await call(first.url, 'CreateDatabase', { DatabaseName: 'from_cli' })).status).toBe(200);
     const stopped = await first.stop('SIGTERM');
     expect(stopped.code).toBe(0);
-    expect(stopped.stderr).toMatch(/CreateDatabase 200 \d+ms/);
-    expect(stopped.stderr).toMatch(/SIGTERM: stopping\ntsbatch serve: stopped; the store is flushed\n$/);
+    // Issue 18: requests are summed up by default (the last summary when the server stops), not one line each.
+    expect(stopped.stderr).not.toMatch(/CreateDatabase 200 \d+ms/);
+    expect(stopped.stderr).toMatch(
+      /SIGTERM: stopping\n\S+ requests: 1 in \d+\.\d s: CreateDatabase 1; status 200 1; slowest \d+ ms\ntsbatch serve: stopped; the store is flushed\n$/,
+    );
     expect(stopped.stderr).not.toContain('cli-secret');
     expect(stopped.stderr).not.toContain('warning'); // loopback: nothing to warn about
 
@@ -97,6 +106,44 @@ describe('tsbatch serve (R-LOCAL-1, R-LOCAL-3)', () => {
     const end = await second.stop('SIGINT');
     expect(end.code).toBe(0);
     expect(end.stderr).not.toMatch(/ListDatabases/);
+
+    const third = await serve(['--port', '0', '--data-dir', dataDir, '--log-requests']);
+    await call(third.url, 'ListDatabases', {});
+    await call(third.url, 'DescribeDatabase', { DatabaseName: 'nope' });
+    const last = await third.stop('SIGTERM');
+    expect(last.stderr).toMatch(/ListDatabases 200 \d+ms\n.*DescribeDatabase \d{3} \d+ms\n/);
+    expect(last.stderr).not.toMatch(/requests: /);
+  }, 30_000);
+
+  it('says on stderr that it opens the store and how many points it holds, before its URL (issue 16)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-serve-'));
+    const first = await serve(['--port', '0', '--data-dir', dataDir, '--quiet']);
+    expect(first.stderrBeforeUrl).toBe(
+      `tsbatch serve: opening the store in ${dataDir}: 0 points in 0 tables\n`,
+    );
+    await call(first.url, 'CreateDatabase', { DatabaseName: 'sized' });
+    await call(first.url, 'CreateTable', { DatabaseName: 'sized', TableName: 'points' });
+    const records = [1, 2, 3].map((i) => ({
+      Dimensions: [{ Name: 'host', Value: `h${i}` }],
+      MeasureName: 'cpu',
+      MeasureValue: '1',
+      Time: String(Date.now() - i * 1000),
+    }));
+    expect(
+      (
+        await call(first.url, 'WriteRecords', {
+          DatabaseName: 'sized',
+          TableName: 'points',
+          Records: records,
+        })
+      ).status,
+    ).toBe(200);
+    await first.stop('SIGTERM');
+    const second = await serve(['--port', '0', '--data-dir', dataDir, '--quiet']);
+    expect(second.stderrBeforeUrl).toBe(
+      `tsbatch serve: opening the store in ${dataDir}: 3 points in 1 table\n`,
+    );
+    await second.stop('SIGTERM');
   }, 30_000);
 
   it('shows its flags in --help from the option table', async () => {

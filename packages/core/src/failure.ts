@@ -38,8 +38,9 @@ export const MAP_PARSE_FAILURE_CODES = [
 
 /** Records the service would accept from the file but refuse to store (R-LIM-1, R-WIN-1, R-DUP-1). */
 export const INGESTION_FAILURE_CODES = [
-  'LIMIT_DIMENSION_VALUE_SIZE',
+  'LIMIT_DIMENSION_PAIR_SIZE',
   'LIMIT_VARCHAR_SIZE',
+  'LIMIT_MEASURE_VALUES_SIZE',
   'LIMIT_RECORD_SIZE',
   'LIMIT_DIMENSION_COUNT',
   'LIMIT_MEASURE_COUNT',
@@ -77,6 +78,14 @@ export interface Failure {
  */
 export const VERSION_CONFLICT_REASON =
   'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value.';
+
+/**
+ * R-DUP-1's reason for a record whose version is lower than the one stored for its point (and whose values differ),
+ * as the service words it. Versions may be exact 64-bit integers (the local store's bigints, R-LOCAL-2).
+ */
+export function lowerVersionReason(version: number | bigint, existing: number | bigint): string {
+  return `The record version ${version} is lower than the existing version ${existing}. A higher version is required to update the measure value.`;
+}
 
 /** R-WIN-1's reason, the one text the AWS error-report example shows; shared like VERSION_CONFLICT_REASON. */
 export const OUTSIDE_WINDOW_REASON =

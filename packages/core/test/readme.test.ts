@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CSV_PARSE_FAILURE_CODES,
+  DUPLICATE_CHECK_ERROR_CODES,
   FILE_FAILURE_CODES,
   INGESTION_FAILURE_CODES,
+  LOAD_WARNING_CODES,
   MAP_PARSE_FAILURE_CODES,
   SOURCE_ERROR_CODES,
   TASK_STORE_ERROR_CODES,
@@ -21,6 +23,8 @@ describe('packages/core/README.md', () => {
     ...INGESTION_FAILURE_CODES,
     ...TASK_STORE_ERROR_CODES,
     ...SOURCE_ERROR_CODES,
+    ...DUPLICATE_CHECK_ERROR_CODES,
+    ...LOAD_WARNING_CODES,
   ];
 
   it.each(codes)('documents %s', (code) => {

@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   endpoint?: string;
   /** @default the SDK's region chain (AWS_REGION, the profile); 'us-east-1' with a custom endpoint [choice] */
   region?: string;
+  /** A profile of the shared config and credentials files (`--profile`). @default AWS_PROFILE, or default */
+  profile?: string;
   /** @default the SDK's standard credential chain (environment, profile, SSO, instance role) */
   credentials?: StaticCredentials | CredentialProvider;
   /** A call with no answer after this long counts as a timeout and is retried (R-ING-2). @default 30_000 */
@@ -35,6 +37,7 @@ export interface ConnectionOptions {
 export interface ClientSettings {
   endpoint: string | null;
   region: string | null;
+  profile: string | null;
   credentials: StaticCredentials | null;
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
@@ -58,6 +61,7 @@ export function clientSettings(options: ConnectionOptions, maxSockets: number): 
   return {
     endpoint: options.endpoint ?? null,
     region: options.region ?? (options.endpoint !== undefined ? 'us-east-1' : null),
+    profile: options.profile ?? null,
     credentials: typeof options.credentials === 'object' ? options.credentials : null,
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs ?? 30_000),
     connectionTimeoutMs: positive('connectionTimeoutMs', options.connectionTimeoutMs ?? 5_000),
@@ -87,6 +91,7 @@ export function createClient(
   };
   if (settings.endpoint !== null) config.endpoint = settings.endpoint;
   if (settings.region !== null) config.region = settings.region;
+  if (settings.profile !== null) config.profile = settings.profile;
   if (credentials !== undefined) config.credentials = credentials;
   else if (settings.credentials !== null) config.credentials = settings.credentials;
   const client = new TimestreamWriteClient(config);

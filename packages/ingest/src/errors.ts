@@ -3,6 +3,8 @@
  * boundary as plain `{code, message, details}` (structured clone drops the class and the code) and are rebuilt here.
  */
 
+import { isDuplicateCheckError } from '@tsbatch/core';
+
 export const INGEST_ERROR_CODES = [
   /** A WriteRecords call kept failing with throttling, 5xx, timeouts or lost connections (R-ING-2): resume later. */
   'INGEST_RETRIES_EXHAUSTED',
@@ -28,6 +30,11 @@ export const INGEST_ERROR_CODES = [
   'INGEST_SOURCE_UNAVAILABLE',
   /** The task's checkpoint could not be saved (a full disk): the load stopped; resume once there is room. */
   'INGEST_CHECKPOINT_FAILED',
+  /**
+   * The within-load duplicate check (R-DUP-1) could not finish: its temporary folder is full or unwritable, or a
+   * source file changed while it was read. The load stopped; resume once fixed.
+   */
+  'INGEST_DUPLICATES_FAILED',
 ] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 
@@ -70,5 +77,19 @@ export function isIngestError(error: unknown, code?: IngestErrorCode): error is 
     typeof c === 'string' &&
     (INGEST_ERROR_CODES as readonly string[]).includes(c) &&
     (code === undefined || c === code)
+  );
+}
+
+/**
+ * Why a load stops, as an IngestError where it has a code of its own: R-DUP-1's check that cannot finish (a full
+ * temporary folder, a source that changed) is INGEST_DUPLICATES_FAILED, resumable once its cause is fixed.
+ */
+export function stopCause(error: unknown): unknown {
+  if (!isDuplicateCheckError(error)) return error;
+  return new IngestError(
+    'INGEST_DUPLICATES_FAILED',
+    error.message,
+    { reason: error.code, ...(error.path !== undefined && { path: error.path }) },
+    { cause: error },
   );
 }

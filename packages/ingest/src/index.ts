@@ -5,6 +5,7 @@ export * from './rejections.js';
 export * from './common-attributes.js';
 export * from './writer.js';
 export * from './target.js';
+export * from './warnings.js';
 export * from './ingest.js';
 export type {
   BatchResult,

@@ -44,6 +44,8 @@ export interface IngestTarget {
   /** `--endpoint-url`. */
   endpoint?: string;
   region?: string;
+  /** `--profile`: a name, never the credentials it holds. */
+  profile?: string;
   /** The data folder of an embedded local endpoint (`tsbatch tasks create` without `--endpoint-url`). */
   dataDir?: string;
 }

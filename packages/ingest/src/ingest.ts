@@ -9,6 +9,7 @@ import {
   emptyProgressReport,
   runDeferredLoad,
   type DryRunProgress,
+  type DuplicateCheckOptions,
   type ErrorReport,
   type FailureSummary,
   type LoadPosition,
@@ -19,13 +20,14 @@ import {
   type TableRetention,
   type BatchLoadTaskDescription,
 } from '@tsbatch/core';
-import { IngestError, isIngestError, type SerializedIngestError } from './errors.js';
+import { IngestError, isIngestError, stopCause, type SerializedIngestError } from './errors.js';
 import {
   createIngestSink,
   type AcknowledgedPosition,
   type RecordedRejection,
 } from './internal/ingest-sink.js';
 import { describeTargetTable } from './target.js';
+import type { IngestWarning } from './warnings.js';
 import { createWriter, type WriterOptions, type WriterStats } from './writer.js';
 
 export type { RecordedRejection };
@@ -80,8 +82,15 @@ export interface IngestOptions extends Omit<WriterOptions, 'database' | 'table'>
   onTargetRejection?: (rejection: RecordedRejection) => void;
   /** Continue a stopped load: acknowledged rows are counted again but not sent (R-ING-3). */
   resume?: IngestResume;
-  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
+  /**
+   * Distinct record keys the within-load duplicate check (R-DUP-1) holds in memory; past it the rest of the source
+   * is read once more for its keys, which go to temporary files. @default 1_000_000
+   */
   maxDuplicateKeys?: number;
+  /** Folder for those temporary files. @default os.tmpdir() */
+  tempDir?: string;
+  /** Told when the duplicate check starts and ends using the disk. */
+  onDuplicateSpill?: DuplicateCheckOptions['onDuplicateSpill'];
   /** Rows read ahead of the oldest unanswered one. @default 50_000 */
   maxPendingRows?: number;
 }
@@ -95,7 +104,7 @@ export interface IngestResult {
   errorReport: ErrorReport | null;
   description: BatchLoadTaskDescription;
   failures: FailureSummary[];
-  warnings: string[];
+  warnings: IngestWarning[];
   window: { from: string; to: string } | null;
   /** Why the load stopped, for PROGRESS_STOPPED. */
   stopped: SerializedIngestError | null;
@@ -114,7 +123,7 @@ export async function ingest(
   options: IngestOptions = {},
 ): Promise<IngestResult> {
   const started = options.now ?? new Date();
-  const warnings: string[] = [];
+  const warnings: IngestWarning[] = [];
   let table: TableRetention | null;
   if (options.table !== undefined) {
     table = options.table;
@@ -132,7 +141,6 @@ export async function ingest(
     fileIndex,
     acknowledged,
     recorded: options.resume?.rejections ?? [],
-    ...(options.maxDuplicateKeys !== undefined && { maxDuplicateKeys: options.maxDuplicateKeys }),
     ...(options.onTargetRejection !== undefined && { onRejection: options.onTargetRejection }),
   });
 
@@ -155,6 +163,9 @@ export async function ingest(
       ...(options.signal !== undefined && { signal: options.signal }),
       ...(options.onReject !== undefined && { onReject: options.onReject }),
       ...(options.maxPendingRows !== undefined && { maxPendingRows: options.maxPendingRows }),
+      ...(options.maxDuplicateKeys !== undefined && { maxDuplicateKeys: options.maxDuplicateKeys }),
+      ...(options.tempDir !== undefined && { tempDir: options.tempDir }),
+      ...(options.onDuplicateSpill !== undefined && { onDuplicateSpill: options.onDuplicateSpill }),
       ...(onProgress !== undefined && {
         onProgress: (p: DryRunProgress) => onProgress({ ...p, stats: writer.stats }),
       }),
@@ -169,13 +180,14 @@ export async function ingest(
       ...result,
       warnings: [
         ...warnings,
-        ...result.warnings.map((w) => (w.startsWith('Time window not checked') ? UNCHECKED_WINDOW : w)),
+        ...result.warnings.map((w) => (w.code === 'TIME_WINDOW_NOT_CHECKED' ? UNCHECKED_WINDOW : w)),
       ],
       stopped: null,
       checkpoint,
       stats: { ...writer.stats },
     };
-  } catch (error) {
+  } catch (caught) {
+    const error = stopCause(caught);
     writer.stop(error);
     await writer.close();
     const cause = writer.stopReason ?? error;
@@ -205,8 +217,11 @@ export async function ingest(
   }
 }
 
-const UNCHECKED_WINDOW =
-  'Time window not checked before sending (table retention unknown): the service checked it, and its refusals are counted as ingestion failures (R-WIN-1).';
+const UNCHECKED_WINDOW: IngestWarning = {
+  code: 'TIME_WINDOW_NOT_CHECKED',
+  message:
+    'Time window not checked before sending (table retention unknown): the service checked it, and its refusals are counted as ingestion failures (R-WIN-1).',
+};
 
 /** The per-file checkpoint (R-ING-3) of an engine position. */
 function checkpointAt(

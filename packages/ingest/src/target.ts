@@ -11,6 +11,7 @@ import {
 import { parseTableDescription, type TableRetention } from '@tsbatch/core';
 import { clientSettings, createClient, type ConnectionOptions } from './connection.js';
 import { IngestError } from './errors.js';
+import type { IngestWarning } from './warnings.js';
 
 export interface TargetTableOptions extends ConnectionOptions {
   database: string;
@@ -31,7 +32,7 @@ export interface TargetTable {
   retention: TableRetention | null;
   createdDatabase: boolean;
   createdTable: boolean;
-  warnings: string[];
+  warnings: IngestWarning[];
 }
 
 /** The service's retention for a table created without RetentionProperties (ts-limits). */
@@ -58,9 +59,10 @@ export async function ensureTargetTable(
     try {
       const described = await describe(client, options);
       if (hasRetention(create)) {
-        described.warnings.push(
-          `The table ${options.database}.${options.table} already exists: its own retention applies, not the flags.`,
-        );
+        described.warnings.push({
+          code: 'TABLE_EXISTS',
+          message: `The table ${options.database}.${options.table} already exists: its own retention applies, not the one asked for.`,
+        });
       }
       return { ...described, createdDatabase: false, createdTable: false };
     } catch (error) {
@@ -111,13 +113,18 @@ function hasRetention(create: CreateTableOptions): boolean {
 async function describe(
   client: TimestreamWriteClient,
   options: TargetTableOptions,
-): Promise<{ retention: TableRetention | null; warnings: string[] }> {
+): Promise<{ retention: TableRetention | null; warnings: IngestWarning[] }> {
   try {
     const out = await client.send(
       new DescribeTableCommand({ DatabaseName: options.database, TableName: options.table }),
     );
     const parsed = parseTableDescription({ Table: out.Table ?? {} });
-    if (!parsed.ok) return { retention: null, warnings: [`DescribeTable: ${parsed.message}`] };
+    if (!parsed.ok) {
+      return {
+        retention: null,
+        warnings: [{ code: 'TABLE_NOT_DESCRIBED', message: `DescribeTable: ${parsed.message}` }],
+      };
+    }
     return { retention: parsed.retention, warnings: [] };
   } catch (error) {
     const name = nameOf(error);
@@ -132,7 +139,10 @@ async function describe(
       return {
         retention: null,
         warnings: [
-          `Not allowed to describe ${options.database}.${options.table}: the time window is left to the service.`,
+          {
+            code: 'TABLE_NOT_DESCRIBED',
+            message: `Not allowed to describe ${options.database}.${options.table}: the time window is left to the service.`,
+          },
         ],
       };
     }

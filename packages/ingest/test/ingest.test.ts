@@ -144,6 +144,9 @@ describe('ingest (R-ING-1..3)', () => {
     const first = await ingest(task, source, {
       ...connection(srv),
       signal: abort.signal,
+      // At most 500 rows in flight: acknowledgements can then never all arrive before the abort (a loaded machine
+      // once settled all 6,000 rows in one burst, and the load ended before it could be stopped).
+      maxPendingRows: 500,
       onTargetRejection: (r) => void recorded.push(r),
       onCheckpoint: (c) => {
         if (c.progress.RecordsProcessed >= 1_500) abort.abort(new Error('stop for the test'));
@@ -199,6 +202,61 @@ describe('ingest (R-ING-1..3)', () => {
     expect(second.status).toBe('SUCCEEDED');
     expect(second.progress.RecordsIngested).toBe(500);
     expect((await storedRecords(srv, task)).length).toBe(500);
+  });
+});
+
+describe('ingest: duplicates within the load past the in-memory budget (R-DUP-1)', () => {
+  // 4,000 rows on 40 points repeating far apart (other values, the same version), 10 keys in memory: the rest
+  // of the source is read once more for its keys and decided on disk, before anything after the budget is sent.
+  const row = (i: number): string => `${1714521600 + (i % 40)},Truck-${i % 40},TX,${i % 3}.5,1,2,${i % 40}`;
+
+  it('sends exactly what the dry run would store, refusing the same rows before they are sent', async () => {
+    const { task, source } = await fleet(4_000, row);
+    const expected = await expectedOf(task, source);
+    const srv = await endpoint();
+    await createTable(srv, task);
+    const rejects: { line: number; code: string }[] = [];
+    const spilled: string[] = [];
+    const result = await ingest(task, source, {
+      ...connection(srv),
+      maxDuplicateKeys: 10,
+      onReject: (e) => void rejects.push(e),
+      onDuplicateSpill: (e) => void spilled.push(e.type),
+    });
+    expect(spilled).toEqual(['spill-start', 'resolve-start', 'spill-end']);
+    expect(result.progress).toEqual(expected.result.progress);
+    expect(result.errorReport).toEqual(expected.result.errorReport);
+    expect(rejects.map((r) => [r.line, r.code])).toEqual(expected.rejects.map((r) => [r.line, r.code]));
+    expect(result.progress.RecordIngestionFailures).toBeGreaterThan(2_000);
+    // Refused locally, never sent: the service saw no conflict.
+    expect(result.stats.recordsSent).toBe(result.progress.RecordsIngested);
+    // The dry run's records repeat identical ones (idempotent): the table holds each point once.
+    expect(sorted(await storedRecords(srv, task))).toEqual([...new Set(sorted(expected.records))]);
+  });
+
+  it('stops as PROGRESS_STOPPED when its temporary folder cannot be written, and resumes to the same result', async () => {
+    const { task, source } = await fleet(4_000, row);
+    const expected = await expectedOf(task, source);
+    const srv = await endpoint();
+    await createTable(srv, task);
+    const first = await ingest(task, source, {
+      ...connection(srv),
+      maxDuplicateKeys: 10,
+      tempDir: path.join(source.files[0]!.path, 'not-a-folder'),
+    });
+    expect(first.status).toBe('PROGRESS_STOPPED');
+    expect(first.stopped).toMatchObject({
+      code: 'INGEST_DUPLICATES_FAILED',
+      details: { reason: 'DUPLICATES_TEMP_UNWRITABLE' },
+    });
+    const second = await ingest(task, source, {
+      ...connection(srv),
+      maxDuplicateKeys: 10,
+      resume: { files: first.checkpoint.files, rejections: [] },
+    });
+    expect(second.progress).toEqual(expected.result.progress);
+    expect(second.errorReport).toEqual(expected.result.errorReport);
+    expect(sorted(await storedRecords(srv, task))).toEqual([...new Set(sorted(expected.records))]);
   });
 });
 

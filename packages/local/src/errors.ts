@@ -4,19 +4,23 @@
  * (R-LOCAL-1). `LocalError` is a problem of the endpoint itself (options, data folder), never sent on the wire.
  */
 
-/** R-LOCAL-1: the exceptions of the Timestream-Write model and the AWS JSON 1.0 protocol, with their HTTP statuses. */
+/**
+ * R-LOCAL-1: the exceptions of the Timestream-Write model and the AWS JSON 1.0 protocol, with their HTTP statuses:
+ * the API reference gives 400 for every client error, 419 for RejectedRecordsException and 500 for
+ * InternalServerException (SDKs match errors by `__type`, never by status).
+ */
 export const SERVICE_ERROR_STATUS = {
   ValidationException: 400,
-  ResourceNotFoundException: 404,
-  ConflictException: 409,
-  ThrottlingException: 429,
+  ResourceNotFoundException: 400,
+  ConflictException: 400,
+  ThrottlingException: 400,
   RejectedRecordsException: 419,
   InternalServerException: 500,
-  ServiceQuotaExceededException: 402,
-  AccessDeniedException: 403,
-  InvalidEndpointException: 421,
+  ServiceQuotaExceededException: 400,
+  AccessDeniedException: 400,
+  InvalidEndpointException: 400,
   // Protocol-level errors every AWS JSON service answers with.
-  UnknownOperationException: 404,
+  UnknownOperationException: 400,
   SerializationException: 400,
   RequestEntityTooLargeException: 413,
   MissingAuthenticationTokenException: 403,

@@ -16,6 +16,8 @@ import { openRecordsFile, snapshotRecords } from './internal/export-sources.js';
 import { dateNanos, formatInstant, parseInstant } from './internal/export-time.js';
 import { readBody } from './internal/http.js';
 import { instantNanos } from './internal/point-key.js';
+import { parseRecordJson, type StoredRecord } from './internal/record-json.js';
+import type { TableScan } from './internal/store-reader.js';
 
 export { EXPORT_ERROR_CODES, ExportError, type ExportErrorCode } from './internal/export-error.js';
 export { EXPORT_ROUTE } from './internal/export-client.js';
@@ -69,9 +71,14 @@ export interface ExportSummary {
   clamped: boolean;
 }
 
-/** An export under way: iterate it once for the records; `summary` is final when the iteration has ended. */
-export interface ExportRun extends AsyncIterable<TimestreamRecord> {
+/**
+ * An export under way: read it once, either by iterating it (records, parsed) or through `chunks()` (the records'
+ * JSON texts, the fast path of JSON Lines); `summary` is final when the reading has ended.
+ */
+export interface ExportRun extends AsyncIterable<StoredRecord> {
   readonly summary: ExportSummary;
+  /** The records as their stored JSON texts (one record each, without a newline), in chunks. */
+  chunks(): AsyncIterable<string[]>;
   /** Ends the export without reading (or without finishing): frees its slot. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -126,31 +133,34 @@ export async function openExport(options: ExportOptions): Promise<ExportRun> {
     );
   }
   const source = o.source;
-  let slot: ExportSlot | null = null;
-  let records: AsyncGenerator<TimestreamRecord>;
-  if (source.kind === 'records-file') {
-    records = await openRecordsFile(source.file);
-  } else {
-    const { database, table } = o.target!;
-    let dataDir: string;
-    if (source.kind === 'store') {
-      try {
-        source.store.getTable(database, table);
-      } catch (error) {
-        if (error instanceof ServiceError && error.type === 'ResourceNotFoundException') {
-          throw new ExportError('EXPORT_NOT_FOUND', error.message, { cause: error });
-        }
-        throw error;
+  if (source.kind === 'records-file') return filteredRun(o, await openRecordsFile(source.file));
+  const { database, table } = o.target!;
+  const range = { start: o.start, end: o.end };
+  let dataDir: string;
+  if (source.kind === 'store') {
+    try {
+      source.store.getTable(database, table);
+    } catch (error) {
+      if (error instanceof ServiceError && error.type === 'ResourceNotFoundException') {
+        throw new ExportError('EXPORT_NOT_FOUND', error.message, { cause: error });
       }
-      dataDir = source.store.dataDir;
-      records = source.store.records(database, table);
-    } else {
-      dataDir = source.dataDir;
-      records = await snapshotRecords(dataDir, database, table);
+      throw error;
     }
-    slot = await takeSlot(dataDir, database, table);
+    dataDir = source.store.dataDir;
+  } else {
+    dataDir = source.dataDir;
   }
-  return localRun(o, records, slot);
+  // The source is opened first (a folder that is not a store gets nothing written into it), then the slot taken.
+  const scan =
+    source.kind === 'store'
+      ? source.store.scan(database, table, range)
+      : await snapshotRecords(dataDir, database, table, range);
+  try {
+    return scanRun(o, scan, await takeSlot(dataDir, database, table));
+  } catch (error) {
+    scan.close();
+    throw error;
+  }
 }
 
 async function takeSlot(dataDir: string, database: string, table: string): Promise<ExportSlot> {
@@ -165,49 +175,83 @@ async function takeSlot(dataDir: string, database: string, table: string): Promi
   );
 }
 
-function localRun(
-  o: ResolvedExportOptions,
-  source: AsyncGenerator<TimestreamRecord>,
-  slot: ExportSlot | null,
-): ExportRun {
-  const summary: ExportSummary = {
-    records: 0,
-    start: o.start,
-    end: o.end,
-    firstRecordTime: null,
-    clamped: false,
-  };
-  let started = false;
-  async function* run(): AsyncGenerator<TimestreamRecord> {
+function emptySummary(o: ResolvedExportOptions): ExportSummary {
+  return { records: 0, start: o.start, end: o.end, firstRecordTime: null, clamped: false };
+}
+
+/** A table's export: the store already keeps to the range and knows the table's first time (R-EXP-1). */
+function scanRun(o: ResolvedExportOptions, scan: TableScan, slot: ExportSlot): ExportRun {
+  const summary = emptySummary(o);
+  summary.firstRecordTime = scan.firstTime;
+  async function* chunks(): AsyncGenerator<string[]> {
     try {
-      let first: bigint | null = null;
-      for await (const record of source) {
+      for await (const chunk of scan.chunks) {
         o.signal?.throwIfAborted();
-        const t = instantNanos(record.Time, record.TimeUnit);
-        if (first === null || t < first) first = t;
-        if (t < o.start || t >= o.end) continue;
-        summary.records++;
-        yield record;
+        summary.records += chunk.length;
+        yield chunk;
       }
-      summary.firstRecordTime = first;
       // R-EXP-1: no record is before the start asked for, so the export really starts at the first record.
-      summary.clamped = first !== null && o.start < first;
+      summary.clamped = scan.firstTime !== null && o.start < scan.firstTime;
     } finally {
-      await slot?.release();
+      scan.close();
+      await slot.release();
     }
   }
-  const records = run();
+  return runOf(summary, chunks(), async () => {
+    scan.close();
+    await slot.release();
+  });
+}
+
+/** A records file's export: every record is read, kept when in the range; its first time is the least seen. */
+function filteredRun(o: ResolvedExportOptions, source: AsyncGenerator<TimestreamRecord>): ExportRun {
+  const summary = emptySummary(o);
+  async function* chunks(): AsyncGenerator<string[]> {
+    let first: bigint | null = null;
+    let chunk: string[] = [];
+    for await (const record of source) {
+      o.signal?.throwIfAborted();
+      const t = instantNanos(record.Time, record.TimeUnit);
+      if (first === null || t < first) first = t;
+      if (t < o.start || t >= o.end) continue;
+      summary.records++;
+      // The file's own record, re-serialised as it was written (its versions are the task's small numbers).
+      chunk.push(JSON.stringify(record));
+      if (chunk.length === 1000) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+    summary.firstRecordTime = first;
+    summary.clamped = first !== null && o.start < first;
+  }
+  return runOf(summary, chunks(), async () => {
+    await source.return(undefined);
+  });
+}
+
+/** The two ways of reading one stream of chunks, once. */
+function runOf(
+  summary: ExportSummary,
+  chunks: AsyncGenerator<string[]>,
+  stop: () => Promise<void>,
+): ExportRun {
+  let started = false;
+  const take = (): AsyncGenerator<string[]> => {
+    if (started) throw new Error('an export can be read once');
+    started = true;
+    return chunks;
+  };
   return {
     summary,
-    [Symbol.asyncIterator](): AsyncGenerator<TimestreamRecord> {
-      if (started) throw new Error('an export can be read once');
-      started = true;
-      return records;
+    chunks: take,
+    async *[Symbol.asyncIterator](): AsyncGenerator<StoredRecord> {
+      for await (const chunk of take()) for (const text of chunk) yield parseRecordJson(text);
     },
     async close(): Promise<void> {
-      await records.return(undefined);
-      await source.return(undefined);
-      await slot?.release();
+      await chunks.return(undefined);
+      await stop();
     },
   };
 }
@@ -221,36 +265,17 @@ async function openRemote(o: ResolvedExportOptions, url: string): Promise<Export
     End: formatInstant(o.end),
   };
   const remote = await requestExport(url, body, o.signal ?? undefined);
-  const summary: ExportSummary = {
-    records: 0,
-    start: o.start,
-    end: o.end,
-    firstRecordTime: null,
-    clamped: false,
-  };
-  let started = false;
-  async function* run(): AsyncGenerator<TimestreamRecord> {
-    for await (const record of remote.records) {
-      summary.records++;
-      yield record;
+  const summary = emptySummary(o);
+  async function* chunks(): AsyncGenerator<string[]> {
+    for await (const chunk of remote.chunks) {
+      summary.records += chunk.length;
+      yield chunk;
     }
     const wire = remote.summary();
     summary.firstRecordTime = wire?.FirstRecordTime == null ? null : parseInstant(wire.FirstRecordTime);
     summary.clamped = wire?.Clamped === true;
   }
-  const records = run();
-  return {
-    summary,
-    [Symbol.asyncIterator](): AsyncGenerator<TimestreamRecord> {
-      if (started) throw new Error('an export can be read once');
-      started = true;
-      return records;
-    },
-    async close(): Promise<void> {
-      await remote.cancel();
-      await records.return(undefined);
-    },
-  };
+  return runOf(summary, chunks(), () => remote.cancel());
 }
 
 function instantOf(name: 'start' | 'end', value: string | bigint): bigint {
@@ -272,11 +297,10 @@ export interface ExportRouteContext {
   clock: () => Date;
 }
 
-const CHUNK_BYTES = 64 * 1024;
-
 /**
  * POST /_tsbatch/export of `tsbatch serve`: `{"Database", "Table", "Start", "End"}` in, the records as JSON lines
- * out (streamed with backpressure), then `{"ExportSummary": ...}`. Answers the HTTP status, for the request log.
+ * out (their stored text, streamed with backpressure), then `{"ExportSummary": ...}`. Answers the HTTP status, for
+ * the request log.
  */
 export async function handleExportRequest(
   req: IncomingMessage,
@@ -308,14 +332,9 @@ export async function handleExportRequest(
   res.once('close', () => {
     gone = !res.writableFinished;
   });
-  let chunk = '';
   try {
-    for await (const record of run) {
-      chunk += `${JSON.stringify(record)}\n`;
-      if (chunk.length >= CHUNK_BYTES) {
-        await write(res, chunk, () => gone);
-        chunk = '';
-      }
+    for await (const chunk of run.chunks()) {
+      await write(res, `${chunk.join('\n')}\n`, () => gone);
       if (gone) break;
     }
     if (!gone) {
@@ -327,12 +346,12 @@ export async function handleExportRequest(
         FirstRecordTime: s.firstRecordTime === null ? null : formatInstant(s.firstRecordTime),
         Clamped: s.clamped,
       };
-      res.end(`${chunk}${JSON.stringify({ ExportSummary: summary })}\n`);
+      res.end(`${JSON.stringify({ ExportSummary: summary })}\n`);
     }
   } catch (error) {
     // Headers are out: the failure becomes the last line, which the client turns back into the error.
     const e = error instanceof ExportError ? error : new ExportError('EXPORT_ENDPOINT_FAILED', String(error));
-    if (!gone) res.end(`${chunk}${JSON.stringify({ ExportError: { code: e.code, message: e.message } })}\n`);
+    if (!gone) res.end(`${JSON.stringify({ ExportError: { code: e.code, message: e.message } })}\n`);
   } finally {
     await run.close();
   }

@@ -3,3 +3,5 @@ export * from './faults.js';
 export * from './store.js';
 export * from './server.js';
 export * from './export.js';
+export * from './journal.js';
+export * from './ion.js';

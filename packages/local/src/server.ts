@@ -15,8 +15,9 @@ import { batchLoadOperations } from './internal/batch-load-operations.js';
 import { BatchLoadRunner } from './internal/batch-load-runner.js';
 import { catalogOperations } from './internal/catalog-operations.js';
 import { asObject } from './internal/constraints.js';
-import { headerText, hostnameOf, readBody, send, sendError, urlHost } from './internal/http.js';
+import { endpointAddressOf, headerText, readBody, send, sendError, urlHost } from './internal/http.js';
 import type { Operation, OperationContext } from './internal/operation.js';
+import { parseExactJson } from './internal/exact-json.js';
 import { verifySignature } from './internal/sigv4.js';
 import { writeRecords } from './internal/write-records.js';
 import type { BatchLoadObjects } from './internal/batch-load-runner.js';
@@ -71,6 +72,23 @@ export interface LocalServerOptions {
   taskQuotas?: LocalStoreOptions['taskQuotas'];
   /** One line per request (operation, status, time) and per task event; never credentials or record contents. @default no log */
   log?: (line: string) => void;
+  /**
+   * What start-up does, before the server listens: opening the store (with how many points it holds), moving a
+   * folder of the old format. @default none
+   */
+  announce?: (line: string) => void;
+  /**
+   * Each request as data (its operation, HTTP status, 0 for a dropped connection, and time taken); given, requests
+   * go here instead of to `log` (`tsbatch serve` sums them up, issue 18). @default requests go to `log`
+   */
+  onRequest?: (request: RequestLogEntry) => void;
+}
+
+/** One answered (or dropped) request, for `onRequest`. */
+export interface RequestLogEntry {
+  operation: string;
+  status: number;
+  ms: number;
 }
 
 export interface ResolvedLocalServerOptions {
@@ -96,6 +114,8 @@ export interface ResolvedLocalServerOptions {
   quotas: NonNullable<LocalStoreOptions['quotas']>;
   taskQuotas: NonNullable<LocalStoreOptions['taskQuotas']>;
   log: (line: string) => void;
+  onRequest: (request: RequestLogEntry) => void;
+  announce: (line: string) => void;
 }
 
 export interface LocalServer {
@@ -169,6 +189,13 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     quotas: options.quotas ?? {},
     taskQuotas: options.taskQuotas ?? {},
     log: options.log ?? ((): void => undefined),
+    onRequest:
+      options.onRequest ??
+      ((r: RequestLogEntry): void =>
+        (options.log ?? ((): void => undefined))(
+          `${r.operation} ${r.status === 0 ? 'dropped' : r.status} ${r.ms}ms`,
+        )),
+    announce: options.announce ?? ((): void => undefined),
   };
 }
 
@@ -184,6 +211,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     clock: o.clock,
     quotas: o.quotas,
     taskQuotas: o.taskQuotas,
+    announce: o.announce,
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
   const runner = new BatchLoadRunner({
@@ -255,7 +283,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       }
       let input: unknown;
       try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+        input = body.length === 0 ? {} : parseExactJson(body.toString('utf8'));
       } catch {
         throw new ServiceError('SerializationException', 'The request body is not valid JSON.');
       }
@@ -281,7 +309,12 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
           );
         }
       }
-      const ctx: OperationContext = { store, clock: o.clock, hostname: hostnameOf(req, o.host), runner };
+      const ctx: OperationContext = {
+        store,
+        clock: o.clock,
+        endpointAddress: endpointAddressOf(req, o.host, (server.address() as AddressInfo).port),
+        runner,
+      };
       const applied = (async () => run(asObject(input), ctx))();
       if (lost) {
         // The write is applied, then its answer is lost (a client timeout after the service did the work).
@@ -304,7 +337,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       status = e.status;
       sendError(res, e, requestId);
     } finally {
-      o.log(`${operation} ${status === 0 ? 'dropped' : status} ${Date.now() - started}ms`);
+      o.onRequest({ operation, status, ms: Date.now() - started });
     }
   }
 

@@ -1,15 +1,16 @@
 /**
  * The embedded store of the local endpoint (R-LOCAL-3): the catalog of databases and tables (one JSON file,
- * replaced atomically), the records of each table (an append-only log with an index rebuilt on open), and the
- * batch-load tasks (core's task store). Its methods answer with the service's errors (ServiceError), so the HTTP
- * layer only translates. No HTTP here: tests and later commands (export) use it directly.
+ * replaced atomically), the records of every table with the journal of the writes that stored them (SQLite,
+ * internal/record-store.ts), and the batch-load tasks (core's task store). Its methods answer with the service's
+ * errors (ServiceError), so the HTTP layer only translates. No HTTP here: tests and export use it directly.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { openTaskStore, type TableRetention, type TaskStore, type TimestreamRecord } from '@tsbatch/core';
+import { openTaskStore, type TableRetention, type TaskStore } from '@tsbatch/core';
 import { ServiceError } from './errors.js';
 import {
+  addLedgerIds,
   readCatalog,
   writeCatalog,
   type Catalog,
@@ -21,19 +22,34 @@ import {
   type TableInfo,
   type Tag,
 } from './internal/catalog-file.js';
+import {
+  compare,
+  DEFAULT_RETENTION,
+  DEFAULT_SCHEMA,
+  findTable,
+  managedKeyArn,
+  type CreateTableInput,
+  type UpdateTableInput,
+} from './internal/catalog-defaults.js';
 import { lockDataDir, type DataDirLock } from './internal/data-dir-lock.js';
-import { TableData, type RecordRange } from './internal/table-data.js';
+import { base62Id } from './internal/journal-hash.js';
+import { readJournalBlocks, type JournalBlock, type JournalRange } from './internal/journal-reader.js';
+import type { BlockInfo } from './internal/journal-writer.js';
+import { importLegacyLogs } from './internal/legacy-import.js';
+import { parseRecordJson, type StoredRecord } from './internal/record-json.js';
+import { RecordStore, type TableIdentity } from './internal/record-store.js';
+import { scanTable, type TableScan, type TimeRange } from './internal/store-reader.js';
+import type { TableWriter } from './internal/table-writer.js';
 
-export type {
-  DatabaseInfo,
-  MagneticStoreWriteProperties,
-  PartitionKey,
-  RecordRange,
-  RetentionProperties,
-  TableInfo,
-  Tag,
-};
-export { TableData };
+export type { DatabaseInfo, MagneticStoreWriteProperties, PartitionKey, RetentionProperties, TableInfo, Tag };
+
+/** The records of a table whose time is in [start, end) (R-EXP-1). */
+export interface RecordRange {
+  /** Inclusive lower bound of the record time. */
+  start?: Date;
+  /** Exclusive upper bound of the record time. */
+  end?: Date;
+}
 
 export interface LocalStoreOptions {
   /** The folder of the store; created when missing. */
@@ -50,37 +66,15 @@ export interface LocalStoreOptions {
   quotas?: { databases?: number; tables?: number };
   /** R-TASK-2 quotas of the task store. @default { perTable: 5, total: 10 } */
   taskQuotas?: { perTable?: number; total?: number };
+  /** What opening says it does (the size of the store, moving a folder of the old format). @default none */
+  announce?: (line: string) => void;
 }
 
-/** The service's defaults for a table created without RetentionProperties (ts-limits). */
-export const DEFAULT_RETENTION: RetentionProperties = {
-  MemoryStoreRetentionPeriodInHours: 6,
-  MagneticStoreRetentionPeriodInDays: 73000,
-};
-/** The service's default partitioning of a new table. */
-const DEFAULT_SCHEMA = { CompositePartitionKey: [{ Type: 'MEASURE' as const }] };
-
-export interface CreateTableInput {
-  DatabaseName: string;
-  TableName: string;
-  RetentionProperties?: RetentionProperties;
-  MagneticStoreWriteProperties?: MagneticStoreWriteProperties;
-  Schema?: { CompositePartitionKey: PartitionKey[] };
-  Tags?: Tag[];
-}
-
-export interface UpdateTableInput {
-  DatabaseName: string;
-  TableName: string;
-  RetentionProperties?: RetentionProperties;
-  MagneticStoreWriteProperties?: MagneticStoreWriteProperties;
-  Schema?: { CompositePartitionKey: PartitionKey[] };
-}
+export { DEFAULT_RETENTION, type CreateTableInput, type UpdateTableInput };
 
 export class LocalStore {
-  /** What opening found and repaired (a torn last record, a log left by a crash): for the server's log. */
+  /** What opening found and repaired (tables a crash left half-deleted): for the server's log. */
   readonly warnings: string[] = [];
-  private readonly tables = new Map<string, TableData>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -89,65 +83,73 @@ export class LocalStore {
     readonly tasks: TaskStore,
     private catalog: Catalog,
     private readonly lock: DataDirLock,
+    private readonly recordStore: RecordStore,
     private readonly settings: {
       region: string;
       accountId: string;
-      sync: boolean;
       clock: () => Date;
       maxDatabases: number;
       maxTables: number;
     },
   ) {}
 
-  /** Opens the store in `options.dataDir`: reads the catalog, replays every table's log, opens the task store. */
+  /**
+   * Opens the store in `options.dataDir`: takes the folder's lock, reads the catalog, opens the record store (no data
+   * is read, so this does not take longer as the store grows) and the task store; moves a folder of the old format.
+   */
   static async open(options: LocalStoreOptions): Promise<LocalStore> {
     const dataDir = path.resolve(options.dataDir);
-    await mkdir(path.join(dataDir, 'records'), { recursive: true });
+    await mkdir(dataDir, { recursive: true });
     const lock = await lockDataDir(dataDir);
+    let records: RecordStore | null = null;
     try {
       const clock = options.clock ?? ((): Date => new Date());
+      const announce = options.announce ?? ((): void => undefined);
       const tasks = await openTaskStore({
         dir: path.join(dataDir, 'tasks'),
         clock,
         ...(options.taskQuotas?.perTable !== undefined && { maxActivePerTable: options.taskQuotas.perTable }),
         ...(options.taskQuotas?.total !== undefined && { maxActive: options.taskQuotas.total }),
       });
-      const store = new LocalStore(dataDir, tasks, await readCatalog(dataDir), lock, {
+      const catalog = await readCatalog(dataDir);
+      if (addLedgerIds(catalog)) await writeCatalog(dataDir, catalog);
+      records = RecordStore.open(dataDir, options.sync ?? true, clock);
+      const { points, tables } = records.stats();
+      announce(
+        `opening the store in ${dataDir}: ${points.toLocaleString('en-US')} point${points === 1 ? '' : 's'} in ` +
+          `${tables} table${tables === 1 ? '' : 's'}`,
+      );
+      const store = new LocalStore(dataDir, tasks, catalog, lock, records, {
         region: options.region ?? 'us-east-1',
         accountId: options.accountId ?? '000000000000',
-        sync: options.sync ?? true,
         clock,
         maxDatabases: options.quotas?.databases ?? 500,
         maxTables: options.quotas?.tables ?? 50000,
       });
-      await store.openTables();
+      await importLegacyLogs(dataDir, catalog, records, announce);
+      store.finishDeletes();
       return store;
     } catch (error) {
+      records?.close();
       await lock.release();
       throw error;
     }
   }
 
-  private async openTables(): Promise<void> {
-    const ids = new Set<string>();
-    for (const t of this.catalog.tables) {
-      ids.add(t.id);
-      const { table, replay } = await TableData.open(this.logFile(t.id), this.settings.sync);
-      this.tables.set(t.id, table);
-      const name = `${t.info.DatabaseName}.${t.info.TableName}`;
-      if (replay.tornBytes > 0) {
-        this.warnings.push(`${name}: cut off a torn last record (${replay.tornBytes} bytes) left by a crash`);
-      }
-      if (replay.badLines > 0)
-        this.warnings.push(`${name}: passed over ${replay.badLines} damaged log lines`);
+  /** [choice] Tables the store holds and the catalog does not were being deleted when a crash came: finish it. */
+  private finishDeletes(): void {
+    const ids = new Set(this.catalog.tables.map((t) => t.id));
+    const orphans = this.recordStore.orphans(ids);
+    if (orphans.length > 0) {
+      this.recordStore.drop(orphans);
+      this.warnings.push(`finishing the delete of ${orphans.length} table(s) deleted before a crash`);
     }
-    // [choice] A log no table names was left by a crash in the middle of DeleteTable: finish the delete.
-    for (const name of await readdir(path.join(this.dataDir, 'records'))) {
-      if (name.endsWith('.log') && !ids.has(name.slice(0, -4))) {
-        await rm(path.join(this.dataDir, 'records', name), { force: true });
-        this.warnings.push(`removed ${name}, the records of a table deleted before a crash`);
-      }
-    }
+    this.recordStore.purge();
+  }
+
+  /** Points stored and tables holding them. */
+  stats(): { points: number; tables: number } {
+    return this.recordStore.stats();
   }
 
   // ---- databases ----
@@ -184,12 +186,11 @@ export class LocalStore {
       const info: DatabaseInfo = {
         Arn: `arn:aws:timestream:${region}:${accountId}:database/${name}`,
         DatabaseName: name,
-        // [choice] the service's AWS-managed key when none is given.
-        KmsKeyId: input.KmsKeyId ?? `arn:aws:kms:${region}:${accountId}:alias/aws/timestream`,
+        KmsKeyId: input.KmsKeyId ?? managedKeyArn(region, accountId),
         CreationTime: now,
         LastUpdatedTime: now,
       };
-      catalog.databases.push({ info, tags: [...(input.Tags ?? [])] });
+      catalog.databases.push({ id: base62Id(), info, tags: [...(input.Tags ?? [])] });
       return info;
     });
   }
@@ -248,7 +249,7 @@ export class LocalStore {
   }
 
   createTable(input: CreateTableInput): Promise<TableInfo> {
-    return this.change(async (catalog) => {
+    return this.change((catalog) => {
       const { DatabaseName: db, TableName: name } = input;
       if (!catalog.databases.some((d) => d.info.DatabaseName === db)) {
         throw new ServiceError('ResourceNotFoundException', `The database ${db} does not exist.`);
@@ -278,8 +279,6 @@ export class LocalStore {
         LastUpdatedTime: now,
       };
       const id = randomBytes(8).toString('hex');
-      const { table } = await TableData.open(this.logFile(id), this.settings.sync);
-      this.tables.set(id, table);
       catalog.tables.push({ id, info, tags: [...(input.Tags ?? [])] });
       return info;
     });
@@ -299,17 +298,17 @@ export class LocalStore {
     });
   }
 
-  /** [choice] The table goes at once (the service shows DELETING for a while); its records go with it. */
+  /**
+   * [choice] The table goes at once (the service shows DELETING for a while); its points are purged in the
+   * background; the journal keeps the revisions its writes committed.
+   */
   async deleteTable(database: string, table: string): Promise<void> {
     const id = await this.change((catalog) => {
       const t = findTable(catalog, database, table);
       catalog.tables.splice(catalog.tables.indexOf(t), 1);
       return t.id;
     });
-    const data = this.tables.get(id);
-    this.tables.delete(id);
-    await data?.close().catch(() => undefined);
-    await rm(this.logFile(id), { force: true });
+    if (this.recordStore.numberOf(id) !== undefined) this.recordStore.drop([id]);
   }
 
   // ---- tags ----
@@ -342,25 +341,55 @@ export class LocalStore {
 
   // ---- records ----
 
-  /** The records of a table (R-LOCAL-2 decisions happen here, synchronously). */
-  data(database: string, table: string): TableData {
-    const data = this.tables.get(this.entry(database, table).id);
-    if (data === undefined)
-      throw new ServiceError('InternalServerException', 'The table has no open record log.');
-    return data;
+  /**
+   * A write into a table: `check` and `apply` each record (R-LOCAL-2, synchronously), then `commit` (durable before
+   * the write is acknowledged, R-LOCAL-3). `info` says what the write is, for its journal block (R-QLDB-2).
+   */
+  writer(database: string, table: string, info: BlockInfo): TableWriter {
+    return this.recordStore.writer(this.identity(database, table), info);
   }
 
-  /** The current record of every point of a table whose time is in [start, end) (for export, R-EXP-1). */
-  records(database: string, table: string, range: RecordRange = {}): AsyncGenerator<TimestreamRecord> {
-    return this.data(database, table).records(range);
+  /** The current record of every point of a table whose time is in [start, end), in stored order (R-EXP-1). */
+  async *records(database: string, table: string, range: RecordRange = {}): AsyncGenerator<StoredRecord> {
+    const scan = this.scan(database, table, {
+      start: range.start === undefined ? null : BigInt(range.start.getTime()) * 1_000_000n,
+      end: range.end === undefined ? null : BigInt(range.end.getTime()) * 1_000_000n,
+    });
+    for await (const chunk of scan.chunks) for (const text of chunk) yield parseRecordJson(text);
   }
 
-  /** Flushes every table and releases the data folder. */
+  /** The records of a table in a range as their stored JSON texts, in chunks, with its first time (export). */
+  scan(database: string, table: string, range: TimeRange): TableScan {
+    return scanTable(this.recordStore.file, this.entry(database, table).id, range);
+  }
+
+  /**
+   * R-QLDB-2: the journal of a database (its ledger): every block committed to any of its tables whose
+   * blockTimestamp is in [start, end), in commit order, streamed with bounded memory; WriteRecords goes on
+   * meanwhile (blocks committed after the read began are not in it).
+   */
+  journal(database: string, range: JournalRange, signal?: AbortSignal): AsyncGenerator<JournalBlock> {
+    const db = this.catalog.databases.find((d) => d.info.DatabaseName === database);
+    if (db === undefined)
+      throw new ServiceError('ResourceNotFoundException', `The database ${database} does not exist.`);
+    return readJournalBlocks(this.recordStore.file, db.id, range, signal);
+  }
+
+  /** The id of a database's ledger, which names its one strand (R-QLDB-2). */
+  ledgerId(database: string): string {
+    const db = this.catalog.databases.find((d) => d.info.DatabaseName === database);
+    if (db === undefined)
+      throw new ServiceError('ResourceNotFoundException', `The database ${database} does not exist.`);
+    return db.id;
+  }
+
+  /** Commits what is pending and releases the data folder. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.queue.catch(() => undefined);
-    for (const table of this.tables.values()) await table.close().catch(() => undefined);
+    await this.recordStore.purged();
+    this.recordStore.close();
     await this.lock.release();
   }
 
@@ -379,8 +408,9 @@ export class LocalStore {
     return found.tags;
   }
 
-  private logFile(id: string): string {
-    return path.join(this.dataDir, 'records', `${id}.log`);
+  private identity(database: string, table: string): TableIdentity {
+    const t = this.entry(database, table);
+    return { id: t.id, ledger: this.ledgerId(database), database, name: table };
   }
 
   private now(): string {
@@ -403,19 +433,4 @@ export class LocalStore {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-function findTable(catalog: Catalog, database: string, table: string): CatalogTable {
-  const t = catalog.tables.find((x) => x.info.DatabaseName === database && x.info.TableName === table);
-  if (t === undefined) {
-    throw new ServiceError(
-      'ResourceNotFoundException',
-      `The table ${table} does not exist in database ${database}.`,
-    );
-  }
-  return t;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

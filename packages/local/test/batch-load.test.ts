@@ -84,7 +84,8 @@ async function waitForTask(client: TimestreamWriteClient, taskId: string): Promi
 
 async function stored(t: TestServer, db: string, table: string): Promise<TimestreamRecord[]> {
   const out: TimestreamRecord[] = [];
-  for await (const r of t.server.store.records(db, table)) out.push(r);
+  // The store's versions are exact (bigint, R-LOCAL-2); a task's RecordVersion here is a small number.
+  for await (const r of t.server.store.records(db, table)) out.push({ ...r, Version: Number(r.Version) });
   return out;
 }
 
@@ -251,6 +252,45 @@ describe('batch load through the endpoint (R-LOCAL-1, R-TASK-1..3)', () => {
     });
   });
 
+  it('gives a row whose point the table holds at a higher version the "lower than the existing version" reason (R-DUP-1)', async () => {
+    const table = await newTable();
+    await t.client.send(
+      new WriteRecordsCommand({
+        DatabaseName: 'BatchLoadExampleDatabase',
+        TableName: table,
+        Records: [
+          {
+            Dimensions: [
+              { Name: 'vehicle', Value: 'Truck-1' },
+              { Name: 'license', Value: 'TX-1A2B3C' },
+            ],
+            MeasureName: 'mva_measure_name',
+            MeasureValueType: 'MULTI',
+            MeasureValues: [{ Name: 'weight', Value: '1', Type: 'DOUBLE' }],
+            Time: '1714521600',
+            TimeUnit: 'SECONDS',
+            Version: 3,
+          },
+        ],
+      }),
+    );
+    const d = await load(withTarget(FLEET_TASK, 'BatchLoadExampleDatabase', table));
+    expect(d.ProgressReport).toMatchObject({ RecordsIngested: 11, RecordIngestionFailures: 1 });
+    const report = JSON.parse(
+      readFileSync(
+        path.join(s3Root, 'test-batch-load-report-west-2', d.TaskId!, 'error-report.json'),
+        'utf8',
+      ),
+    ) as { fileErrors: { errors: { reason: string; lineRanges: number[][] }[] }[] };
+    expect(report.fileErrors[0]!.errors).toEqual([
+      {
+        reason:
+          'The record version 1 is lower than the existing version 3. A higher version is required to update the measure value.',
+        lineRanges: [[2, 2]],
+      },
+    ]);
+  });
+
   it('returns the same task for a repeated ClientToken (R-TASK-2)', async () => {
     const table = await newTable();
     const request = {
@@ -352,7 +392,7 @@ describe('batch load through the endpoint (R-LOCAL-1, R-TASK-1..3)', () => {
       ),
     );
     expect(e.name).toBe('ServiceQuotaExceededException');
-    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(402);
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400); // the API reference's status (R-LOCAL-1)
     for (const task of (await t.server.store.tasks.list({ status: 'CREATED' })).tasks) {
       await t.server.store.tasks.update(task.description.TaskId, { status: 'FAILED' });
     }
@@ -396,7 +436,9 @@ describe('batch-load tasks across restarts (R-TASK-1, R-LOCAL-3)', () => {
       ...FLEET_TABLE,
     });
     const { records } = await dryRunOf(request, root);
-    for (const r of records.slice(0, 5)) store.data('BatchLoadExampleDatabase', 'resumed').apply(r);
+    const writer = store.writer('BatchLoadExampleDatabase', 'resumed', { operation: 'BatchLoad' });
+    for (const r of records.slice(0, 5)) writer.apply({ ...r, Version: BigInt(r.Version) });
+    await writer.commit();
     const { task } = await store.tasks.create({ task: validation.task!, state: { task: validation.task! } });
     const taskId = task.description.TaskId;
     await store.tasks.update(taskId, { status: 'IN_PROGRESS' });

@@ -75,7 +75,7 @@ describe.skipIf(!boto3)('a second client: boto3 (R-LOCAL-1)', () => {
         creation_time_type: 'datetime',
       });
       expect(out.describe_database_tables).toBe(1);
-      expect(out.not_found).toEqual({ status: 404, code: 'ResourceNotFoundException' });
+      expect(out.not_found).toEqual({ status: 400, code: 'ResourceNotFoundException' });
       expect(out.tasks.map((x) => x.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
       expect(out.tasks[0]!.progress).toMatchObject({
         RecordsProcessed: 12,

@@ -88,7 +88,7 @@ describe('fault injection', () => {
     await setFaults({});
   });
 
-  it('sends the service statuses: 429 for throttling, 500 for an internal error', async () => {
+  it('sends the service statuses: 400 for throttling (as the API reference lists it), 500 for an internal error', async () => {
     await setFaults({ spec: 'throttle=1' });
     const throttled = await failure(
       t.client.send(
@@ -102,7 +102,7 @@ describe('fault injection', () => {
       ),
     );
     expect(throttled.name).toBe('ThrottlingException');
-    expect((throttled.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(429);
+    expect((throttled.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400);
     await setFaults({ spec: 'error=1' });
     const internal = await failure(
       t.client.send(

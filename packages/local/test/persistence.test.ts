@@ -1,9 +1,18 @@
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import {
   CreateDatabaseCommand,
   CreateTableCommand,
-  DeleteTableCommand,
   DescribeTableCommand,
   ListDatabasesCommand,
   ListTagsForResourceCommand,
@@ -12,7 +21,8 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import type { TimestreamRecord } from '@tsbatch/core';
 import { describe, expect, it } from 'vitest';
-import { LocalError, LocalStore, startServer } from '../src/index.js';
+import Database from 'better-sqlite3';
+import { LocalError, LocalStore, startServer, type StoredRecord } from '../src/index.js';
 import { failure, startTestServer, tempDir, type TestServer } from './helpers.js';
 
 const NOW = new Date('2024-05-01T12:00:00.000Z');
@@ -28,10 +38,67 @@ function rec(value: string, time: number, version = 1): _Record {
   };
 }
 
-async function all(t: TestServer, db: string, table: string): Promise<TimestreamRecord[]> {
-  const out: TimestreamRecord[] = [];
+async function all(t: TestServer, db: string, table: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
   for await (const r of t.server.store.records(db, table)) out.push(r);
   return out;
+}
+
+function city(name: string, at: number, version: number, value = '1'): TimestreamRecord {
+  return {
+    Dimensions: [{ Name: 'city', Value: name, DimensionValueType: 'VARCHAR' }],
+    MeasureName: 'temp',
+    MeasureValueType: 'DOUBLE',
+    MeasureValue: value,
+    Time: String(NOW.getTime() - at),
+    TimeUnit: 'MILLISECONDS',
+    Version: version,
+  };
+}
+
+function oldLine(record: TimestreamRecord): string {
+  return JSON.stringify(record);
+}
+
+/**
+ * A data folder as tsbatch wrote it before the SQLite store: catalog.json (no database ids) and one JSON-lines log
+ * per table under records/. The last line is written without its newline (a torn append). Returns the table's id.
+ */
+function writeOldFormatFolder(dataDir: string, lines: string[]): string {
+  const id = '0123456789abcdef';
+  const times = { CreationTime: NOW.toISOString(), LastUpdatedTime: NOW.toISOString() };
+  const catalog = {
+    format: 1,
+    databases: [
+      {
+        info: { Arn: 'arn:db', DatabaseName: 'old', KmsKeyId: 'k', ...times },
+        tags: [],
+      },
+    ],
+    tables: [
+      {
+        id,
+        info: {
+          Arn: 'arn:t',
+          TableName: 'cities',
+          DatabaseName: 'old',
+          TableStatus: 'ACTIVE',
+          RetentionProperties: {
+            MemoryStoreRetentionPeriodInHours: 6,
+            MagneticStoreRetentionPeriodInDays: 7,
+          },
+          MagneticStoreWriteProperties: { EnableMagneticStoreWrites: false },
+          Schema: { CompositePartitionKey: [{ Type: 'MEASURE' }] },
+          ...times,
+        },
+        tags: [],
+      },
+    ],
+  };
+  writeFileSync(path.join(dataDir, 'catalog.json'), JSON.stringify(catalog));
+  mkdirSync(path.join(dataDir, 'records'));
+  writeFileSync(path.join(dataDir, 'records', `${id}.log`), lines.join('\n'));
+  return id;
 }
 
 async function seed(t: TestServer): Promise<void> {
@@ -83,8 +150,8 @@ describe('persistence (R-LOCAL-3)', () => {
       expect(tags.Tags).toEqual([{ Key: 'k', Value: 'v' }]);
       expect(await all(second, 'keep', 'metrics')).toEqual(records);
       expect(records.map((r) => [r.MeasureValue, r.Version])).toEqual([
-        ['2', 1],
-        ['3', 2],
+        ['2', 1n],
+        ['3', 2n],
       ]);
       // The version index was rebuilt: the stored version 2 still decides.
       const e = await failure(
@@ -102,22 +169,31 @@ describe('persistence (R-LOCAL-3)', () => {
     }
   });
 
-  it('cuts off a torn last record left by a crash, says so, and keeps appending cleanly', async () => {
+  it('survives a crash image with a torn WAL tail: every acknowledged write is there, the torn frame is not', async () => {
     const dataDir = tempDir();
-    const first = await startTestServer({ dataDir, clock });
-    await seed(first);
-    await first.close();
-    const logs = readdirSync(path.join(dataDir, 'records'));
-    expect(logs).toHaveLength(1);
-    const log = path.join(dataDir, 'records', logs[0]!);
-    const clean = readFileSync(log, 'utf8');
-    appendFileSync(log, '{"Dimensions":[{"Name":"host","Val');
-
-    const lines: string[] = [];
-    const second = await startTestServer({ dataDir, clock, log: (line) => lines.push(line) });
+    const crashed = tempDir();
+    const first = await startTestServer({ dataDir, clock, sync: true });
     try {
-      expect(lines.some((l) => /keep\.metrics: cut off a torn last record \(34 bytes\)/.test(l))).toBe(true);
-      expect(readFileSync(log, 'utf8')).toBe(clean);
+      await seed(first);
+      // The files as a kill -9 leaves them: the store open, its WAL not checkpointed, no clean close.
+      for (const name of readdirSync(dataDir)) {
+        cpSync(path.join(dataDir, name), path.join(crashed, name), { recursive: true });
+      }
+    } finally {
+      await first.close();
+    }
+    rmSync(path.join(crashed, 'LOCK'));
+    const wal = path.join(crashed, 'store.db-wal');
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    // A write cut off mid-append: half a WAL frame of garbage at the end.
+    appendFileSync(wal, Buffer.alloc(2100, 0xab));
+
+    const second = await startTestServer({ dataDir: crashed, clock });
+    try {
+      expect((await all(second, 'keep', 'metrics')).map((r) => [r.MeasureValue, r.Version])).toEqual([
+        ['2', 1n],
+        ['3', 2n],
+      ]);
       await second.client.send(
         new WriteRecordsCommand({ DatabaseName: 'keep', TableName: 'metrics', Records: [rec('4', 3000)] }),
       );
@@ -125,87 +201,69 @@ describe('persistence (R-LOCAL-3)', () => {
     } finally {
       await second.close();
     }
-    const text = readFileSync(log, 'utf8');
-    expect(text.endsWith('\n')).toBe(true);
-    expect(
-      text
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as TimestreamRecord).MeasureValue),
-    ).toEqual(['1', '2', '3', '4']);
   });
 
-  it('cuts a torn tail at the right byte after non-ASCII and invalid UTF-8 lines', async () => {
+  it('moves a data folder of the old log format into the store when it opens, once, and keeps the logs aside', async () => {
     const dataDir = tempDir();
-    const store = await LocalStore.open({ dataDir, clock, sync: false });
-    await store.createDatabase({ DatabaseName: 'utf' });
-    await store.createTable({ DatabaseName: 'utf', TableName: 'cities' });
-    const data = store.data('utf', 'cities');
-    const city = (name: string, at: number): TimestreamRecord => ({
-      Dimensions: [{ Name: 'city', Value: name, DimensionValueType: 'VARCHAR' }],
-      MeasureName: 'temp',
-      MeasureValueType: 'DOUBLE',
-      MeasureValue: '1',
-      Time: String(NOW.getTime() - at),
-      TimeUnit: 'MILLISECONDS',
-      Version: 1,
-    });
-    data.apply(city('Zürich', 1));
-    data.apply(city('東京', 2));
-    await store.close();
-    const log = path.join(dataDir, 'records', readdirSync(path.join(dataDir, 'records'))[0]!);
-    appendFileSync(log, Buffer.from([0xff, 0xfe, 0x0a])); // a whole line that is not UTF-8, let alone JSON
-    const clean = readFileSync(log);
-    appendFileSync(log, Buffer.from('{"Dimensions":[{"Name":"city","Value":"Gen\u00e8ve', 'utf8'));
-
-    const reopened = await LocalStore.open({ dataDir, clock, sync: false });
+    const id = writeOldFormatFolder(dataDir, [
+      oldLine(city('Zürich', 1000, 1)),
+      oldLine(city('東京', 2000, 1)),
+      '#garbage#', // a damaged line: passed over, as the old replay did
+      oldLine(city('Zürich', 1000, 2, '9')), // a later line of a point: a higher version, it wins
+      '{"Dimensions":[{"Name":"city","Value":"Gen\u00e8ve', // torn: no newline after it
+    ]);
+    const lines: string[] = [];
+    const store = await LocalStore.open({ dataDir, clock, sync: false, announce: (l) => lines.push(l) });
     try {
-      expect(reopened.warnings).toEqual([
-        'utf.cities: cut off a torn last record (46 bytes) left by a crash',
-        'utf.cities: passed over 1 damaged log lines',
+      const stored: [string, string, bigint][] = [];
+      for await (const r of store.records('old', 'cities')) {
+        stored.push([r.Dimensions[0]!.Value, r.MeasureValue ?? '', r.Version]);
+      }
+      expect(stored).toEqual([
+        ['東京', '1', 1n],
+        ['Zürich', '9', 2n],
       ]);
-      expect(readFileSync(log)).toEqual(clean);
-      const names: string[] = [];
-      for await (const r of reopened.records('utf', 'cities')) names.push(r.Dimensions[0]!.Value);
-      expect(names).toEqual(['Zürich', '東京']);
+      expect(lines).toContain(`moving old.cities from the old log format into the store (records/${id}.log)`);
+      expect(lines).toContain('  old.cities: 4 lines moved');
+      expect(existsSync(path.join(dataDir, 'records'))).toBe(false);
+      expect(readdirSync(path.join(dataDir, 'records-imported'))).toEqual([`${id}.log`]);
+      // The moved records are journal blocks of their own (R-QLDB-2).
+      const blocks = [];
+      for await (const b of store.journal('old', { start: new Date(0), end: new Date(NOW.getTime() + 1) })) {
+        blocks.push(b);
+      }
+      expect(blocks.map((b) => [b.transactionInfo.operation, b.revisions.length])).toEqual([['Import', 3]]);
     } finally {
-      await reopened.close();
+      await store.close();
     }
+    const again: string[] = [];
+    const reopened = await LocalStore.open({ dataDir, clock, sync: false, announce: (l) => again.push(l) });
+    await reopened.close();
+    expect(again).toEqual([`opening the store in ${dataDir}: 2 points in 1 table`]);
   });
 
-  it('passes over a damaged line in the middle of a log and never crashes', async () => {
+  it('finishes the delete of a table that a crash cut short: its points are purged at the next start', async () => {
     const dataDir = tempDir();
     const first = await startTestServer({ dataDir, clock });
     await seed(first);
     await first.close();
-    const log = path.join(dataDir, 'records', readdirSync(path.join(dataDir, 'records'))[0]!);
-    const [a, b, c] = readFileSync(log, 'utf8').trim().split('\n');
-    writeFileSync(log, `${a}\n#garbage#\n${b}\n${c}\n`);
+    // The catalog already without the table, the store still holding its points: a crash inside DeleteTable.
+    const catalog = JSON.parse(readFileSync(path.join(dataDir, 'catalog.json'), 'utf8')) as {
+      tables: unknown[];
+    };
+    catalog.tables = [];
+    writeFileSync(path.join(dataDir, 'catalog.json'), JSON.stringify(catalog));
     const lines: string[] = [];
-    const second = await startTestServer({ dataDir, clock, log: (line) => lines.push(line) });
+    const store = await LocalStore.open({ dataDir, clock, sync: false, announce: (l) => lines.push(l) });
+    expect(store.warnings).toEqual(['finishing the delete of 1 table(s) deleted before a crash']);
+    await store.close();
+    expect(lines).toEqual([`opening the store in ${dataDir}: 2 points in 1 table`]);
+    const db = new Database(path.join(dataDir, 'store.db'), { readonly: true });
     try {
-      expect(lines).toContain('store: keep.metrics: passed over 1 damaged log lines');
-      expect((await all(second, 'keep', 'metrics')).map((r) => r.MeasureValue)).toEqual(['2', '3']);
+      expect(db.prepare('SELECT count(*) FROM points').pluck().get()).toBe(0);
     } finally {
-      await second.close();
+      db.close();
     }
-  });
-
-  it('drops the records of a deleted table, even when a crash left its log behind', async () => {
-    const dataDir = tempDir();
-    const first = await startTestServer({ dataDir, clock });
-    await seed(first);
-    await first.client.send(new DeleteTableCommand({ DatabaseName: 'keep', TableName: 'metrics' }));
-    expect(readdirSync(path.join(dataDir, 'records'))).toEqual([]);
-    await first.close();
-    writeFileSync(path.join(dataDir, 'records', '0123456789abcdef.log'), '{}\n');
-    const lines: string[] = [];
-    const second = await startTestServer({ dataDir, clock, log: (line) => lines.push(line) });
-    await second.close();
-    expect(readdirSync(path.join(dataDir, 'records'))).toEqual([]);
-    expect(lines).toContain(
-      'store: removed 0123456789abcdef.log, the records of a table deleted before a crash',
-    );
   });
 
   it('refuses a second server on a data folder in use, and takes over the lock of a process that is gone', async () => {

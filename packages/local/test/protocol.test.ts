@@ -34,7 +34,7 @@ describe('AWS JSON 1.0 protocol (R-LOCAL-1)', () => {
 
   it('sends errors as {__type, message} with the model namespace and the x-amzn-errortype header', async () => {
     const res = await call('Timestream_20181101.DescribeDatabase', '{"DatabaseName":"nope"}');
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400); // every client error is 400 (R-LOCAL-1)
     expect(res.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
     expect(res.json).toEqual({
       __type: 'com.amazonaws.timestream.v20181101#ResourceNotFoundException',
@@ -45,7 +45,7 @@ describe('AWS JSON 1.0 protocol (R-LOCAL-1)', () => {
 
   it('answers UnknownOperationException for an unknown or missing target, and for other paths', async () => {
     const unknown = await call('Timestream_20181101.DropEverything', '{}');
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(400);
     expect(unknown.json).toMatchObject({
       __type: 'com.amazon.coral.service#UnknownOperationException',
       message: 'Unknown operation Timestream_20181101.DropEverything',
@@ -55,7 +55,7 @@ describe('AWS JSON 1.0 protocol (R-LOCAL-1)', () => {
     const missing = await call(null, '{}');
     expect(missing.json).toMatchObject({ message: 'Missing X-Amz-Target' });
     const get = await fetch(t.server.url);
-    expect(get.status).toBe(404);
+    expect(get.status).toBe(400);
   });
 
   it('answers SerializationException (400) for malformed JSON and for members of the wrong type', async () => {
@@ -149,7 +149,7 @@ describe('SigV4 verification (R-LOCAL-1)', () => {
     });
   });
 
-  it('answers AccessDeniedException (403) for an operation the key may not call', async () => {
+  it('answers AccessDeniedException (400, as the API reference lists it) for an operation the key may not call', async () => {
     const client = clientFor(signed.server.url, {
       credentials: { accessKeyId: 'AKIDREADONLY', secretAccessKey: 'ro' },
     });
@@ -158,7 +158,7 @@ describe('SigV4 verification (R-LOCAL-1)', () => {
     client.destroy();
     expect(list.Databases?.map((d) => d.DatabaseName)).toEqual(['signed']);
     expect(e.name).toBe('AccessDeniedException');
-    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(403);
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400);
     expect(e.message).toBe(
       'User: arn:aws:iam::000000000000:user/AKIDREADONLY is not authorized to perform: timestream:CreateDatabase',
     );

@@ -127,7 +127,7 @@ describe('request size limits (R-LOCAL-1)', () => {
     try {
       const res = await post(big.server.url, `${TARGET}WriteRecords`, body);
       // Read and judged: the table does not exist, which is not a size problem.
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(400);
       expect(res.json['__type']).toBe('com.amazonaws.timestream.v20181101#ResourceNotFoundException');
     } finally {
       await big.close();

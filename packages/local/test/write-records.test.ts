@@ -5,8 +5,8 @@ import {
   type _Record,
   type WriteRecordsCommandInput,
 } from '@aws-sdk/client-timestream-write';
-import type { TimestreamRecord } from '@tsbatch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredRecord } from '../src/index.js';
 import { failure, startTestServer, type TestServer } from './helpers.js';
 
 const NOW = new Date('2024-05-01T12:00:00.000Z');
@@ -56,8 +56,8 @@ function write(table: string, records: _Record[], extra: Partial<WriteRecordsCom
   );
 }
 
-async function stored(table: string): Promise<TimestreamRecord[]> {
-  const out: TimestreamRecord[] = [];
+async function stored(table: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
   for await (const r of t.server.store.records('dbx', table)) out.push(r);
   return out;
 }
@@ -93,7 +93,7 @@ describe('WriteRecords: storing (R-LOCAL-2)', () => {
         MeasureValue: '1.5',
         Time: String(NOW_MS - 1000),
         TimeUnit: 'MILLISECONDS',
-        Version: 1,
+        Version: 1n,
       },
       {
         Dimensions: [{ Name: 'host', Value: 'h2', DimensionValueType: 'VARCHAR' }],
@@ -106,7 +106,7 @@ describe('WriteRecords: storing (R-LOCAL-2)', () => {
         ],
         Time: String(NOW_MS),
         TimeUnit: 'MILLISECONDS',
-        Version: 3,
+        Version: 3n,
       },
     ]);
   });
@@ -155,7 +155,7 @@ describe('WriteRecords: storing (R-LOCAL-2)', () => {
         MeasureValue: '1',
         Time: '1714564000',
         TimeUnit: 'SECONDS',
-        Version: 1,
+        Version: 1n,
       },
       {
         Dimensions: [
@@ -167,7 +167,7 @@ describe('WriteRecords: storing (R-LOCAL-2)', () => {
         MeasureValue: '7',
         Time: '1714564700',
         TimeUnit: 'SECONDS',
-        Version: 2,
+        Version: 2n,
       },
     ]);
   });
@@ -332,7 +332,7 @@ describe('WriteRecords: request validation (R-LOCAL-2)', () => {
     expect(db.message).toBe('The database nodb does not exist.');
     const tb = await failure(write('nope', [rec('1')]));
     expect(tb.name).toBe('ResourceNotFoundException');
-    expect(tb.message).toBe('The table nope does not exist in database dbx.');
+    expect(tb.message).toBe('The table nope does not exist.'); // the service's text (R-LOCAL-1)
   });
 });
 
@@ -382,9 +382,9 @@ describe('WriteRecords: version and upsert rules across writes (R-LOCAL-2, R-DUP
       },
     ]);
     await write(table, [rec('6', { Version: 4 })]);
-    expect((await stored(table)).map((r) => [r.MeasureValue, r.Version])).toEqual([['6', 4]]);
+    expect((await stored(table)).map((r) => [r.MeasureValue, r.Version])).toEqual([['6', 4n]]);
     await write(table, [rec('6', { Version: 9 })]);
-    expect((await stored(table)).map((r) => [r.MeasureValue, r.Version])).toEqual([['6', 9]]);
+    expect((await stored(table)).map((r) => [r.MeasureValue, r.Version])).toEqual([['6', 9n]]);
   });
 
   it('decides a point inside one call in order: the second, different record of a point is rejected', async () => {
@@ -499,7 +499,7 @@ describe('WriteRecords: per-record rejections (R-LOCAL-2, R-WIN-1, R-LIM-1)', ()
       ),
     );
     expect(rejections(e)).toEqual([
-      { RecordIndex: 0, Reason: 'A dimension value is larger than 2048 bytes.' },
+      { RecordIndex: 0, Reason: 'A dimension name and value are larger than 2048 bytes together.' },
       { RecordIndex: 1, Reason: 'A VARCHAR measure value is larger than 2048 bytes.' },
       { RecordIndex: 2, Reason: 'The record is larger than 2048 bytes.' },
       { RecordIndex: 3, Reason: 'The record has more than 256 measure values.' },

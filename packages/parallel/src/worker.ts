@@ -2,7 +2,7 @@
 import { rangeOutcomeBuffers, runRangeJob, type RangeJob } from '@tsbatch/core';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 
-import type { WorkerAnswer } from './index.js';
+import type { WorkerAnswer } from './parallel-dry-run.js';
 
 /**
  * Errors lose their class and code crossing threads: they come back as data. An outcome's typed columns are moved,

@@ -91,6 +91,42 @@ describe('parallelDryRun on worker threads', () => {
     expect(sequential.progress.FileFailures).toBe(1);
   });
 
+  it('R-DUP-1: finds a conflict far past the in-memory key budget, at its line, as the one-thread run does (statistics too)', async () => {
+    // 20,000 distinct rows, 1,000 keys in memory, then hostile rows (conflicting rewrites among them) and the point
+    // of row 13,334 again with another weight.
+    const rows = [HEADER];
+    for (let i = 0; i < 20_000; i++) rows.push(`${T0 - i},v${i % 13},R${i % 97},${i},1.5,2,3`);
+    const body = hostileCsv(3_000, 5).slice(HEADER.length + 1);
+    const source = sourceOf({
+      'a.csv': `${rows.join('\n')}\n${body}${T0 - 13_333},v${13_333 % 13},R${13_333 % 97},0.5,1.5,2,3\n`,
+    });
+    // The report's statistics (issue 19) ride along: replayed once, in order, after the keys are resolved.
+    const options = { now: NOW, table: TABLE, maxDuplicateKeys: 1_000, statistics: true };
+    const seqRejects: RejectEntry[] = [];
+    const parRejects: RejectEntry[] = [];
+    const unbounded = await dryRun(fleetTask(), source, { now: NOW, table: TABLE, statistics: true });
+    const sequential = await dryRun(fleetTask(), source, {
+      ...options,
+      onReject: (e) => void seqRejects.push(e),
+    });
+    const spilled: string[] = [];
+    const parallel = await parallelDryRun(fleetTask(), source, {
+      ...options,
+      workers: 2,
+      rangeBytes: 32 * 1024,
+      minParallelBytes: 0,
+      onReject: (e) => void parRejects.push(e),
+      onDuplicateSpill: (e) => void spilled.push(e.type),
+    });
+    expect(spilled).toEqual(['spill-start', 'resolve-start', 'spill-end']);
+    expect(unbounded.statistics?.rowsMapped).toBeGreaterThan(20_000);
+    expect(sequential).toEqual(unbounded);
+    expect(parallel).toEqual(sequential);
+    expect(parRejects).toEqual(seqRejects);
+    const last = seqRejects[seqRejects.length - 1]!;
+    expect([last.code, last.line]).toEqual(['RECORD_VERSION_CONFLICT', 20_002 + body.split('\n').length - 1]);
+  }, 60_000);
+
   it('reads a range again on the main thread when its worker runs out of heap, with the same result', async () => {
     // window.csv: 300,000 rows outside the time window, one failure kept per record until the range is answered:
     // more than a worker with a 16 MiB old generation holds in one 8 MiB range. ok.csv fits in a worker.

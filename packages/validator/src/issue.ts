@@ -53,6 +53,8 @@ export const VALIDATION_CODES = [
   'NAME_DUPLICATE_DIMENSION',
   'NAME_DUPLICATE_ATTRIBUTE',
   'NAME_DIMENSION_CLASH',
+  // S3 bucket naming rules beyond the API pattern (issue 18)
+  'BUCKET_NAME_RULES',
   // R-VAL-7 CSV options
   'CSV_OPTION_SEPARATOR',
   'CSV_OPTION_QUOTE',
@@ -60,10 +62,11 @@ export const VALIDATION_CODES = [
   'CSV_OPTION_TRIM_WHITESPACE_SEPARATOR',
   // R-VAL-8 against the header
   'MODEL_SOURCE_COLUMN_REUSED',
-  'HEADER_FILE_SKIPPED',
   'HEADER_UNAVAILABLE',
   'HEADER_MISSING_COLUMN',
   'HEADER_UNMAPPED_COLUMNS',
+  // Issue 18: a source file the run would fail as a whole (R-CSV-2, R-CSV-3, R-COUNT-2)
+  'SOURCE_FILE_FAILS',
   // R-IN-3 / R-VAL-9 source
   'SOURCE_UNRESOLVED',
   'SOURCE_TOO_MANY_FILES',
@@ -79,7 +82,24 @@ export interface ValidationIssue {
   /** JSON Pointer into the task file; `''` is the root. */
   path: string;
   message: string;
+  /** The source file (its key) the issue is about, for SOURCE_FILE_FAILS. */
+  file?: string;
 }
+
+/**
+ * Issue 18: the data is not where the location says (a wrong --s3-root or --source, a prefix holding nothing): the
+ * task itself may be valid. Reported apart from the task's own errors.
+ */
+export const LOCATION_CODES: ReadonlySet<ValidationCode> = new Set([
+  'SOURCE_UNRESOLVED',
+  'MODEL_S3_UNRESOLVED',
+]);
+
+/**
+ * Issue 18: errors that a run counts instead of refusing: a file that fails as a whole is a file failure of the
+ * run (R-COUNT-2), so the task still runs (`ValidationResult.task` is there) and the run reports it.
+ */
+export const RUNNABLE_ERROR_CODES: ReadonlySet<ValidationCode> = new Set(['SOURCE_FILE_FAILS']);
 
 /** `path: message [CODE]`, with `/` standing for the root. */
 export function formatIssue(issue: ValidationIssue): string {

@@ -2,8 +2,8 @@
  * The validator's entry points (SPEC section 2): a CreateBatchLoadTask request (R-IN-1) or a bare DataModel
  * (R-IN-2) in, every issue at once out, and the ResolvedTask when there is no error.
  */
-import type { CsvConfiguration, ResolvedTask, SourceLocation } from '@tsbatch/core';
-import type { ValidationIssue } from './issue.js';
+import type { CsvConfiguration, ResolvedSource, ResolvedTask, SourceLocation } from '@tsbatch/core';
+import { RUNNABLE_ERROR_CODES, type ValidationIssue } from './issue.js';
 import {
   analyzeDataModel,
   analyzeTask,
@@ -51,8 +51,13 @@ export interface ValidateOptions {
 export interface ValidationResult {
   /** No error-severity issue. */
   ok: boolean;
-  /** Present exactly when `ok`. */
+  /**
+   * The task, ready to run: present when `ok`, and also when the only errors are about source files that a run
+   * counts as file failures (RUNNABLE_ERROR_CODES: the run then reports them, with the same verdict).
+   */
   task?: ResolvedTask;
+  /** The files under the source prefix (R-IN-3), when `options.location` was given and holds them. */
+  source?: ResolvedSource;
   /** Errors first, then by JSON Pointer. */
   issues: ValidationIssue[];
 }
@@ -78,11 +83,13 @@ export async function validateTask(json: unknown, options: ValidateOptions = {})
     const source = analysis.source;
     const refused =
       source !== undefined && source.sourcePath !== '' && analysis.issues.hasErrorsAt(source.sourcePath);
+    let resolved: ResolvedSource | undefined;
     if (location !== undefined && source !== undefined && !refused) {
       const check = options.encoding === undefined ? source : { ...source, encoding: options.encoding };
-      await checkSource(check, location, analysis.issues, options.sourceLimits ?? true);
+      resolved = await checkSource(check, location, analysis.issues, options.sourceLimits ?? true);
     }
-    return finish(analysis);
+    const result = finish(analysis);
+    return resolved === undefined ? result : { ...result, source: resolved };
   } catch (error) {
     return internalError(error);
   }
@@ -107,11 +114,13 @@ export function checkTask(
 
 function finish(analysis: Analysis): ValidationResult {
   const issues = analysis.issues.finish();
-  const ok = !issues.some((issue) => issue.severity === 'error');
+  const errors = issues.filter((issue) => issue.severity === 'error');
+  const ok = errors.length === 0;
+  const runnable = errors.every((issue) => RUNNABLE_ERROR_CODES.has(issue.code));
   if (ok && analysis.task === undefined) {
     return internalError(new Error('no error was found but the task could not be resolved'));
   }
-  return ok && analysis.task !== undefined ? { ok, task: analysis.task, issues } : { ok, issues };
+  return runnable && analysis.task !== undefined ? { ok, task: analysis.task, issues } : { ok, issues };
 }
 
 /** The never-throws contract's last line: a bug in the validator becomes an error issue, not an exception. */

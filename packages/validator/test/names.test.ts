@@ -59,13 +59,18 @@ describe('names written by the task (R-VAL-6)', () => {
     },
   );
 
-  it.each(['ts_speed', 'measure_value_2'])('refuses the reserved prefix of %s (R-VAL-6)', (name) => {
-    expect(issuesOf(withDestination(name))).toEqual([
-      `error NAME_RESERVED_PREFIX ${DIMS}/1/DestinationColumn`,
-    ]);
-  });
+  // measure_name2: the quotas page's System identifiers reserve the `measure_name` prefix too (issue 18; an earlier
+  // test accepted it).
+  it.each(['ts_speed', 'measure_value_2', 'measure_name2'])(
+    'refuses the reserved prefix of %s (R-VAL-6)',
+    (name) => {
+      expect(issuesOf(withDestination(name))).toEqual([
+        `error NAME_RESERVED_PREFIX ${DIMS}/1/DestinationColumn`,
+      ]);
+    },
+  );
 
-  it.each(['Time', 'timestamp', 'TS_speed', 'my_ts_', 'measure_name2'])(
+  it.each(['Time', 'timestamp', 'TS_speed', 'my_ts_', 'my_measure_name', 'Measure_name2'])(
     'accepts %s: reserved names are matched case-sensitively and whole (R-VAL-6)',
     (name) => {
       expect(issuesOf(withDestination(name))).toEqual([]);

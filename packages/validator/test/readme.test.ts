@@ -43,9 +43,9 @@ describe('the package README', () => {
     expect(warnings).toEqual([
       'MODEL_MEASURE_NAME_REDUNDANT',
       'MODEL_MIXED_TARGET_NAME_REPEATED',
+      'BUCKET_NAME_RULES',
       'CSV_OPTION_TRIM_WHITESPACE_SEPARATOR',
       'MODEL_SOURCE_COLUMN_REUSED',
-      'HEADER_FILE_SKIPPED',
       'HEADER_UNAVAILABLE',
       'HEADER_UNMAPPED_COLUMNS',
     ]);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -79,20 +80,53 @@ describe('mapped columns against the header (R-VAL-8)', () => {
     ]);
   });
 
-  it('passes over a file whose header cannot be read and uses the next one (R-VAL-8, R-CSV-2)', async () => {
+  // Issue 18 (one verdict for validate and dry run): such a file was a warning (HEADER_FILE_SKIPPED) while the dry
+  // run failed it; it is now an error naming the file, and the task stays runnable so the run reports it too.
+  it('fails a file whose header cannot be read, names it, and checks the columns against the next (R-VAL-8, R-CSV-2)', async () => {
     const result = await validateTask(fleetTask(), { location: fixture('bom-then-good') });
-    expect(summary(result.issues)).toEqual([`warning HEADER_FILE_SKIPPED ${SOURCE}`]);
-    expect(result.issues[0]!.message).toMatch(/^fleet\/vehicles\.csv\/a-bom\.csv: .*byte-order mark/);
-    expect(result.ok).toBe(true);
+    expect(summary(result.issues)).toEqual([`error SOURCE_FILE_FAILS ${SOURCE}`]);
+    expect(result.issues[0]!.message).toMatch(
+      /^fleet\/vehicles\.csv\/a-bom\.csv: .*byte-order mark.*; a batch load fails this file as a whole and loads none of its rows \(FILE_BOM\)$/,
+    );
+    expect(result.issues[0]!.file).toBe('fleet/vehicles.csv/a-bom.csv');
+    expect(result.ok).toBe(false);
+    expect(result.task).toBeDefined();
+    expect(result.source?.files.map((f) => f.key)).toEqual([
+      'fleet/vehicles.csv/a-bom.csv',
+      'fleet/vehicles.csv/b-good.csv',
+    ]);
   });
 
-  it('warns when no file has a readable header (R-VAL-8, R-CSV-3)', async () => {
+  it('fails every file without a readable header, and warns that no column was checked (R-VAL-8, R-CSV-3)', async () => {
     const result = await validateTask(fleetTask(), { location: fixture('no-readable-header') });
     expect(summary(result.issues)).toEqual([
-      `warning HEADER_FILE_SKIPPED ${SOURCE}`,
-      `warning HEADER_FILE_SKIPPED ${SOURCE}`,
+      `error SOURCE_FILE_FAILS ${SOURCE}`,
+      `error SOURCE_FILE_FAILS ${SOURCE}`,
       `warning HEADER_UNAVAILABLE ${SOURCE}`,
     ]);
+    expect(result.issues.map((i) => /\((FILE_[A-Z_]+)\)$/.exec(i.message)?.[1])).toEqual([
+      'FILE_EMPTY',
+      'FILE_BOM',
+      undefined,
+    ]);
+  });
+
+  it('reads the header of every file: a later file without a mapped column fails (R-VAL-8, R-COUNT-2)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tsbatch-headers-'));
+    try {
+      const good = readFileSync(path.join(S3_ROOT, 'my-data-bucket/fleet/vehicles.csv'), 'utf8');
+      await writeFile(path.join(dir, 'a.csv'), good);
+      await writeFile(path.join(dir, 'b.csv'), good.replace('miles', 'mileage'));
+      await writeFile(path.join(dir, 'c.csv'), good);
+      const result = await validateTask(fleetTask(), { location: { source: dir } });
+      expect(summary(result.issues)).toEqual([`error SOURCE_FILE_FAILS ${SOURCE}`]);
+      expect(result.issues[0]!.message).toBe(
+        'fleet/vehicles.csv/b.csv: the header has no mapped column "miles"; a batch load fails this file as a whole and loads none of its rows (FILE_MISSING_COLUMN)',
+      );
+      expect(result.task).toBeDefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads the header in the given encoding (R-CSV-2, R-VAL-8)', async () => {
@@ -105,7 +139,7 @@ describe('mapped columns against the header (R-VAL-8)', () => {
       },
     };
     const utf8 = await validateTask(model, { location: fixture('latin1.csv') });
-    expect(summary(utf8.issues)).toEqual(['warning HEADER_FILE_SKIPPED ', 'warning HEADER_UNAVAILABLE ']);
+    expect(summary(utf8.issues)).toEqual(['error SOURCE_FILE_FAILS ', 'warning HEADER_UNAVAILABLE ']);
     const latin1 = await validateTask(model, { location: fixture('latin1.csv'), encoding: 'latin1' });
     expect(latin1.issues).toEqual([]);
   });
@@ -200,8 +234,9 @@ describe('source limits (R-VAL-9)', () => {
     await mkdir(at, { recursive: true });
     for (const [file, content] of Object.entries(files)) {
       const full = path.join(at, file);
-      await writeFile(full, typeof content === 'string' ? content : '');
-      // Sparse files: stat sees the size, the disk holds nothing.
+      // Sparse files after a header (every file's header is read, issue 18): stat sees the size, the disk holds
+      // nothing more.
+      await writeFile(full, header);
       if (typeof content === 'number') await truncate(full, content);
     }
     return at;

@@ -1,27 +1,53 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveSource, type DryRunResult, type TimestreamRecord } from '@tsbatch/core';
+import {
+  isLoadAborted,
+  type DryRunResult,
+  type PartialLoadResult,
+  type ResolvedSource,
+  type ResolvedTask,
+  type TimestreamRecord,
+} from '@tsbatch/core';
 import {
   defaultWorkers,
   parallelDryRun,
   parallelSupport,
   type ParallelDryRunOptions,
 } from '@tsbatch/parallel';
-import { booleanOption, stringOption, UsageError, type CommandSpec } from '../internal/command.js';
-import { createLineWriter, type LineWriter } from '../internal/line-writer.js';
-import { DATA_MODEL_OPTIONS, loadTask, SOURCE_OPTIONS } from '../internal/load-task.js';
-import { createProgressBar } from '../internal/progress-bar.js';
-import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
-import { formatReport } from './validate.js';
+import { awsJson } from '../internal/aws-time.js';
+import { UsageError } from '../internal/cli-error.js';
+import { booleanOption, stringOption, type CommandSpec, type Io } from '../internal/command.js';
 import { formatDryRunSummary } from '../internal/dry-run-summary.js';
-import { sourceProblem } from '../internal/load-task.js';
-import { S3_REGION_OPTION } from '../internal/aws-flags.js';
+import {
+  DUPLICATE_EXIT_CODE,
+  DUPLICATE_OPTIONS,
+  duplicateCliError,
+  duplicateOptions,
+} from '../internal/duplicate-flags.js';
+import { createLineWriter, type LineWriter } from '../internal/line-writer.js';
+import {
+  CLI_INPUT_JSON_OPTION,
+  DATA_MODEL_OPTIONS,
+  loadTask,
+  runnable,
+  SOURCE_OPTIONS,
+  TASK_FLAGS,
+  TASK_POSITIONAL,
+} from '../internal/load-task.js';
+import { createProgress } from '../internal/progress.js';
+import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
+import { DRY_RUN_ADVICE, formatRunIssues, formatWarning } from '../internal/warnings.js';
+import { DRY_RUN_OPTIONS } from './dry-run-options.js';
+import { renderHtmlReport } from '@tsbatch/html-report';
+import { writeOutputFile } from '../internal/output-file.js';
+import { PROFILE_OPTION, REGION_OPTION } from '../internal/aws-settings.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
   summary:
     'Run every row as batch load would and predict its ProgressReport, error report and metered bytes.',
-  positionals: [{ name: 'TASK.json', required: true }],
+  positionals: [TASK_POSITIONAL],
+  positionalFlags: TASK_FLAGS,
   description: [
     'The task is validated first (as `tsbatch validate` does); an invalid task prints its issues and exits 2. ' +
       'Then every file under the source prefix is read in key order and every row is mapped to the WriteRecords ' +
@@ -29,63 +55,19 @@ export const dryRunCommand: CommandSpec = {
     'Parse failures (bad CSV, bad values), ingestion failures (limits, the time window, conflicting duplicates) ' +
       'and file failures (BOM, bad header, invalid UTF-8) are counted exactly as the service counts them: ' +
       'RecordsProcessed = RecordsIngested + ParseFailures + RecordIngestionFailures.',
+    'Progress goes to standard error: a bar on a terminal, otherwise a line every 5 seconds. Ctrl-C stops the ' +
+      'run and prints the counts of the rows read so far (PROGRESS_STOPPED, exit 130).',
+    'Duplicates and versions (R-DUP-1) are checked exactly at any size: past --max-duplicate-keys distinct keys ' +
+      'the rest go to temporary files under --temp-dir and are compared there; nothing is ever left unchecked.',
   ],
   options: [
+    CLI_INPUT_JSON_OPTION,
     ...SOURCE_OPTIONS,
-    S3_REGION_OPTION,
+    REGION_OPTION,
+    PROFILE_OPTION,
     ...TABLE_OPTIONS,
-    {
-      name: 'report-dir',
-      type: 'string',
-      value: 'DIR',
-      description:
-        "Write DIR/error-report.json (the service's error report, only when something failed) and " +
-        'DIR/rejects.jsonl (one line per failed row: file, line, code, reason, cells).',
-      group: 'Output',
-    },
-    {
-      name: 'records',
-      type: 'string',
-      value: 'FILE',
-      description: 'Write every record that would be written, one {"source", "record"} JSON object per line.',
-      group: 'Output',
-    },
-    {
-      name: 'json',
-      type: 'boolean',
-      description:
-        'Print {"BatchLoadTaskDescription": ...} as DescribeBatchLoadTask would, instead of a summary.',
-      group: 'Output',
-    },
-    {
-      name: 'encoding',
-      type: 'string',
-      value: 'NAME',
-      description:
-        'Decode the files from this encoding (e.g. latin1, utf16le); the service itself needs UTF-8.',
-      defaultText: 'UTF-8, as the service',
-      group: 'Input',
-    },
-    {
-      name: 'workers',
-      type: 'string',
-      value: 'N',
-      description:
-        'Worker threads that read, map and check the files: files in parallel, and byte ranges of a big file ' +
-        "(results are exactly those of one thread). Each worker's heap is capped at about 120 MiB; a range that " +
-        'needs more is read on the main thread. 1 reads on the main thread. Sources under 16 MiB, --records ' +
-        'and --encoding read on one thread.',
-      defaultText: 'the number of cores',
-      group: 'Input',
-    },
-    {
-      name: 'write-price',
-      type: 'string',
-      value: 'USD',
-      description: 'Price of one million 1 KiB writes, for the cost estimate.',
-      defaultText: '0.50 (us-east-1 list price)',
-      group: 'Output',
-    },
+    ...DRY_RUN_OPTIONS,
+    ...DUPLICATE_OPTIONS,
     ...DATA_MODEL_OPTIONS,
   ],
   examples: [
@@ -99,8 +81,13 @@ export const dryRunCommand: CommandSpec = {
     },
     {
       command:
-        'tsbatch dry-run task.json --source data/ --table table.json --now 2024-05-01T00:00:00Z --report-dir out --json',
+        'tsbatch dry-run file://task.json --source data/ --table table.json --now 2024-05-01T00:00:00Z --report-dir out --json',
       note: 'Check the time window against a described table, write the reports, print the description.',
+    },
+    {
+      command:
+        'tsbatch dry-run examples/fleet/task.json --s3-root examples/fleet/s3-with-errors --table examples/fleet/table.json --html report.html',
+      note: 'Write report.html: open it in a browser to see where the failures are and how times sit in the window.',
     },
   ],
   exitCodes: [
@@ -108,29 +95,24 @@ export const dryRunCommand: CommandSpec = {
     [1, 'the task would fail (any parse, ingestion or file failure)'],
     [
       2,
-      'usage error, the task is invalid or unreadable, or the source cannot be listed (S3: bucket, access, credentials)',
+      'usage error, the task is invalid or unreadable, or the data is not where --source or --s3-root says ' +
+        '(S3: the bucket is missing, access is denied, no credentials)',
     ],
+    DUPLICATE_EXIT_CODE,
+    [130, 'interrupted (Ctrl-C): the counts so far are printed'],
   ],
   async run(args, io): Promise<number> {
     const encoding = stringOption(args, 'encoding');
-    const json = booleanOption(args, 'json');
     const price = writePrice(stringOption(args, 'write-price'));
-    const table = await tableRetention(args, io.cwd);
+    const table = await tableRetention(args, io);
     const now = nowOption(args);
     const workers = workersOption(stringOption(args, 'workers'));
-    const { result, location } = await loadTask(args, io.cwd, encoding);
-    if (!result.ok || result.task === undefined) {
-      // The issues go to stderr: stdout stays reserved for the run's own output.
-      io.stderr.write(formatReport(args.positionals[0]!, result.issues));
-      io.stderr.write('The task is invalid; nothing was run.\n');
-      return 2;
-    }
-    const task = result.task;
-    const resolved = await resolveSource(task.source, location!);
-    if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
-    for (const issue of result.issues)
-      io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
+    const duplicates = duplicateOptions(args, io.cwd, io);
+    const { task, source, warnings, fileErrors } = runnable(await loadTask(args, io, encoding), 'dry-run');
+    // Files the run will fail as a whole, and warnings: on stderr, stdout stays the run's own output.
+    io.stderr.write(formatRunIssues([...fileErrors, ...warnings]));
 
+    const htmlFile = stringOption(args, 'html');
     const reportDir = stringOption(args, 'report-dir');
     const recordsFile = stringOption(args, 'records');
     let rejects: LineWriter | undefined;
@@ -140,65 +122,106 @@ export const dryRunCommand: CommandSpec = {
       rejects = createLineWriter(path.resolve(io.cwd, reportDir, 'rejects.jsonl'));
     }
     if (recordsFile !== undefined) records = createLineWriter(path.resolve(io.cwd, recordsFile));
-
-    const bar = createProgressBar(io.stderr, resolved.source.totalBytes);
-    const abort = new AbortController();
-    const onSignal = (): void => abort.abort();
-    process.once('SIGINT', onSignal);
-    let outcome: DryRunResult;
-    let mainThreadRanges = 0;
-    let mainThreadReason = '';
+    const options: ParallelDryRunOptions = {
+      workers,
+      ...duplicates,
+      ...(table !== undefined && { table }),
+      ...(now !== undefined && { now }),
+      ...(encoding !== undefined && { encoding }),
+      ...(htmlFile !== undefined && { statistics: true }),
+      ...(records !== undefined && { onRecords: recordLines(records) }),
+      ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
+    };
+    const support = parallelSupport(options, source);
+    if (workers > 1 && !support.ok && stringOption(args, 'workers') !== undefined) {
+      io.stderr.write(`note: reading on one thread: ${support.reason}\n`);
+    }
+    const started = Date.now();
+    let run: Run;
     try {
-      const options: ParallelDryRunOptions = {
-        workers,
-        ...(table !== undefined && { table }),
-        ...(now !== undefined && { now }),
-        ...(encoding !== undefined && { encoding }),
-        signal: abort.signal,
-        ...(bar !== null && { onProgress: (p) => bar.update(p.bytesRead, p.report.RecordsProcessed) }),
-        ...(records !== undefined && { onRecords: recordLines(records) }),
-        ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
-        onMainThreadRange: (range) => {
-          mainThreadRanges++;
-          mainThreadReason = range.reason;
-        },
-      };
-      const support = parallelSupport(options, resolved.source);
-      if (workers > 1 && !support.ok && stringOption(args, 'workers') !== undefined) {
-        io.stderr.write(`note: reading on one thread: ${support.reason}\n`);
-      }
-      outcome = await parallelDryRun(task, resolved.source, options);
-    } catch (error) {
-      if (!abort.signal.aborted) throw error;
-      io.stderr.write('Interrupted: the dry run stopped before the end of the data; no summary was made.\n');
-      return 130;
+      run = await runWithProgress(io, task, source, options);
     } finally {
-      process.off('SIGINT', onSignal);
-      bar?.stop();
       await rejects?.close();
       await records?.close();
     }
-    if (reportDir !== undefined) {
-      const reportFile = path.resolve(io.cwd, reportDir, 'error-report.json');
-      // R-REP-2: written only when something failed; a stale one from an earlier run would mislead.
-      if (outcome.errorReport === null) await rm(reportFile, { force: true });
-      else await writeFile(reportFile, `${JSON.stringify(outcome.errorReport, null, 2)}\n`);
+    const { outcome, mainThread } = run;
+    if (reportDir !== undefined) await writeErrorReport(io, reportDir, outcome);
+    if (htmlFile !== undefined) {
+      const html = renderHtmlReport(outcome, source, { price });
+      await writeOutputFile(path.resolve(io.cwd, htmlFile), html, '--html');
     }
-    for (const warning of outcome.warnings) io.stderr.write(`note: ${warning}\n`);
-    if (mainThreadRanges > 0) {
+    for (const warning of outcome.warnings) io.stderr.write(formatWarning(warning, DRY_RUN_ADVICE));
+    if (mainThread.ranges > 0) {
       // Same result; only the memory bound and part of the speed-up were lost.
       io.stderr.write(
-        `note: ${mainThreadRanges} byte range(s) were read on the main thread instead of a worker (${mainThreadReason}).\n`,
+        `note: ${mainThread.ranges} byte range(s) were read on the main thread instead of a worker (${mainThread.reason}).\n`,
       );
     }
-    if (json) {
-      io.stdout.write(`${JSON.stringify({ BatchLoadTaskDescription: outcome.description }, null, 2)}\n`);
+    if (booleanOption(args, 'json')) {
+      io.stdout.write(awsJson({ BatchLoadTaskDescription: outcome.description }));
     } else {
-      io.stdout.write(formatDryRunSummary(outcome, resolved.source, { price, reportDir, recordsFile }));
+      const elapsedMs = Date.now() - started;
+      io.stdout.write(
+        formatDryRunSummary(outcome, source, { price, reportDir, recordsFile, htmlFile, elapsedMs }),
+      );
     }
+    if (outcome.status === 'PROGRESS_STOPPED') return 130;
     return outcome.status === 'SUCCEEDED' ? 0 : 1;
   },
 };
+
+interface Run {
+  outcome: DryRunResult | PartialLoadResult;
+  mainThread: { ranges: number; reason: string };
+}
+
+/** The dry run with progress on stderr; Ctrl-C stops it with the counts so far (issue 18: not "no summary"). */
+async function runWithProgress(
+  io: Io,
+  task: ResolvedTask,
+  source: ResolvedSource,
+  options: ParallelDryRunOptions,
+): Promise<Run> {
+  const progress = createProgress(io.stderr, source.totalBytes);
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    progress.interrupt('SIGINT: stopping the dry run; the counts of the rows read so far follow.');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  const mainThread = { ranges: 0, reason: '' };
+  try {
+    const outcome = await parallelDryRun(task, source, {
+      ...options,
+      signal: abort.signal,
+      onProgress: (p) => progress.update(p.bytesRead, p.report.RecordsProcessed),
+      onMainThreadRange: (range) => {
+        mainThread.ranges++;
+        mainThread.reason = range.reason;
+      },
+    });
+    return { outcome, mainThread };
+  } catch (error) {
+    // R-DUP-1: a check that cannot finish is never a result (exit 75, no summary).
+    if (!isLoadAborted(error))
+      throw duplicateCliError(error, 'The dry run stopped before the end of the data; no summary was made.');
+    return { outcome: error.partial, mainThread };
+  } finally {
+    process.off('SIGINT', onSignal);
+    progress.stop();
+  }
+}
+
+async function writeErrorReport(
+  io: Io,
+  reportDir: string,
+  outcome: DryRunResult | PartialLoadResult,
+): Promise<void> {
+  const reportFile = path.resolve(io.cwd, reportDir, 'error-report.json');
+  // R-REP-2: written only when something failed; a stale one from an earlier run would mislead.
+  if (outcome.errorReport === null) await rm(reportFile, { force: true });
+  else await writeFile(reportFile, `${JSON.stringify(outcome.errorReport, null, 2)}\n`);
+}
 
 function writePrice(text: string | undefined): number {
   if (text === undefined) return 0.5;

@@ -15,14 +15,10 @@ import {
   type ExportSource,
 } from '@tsbatch/local';
 import { stringOption, UsageError, type CommandSpec, type ParsedArgs } from '../internal/command.js';
-import {
-  createRecordWriter,
-  EXPORT_FORMATS,
-  FORMAT_NAMES,
-  OutputError,
-  type ExportFormat,
-  type RecordWriter,
-} from '../internal/export-writers.js';
+import { elapsedLine } from '../internal/progress.js';
+import { openExportOutput, OutputError, type ExportOutput } from '../internal/export-output.js';
+import { createExportProgress } from '../internal/export-progress.js';
+import { EXPORT_FORMATS, FORMAT_NAMES, writeExport, type ExportFormat } from '../internal/export-writers.js';
 
 /**
  * [choice] Exit 1 when the export was refused or broke off but the same command may succeed later (two exports of
@@ -52,8 +48,10 @@ export const exportCommand: CommandSpec = {
       'WriteRecords takes them. ion-text and ion-binary write the same members typed: Time and TIMESTAMP values as ' +
       "Ion timestamps with the digits of the record's TimeUnit (nanoseconds kept), BIGINT as int, BOOLEAN as bool, " +
       'VARCHAR as string, DOUBLE as decimal (its exact text: a float would round it), names and enums as strings.',
-    '--out is written only when the export is complete (a failed or interrupted export leaves no file). ' +
-      'The summary goes to stdout.',
+    '--out is written only when the export is complete (a failed or interrupted export leaves no file), and only ' +
+      'as a regular file: a symbolic link, a device, a FIFO or a folder at --out is refused, never replaced. ' +
+      '--out - writes to standard output. The summary goes to stdout (to stderr with --out -); progress goes to ' +
+      'stderr (a line updated in place on a terminal, a plain line every 10 s otherwise).',
   ],
   options: [
     {
@@ -114,7 +112,8 @@ export const exportCommand: CommandSpec = {
       name: 'out',
       type: 'string',
       value: 'FILE',
-      description: 'The file to write (replaced).',
+      description:
+        'The file to write (created, or replaced if it is a regular file), or - for standard output.',
       group: 'Output',
     },
   ],
@@ -145,7 +144,11 @@ export const exportCommand: CommandSpec = {
       'refused or failed, may succeed later: two exports of the table are running, the endpoint failed, ' +
         'the output file could not be written',
     ],
-    [2, 'usage error: flags, times, start not before end, end in the future, no such table, not a store'],
+    [
+      2,
+      'usage error: flags, times, start not before end, end in the future, no such table, not a store, ' +
+        '--out not a regular file',
+    ],
     [130, 'interrupted (Ctrl-C); nothing written'],
   ],
   async run(args, io): Promise<number> {
@@ -164,19 +167,26 @@ export const exportCommand: CommandSpec = {
     const start = required(args, 'start');
     const end = required(args, 'end');
     const format = formatOf(stringOption(args, 'format'));
-    const out = path.resolve(io.cwd, required(args, 'out'));
-
-    try {
-      await access(path.dirname(out), constants.W_OK);
-    } catch {
-      throw new UsageError(`cannot write ${out}: its folder does not exist or is not writable`);
+    const outFlag = required(args, 'out');
+    const out = outFlag === '-' ? '-' : path.resolve(io.cwd, outFlag);
+    if (out !== '-') {
+      try {
+        await access(path.dirname(out), constants.W_OK);
+      } catch {
+        throw new UsageError(`cannot write ${out}: its folder does not exist or is not writable`);
+      }
     }
+    // With --out -, stdout carries the records: the summary and notes go to stderr.
+    const report = out === '-' ? io.stderr : io.stdout;
 
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
     process.once('SIGINT', onSignal);
+    const started = Date.now();
     let run: ExportRun | null = null;
-    let writer: RecordWriter | null = null;
+    let output: ExportOutput | null = null;
+    const what =
+      source.kind === 'records-file' ? `of ${shown(io.cwd, source.file)}` : `of ${database!}.${table!}`;
     try {
       run = await openExport({
         source,
@@ -186,13 +196,15 @@ export const exportCommand: CommandSpec = {
         end,
         signal: abort.signal,
       });
-      writer = createRecordWriter(out, format);
-      for await (const record of run) {
-        const wait = writer.write(record);
-        if (wait !== undefined) await wait;
+      output = await openExportOutput(out, io.stdout);
+      const progress = createExportProgress(io.stderr, what.slice(3));
+      try {
+        await writeExport(run.chunks(), format, output, (n) => progress.update(n));
+      } finally {
+        progress.stop();
       }
-      await writer.commit();
-      writer = null;
+      await output.commit();
+      output = null;
       const s = run.summary;
       if (s.clamped && s.firstRecordTime !== null) {
         io.stderr.write(
@@ -200,18 +212,22 @@ export const exportCommand: CommandSpec = {
             `(${formatInstant(s.firstRecordTime)}): the export starts there (R-EXP-1)\n`,
         );
       }
-      const what =
-        source.kind === 'records-file' ? `of ${shown(io.cwd, source.file)}` : `of ${database!}.${table!}`;
       const from = formatInstant(s.clamped && s.firstRecordTime !== null ? s.firstRecordTime : s.start);
-      io.stdout.write(
+      const to = out === '-' ? 'standard output' : shown(io.cwd, out);
+      report.write(
         `Exported ${s.records} record${s.records === 1 ? '' : 's'} ${what} with time in [${from}, ` +
-          `${formatInstant(s.end)}) to ${shown(io.cwd, out)} (${FORMAT_NAMES[format]}).\n`,
+          `${formatInstant(s.end)}) to ${to} (${FORMAT_NAMES[format]}).\n` +
+          `  elapsed      ${elapsedLine(Date.now() - started, s.records, 'records')}\n`,
       );
       return 0;
     } catch (error) {
-      await writer?.abort();
+      await output?.abort();
       if (abort.signal.aborted) {
-        io.stderr.write('Interrupted: the export stopped; nothing was written.\n');
+        io.stderr.write(
+          out === '-'
+            ? 'Interrupted: the export stopped; standard output has only part of the records.\n'
+            : 'Interrupted: the export stopped; nothing was written.\n',
+        );
         return 130;
       }
       if (error instanceof ExportError) {
@@ -220,7 +236,7 @@ export const exportCommand: CommandSpec = {
       }
       if (error instanceof OutputError) {
         io.stderr.write(`tsbatch export: ${error.message}\n`);
-        return 1;
+        return error.code === 'CLI_OUTPUT_REFUSED' ? 2 : 1;
       }
       throw error;
     } finally {

@@ -2,8 +2,8 @@
 import { formatPlan } from '@tsbatch/aws';
 
 import { booleanOption, type CommandSpec } from '../internal/command.js';
-import { S3_REGION_OPTION } from '../internal/aws-flags.js';
-import { JSON_OPTION } from '../internal/ingest-run.js';
+import { PROFILE_OPTION, REGION_OPTION } from '../internal/aws-settings.js';
+import { JSON_OPTION } from '../internal/ingest-options.js';
 import { loadPlan, planJson, STAGE_PREFIX_OPTION } from '../internal/load-plan.js';
 import { SOURCE_OPTIONS } from '../internal/load-task.js';
 
@@ -20,7 +20,8 @@ export const planCommand: CommandSpec = {
   ],
   options: [
     ...SOURCE_OPTIONS,
-    S3_REGION_OPTION,
+    REGION_OPTION,
+    PROFILE_OPTION,
     STAGE_PREFIX_OPTION,
     {
       ...JSON_OPTION,
@@ -45,7 +46,6 @@ export const planCommand: CommandSpec = {
   ],
   async run(args, io): Promise<number> {
     const loaded = await loadPlan(args, io);
-    if (loaded === null) return 2;
     const { plan } = loaded;
     io.stdout.write(
       booleanOption(args, 'json') ? `${JSON.stringify(planJson(plan), null, 2)}\n` : formatPlan(plan),

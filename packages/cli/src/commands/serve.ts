@@ -8,7 +8,9 @@ import {
   type FaultOptions,
   type LocalServer,
   type LocalServerOptions,
+  type RequestLogEntry,
 } from '@tsbatch/local';
+import { createRequestLog } from '../internal/request-log.js';
 import {
   booleanOption,
   stringOption,
@@ -17,7 +19,7 @@ import {
   type CommandSpec,
   type ParsedArgs,
 } from '../internal/command.js';
-import { PROFILE_OPTION, S3_ENDPOINT_OPTION } from '../internal/aws-flags.js';
+import { PROFILE_OPTION, S3_ENDPOINT_OPTION } from '../internal/aws-settings.js';
 import { createS3Reader, createS3Writer, type AwsSettings } from '@tsbatch/aws';
 
 /** [choice] The port when --port is not given: fixed, so SDK configurations can name it. */
@@ -33,8 +35,10 @@ export const serveCommand: CommandSpec = {
       'and errors: databases, tables, WriteRecords (version rules, time window, limits, RejectedRecords), ' +
       'DescribeEndpoints, and the batch-load operations run by the tsbatch engine over buckets mapped to folders.',
     'The first line of standard output is the endpoint URL; pass it to an SDK as its endpoint (never together ' +
-      'with endpointDiscoveryEnabled). Requests are logged on standard error, without credentials or record ' +
-      'contents. Data stays in --data-dir across restarts. SIGINT or SIGTERM stops the server cleanly.',
+      'with endpointDiscoveryEnabled). Requests are summed up on standard error every 10 seconds (how many, which ' +
+      'operations, which statuses); --log-requests logs one line per request instead. Neither ever shows ' +
+      'credentials or record contents. Data stays in --data-dir across restarts. SIGINT or SIGTERM stops the ' +
+      'server cleanly.',
   ],
   options: [
     {
@@ -169,6 +173,13 @@ export const serveCommand: CommandSpec = {
       group: 'Testing',
     },
     {
+      name: 'log-requests',
+      type: 'boolean',
+      description:
+        'Log one line per request (operation, status, time) instead of a summary every 10 seconds.',
+      group: 'Output',
+    },
+    {
       name: 'quiet',
       type: 'boolean',
       description: 'Do not log requests on standard error.',
@@ -202,15 +213,22 @@ export const serveCommand: CommandSpec = {
   async run(args, io): Promise<number> {
     const options = serveOptions(args, io.cwd, process.env);
     const quiet = booleanOption(args, 'quiet');
+    if (quiet && booleanOption(args, 'log-requests'))
+      throw new UsageError('give --quiet or --log-requests, not both');
+    const log = (line: string): void => void io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    // Issue 18: requests summed up unless --log-requests; task events and errors are logged as they come.
+    const requests = quiet || booleanOption(args, 'log-requests') ? null : createRequestLog(log);
     let server: LocalServer;
     try {
       server = await startServer({
         ...options,
-        ...(!quiet && {
-          log: (line: string) => void io.stderr.write(`${new Date().toISOString()} ${line}\n`),
-        }),
+        // Issue 16: what start-up does goes to stderr before the URL line (a large store says how big it is).
+        announce: (line: string) => void io.stderr.write(`tsbatch serve: ${line}\n`),
+        ...(!quiet && { log }),
+        ...(requests !== null && { onRequest: (r: RequestLogEntry) => requests.add(r) }),
       });
     } catch (error) {
+      requests?.close();
       const e = error as NodeJS.ErrnoException;
       if (error instanceof LocalError || e.code === 'EADDRINUSE' || e.code === 'EACCES') {
         io.stderr.write(`tsbatch serve: cannot start: ${e.message}\n`);
@@ -242,6 +260,7 @@ export const serveCommand: CommandSpec = {
     });
     io.stderr.write(`tsbatch serve: ${signal}: stopping\n`);
     await server.close();
+    requests?.close();
     io.stderr.write('tsbatch serve: stopped; the store is flushed\n');
     return 0;
   },

@@ -18,11 +18,11 @@ import {
 import type { DryRunResult, ErrorReport } from '@tsbatch/core';
 import { parallelDryRun } from '@tsbatch/parallel';
 
-import { awsSettingsOf } from '../internal/aws-flags.js';
+import { awsPackageSettings, awsSettings } from '../internal/aws-settings.js';
+import { UsageError } from '../internal/cli-error.js';
 import {
   booleanOption,
   stringOption,
-  UsageError,
   type CommandSpec,
   type Io,
   type OptionSpec,
@@ -85,11 +85,11 @@ function eventLines(io: Io, total: number): (event: PlanEvent) => void {
 export async function submitPlan(spec: CommandSpec, args: ParsedArgs, io: Io): Promise<number> {
   if (stringOption(args, 'upload') !== undefined)
     throw new UsageError('--upload and --plan do not go together: upload the files first, then plan');
-  const settings = awsSettingsOf(args);
+  const cli = awsSettings(args);
+  const settings = await awsPackageSettings(cli, true);
   const { endpoint: _timestream, ...s3 } = settings;
   const poll = pollSeconds(stringOption(args, 'poll-interval'));
   const loaded = await loadPlan(args, io);
-  if (loaded === null) return 2;
   const { task, source, plan } = loaded;
   io.stderr.write(formatPlan(plan));
   if (!plan.ok) {
@@ -98,7 +98,7 @@ export async function submitPlan(spec: CommandSpec, args: ParsedArgs, io: Io): P
   }
   if (plan.tasks.some((t) => t.copies.length > 0) && loaded.location.reader === undefined)
     throw new UsageError('--stage-prefix copies objects in S3: give no --source or --s3-root with it');
-  const retention = await targetRetention(args, task, settings, io);
+  const retention = await targetRetention(args, task, cli, io);
 
   let predictions: DryRunResult[] | null = null;
   if (!booleanOption(args, 'no-dry-run')) {
@@ -142,7 +142,7 @@ async function finishPlan(
   outcome: PlanOutcome,
   predictions: DryRunResult[] | null,
   report: { bucket: string; prefix: string } | null,
-  s3: Omit<ReturnType<typeof awsSettingsOf>, 'endpoint'>,
+  s3: Omit<Awaited<ReturnType<typeof awsPackageSettings>>, 'endpoint'>,
 ): Promise<number> {
   if (outcome.status === null) {
     io.stderr.write(`Polling stopped; the tasks go on:\n${formatPlanOutcome(outcome)}`);

@@ -9,20 +9,27 @@ import {
   uploadSource,
   type BatchLoadTaskDescription,
 } from '@tsbatch/aws';
-import { resolveSource, type DryRunResult, type ErrorReport, type SourceFile } from '@tsbatch/core';
+import type { DryRunResult, ErrorReport, SourceFile } from '@tsbatch/core';
 import { parallelDryRun } from '@tsbatch/parallel';
 
-import { awsSettingsOf } from '../internal/aws-flags.js';
+import {
+  awsPackageSettings,
+  awsSettings,
+  ENDPOINT_OPTION,
+  PROFILE_OPTION,
+  REGION_OPTION,
+} from '../internal/aws-settings.js';
+import { UsageError } from '../internal/cli-error.js';
 import {
   booleanOption,
   stringOption,
-  UsageError,
   type CommandSpec,
   type Io,
   type ParsedArgs,
 } from '../internal/command.js';
-import { CREATE_TABLE_OPTIONS, ENDPOINT_OPTION, JSON_OPTION, REGION_OPTION } from '../internal/ingest-run.js';
-import { DATA_MODEL_OPTIONS, loadTask, SOURCE_OPTIONS, sourceProblem } from '../internal/load-task.js';
+import { CREATE_TABLE_OPTIONS, JSON_OPTION } from '../internal/ingest-options.js';
+import { DATA_MODEL_OPTIONS, loadTask, runnable, SOURCE_OPTIONS } from '../internal/load-task.js';
+import { formatRunIssues } from '../internal/warnings.js';
 import { createProgressBar } from '../internal/progress-bar.js';
 import {
   awsResumeCommand,
@@ -32,7 +39,6 @@ import {
   targetRetention,
 } from '../internal/submit-common.js';
 import { PLAN_OPTIONS, submitPlan } from './submit-plan.js';
-import { formatReport } from './validate.js';
 
 const SUBMIT = 'Submit (R-SUBMIT-1)';
 
@@ -58,6 +64,7 @@ export const submitCommand: CommandSpec = {
     ...SOURCE_OPTIONS,
     ENDPOINT_OPTION,
     REGION_OPTION,
+    PROFILE_OPTION,
     {
       name: 'upload',
       type: 'string',
@@ -111,7 +118,8 @@ export const submitCommand: CommandSpec = {
     if (booleanOption(args, 'plan')) return submitPlan(submitCommand, args, io);
     if (stringOption(args, 'stage-prefix') !== undefined)
       throw new UsageError('--stage-prefix belongs to --plan: give both');
-    const settings = awsSettingsOf(args);
+    const cli = awsSettings(args);
+    const settings = await awsPackageSettings(cli, true);
     const poll = pollSeconds(stringOption(args, 'poll-interval'));
     const upload = stringOption(args, 'upload');
     if (
@@ -126,16 +134,11 @@ export const submitCommand: CommandSpec = {
       upload === undefined
         ? args
         : { ...args, values: { ...args.values, source: path.resolve(io.cwd, upload) } };
-    const { result, location } = await loadTask(argsForTask, io.cwd);
-    if (!result.ok || result.task === undefined) {
-      io.stderr.write(formatReport(args.positionals[0]!, result.issues));
-      io.stderr.write('The task is invalid; nothing was submitted.\n');
-      return 2;
-    }
-    const task = result.task;
-    const resolved = await resolveSource(task.source, location!);
-    if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
-    const retention = await targetRetention(args, task, settings, io);
+    const loaded = runnable(await loadTask(argsForTask, io), 'submit');
+    const { task, source } = loaded;
+    io.stderr.write(formatRunIssues([...loaded.fileErrors, ...loaded.warnings]));
+    const resolved = { source };
+    const retention = await targetRetention(args, task, cli, io);
 
     let prediction: DryRunResult | null = null;
     if (!booleanOption(args, 'no-dry-run')) {
@@ -216,7 +219,7 @@ async function finish(done: {
   taskId: string;
   prediction: DryRunResult | null;
   report: { bucket: string; prefix: string } | null;
-  settings: ReturnType<typeof awsSettingsOf>;
+  settings: Awaited<ReturnType<typeof awsPackageSettings>>;
   args: ParsedArgs;
   io: Io;
 }): Promise<number> {

@@ -1,18 +1,37 @@
-import type { DryRunResult, ResolvedSource } from '@tsbatch/core';
+import type { DryRunResult, PartialLoadResult, ResolvedSource } from '@tsbatch/core';
+import { elapsedLine } from './progress.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
+export interface SummaryOptions {
+  price: number;
+  reportDir?: string | undefined;
+  recordsFile?: string | undefined;
+  /** `--html FILE`: named in the summary. */
+  htmlFile?: string | undefined;
+  /** The run's wall time: an `elapsed` line with the rate (issue 18). */
+  elapsedMs?: number | undefined;
+  /** `Dry run` (default) or `Ingest`. */
+  title?: string;
+  /** Leave out the files line (a resumed task does not list its source again). */
+  files?: boolean;
+}
+
 /** The human summary of a dry run: counts, top failure reasons with example lines, metered bytes and cost. */
 export function formatDryRunSummary(
-  result: DryRunResult,
+  result: DryRunResult | PartialLoadResult,
   source: ResolvedSource,
-  options: { price: number; reportDir?: string | undefined; recordsFile?: string | undefined },
+  options: SummaryOptions,
 ): string {
   const p = result.progress;
   const lines: string[] = [];
-  lines.push(`Dry run ${result.status} (TaskId ${result.taskId})`);
+  const stopped =
+    result.status === 'PROGRESS_STOPPED' ? ': interrupted, the counts of the rows read so far' : '';
+  lines.push(`${options.title ?? 'Dry run'} ${result.status} (TaskId ${result.taskId})${stopped}`);
+  if (options.files !== false) {
+    lines.push(`  files        ${n(source.files.length)} read, ${n(p.FileFailures)} failed as a whole`);
+  }
   lines.push(
-    `  files        ${n(source.files.length)} read, ${n(p.FileFailures)} failed as a whole`,
     `  rows         ${n(p.RecordsProcessed)} processed: ${n(p.RecordsIngested)} ingested, ` +
       `${n(p.ParseFailures)} parse failures, ${n(p.RecordIngestionFailures)} ingestion failures`,
   );
@@ -23,6 +42,9 @@ export function formatDryRunSummary(
       `at $${options.price.toFixed(2)} per million writes (estimate, R-METER-1)`,
   );
   if (result.window !== null) lines.push(`  time window  [${result.window.from}, ${result.window.to})`);
+  if (options.elapsedMs !== undefined) {
+    lines.push(`  elapsed      ${elapsedLine(options.elapsedMs, p.RecordsProcessed)}`);
+  }
   if (result.failures.length > 0) {
     lines.push('', 'Top failure reasons:');
     for (const f of result.failures.slice(0, 8)) {
@@ -45,11 +67,12 @@ export function formatDryRunSummary(
     lines.push(`Rejected rows: ${options.reportDir}/rejects.jsonl`);
   }
   if (options.recordsFile !== undefined) lines.push(`Records: ${options.recordsFile}`);
+  if (options.htmlFile !== undefined) lines.push(`HTML report: ${options.htmlFile}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** The error report's line ranges for one reason (R-REP-2), per file, shortened past a few. */
-function lineRanges(result: DryRunResult, reason: string, most = 6): string {
+function lineRanges(result: DryRunResult | PartialLoadResult, reason: string, most = 6): string {
   const parts: string[] = [];
   for (const file of result.errorReport?.fileErrors ?? []) {
     const error = file.errors.find((e) => e.reason === reason);

@@ -1,10 +1,10 @@
 /**
- * What `tsbatch ingest` and `tsbatch tasks` share: the flags of the target (R-ING-4) and of the task store
- * (R-TASK-3), creating an ingest task from a task file, and running a task in the foreground with Ctrl-C handling,
- * a progress bar, the reports and the exit code.
+ * What `tsbatch ingest` and `tsbatch tasks` share: the target (R-ING-4) and the task store (R-TASK-3), creating an
+ * ingest task from a task file, and running a task in the foreground with Ctrl-C handling, progress, the reports and
+ * the exit code. AWS settings, credentials and SDK errors: aws-settings.ts.
  */
 import path from 'node:path';
-import { openTaskStore, resolveSource, TaskStoreError, type TaskStore } from '@tsbatch/core';
+import { openTaskStore, TaskStoreError, type DuplicateCheckOptions, type TaskStore } from '@tsbatch/core';
 import {
   createIngestTask,
   describeTargetTable,
@@ -15,139 +15,25 @@ import {
   runIngestTask,
   type IngestResult,
   type IngestTarget,
-  type StaticCredentials,
   type TargetTable,
 } from '@tsbatch/ingest';
 import { LocalError, startServer, type LocalServer } from '@tsbatch/local';
-import { formatReport } from '../commands/validate.js';
-import { formatDryRunSummary } from './dry-run-summary.js';
 import {
-  booleanOption,
-  stringOption,
-  UsageError,
-  type Io,
-  type OptionSpec,
-  type ParsedArgs,
-} from './command.js';
-import { loadTask, sourceProblem } from './load-task.js';
-import { createProgressBar } from './progress-bar.js';
+  awsClientConfig,
+  awsSettings,
+  explainAwsError,
+  PLACEHOLDER_CREDENTIALS,
+  type AwsClientConfig,
+} from './aws-settings.js';
+import { awsJson } from './aws-time.js';
+import { CliError, UsageError } from './cli-error.js';
+import { booleanOption, stringOption, type Io, type ParsedArgs } from './command.js';
+import { formatDryRunSummary } from './dry-run-summary.js';
+import { DEFAULT_DATA_DIR, DEFAULT_STORE } from './ingest-options.js';
+import { loadTask, runnable } from './load-task.js';
+import { createProgress, elapsedLine, type Progress } from './progress.js';
 import { tableRetention } from './table-flags.js';
-
-const TARGET = 'Target (R-ING-4)';
-const STORE = 'Task store (R-TASK-3)';
-const OUTPUT = 'Output';
-const CREATE = 'Creating the table (--create-table)';
-
-/** [choice] R-TASK-3's default store: tasks as files directly in .tsbatch/ of the working folder. */
-export const DEFAULT_STORE = '.tsbatch';
-/** The data folder `tsbatch serve` uses by default: the embedded target of `tasks create`. */
-export const DEFAULT_DATA_DIR = '.tsbatch/local';
-
-export const ENDPOINT_OPTION: OptionSpec = {
-  name: 'endpoint-url',
-  type: 'string',
-  value: 'URL',
-  description: 'Write to this Timestream-Write-compatible endpoint (e.g. `tsbatch serve`) instead of AWS.',
-  group: TARGET,
-};
-export const REGION_OPTION: OptionSpec = {
-  name: 'region',
-  type: 'string',
-  value: 'REGION',
-  description: 'AWS region; credentials come from the standard chain (environment, profile, SSO, role).',
-  defaultText: 'AWS_REGION / the profile',
-  group: TARGET,
-};
-export const THREADS_OPTION: OptionSpec = {
-  name: 'threads',
-  type: 'string',
-  value: 'N',
-  description: 'Worker threads writing, each with its own connection and up to 8 calls in flight.',
-  defaultText: 'min(4, CPUs)',
-  group: TARGET,
-};
-export const DATA_DIR_OPTION: OptionSpec = {
-  name: 'data-dir',
-  type: 'string',
-  value: 'DIR',
-  description:
-    'Without --endpoint-url: the data folder of the embedded local endpoint written to (as `tsbatch serve`).',
-  defaultText: DEFAULT_DATA_DIR,
-  group: TARGET,
-};
-export const STORE_OPTION: OptionSpec = {
-  name: 'store',
-  type: 'string',
-  value: 'DIR',
-  description: 'Folder of the task store: task status, progress and checkpoints.',
-  defaultText: DEFAULT_STORE,
-  group: STORE,
-};
-export const CREATE_TABLE_OPTIONS: OptionSpec[] = [
-  {
-    name: 'create-table',
-    type: 'boolean',
-    description: 'Create the database and the table when they are missing.',
-    group: CREATE,
-  },
-  {
-    name: 'memory-retention-hours',
-    type: 'string',
-    value: 'H',
-    description: 'Memory store retention of a created table, 1-8766.',
-    defaultText: '6',
-    group: CREATE,
-  },
-  {
-    name: 'magnetic-retention-days',
-    type: 'string',
-    value: 'D',
-    description: 'Magnetic store retention of a created table, 1-73000.',
-    defaultText: '73000',
-    group: CREATE,
-  },
-  {
-    name: 'magnetic-writes',
-    type: 'boolean',
-    description: 'Enable magnetic store writes on a created table (late data up to its magnetic retention).',
-    group: CREATE,
-  },
-];
-export const REPORT_DIR_OPTION: OptionSpec = {
-  name: 'report-dir',
-  type: 'string',
-  value: 'DIR',
-  description:
-    "Write DIR/error-report.json (the service's error report, only when something failed) and DIR/rejects.jsonl " +
-    '(one line per failed row, with file and line).',
-  group: OUTPUT,
-};
-export const JSON_OPTION: OptionSpec = {
-  name: 'json',
-  type: 'boolean',
-  description:
-    'Print {"BatchLoadTaskDescription": ...} as DescribeBatchLoadTask would, instead of a summary.',
-  group: OUTPUT,
-};
-export const ENCODING_OPTION: OptionSpec = {
-  name: 'encoding',
-  type: 'string',
-  value: 'NAME',
-  description: 'Decode the files from this encoding (e.g. latin1); the service itself needs UTF-8.',
-  defaultText: 'UTF-8, as the service',
-  group: 'Input',
-};
-
-export const RUN_EXIT_CODES: [number, string][] = [
-  [0, 'the task SUCCEEDED'],
-  [1, 'the task FAILED (a parse, ingestion or file failure), or the target table does not exist'],
-  [
-    2,
-    'usage error, the task is invalid or unreadable, or it cannot run (finished, or running in another process)',
-  ],
-  [75, 'PROGRESS_STOPPED by a persistent write failure: fix the cause, then `tsbatch tasks resume ID`'],
-  [130, 'PROGRESS_STOPPED by Ctrl-C (SIGINT) or SIGTERM: `tsbatch tasks resume ID` finishes it'],
-];
+import { formatRunIssues, formatWarning } from './warnings.js';
 
 export async function openStore(args: ParsedArgs, cwd: string): Promise<{ store: TaskStore; dir: string }> {
   const dir = path.resolve(cwd, stringOption(args, 'store') ?? DEFAULT_STORE);
@@ -164,74 +50,59 @@ export function threadsOption(args: ParsedArgs): number | undefined {
 }
 
 /**
- * The target of a new task: `--endpoint-url` (with `--region`), the embedded local endpoint when `embedded` is the
- * default (`tasks create`), or AWS.
+ * The target of a task: `--endpoint-url` (with `--region`, `--profile`), the embedded local endpoint when it is the
+ * default (`tasks create`) or `--data-dir` is given, or AWS.
  */
 export function targetOf(args: ParsedArgs, cwd: string, embeddedByDefault: boolean): IngestTarget {
-  const endpoint = stringOption(args, 'endpoint-url');
-  const region = stringOption(args, 'region');
+  const aws = awsSettings(args);
   const dataDir = stringOption(args, 'data-dir');
-  if (endpoint !== undefined) {
-    if (dataDir !== undefined) throw new UsageError('give either --endpoint-url or --data-dir, not both');
-    try {
-      new URL(endpoint);
-    } catch {
-      throw new UsageError(`--endpoint-url must be a URL such as http://127.0.0.1:8000, got '${endpoint}'`);
-    }
-    return { endpoint, ...(region !== undefined && { region }) };
+  if (aws.endpoint !== undefined && dataDir !== undefined) {
+    throw new UsageError('give either --endpoint-url or --data-dir, not both');
   }
-  if (embeddedByDefault || dataDir !== undefined) {
+  if (aws.endpoint === undefined && (embeddedByDefault || dataDir !== undefined)) {
     return { dataDir: path.resolve(cwd, dataDir ?? DEFAULT_DATA_DIR) };
   }
-  return region !== undefined ? { region } : {};
+  return aws;
 }
 
 /** A live connection to a target; the embedded local endpoint runs in this process while it is open. */
 export interface Connection {
-  endpoint?: string;
-  region?: string;
-  credentials?: StaticCredentials;
+  /** What the SDK clients take (aws-settings.ts). */
+  client: AwsClientConfig;
+  /** The target as the flags gave it, for messages. */
+  target: IngestTarget;
   close(): Promise<void>;
 }
 
-/** [choice] The embedded endpoint accepts any signature; the SDK still signs, with these. */
-const EMBEDDED_CREDENTIALS: StaticCredentials = {
-  accessKeyId: 'TSBATCHLOCAL',
-  secretAccessKey: 'tsbatch-local',
-};
-
 export async function connect(target: IngestTarget): Promise<Connection> {
   if (target.dataDir === undefined) {
-    return {
-      ...(target.endpoint !== undefined && { endpoint: target.endpoint }),
-      ...(target.region !== undefined && { region: target.region }),
-      close: () => Promise.resolve(),
-    };
+    return { client: awsClientConfig(target), target, close: () => Promise.resolve() };
   }
   let server: LocalServer;
   try {
     server = await startServer({ dataDir: target.dataDir, port: 0 });
   } catch (error) {
     if (error instanceof LocalError) {
-      throw new UsageError(
+      throw new CliError(
+        'LOCAL_STORE_BUSY',
         `cannot open the local store ${target.dataDir}: ${error.message} (while \`tsbatch serve\` runs on it, pass --endpoint-url)`,
+        2,
       );
     }
     throw error;
   }
-  return { endpoint: server.url, credentials: EMBEDDED_CREDENTIALS, close: () => server.close() };
+  // [choice] The embedded endpoint accepts any signature; the SDK still signs, with the placeholder.
+  const client: AwsClientConfig = {
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: () => Promise.resolve(PLACEHOLDER_CREDENTIALS),
+  };
+  return { client, target, close: () => server.close() };
 }
 
-function connectionOptions(c: Connection): {
-  endpoint?: string;
-  region?: string;
-  credentials?: StaticCredentials;
-} {
-  return {
-    ...(c.endpoint !== undefined && { endpoint: c.endpoint }),
-    ...(c.region !== undefined && { region: c.region }),
-    ...(c.credentials !== undefined && { credentials: c.credentials }),
-  };
+/** An SDK failure (no region, no credentials, nothing listening) as what to do (issue 18), or the error itself. */
+function awsFailure(error: unknown, connection: Connection): unknown {
+  return explainAwsError(error, connection.target) ?? error;
 }
 
 export interface CreatedTask {
@@ -241,8 +112,8 @@ export interface CreatedTask {
 }
 
 /**
- * Validates the task file, describes (or with --create-table creates) the target table, and creates the task.
- * Returns null after printing why when the task is invalid (exit 2) or the table is missing (exit 1).
+ * Validates the task (TASK at positional `index`), describes (or with --create-table creates) the target table,
+ * and creates the task. Throws a CliError when the task is invalid, the data is elsewhere, or the table is missing.
  */
 export async function createTaskFromArgs(
   args: ParsedArgs,
@@ -250,36 +121,27 @@ export async function createTaskFromArgs(
   store: TaskStore,
   target: IngestTarget,
   connection: Connection,
-): Promise<CreatedTask | number> {
+): Promise<CreatedTask> {
   const encoding = stringOption(args, 'encoding');
-  const create = await createTableFlags(args, io.cwd);
-  const { result, location } = await loadTask(args, io.cwd, encoding);
-  if (!result.ok || result.task === undefined) {
-    io.stderr.write(formatReport(args.positionals[0]!, result.issues));
-    io.stderr.write('The task is invalid; nothing was run.\n');
-    return 2;
-  }
-  const task = result.task;
-  // R-S3-1: without --source or --s3-root, location reads the task's buckets from S3.
-  const resolved = await resolveSource(task.source, location!);
-  if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
-  for (const issue of result.issues)
-    io.stderr.write(`warning ${issue.path}: ${issue.message} [${issue.code}]\n`);
+  const create = await createTableFlags(args, io);
+  const loaded = await loadTask(args, io, encoding);
+  const { task, source, warnings, fileErrors } = runnable(loaded, 'ingest');
+  io.stderr.write(formatRunIssues([...fileErrors, ...warnings]));
 
   let table: TargetTable;
-  const where = { ...connectionOptions(connection), database: task.database, table: task.table };
+  const where = { ...connection.client, database: task.database, table: task.table };
   try {
     table = create === null ? await describeTargetTable(where) : await ensureTargetTable(where, create);
   } catch (error) {
-    if (isIngestError(error)) {
-      io.stderr.write(`tsbatch: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    if (isIngestError(error, 'INGEST_TABLE_NOT_FOUND'))
+      throw new CliError('TABLE_NOT_FOUND', error.message, 1);
+    const explained = awsFailure(error, connection);
+    if (explained !== error || !isIngestError(error)) throw explained;
+    throw new CliError('AWS_REQUEST_REFUSED', error.message, 1, {}, { cause: error });
   }
   if (table.createdDatabase) io.stderr.write(`Created database ${task.database}.\n`);
   if (table.createdTable) io.stderr.write(`Created table ${task.database}.${task.table}.\n`);
-  for (const warning of table.warnings) io.stderr.write(`note: ${warning}\n`);
+  for (const warning of table.warnings) io.stderr.write(formatWarning(warning));
 
   const reportDir = stringOption(args, 'report-dir');
   // Tasks left running by a process that died no longer count against the quotas (R-TASK-1, R-TASK-2).
@@ -287,8 +149,8 @@ export async function createTaskFromArgs(
   try {
     const { task: stored, created } = await createIngestTask(store, {
       task,
-      location: location!,
-      source: resolved.source,
+      location: loaded.location!,
+      source,
       target,
       table: table.retention,
       ...(encoding !== undefined && { encoding }),
@@ -296,17 +158,15 @@ export async function createTaskFromArgs(
     });
     return { taskId: stored.description.TaskId, created, status: stored.description.TaskStatus };
   } catch (error) {
-    if (error instanceof TaskStoreError) {
-      io.stderr.write(`tsbatch: ${error.message} [${error.code}]\n`);
-      return 1;
-    }
+    if (error instanceof TaskStoreError)
+      throw new CliError('TASK_STORE', `${error.message} [${error.code}]`, 1);
     throw error;
   }
 }
 
 export async function createTableFlags(
   args: ParsedArgs,
-  cwd: string,
+  io: Io,
 ): Promise<{
   memoryStoreRetentionPeriodInHours?: number;
   magneticStoreRetentionPeriodInDays?: number;
@@ -327,7 +187,7 @@ export async function createTableFlags(
     stringOption(args, 'memory-retention-hours') === undefined
       ? { ...args, values: { ...args.values, 'memory-retention-hours': '6' } }
       : args,
-    cwd,
+    io,
   );
   return {
     memoryStoreRetentionPeriodInHours: retention!.memoryStoreRetentionPeriodInHours,
@@ -340,13 +200,23 @@ export interface RunOptions {
   store: TaskStore;
   storeDir: string;
   taskId: string;
-  /** Overrides of the stored target (a restarted endpoint, another region). */
+  /** Overrides of the stored target (a restarted endpoint, another region or profile). */
   target?: IngestTarget;
   threads?: number;
   force?: boolean;
   /** Where the summary or the description goes: stdout (ingest, resume) or stderr (tasks create). */
   out: NodeJS.WritableStream;
   json: boolean;
+  /** The duplicate check's folder and memory budget (R-DUP-1), for this run. */
+  duplicates?: DuplicateCheckOptions;
+}
+
+/** The stored target with the overrides of a resume. */
+function targetFor(stored: IngestTarget | undefined, override: IngestTarget | undefined): IngestTarget {
+  const target: IngestTarget = { ...(stored ?? {}), ...(override ?? {}) };
+  if (override?.endpoint !== undefined) delete target.dataDir;
+  if (override?.dataDir !== undefined) delete target.endpoint;
+  return target;
 }
 
 /** Runs (or resumes) a task in the foreground; returns the exit code. */
@@ -354,87 +224,102 @@ export async function runTaskInForeground(io: Io, options: RunOptions): Promise<
   const { store, taskId } = options;
   const stored = await store.get(taskId);
   const state = stored.state as { target?: IngestTarget; reportDir?: string } | undefined;
-  const target: IngestTarget = { ...(state?.target ?? {}), ...(options.target ?? {}) };
-  if (options.target?.endpoint !== undefined) delete target.dataDir;
-  if (options.target?.dataDir !== undefined) delete target.endpoint;
-  const connection = await connect(target);
+  const connection = await connect(targetFor(state?.target, options.target));
 
   const abort = new AbortController();
+  let progress: Progress | undefined;
   let interrupted = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted++;
-    if (interrupted === 1) {
-      io.stderr.write(
-        `\n${signal}: stopping; calls in flight finish, then the checkpoint is saved (again to quit at once: the task resumes from its last checkpoint)\n`,
-      );
-      abort.abort(new IngestError('INGEST_STOPPED', `Interrupted by ${signal}.`));
-    } else {
-      process.exit(130);
-    }
+    if (interrupted > 1) process.exit(130);
+    const message = `${signal}: stopping; calls in flight finish, then the checkpoint is saved (again to quit at once: the task resumes from its last checkpoint)`;
+    // Issue 18: the bar is cleared and stays so; drawn again it would overwrite this line.
+    if (progress === undefined) io.stderr.write(`${message}\n`);
+    else progress.interrupt(message);
+    abort.abort(new IngestError('INGEST_STOPPED', `Interrupted by ${signal}.`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let bar: ReturnType<typeof createProgressBar> | undefined;
+  const started = Date.now();
   let outcome;
   try {
     outcome = await runIngestTask(store, taskId, {
-      ...connectionOptions(connection),
+      ...connection.client,
       ...(options.threads !== undefined && { threads: options.threads }),
       ...(options.force === true && { force: true }),
+      ...options.duplicates,
       signal: abort.signal,
       onProgress: (p) => {
-        // Made at the first progress, when the source's size is known; null when stderr is not a terminal.
-        if (bar === undefined) bar = createProgressBar(io.stderr, p.totalBytes);
-        bar?.update(p.bytesRead, p.report.RecordsProcessed);
+        // Made at the first progress, when the source's size is known.
+        progress ??= createProgress(io.stderr, p.totalBytes);
+        progress.update(p.bytesRead, p.report.RecordsProcessed);
       },
     });
   } catch (error) {
-    if (isIngestError(error)) {
-      io.stderr.write(`tsbatch: ${error.message} [${error.code}]\n`);
-      if (error.code === 'INGEST_CHECKPOINT_FAILED') return 75; // stopped, resumable (R-TASK-1)
-      return error.code === 'INGEST_TASK_RUNNING' || error.code === 'INGEST_TASK_NOT_RUNNABLE' ? 2 : 1;
-    }
-    throw error;
+    throw runFailure(error, connection);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    bar?.stop();
+    progress?.stop();
     await connection.close();
   }
   const { result, task } = outcome;
   io.stderr.write(
     `WriteRecords: ${result.stats.calls.toLocaleString('en-US')} calls, ${result.stats.retries.toLocaleString('en-US')} retries\n`,
   );
-  for (const warning of result.warnings) io.stderr.write(`note: ${warning}\n`);
+  for (const warning of result.warnings) io.stderr.write(formatWarning(warning));
   if (options.json) {
-    options.out.write(`${JSON.stringify({ BatchLoadTaskDescription: task.description }, null, 2)}\n`);
+    options.out.write(awsJson({ BatchLoadTaskDescription: task.description }));
   } else {
-    options.out.write(summaryOf(result, state?.reportDir, options.storeDir, io.cwd));
+    const summary = {
+      reportDir: state?.reportDir,
+      storeDir: options.storeDir,
+      elapsedMs: Date.now() - started,
+    };
+    options.out.write(summaryOf(result, summary, io.cwd, connection));
   }
   if (result.status === 'SUCCEEDED') return 0;
   if (result.status === 'FAILED') return 1;
   return abort.signal.aborted ? 130 : 75;
 }
 
+/** A task that could not run, as the CliError of the contract. */
+function runFailure(error: unknown, connection: Connection): unknown {
+  if (!isIngestError(error)) return awsFailure(error, connection);
+  // A checkpoint that could not be saved stops the task resumable (R-TASK-1).
+  if (error.code === 'INGEST_CHECKPOINT_FAILED') return new CliError(error.code, error.message, 75);
+  const notRunnable = ['INGEST_TASK_RUNNING', 'INGEST_TASK_NOT_RUNNABLE', 'INGEST_SOURCE_CHANGED'];
+  if (notRunnable.includes(error.code))
+    return new CliError('TASK_NOT_RUNNABLE', `${error.message} [${error.code}]`, 2);
+  const explained = awsFailure(error, connection);
+  return explained === error ? new CliError(error.code, error.message, 1, {}, { cause: error }) : explained;
+}
+
 function summaryOf(
   result: IngestResult,
-  reportDir: string | undefined,
-  storeDir: string,
+  at: { reportDir: string | undefined; storeDir: string; elapsedMs: number },
   cwd: string,
+  connection: Connection,
 ): string {
-  const shown = reportDir === undefined ? undefined : path.relative(cwd, reportDir) || '.';
+  const shown = at.reportDir === undefined ? undefined : path.relative(cwd, at.reportDir) || '.';
   if (result.status === 'PROGRESS_STOPPED') {
     const p = result.progress;
-    const store = path.relative(cwd, storeDir);
+    const store = path.relative(cwd, at.storeDir);
     const flag = store === DEFAULT_STORE ? '' : ` --store ${store || '.'}`;
+    // What to fix before resuming, when the SDK said why (no credentials, nothing listening).
+    const why = result.stopped === null ? null : explainAwsError(result.stopped, connection.target);
     return (
       `Ingest PROGRESS_STOPPED (TaskId ${result.taskId}): ${result.stopped?.message ?? 'stopped'}\n` +
+      (why === null ? '' : `  ${why.message}\n`) +
       `  acknowledged ${p.RecordsProcessed.toLocaleString('en-US')} rows so far (${p.RecordsIngested.toLocaleString('en-US')} ingested)\n` +
+      `  elapsed      ${elapsedLine(at.elapsedMs, p.RecordsProcessed)}\n` +
       `  resume with: tsbatch tasks resume ${result.taskId}${flag}\n`
     );
   }
-  const finished = { ...result, status: result.status };
-  const text = formatDryRunSummary(finished, { files: [], totalBytes: 0 }, { price: 0.5, reportDir: shown });
-  // The dry run's summary, headed as what it is here; its file count line needs the source, which the task keeps.
-  return text.replace(/^Dry run /, 'Ingest ').replace(/^ {2}files .*\n/m, '');
+  const finished = { ...result, status: result.status, warnings: [] };
+  return formatDryRunSummary(
+    finished,
+    { files: [], totalBytes: 0 },
+    { price: 0.5, reportDir: shown, title: 'Ingest', files: false, elapsedMs: at.elapsedMs },
+  );
 }

@@ -1,10 +1,10 @@
 /** R-SUBMIT-2: the task read and validated as a plan reads it (its quotas checked per task), and its plan. */
 import { parseS3Path, planTasks, type TaskPlan } from '@tsbatch/aws';
-import { resolveSource, type ResolvedSource, type ResolvedTask, type SourceLocation } from '@tsbatch/core';
+import type { ResolvedSource, ResolvedTask, SourceLocation } from '@tsbatch/core';
 
-import { stringOption, UsageError, type Io, type OptionSpec, type ParsedArgs } from './command.js';
-import { loadTask, sourceProblem } from './load-task.js';
-import { formatReport } from '../commands/validate.js';
+import { stringOption, type Io, type OptionSpec, type ParsedArgs } from './command.js';
+import { loadTask, runnable } from './load-task.js';
+import { formatRunIssues } from './warnings.js';
 
 const PLAN = 'Plans past the quotas (R-SUBMIT-2)';
 
@@ -34,22 +34,15 @@ function stageOf(text: string | undefined, bucket: string): { bucket: string; pr
   return { bucket, prefix: text };
 }
 
-/** The task and its plan; null (after printing the issues) when the task is invalid. */
-export async function loadPlan(args: ParsedArgs, io: Io): Promise<LoadedPlan | null> {
-  const { result, location } = await loadTask(args, io.cwd, undefined, 'without-local', {
-    sourceLimits: false,
-  });
-  if (!result.ok || result.task === undefined) {
-    io.stderr.write(formatReport(args.positionals[0]!, result.issues));
-    io.stderr.write('The task is invalid; no plan was made.\n');
-    return null;
-  }
-  const task = result.task;
-  const resolved = await resolveSource(task.source, location!);
-  if (!resolved.ok) throw new UsageError(sourceProblem(resolved.error.message, location!));
+/** The task and its plan; a CliError (TASK_INVALID, SOURCE_NOT_FOUND: exit 2) when it cannot be had. */
+export async function loadPlan(args: ParsedArgs, io: Io): Promise<LoadedPlan> {
+  // R-SUBMIT-2: the quotas of R-VAL-9 are the plan's to meet, per task.
+  const loaded = await loadTask(args, io, undefined, { sourceLimits: false });
+  const { task, source, warnings, fileErrors } = runnable(loaded, 'plan');
+  io.stderr.write(formatRunIssues([...fileErrors, ...warnings]));
   const stage = stageOf(stringOption(args, 'stage-prefix'), task.source.bucket);
-  const plan = planTasks(task, resolved.source, stage === undefined ? {} : { stage });
-  return { task, source: resolved.source, location: location!, plan };
+  const plan = planTasks(task, source, stage === undefined ? {} : { stage });
+  return { task, source, location: loaded.location!, plan };
 }
 
 /** The plan as JSON: what each task reads and the request it is created with. */

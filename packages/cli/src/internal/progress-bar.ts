@@ -1,20 +1,11 @@
+/** R-SUBMIT-1: submit's bar of rows processed while it polls (the run commands' progress is progress.ts). */
 import cliProgress from 'cli-progress';
+
+import { formatBytes } from './progress.js';
 
 export interface ProgressBar {
   update(bytes: number, rows: number): void;
   stop(): void;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]!}`;
 }
 
 /**
@@ -58,5 +49,3 @@ export function createProgressBar(
     },
   };
 }
-
-export { formatBytes };

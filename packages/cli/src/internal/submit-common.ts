@@ -2,9 +2,11 @@
 import type { ResolvedTask, TableRetention } from '@tsbatch/core';
 import { describeTargetTable, ensureTargetTable } from '@tsbatch/ingest';
 
-import type { AwsSettings } from '@tsbatch/aws';
-import { UsageError, type CommandSpec, type Io, type ParsedArgs } from './command.js';
+import { awsClientConfig, type AwsSettings } from './aws-settings.js';
+import { UsageError } from './cli-error.js';
+import type { CommandSpec, Io, ParsedArgs } from './command.js';
 import { createTableFlags } from './ingest-run.js';
+import { formatWarning } from './warnings.js';
 
 /** [choice] DescribeBatchLoadTask every 10 s by default: a task takes minutes, the API's rate is modest. */
 export const DEFAULT_POLL_SECONDS = 10;
@@ -25,15 +27,11 @@ export async function targetRetention(
   settings: AwsSettings,
   io: Io,
 ): Promise<TableRetention | null> {
-  const create = await createTableFlags(args, io.cwd);
-  const where = {
-    ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
-    ...(settings.region !== undefined && { region: settings.region }),
-    database: task.database,
-    table: task.table,
-  };
+  const create = await createTableFlags(args, io);
+  // R-ING-4: the same client settings as ingest (a loopback endpoint needs no credentials).
+  const where = { ...awsClientConfig(settings), database: task.database, table: task.table };
   const table = create === null ? await describeTargetTable(where) : await ensureTargetTable(where, create);
-  for (const warning of table.warnings) io.stderr.write(`note: ${warning}\n`);
+  for (const warning of table.warnings) io.stderr.write(formatWarning(warning));
   return table.retention;
 }
 

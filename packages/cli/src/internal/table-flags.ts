@@ -1,7 +1,13 @@
-import path from 'node:path';
 import { parseTableDescription, type TableRetention } from '@tsbatch/core';
 import { readJsonFile } from './load-task.js';
-import { booleanOption, stringOption, UsageError, type OptionSpec, type ParsedArgs } from './command.js';
+import {
+  booleanOption,
+  stringOption,
+  UsageError,
+  type Io,
+  type OptionSpec,
+  type ParsedArgs,
+} from './command.js';
 
 export const TABLE_OPTIONS: OptionSpec[] = [
   {
@@ -9,7 +15,8 @@ export const TABLE_OPTIONS: OptionSpec[] = [
     type: 'string',
     value: 'FILE',
     description:
-      'The target table as `aws timestream-write describe-table` prints it (retention, magnetic writes).',
+      'The target table as `aws timestream-write describe-table` prints it (retention, magnetic writes): ' +
+      'file://table.json or a path.',
     group: 'Target table (R-IN-4; without it the time window is not checked)',
   },
   {
@@ -52,7 +59,10 @@ function wholeNumber(args: ParsedArgs, name: string, min: number, max: number): 
   return Number(text);
 }
 
-export async function tableRetention(args: ParsedArgs, cwd: string): Promise<TableRetention | undefined> {
+export async function tableRetention(
+  args: ParsedArgs,
+  io: Pick<Io, 'cwd' | 'stdin'>,
+): Promise<TableRetention | undefined> {
   const file = stringOption(args, 'table');
   const hours = wholeNumber(args, 'memory-retention-hours', 1, 8766);
   const days = wholeNumber(args, 'magnetic-retention-days', 1, 73000);
@@ -61,7 +71,7 @@ export async function tableRetention(args: ParsedArgs, cwd: string): Promise<Tab
     if (hours !== undefined || days !== undefined || magnetic) {
       throw new UsageError('give either --table or the retention flags, not both');
     }
-    const parsed = parseTableDescription(await readJsonFile(path.resolve(cwd, file), cwd, 'table file'));
+    const parsed = parseTableDescription(await readJsonFile(file, io, 'table file'));
     if (!parsed.ok) throw new UsageError(`${file}: ${parsed.message}`);
     return parsed.retention;
   }

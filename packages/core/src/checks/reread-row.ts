@@ -4,10 +4,13 @@
  * as the first time (the CSV engine, or a plain split where that gives the same cells) and mapped by the same
  * bound mapper, so it yields the same records, unless the file changed: then nothing is confirmed.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
 import type { TimestreamRecord } from '../map/record.js';
 import type { ResolvedCsvOptions } from '../task.js';
 import { CsvEngine } from '../csv/csv-engine.js';
 import type { RowSource } from '../map/record-source.js';
+import { diskVersion, isDiskReader } from '../source/local-reader.js';
 
 const NL = 10;
 const CR = 13;
@@ -23,13 +26,33 @@ interface Block {
   bytes: Buffer;
 }
 
+/** Files kept open at once. */
+const OPEN_FILES = 8;
+
 /**
  * Reads rows of source files again (R-DUP-1), through a small cache of the blocks read last and of the last row's
- * records (the records of one row are often asked for one after the other).
+ * records (the records of one row are often asked for one after the other). Files on disk stay open until `close`;
+ * each read still checks that the file is the version it was read as (other readers, S3, check it themselves).
  */
 export class RowRereader {
   private readonly blocks: Block[] = [];
   private next = 0;
+  private readonly files = new Map<RowSource, number>();
+
+  /**
+   * `blockBytes`: how much is read around a row (rows read again are often near each other). `keepOpen`: files stay
+   * open between reads, until `close` (the owner must call it); else each read opens and closes its file.
+   */
+  constructor(
+    private readonly blockBytes = BLOCK_BYTES,
+    private readonly keepOpen = false,
+  ) {}
+
+  /** Closes the files it holds open. */
+  close(): void {
+    for (const fd of this.files.values()) closeQuietly(fd);
+    this.files.clear();
+  }
   private lastSource: RowSource | null = null;
   private lastOffset = -1;
   private lastRecords: TimestreamRecord[] | null = null;
@@ -61,19 +84,60 @@ export class RowRereader {
         return block.bytes.subarray(offset - block.start, offset - block.start + bytes);
       }
     }
-    const start = offset - (offset % BLOCK_BYTES);
-    if (offset + bytes > start + BLOCK_BYTES) return readBytes(source, offset, bytes);
-    const block = readBytes(source, start, Math.min(BLOCK_BYTES, source.size - start));
+    const blockBytes = this.blockBytes;
+    const start = offset - (offset % blockBytes);
+    if (offset + bytes > start + blockBytes) return this.read(source, offset, bytes);
+    const block = this.read(source, start, Math.min(blockBytes, source.size - start));
     if (block === null || offset + bytes > start + block.length) return null;
     this.blocks[this.next] = { source, start, bytes: block };
     this.next = (this.next + 1) % BLOCKS;
     return block.subarray(offset - start, offset - start + bytes);
   }
+
+  /** Bytes [offset, offset + bytes) of the file, if it is still the version it was read as. */
+  private read(source: RowSource, offset: number, bytes: number): Buffer | null {
+    // R-S3-1: a reader other than the local disk reads its own bytes (S3: from its range cache).
+    if (!isDiskReader(source.reader))
+      return source.reader.readSync(source.file, source.version, offset, bytes);
+    let fd = this.files.get(source);
+    if (fd === undefined) {
+      try {
+        fd = openSync(source.path, 'r');
+      } catch {
+        return null;
+      }
+      if (this.files.size >= OPEN_FILES) {
+        const [oldest, old] = this.files.entries().next().value as [RowSource, number];
+        this.files.delete(oldest);
+        closeQuietly(old);
+      }
+      this.files.set(source, fd);
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (diskVersion(stat.size, stat.mtimeMs) !== source.version) return null;
+      const row = Buffer.allocUnsafe(bytes);
+      let done = 0;
+      while (done < bytes) {
+        const n = readSync(fd, row, done, bytes - done, offset + done);
+        if (n === 0) return null;
+        done += n;
+      }
+      return row;
+    } catch {
+      return null;
+    } finally {
+      if (!this.keepOpen) this.close();
+    }
+  }
 }
 
-/** Bytes [offset, offset + bytes) of the file, if it is still the version it was read as (its reader checks). */
-function readBytes(source: RowSource, offset: number, bytes: number): Buffer | null {
-  return source.reader.readSync(source.file, source.version, offset, bytes);
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing was written through it.
+  }
 }
 
 /**

@@ -67,3 +67,49 @@ export function ioErrorText(error: unknown): string {
 export function fileTooLarge(size: number, max: number): Failure {
   return fileFailure('FILE_TOO_LARGE', `The file is ${size} bytes; the limit is ${max} bytes`);
 }
+
+export function invalidUtf8(at: number, line: number): Failure {
+  return fileFailure('FILE_INVALID_UTF8', `Invalid UTF-8 byte sequence at byte offset ${at} (line ${line})`);
+}
+
+function tooLargeDetail(size: number, max: number): string {
+  return `The row is ${size} bytes; the limit is ${max}`;
+}
+
+/** R-CSV-6: a row over maxRowBytes (its bytes without the line end). */
+export function rowTooLarge(size: number, max: number): Failure {
+  return rowFailure('CSV_ROW_TOO_LARGE', tooLargeDetail(size, max));
+}
+
+/** R-CSV-6/8: a quote never closed; the rest of the file is one row. */
+export function unterminatedRow(line: number, lastLine: number): Failure {
+  return rowFailure(
+    'CSV_UNTERMINATED_QUOTE',
+    `The quote opened on line ${line} is never closed; lines ${line}-${lastLine} are read as one row`,
+  );
+}
+
+/** R-CSV-3: a header row over maxRowBytes. */
+export function headerTooLarge(size: number, max: number): Failure {
+  return fileFailure('FILE_HEADER_UNREADABLE', `The header row is too large: ${tooLargeDetail(size, max)}`);
+}
+
+/** R-CSV-3: a header row that went wrong (a stray quote, text after a closing quote). */
+export function headerQuoteFailure(code: string, field: number, line: number): Failure {
+  return fileFailure('FILE_HEADER_UNREADABLE', `${quoteFailureDetail(code, field)} (line ${line})`);
+}
+
+export function headerUnterminated(line: number): Failure {
+  return fileFailure(
+    'FILE_HEADER_UNREADABLE',
+    `The quote opened in the header on line ${line} is never closed`,
+  );
+}
+
+/** R-CSV-6: a row whose field count is not the header's. */
+export function fieldCountFailure(fields: number, columns: number): Failure {
+  return rowFailure(
+    'CSV_FIELD_COUNT',
+    `The row has ${fields} field${fields === 1 ? '' : 's'}; the header has ${columns}`,
+  );
+}

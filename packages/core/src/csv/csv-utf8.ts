@@ -84,7 +84,7 @@ export class Utf8Checker {
     const cut = incompleteTail(chunk, head);
     if (isUtf8(chunk.subarray(head, cut))) {
       if (cut < chunk.length) {
-        this.carry = chunk.slice(cut);
+        this.carry = Uint8Array.prototype.slice.call(chunk, cut); // a copy: the chunk's memory may be reused
         this.carryOffset = chunkOffset + cut;
       }
       return -1;
@@ -109,4 +109,16 @@ function incompleteTail(chunk: Uint8Array, from: number): number {
     }
   }
   return length;
+}
+
+/** Length of the prefix of valid UTF-8 `bytes` made of whole sequences (a sequence cut at the end is left out). */
+export function completeLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let k = n - 1; k >= 0 && k >= n - 3; k--) {
+    const b = bytes[k]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const length = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    return length > n - k ? k : n;
+  }
+  return n;
 }

@@ -4,14 +4,16 @@
  * but a row is counted when its outcome arrives, always in input order.
  */
 import type { Failure } from '../failure.js';
-import { mapRows, type MappedEvent } from '../map/map-rows.js';
+import { mapRows, readerOption, type MappedEvent } from '../map/map-rows.js';
 import type { ProgressReport } from '../report/progress.js';
 import type { TimestreamRecord } from '../map/record.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
-import type { LoadOptions, LoadResult } from './load-types.js';
+import type { LoadOptions, LoadResult, LoadWarning } from './load-types.js';
 import { createLoadState } from './load-state.js';
+import { LoadDuplicates } from '../checks/load-duplicates.js';
+import { LoadPlace } from './spill-rest.js';
 
 /** A row handed to a deferred sink. */
 export interface SentRow {
@@ -38,8 +40,8 @@ export type SettleRow = (outcome: RowOutcome | Error) => void;
  * are still counted and reported in input order, when their outcome is known.
  */
 export interface DeferredLoadSink {
-  /** As LoadSink.check: a failure when the load itself refuses the record (R-DUP-1 within the load). */
-  check(record: TimestreamRecord): Failure | null;
+  /** As LoadSink.check: a failure when the target itself would refuse the record (the engine checks R-DUP-1). */
+  check?(record: TimestreamRecord): Failure | null;
   /**
    * Hands over a row whose records passed every check; `settle` is called with its outcome, now or later. A returned
    * promise is awaited before the next row (backpressure into the reader).
@@ -52,7 +54,7 @@ export interface DeferredLoadSink {
    * pending `send` promise. Rows in flight may still settle normally.
    */
   stop(reason: unknown): void;
-  warnings?(): string[];
+  warnings?(): LoadWarning[];
 }
 
 /** How far the load has counted: every row of `file` starting at or before `line` (and every earlier file). */
@@ -102,7 +104,11 @@ export async function runDeferredLoad(
     throw new RangeError(`runDeferredLoad: maxPendingRows must be a positive integer, got ${maxPending}`);
   }
   const { onSettled, signal } = options;
-  const check = (record: TimestreamRecord): Failure | null => sink.check(record);
+  const sinkCheck = sink.check?.bind(sink);
+  const compiled = compileTask(task);
+  // R-DUP-1 decided here, in file order, as in a dry run: two conflicting records never race to the target.
+  const duplicates = options.duplicates === false ? null : new LoadDuplicates(options);
+  const place = new LoadPlace(source);
   let queue: (PendingRow | undefined)[] = [];
   let head = 0;
   let waiter: (() => void) | null = null;
@@ -213,17 +219,18 @@ export async function runDeferredLoad(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal?.aborted === true) throw signal.reason;
-    const reader = source.reader;
-    for await (const batch of mapRows(
-      state.events(),
-      compileTask(task),
-      reader === undefined ? {} : { reader },
-    )) {
+    for await (const batch of mapRows(state.events(), compiled, readerOption(source))) {
       for (const event of batch) {
         if (stopping) throw cause;
+        if (event.type === 'records' && duplicates?.full === true) {
+          // Rows sent so far settle meanwhile; the rest of the load is read once more for its keys.
+          await sink.flush();
+          await place.spill(event, duplicates, state, compiled, signal);
+        }
+        place.passed(event);
         switch (event.type) {
           case 'records': {
-            const { failure, sizes } = state.checkRow(event.records, check);
+            const { failure, sizes } = state.checkRow(event.records, duplicates, sinkCheck);
             if (failure !== null) {
               queue.push({
                 type: 'failed',
@@ -235,6 +242,7 @@ export async function runDeferredLoad(
               });
               break;
             }
+            if (duplicates !== null) for (const record of event.records) duplicates.add(record);
             const entry: PendingRow = {
               type: 'sent',
               file: event.file,
@@ -288,6 +296,7 @@ export async function runDeferredLoad(
     throw cause;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    duplicates?.close();
   }
   return state.finish(sink.warnings?.() ?? []);
 }

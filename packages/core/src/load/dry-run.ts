@@ -1,45 +1,37 @@
-import { createDuplicateIndex, type DuplicateIndex } from '../checks/duplicate-index.js';
+import { LoadDuplicates } from '../checks/load-duplicates.js';
 import type { Failure } from '../failure.js';
-import { mapRows } from '../map/map-rows.js';
+import { mapRows, readerOption, type MappedEvent } from '../map/map-rows.js';
 import type { TimestreamRecord } from '../map/record.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
-import { createLoadState } from './load-state.js';
+import { LoadAbortedError } from './load-aborted.js';
+import { createLoadState, type LoadState } from './load-state.js';
 import type { DryRunOptions, DryRunResult, LoadOptions, LoadResult, LoadSink } from './load-types.js';
+import { recordTimeMs } from '../report/stats/content-stats.js';
+import { LoadPlace } from './spill-rest.js';
 
 /**
- * Runs every row of the source through the task exactly as batch load would, writing nothing (the dry-run sink:
- * the within-load duplicate rule R-DUP-1 over a bounded index). Never throws on bad input: bad rows and files are
- * counted and reported (R-COUNT-1/2).
+ * Runs every row of the source through the task exactly as batch load would, writing nothing: the dry-run sink only
+ * hands the records on (`onRecords`). Never throws on bad input: bad rows and files are counted and reported
+ * (R-COUNT-1/2). Throws DuplicateCheckError when the duplicate check cannot finish (a full temporary disk).
  */
 export async function dryRun(
   task: ResolvedTask,
   source: ResolvedSource,
   options: DryRunOptions = {},
 ): Promise<DryRunResult> {
-  const maxEntries = options.maxDuplicateKeys ?? 1_000_000;
-  const duplicates: DuplicateIndex = createDuplicateIndex({ maxEntries });
   const { onRecords } = options;
-  const sink: LoadSink = {
-    check: (record) => duplicates.check(record),
-    store(file, line, records) {
-      for (const record of records) duplicates.add(record);
-      return onRecords?.(file, line, records);
-    },
-    warnings: () =>
-      duplicates.partial
-        ? [
-            `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-          ]
-        : [],
-  };
+  const sink: LoadSink = { store: (file, line, records) => onRecords?.(file, line, records) };
   return runLoad(task, source, sink, options);
 }
 
 /**
  * The engine of a batch load: reads every file of the source in key order, maps each row with the task compiled
- * once, applies the limits and the time window, and hands accepted rows to the sink; counts and reports the rest.
+ * once, applies the limits, the time window and the duplicates within the load (R-DUP-1, exact at any size: keys
+ * past the memory budget go to disk), and hands accepted rows to the sink; counts and reports the rest.
+ * An aborted signal stops it at the next row (not the next read chunk) with a LoadAbortedError holding the counts;
+ * the duplicate check's temporary files are removed whatever happened.
  */
 export async function runLoad(
   task: ResolvedTask,
@@ -48,26 +40,44 @@ export async function runLoad(
   options: LoadOptions = {},
 ): Promise<LoadResult> {
   const state = createLoadState(task, source, options);
-  const check = (record: TimestreamRecord): Failure | null => sink.check(record);
-  const reader = source.reader;
-  for await (const batch of mapRows(
-    state.events(),
-    compileTask(task),
-    reader === undefined ? {} : { reader },
-  )) {
+  const duplicates = options.duplicates === false ? null : new LoadDuplicates(options);
+  const { signal } = options;
+  try {
+    await runEvents(task, source, state, sink, duplicates, signal);
+  } catch (error) {
+    if (signal?.aborted === true)
+      throw new LoadAbortedError(signal.reason, state.stopped(sink.warnings?.() ?? []));
+    throw error;
+  } finally {
+    duplicates?.close();
+  }
+  return state.finish(sink.warnings?.() ?? []);
+}
+
+async function runEvents(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  state: LoadState,
+  sink: LoadSink,
+  duplicates: LoadDuplicates | null,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const compiled = compileTask(task);
+  const place = new LoadPlace(source);
+  const sinkCheck = sink.check?.bind(sink);
+  const stats = state.stats;
+  // The last line of the file so far, for the report (parse failures tell it themselves).
+  let lastLine = 0;
+  for await (const batch of mapRows(state.events(), compiled, readerOption(source))) {
     for (const event of batch) {
+      // Issue 18: a read chunk holds thousands of rows; the abort is honoured between two of them.
+      if (signal?.aborted === true) throw signal.reason;
       switch (event.type) {
         case 'records': {
-          const { failure, sizes } = state.checkRow(event.records, check);
-          if (failure === null) {
-            state.ingested(sizes);
-            const wait = sink.store(event.file, event.line, event.records);
-            if (wait !== undefined) await wait;
-          } else {
-            // R-COUNT-1: in a dry run a row with an ingestion failure yields no records; all of them are metered.
-            const wait = state.ingestionFailure(event.file, event.line, event.lastLine, failure, sizes);
-            if (wait !== undefined) await wait;
-          }
+          if (duplicates?.full === true) await place.spill(event, duplicates, state, compiled, signal);
+          const wait = recordsRow(event, state, sink, duplicates, sinkCheck);
+          if (wait !== undefined) await wait;
+          if (stats !== null) lastLine = event.lastLine;
           break;
         }
         case 'row-failure': {
@@ -82,13 +92,40 @@ export async function runLoad(
         }
         case 'file-end':
           state.fileEnd();
+          stats?.reached(event.file, lastLine);
+          lastLine = 0;
           break;
         case 'file-start':
           break;
       }
+      place.passed(event);
     }
   }
-  return state.finish(sink.warnings?.() ?? []);
+}
+
+/** A row that mapped to records: limits, window, duplicates (R-DUP-1), the sink's check; stored or counted failed. */
+function recordsRow(
+  event: Extract<MappedEvent, { type: 'records' }>,
+  state: LoadState,
+  sink: LoadSink,
+  duplicates: LoadDuplicates | null,
+  sinkCheck: ((record: TimestreamRecord) => Failure | null) | undefined,
+): void | Promise<void> {
+  const { failure, sizes } = state.checkRow(event.records, duplicates, sinkCheck);
+  const stats = state.stats;
+  if (stats !== null) {
+    stats.content.add(event.records);
+    if (failure !== null) {
+      stats.ingestionFailure(event.file, event.line, event.lastLine, recordTimeMs(event.records[0]));
+    }
+  }
+  if (failure === null) {
+    if (duplicates !== null) for (const record of event.records) duplicates.add(record);
+    state.ingested(sizes);
+    return sink.store(event.file, event.line, event.records);
+  }
+  // R-COUNT-1: in a dry run a row with an ingestion failure yields no records; all of them are metered.
+  return state.ingestionFailure(event.file, event.line, event.lastLine, failure, sizes);
 }
 
 // runDeferredLoad: the same engine for a target that answers later (a real load, R-ING-2).

@@ -1,4 +1,5 @@
 /** The options and results shared by the dry run and the deferred load that ingest drives. */
+import type { DuplicateCheckOptions } from '../checks/load-duplicates.js';
 import type { TableRetention } from '../checks/table.js';
 import type { ReadProgress } from '../csv/read-rows.js';
 import type { Failure, FailureCode, FailureKind } from '../failure.js';
@@ -6,6 +7,7 @@ import type { TimestreamRecord } from '../map/record.js';
 import type { ErrorReport } from '../report/error-report.js';
 import type { ProgressReport } from '../report/progress.js';
 import type { BatchLoadTaskDescription, TaskStatus } from '../report/task-description.js';
+import type { DryRunStatistics } from '../report/stats/load-statistics.js';
 
 /** R-REP-3: one failed row (or file) of rejects.jsonl. */
 export interface RejectEntry {
@@ -25,18 +27,25 @@ export interface DryRunProgress extends ReadProgress {
 
 /**
  * Where accepted records go: the only thing that differs between a dry run and a real load (DESIGN). The engine
- * applies the limits (R-LIM-1) and the time window (R-WIN-1) itself; the sink decides duplicates/versions and stores.
+ * applies the limits (R-LIM-1), the time window (R-WIN-1) and the duplicates within the load (R-DUP-1) itself; the
+ * sink may refuse more (a store's own version rules) and stores.
  */
 export interface LoadSink {
-  /** A failure when the target would refuse this record (R-DUP-1 within the load, or the store's version rules). */
-  check(record: TimestreamRecord): Failure | null;
+  /** A failure when the target itself would refuse this record (e.g. against what a store already holds). */
+  check?(record: TimestreamRecord): Failure | null;
   /** Stores the records of a row that passed every check (R-COUNT-1: all of a row's records, or none). */
   store(file: string, line: number, records: TimestreamRecord[]): void | Promise<void>;
-  /** Warnings to add to the result (e.g. a partial duplicate check). */
-  warnings?(): string[];
+  /** Warnings to add to the result. */
+  warnings?(): LoadWarning[];
 }
 
-export interface LoadOptions {
+export interface LoadOptions extends DuplicateCheckOptions {
+  /**
+   * Check duplicates within the load (R-DUP-1). false leaves them to the sink, for a target that decides every
+   * record against everything it stored, this load's rows included (the local store).
+   * @default true
+   */
+  duplicates?: boolean;
   /** Table retention (R-IN-4); without it the time window is not checked and the result says so. */
   table?: TableRetention;
   /** "Now" for the time window and the description's times. @default the current time */
@@ -55,13 +64,32 @@ export interface LoadOptions {
   highWaterMark?: number;
   /** Examples kept per failure reason in `failures`. @default 3 */
   examplesPerReason?: number;
+  /** Gather the HTML report's statistics in the same pass (`LoadResult.statistics`). @default false */
+  statistics?: boolean;
 }
 
 export interface DryRunOptions extends LoadOptions {
   /** Every record that would be written, with the row it came from. A returned promise is awaited (backpressure). */
   onRecords?: (file: string, line: number, records: TimestreamRecord[]) => void | Promise<void>;
-  /** Keys kept for the within-load duplicate check (R-DUP-1). @default 1_000_000 */
-  maxDuplicateKeys?: number;
+}
+
+/** Every code a run's warnings can carry; codes are API (STYLE rule 5), listed in the README. */
+export const LOAD_WARNING_CODES = [
+  /** No table retention was given: the time window (R-WIN-1) was not checked (R-IN-4). */
+  'TIME_WINDOW_NOT_CHECKED',
+  /** The files were decoded from another encoding than UTF-8, which the service needs (R-CSV-2). */
+  'ENCODING_NOT_UTF8',
+] as const;
+export type LoadWarningCode = (typeof LOAD_WARNING_CODES)[number];
+
+/**
+ * What a run could not check or did differently from the service, as data (issue 18): a stable code, a message
+ * that names no command-line flag, and advice in the library's terms (the CLI words its own, by code).
+ */
+export interface LoadWarning {
+  code: LoadWarningCode;
+  message: string;
+  advice?: string;
 }
 
 export interface FailureSummary {
@@ -83,9 +111,17 @@ export interface LoadResult {
   /** Failure reasons, most frequent first, with example lines. */
   failures: FailureSummary[];
   /** What the run could not check, or did differently from the service. */
-  warnings: string[];
+  warnings: LoadWarning[];
   /** The time window applied (R-WIN-1), when the table was known. */
   window: { from: string; to: string } | null;
+  /** The report's statistics, when `statistics` was asked for (report/stats/load-statistics.ts). */
+  statistics?: DryRunStatistics;
 }
 
 export type DryRunResult = LoadResult;
+
+/**
+ * What a run had counted when its signal aborted it: the counts, error report and failures of the rows read so far
+ * (each row counted whole, R-COUNT-1), with the status the service gives a stopped task.
+ */
+export type PartialLoadResult = Omit<LoadResult, 'status'> & { status: 'PROGRESS_STOPPED' };

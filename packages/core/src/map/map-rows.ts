@@ -111,6 +111,11 @@ export async function* mapRows(
   }
 }
 
+/** mapRows' reader option for a source: its reader, when it has one other than the local disk (R-S3-1). */
+export function readerOption(source: { reader?: SourceReader }): { reader?: SourceReader } {
+  return source.reader === undefined ? {} : { reader: source.reader };
+}
+
 /** The file as the duplicate index reads its rows again; null when its version cannot be had (no stamps then). */
 export async function rowSource(
   reader: SourceReader,
@@ -120,7 +125,9 @@ export async function rowSource(
   columns: number,
 ): Promise<RowSource | null> {
   const version = await reader.version(file);
-  return version === null ? null : { reader, file, version, size: file.size, csv, map, columns };
+  return version === null
+    ? null
+    : { reader, file, path: file.path, version, size: file.size, csv, map, columns };
 }
 
 function rowFailure(

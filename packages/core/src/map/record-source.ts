@@ -16,6 +16,8 @@ export interface RowSource {
   /** The file and its reader (local disk or S3, R-S3-1). */
   readonly reader: SourceReader;
   readonly file: SourceFile;
+  /** The file's path (its reader's: on disk, or `s3://bucket/key`), for messages. */
+  readonly path: string;
   /** Its version when it was read (reader.version): a file that changed since confirms nothing. */
   readonly version: string;
   /** Its size when it was read. */

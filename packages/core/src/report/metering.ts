@@ -14,7 +14,8 @@ const BATCH_RECORDS = 100;
 /** Writes are counted in units of 1 KiB. */
 const WRITE_UNIT = 1024;
 
-function valueBytes(type: MeasureValueType, value: string): number {
+/** The metered size of one measure value (R-METER-1); R-LIM-1 sizes a multi-measure record's values with it. */
+export function measureValueBytes(type: MeasureValueType, value: string): number {
   switch (type) {
     case 'VARCHAR':
       return utf8ByteLength(value);
@@ -78,10 +79,10 @@ export function recordEventSize(record: TimestreamRecord): number {
   if (values !== undefined) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      size += valueBytes(v.Type, v.Value);
+      size += measureValueBytes(v.Type, v.Value);
     }
   } else if (record.MeasureValue !== undefined) {
-    size += valueBytes(record.MeasureValueType, record.MeasureValue);
+    size += measureValueBytes(record.MeasureValueType, record.MeasureValue);
   }
   return size;
 }

@@ -8,8 +8,15 @@ import type { SourceFile } from './source.js';
 import type { ReadChunksOptions, SourceReader } from './source-reader.js';
 
 /** A version of a file on disk: its size and modification time. */
-function versionOf(size: number, mtimeMs: number): string {
+export function diskVersion(size: number, mtimeMs: number): string {
   return `${size}:${mtimeMs}`;
+}
+
+const diskReaders = new WeakSet<SourceReader>();
+
+/** Whether `reader` reads files on local disk by their paths (the duplicate index then keeps them open). */
+export function isDiskReader(reader: SourceReader): boolean {
+  return diskReaders.has(reader);
 }
 
 /**
@@ -20,7 +27,7 @@ export function createLocalReader(s3Root?: string): SourceReader {
   const noRoot = (what: string): never => {
     throw new Error(`the local reader has no --s3-root to ${what}`);
   };
-  return {
+  const reader: SourceReader = {
     spec: undefined,
     rereads: true,
     async list(bucket, prefix) {
@@ -41,7 +48,7 @@ export function createLocalReader(s3Root?: string): SourceReader {
     async version(file) {
       try {
         const info = await stat(file.path);
-        return versionOf(info.size, info.mtimeMs);
+        return diskVersion(info.size, info.mtimeMs);
       } catch {
         return null;
       }
@@ -50,6 +57,8 @@ export function createLocalReader(s3Root?: string): SourceReader {
       return readBytesSync(file.path, version, offset, length);
     },
   };
+  diskReaders.add(reader);
+  return reader;
 }
 
 /** The reader of files whose paths are known (every thread has it; no spec needed). */
@@ -65,7 +74,7 @@ function readBytesSync(path: string, version: string, offset: number, length: nu
   }
   try {
     const info = fstatSync(fd);
-    if (versionOf(info.size, info.mtimeMs) !== version) return null;
+    if (diskVersion(info.size, info.mtimeMs) !== version) return null;
     const row = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

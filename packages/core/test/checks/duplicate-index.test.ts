@@ -232,32 +232,38 @@ describe('createDuplicateIndex (R-DUP-1)', () => {
     expect(index.check(scalar('2.5'))?.code).toBe('RECORD_VERSION_CONFLICT');
   });
 
-  it('stops tracking new points past maxEntries, turns partial, and still updates known ones', () => {
-    const index = createDuplicateIndex({ maxEntries: 2 });
+  // These two pinned the partial mode (untracked points past the bound, name lists no longer interned) that
+  // R-DUP-1 now forbids: the table says it is full (the load then spills, load-duplicates.test.ts) and stays exact.
+  it('says it is full at its budget and still decides exactly on what it holds (R-DUP-1)', () => {
+    const index = new PointTable(2);
     index.add(scalar('1', 'DOUBLE', { time: '1' }));
+    expect(index.full).toBe(false);
     index.add(scalar('1', 'DOUBLE', { time: '2' }));
-    expect(index.partial).toBe(false);
+    expect(index.full).toBe(true);
     index.add(scalar('1', 'DOUBLE', { time: '3' }));
-    expect(index.partial).toBe(true);
-    expect(index.size).toBe(2);
-    // Untracked: no conflict is guessed.
-    expect(index.check(scalar('9', 'DOUBLE', { time: '3' }))).toBeNull();
-    // Tracked points are still checked and updated.
+    expect(index.size).toBe(3);
+    expect(index.check(scalar('9', 'DOUBLE', { time: '3' }))?.code).toBe('RECORD_VERSION_CONFLICT');
     expect(index.check(scalar('9', 'DOUBLE', { time: '1' }))?.code).toBe('RECORD_VERSION_CONFLICT');
     index.add(scalar('9', 'DOUBLE', { time: '1', version: 2 }));
     expect(index.check(scalar('9', 'DOUBLE', { time: '1', version: 2 }))).toBeNull();
   });
 
-  it('turns partial when a new dimension-name list cannot be interned any more', () => {
-    const index = createDuplicateIndex({ maxEntries: 1 });
-    index.add(scalar('1', 'DOUBLE', { dims: [['a', '1']] }));
-    index.add(scalar('1', 'DOUBLE', { dims: [['b', '1']] }));
-    expect(index.partial).toBe(true);
-    expect(index.check(scalar('2', 'DOUBLE', { dims: [['b', '1']] }))).toBeNull();
-    expect(index.check(scalar('2', 'DOUBLE', { dims: [['a', '1']] }))?.code).toBe('RECORD_VERSION_CONFLICT');
+  it('gives a lower version with other values the "lower than the existing version" reason (R-DUP-1)', () => {
+    const index = createDuplicateIndex();
+    index.add(scalar('1', 'DOUBLE', { version: 3 }));
+    expect(index.check(scalar('2', 'DOUBLE', { version: 2 }))).toMatchObject({
+      code: 'RECORD_VERSION_CONFLICT',
+      reason:
+        'The record version 2 is lower than the existing version 3. A higher version is required to update the measure value.',
+    });
+    expect(index.check(scalar('2', 'DOUBLE', { version: 3 }))?.reason).toBe(REASON);
+    // Identical values are idempotent at any version, a higher version updates.
+    expect(index.check(scalar('1', 'DOUBLE', { version: 1 }))).toBeNull();
+    expect(index.check(scalar('2', 'DOUBLE', { version: 4 }))).toBeNull();
   });
 
-  it('never reports a conflict for identical records, whatever the bound (property)', () => {
+  // Once "whatever the bound" of the partial mode; the bound is now load-duplicates.test.ts's (any budget, same result).
+  it('never reports a conflict for identical records (property)', () => {
     // A small key space so that points repeat; the value is a function of the point, so repeats are identical.
     const record = fc.record({
       dims: fc
@@ -281,20 +287,15 @@ describe('createDuplicateIndex (R-DUP-1)', () => {
           (spec.name === 'm1' ? 100 : 200),
       );
     fc.assert(
-      fc.property(
-        fc.array(record, { maxLength: 80 }),
-        fc.integer({ min: 0, max: 12 }),
-        (specs, maxEntries) => {
-          const index = createDuplicateIndex({ maxEntries });
-          for (const spec of specs) {
-            const r = scalar(valueOf(spec), 'DOUBLE', spec);
-            expect(index.check(r)).toBeNull();
-            index.add(r);
-            expect(index.check(scalar(valueOf(spec), 'DOUBLE', spec))).toBeNull();
-          }
-          expect(index.size).toBeLessThanOrEqual(maxEntries);
-        },
-      ),
+      fc.property(fc.array(record, { maxLength: 80 }), (specs) => {
+        const index = createDuplicateIndex();
+        for (const spec of specs) {
+          const r = scalar(valueOf(spec), 'DOUBLE', spec);
+          expect(index.check(r)).toBeNull();
+          index.add(r);
+          expect(index.check(scalar(valueOf(spec), 'DOUBLE', spec))).toBeNull();
+        }
+      }),
       fcOptions,
     );
   });
@@ -332,7 +333,6 @@ describe('createDuplicateIndex (R-DUP-1)', () => {
           }
         }
         expect(index.size).toBe(model.size);
-        expect(index.partial).toBe(false);
       }),
       fcOptions,
     );

@@ -1,8 +1,8 @@
 /**
  * R-DUP-1 over records read from files: the duplicate index keeps a row's place instead of its record and reads
  * the row again to confirm a match. It must decide exactly as it does for records it stores whole (fast-check
- * prints the seed of a failure; pin one with FC_SEED=<seed>), and say "partial" rather than guess when a file
- * changed under it.
+ * prints the seed of a failure; pin one with FC_SEED=<seed>), and stop (DUPLICATES_SOURCE_CHANGED) rather than
+ * guess when a file changed under it: there is no partial mode any more (R-DUP-1: exact at any size).
  */
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 
@@ -50,6 +50,13 @@ async function rowsOf(task: ResolvedTask, source: ResolvedSource): Promise<Row[]
   return rows;
 }
 
+/** Points an unbounded index holds after the dry run's sink saw the rows. */
+function createDuplicateIndexSize(rows: Row[]): number {
+  const index = createDuplicateIndex();
+  conflicts(index, rows);
+  return index.size;
+}
+
 /** The dry run's sink: a row is stored when none of its records conflicts; the lines of the rows that conflict. */
 function conflicts(index: DuplicateIndex, rows: Row[]): number[] {
   const lines: number[] = [];
@@ -83,7 +90,7 @@ describe('duplicates of rows read from files (R-DUP-1)', () => {
           expect(conflicts(createDuplicateIndex(), rows)).toEqual(expected);
           const colliding = new PointTable(1_000_000, 0);
           expect(conflicts(colliding, rows)).toEqual(expected);
-          expect(colliding.partial).toBe(false);
+          expect(colliding.size).toBe(createDuplicateIndexSize(whole));
         }
       }),
       { ...fcOptions, numRuns: 60 },
@@ -113,20 +120,19 @@ describe('duplicates of rows read from files (R-DUP-1)', () => {
             const byHash: number[] = [];
             for (const r of rows) {
               const hashes = r.records.map((record) => {
-                expect(encoder.keyHash(record)).toBe(true);
-                return encoder.keyHashValue;
+                encoder.keyHash(record);
+                return [encoder.keyHashValue, encoder.keyHashHigh] as const;
               });
               const place = (
                 i: number,
-              ): [number, NonNullable<RecordStamp['source']>, number, number, number] => {
+              ): [number, number, NonNullable<RecordStamp['source']>, number, number, number] => {
                 expect(readStamp(r.records[i]!, stamp)).toBe(true);
-                return [hashes[i]!, stamp.source!, stamp.offset, stamp.bytes, stamp.index];
+                return [hashes[i]![0], hashes[i]![1], stamp.source!, stamp.offset, stamp.bytes, stamp.index];
               };
               if (r.records.some((_, i) => table.checkRow(...place(i)) !== null)) byHash.push(r.line);
               else r.records.forEach((_, i) => table.addRow(...place(i)));
             }
             expect(byHash).toEqual(expected);
-            expect(table.partial).toBe(false);
           }
         },
       ),
@@ -147,7 +153,8 @@ describe('duplicates of rows read from files (R-DUP-1)', () => {
     ]);
   });
 
-  it('turns partial instead of guessing when the file changed since its rows were read', async () => {
+  // This pinned `partial` before R-DUP-1 said "exact at any size": a check that cannot confirm now stops the run.
+  it('stops with DUPLICATES_SOURCE_CHANGED instead of guessing when the file changed since its rows were read', async () => {
     const source = sourceOf({ 'a.csv': `${FLEET_HEADER}\n1714521600,v1,r,1,2.5,1,7\n` });
     const index = createDuplicateIndex();
     const [first] = await rowsOf(fleetTask(), source);
@@ -158,8 +165,7 @@ describe('duplicates of rows read from files (R-DUP-1)', () => {
     utimesSync(path, mtime, new Date(mtime.getTime() + 5000));
     const other = structuredClone(first!.records[0]!);
     other.MeasureValues![1]!.Value = '9.5';
-    expect(index.check(other)).toBeNull();
-    expect(index.partial).toBe(true);
+    expect(() => index.check(other)).toThrow(expect.objectContaining({ code: 'DUPLICATES_SOURCE_CHANGED' }));
   });
 
   it('reports a repeat across files with other values, and accepts an identical one, in a dry run', async () => {
@@ -173,6 +179,7 @@ describe('duplicates of rows read from files (R-DUP-1)', () => {
     );
     expect(result.progress).toMatchObject({ RecordsIngested: 2, RecordIngestionFailures: 1 });
     expect(rejects.map((r) => [r.file, r.line, r.code])).toEqual([['b.csv', 3, 'RECORD_VERSION_CONFLICT']]);
-    expect(result.warnings.some((w) => /partial/.test(w))).toBe(false);
+    // The check is exact (no partial mode): the only warning is the unchecked time window (no table given).
+    expect(result.warnings.filter((w) => w.code !== 'TIME_WINDOW_NOT_CHECKED')).toEqual([]);
   });
 });

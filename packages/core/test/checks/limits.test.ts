@@ -44,19 +44,51 @@ describe('checkRecordLimits (R-LIM-1)', () => {
     expect(check(multi([dim('host', 'h1')], [{ Name: 'cpu', Value: '1', Type: 'DOUBLE' }]))).toBeNull();
   });
 
-  it('accepts a dimension value of 2048 UTF-8 bytes and refuses one of 2049', () => {
-    const at = multi([dim('d', utf8Text(2048))], [{ Name: 'a', Value: '1', Type: 'BOOLEAN' }]);
-    expect(Buffer.byteLength(at.Dimensions[0]!.Value)).toBe(2048);
-    expect(at.Dimensions[0]!.Value.length).toBe(1024);
-    // 8 + 1 + 2048 + 1 + 1 + 1 = 2060 > 2048: the record size fails, not the dimension value.
+  // Issue 18: the quota is on the dimension name and value together ("Dimension name dimension value pair size
+  // per series", ts-limits); an earlier version checked the value alone.
+  it('accepts a dimension name and value of 2048 UTF-8 bytes together and refuses 2049', () => {
+    const at = multi([dim('d', utf8Text(2047))], [{ Name: 'a', Value: '1', Type: 'BOOLEAN' }]);
+    expect(Buffer.byteLength(at.Dimensions[0]!.Value)).toBe(2047);
+    // 8 + 1 + 2047 + 1 + 1 + 1 = 2059 > 2048: the record size fails, not the pair.
     expect(check(at)?.code).toBe('LIMIT_RECORD_SIZE');
-    const over = multi([dim('d', utf8Text(2049))], [{ Name: 'a', Value: '1', Type: 'BOOLEAN' }]);
+    const over = multi([dim('d', utf8Text(2048))], [{ Name: 'a', Value: '1', Type: 'BOOLEAN' }]);
     expect(check(over)).toEqual({
       kind: 'ingestion',
-      code: 'LIMIT_DIMENSION_VALUE_SIZE',
-      reason: 'A dimension value is larger than 2048 bytes.',
-      detail: 'Dimension "d" has a value of 2049 bytes; at most 2048 are allowed',
+      code: 'LIMIT_DIMENSION_PAIR_SIZE',
+      reason: 'A dimension name and value are larger than 2048 bytes together.',
+      detail: 'Dimension "d" and its value are 2049 bytes together; at most 2048 are allowed',
     });
+    const longName = multi(
+      [dim('é'.repeat(30), 'x'.repeat(1989))],
+      [{ Name: 'a', Value: '1', Type: 'BOOLEAN' }],
+    );
+    expect(check(longName)?.code).toBe('LIMIT_DIMENSION_PAIR_SIZE'); // 60 + 1989 = 2049
+  });
+
+  it('refuses a multi-measure record whose values are over 2048 bytes together, sized as metered (R-LIM-1) [choice]', () => {
+    // Two VARCHARs of 1024 and 1025 bytes: each within 2048, 2049 together.
+    const over = multi(
+      [dim('d', 'v')],
+      [
+        { Name: 'a', Value: 'x'.repeat(1024), Type: 'VARCHAR' },
+        { Name: 'b', Value: 'y'.repeat(1025), Type: 'VARCHAR' },
+      ],
+    );
+    expect(check(over)).toEqual({
+      kind: 'ingestion',
+      code: 'LIMIT_MEASURE_VALUES_SIZE',
+      reason: 'The measure values of the record are larger than 2048 bytes together.',
+      detail: 'The 2 measure values are 2049 bytes together (R-METER-1 sizes); at most 2048 are allowed',
+    });
+    // At 2048 bytes of values the record is still over 2048 bytes of event size: the record size names it.
+    const at = multi(
+      [dim('d', 'v')],
+      [
+        { Name: 'a', Value: 'x'.repeat(1024), Type: 'VARCHAR' },
+        { Name: 'b', Value: 'y'.repeat(1024), Type: 'VARCHAR' },
+      ],
+    );
+    expect(check(at)?.code).toBe('LIMIT_RECORD_SIZE');
   });
 
   it('accepts a VARCHAR value of 2048 UTF-8 bytes and refuses one of 2049 (scalar and multi)', () => {

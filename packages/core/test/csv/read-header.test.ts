@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -144,5 +145,34 @@ describe('readHeader (R-CSV-3, R-VAL-8)', () => {
     const result = await header('no-such-file.csv');
     expect(failureCode(result)).toBe('FILE_UNREADABLE');
     if (!result.ok) expect(result.failure.detail).toContain('ENOENT');
+  });
+});
+
+// Issue 18: the validator reads every file's header; a file without a line break used to be read to its end.
+describe('readHeader past the row limit (R-CSV-6)', () => {
+  it('stops after the row limit and a chunk, and fails the header as the full read does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tsbatch-header-'));
+    try {
+      const file = path.join(dir, 'no-line-break.csv');
+      await writeFile(file, 'a,b');
+      await truncate(file, 64 * 1024 * 1024); // sparse: 64 MiB of NUL bytes after "a,b", no line break
+      const result = await readHeader({ key: 'no-line-break.csv', path: file, size: 64 * 1024 * 1024 }, CSV);
+      expect(result).toEqual({
+        ok: false,
+        failure: {
+          kind: 'file',
+          code: 'FILE_HEADER_UNREADABLE',
+          reason: 'The header row cannot be parsed',
+          // The full read names the row's whole size; this one stopped reading past the limit.
+          detail: 'The header row is too large: more than 16777216 bytes',
+        },
+      });
+      // A header just under the limit is still read whole.
+      await writeFile(file, `${'x'.repeat(16 * 1024 * 1024 - 10)},b\n1,2\n`);
+      const under = await readHeader({ key: 'under.csv', path: file, size: 16 * 1024 * 1024 }, CSV);
+      expect(under.ok && under.header.map((h) => h.length)).toEqual([16 * 1024 * 1024 - 10, 1]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -463,14 +463,13 @@ describe('readCsvBytes: malformed rows never stop the file (R-CSV-6)', () => {
     const huge = 'x'.repeat(4 * 1024 * 1024);
     const input = Buffer.from(`a,b\n1,2\n${huge},"${huge}\n${huge}"\n3,4\n`);
     const engine = new CsvEngine(FILE, CSV, { encoding: undefined, maxRowBytes: 1024 });
-    // csv-parse's buffers for the record in progress: the field bytes and the finished cells.
-    const state = (engine as unknown as { api: { state: { field: { size: number }; record: string[] } } }).api
-      .state;
+    // The tokenizer's text of the record in progress: the field so far and the finished cells.
+    const state = (engine as unknown as { tok: { prefix: string; cells: string[] } }).tok;
     const events: SourceEvent[] = [];
     let peak = 0;
     for (const chunk of chunksOf(input, 64 * 1024)) {
       events.push(...engine.push(Buffer.from(chunk)));
-      peak = Math.max(peak, state.field.size + state.record.reduce((n, cell) => n + cell.length, 0));
+      peak = Math.max(peak, state.prefix.length + state.cells.reduce((n, cell) => n + cell.length, 0));
     }
     events.push(...engine.end());
     expect(show(events)).toEqual([

@@ -32,7 +32,15 @@ describe('dryRun', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.errorReport).toBeNull();
     expect(records.map((r) => r.line)).toEqual([2, 3]);
-    expect(result.warnings[0]).toMatch(/Time window not checked/);
+    // Issue 18: warnings are data; the message names no CLI flag (the CLI words its own advice by code).
+    expect(result.warnings).toEqual([
+      {
+        code: 'TIME_WINDOW_NOT_CHECKED',
+        message: expect.stringMatching(/^Time window not checked/),
+        advice: expect.any(String),
+      },
+    ]);
+    expect(JSON.stringify(result.warnings)).not.toMatch(/--/);
   });
 
   it('fails a row outside the ingestion window, at both ends (R-WIN-1, R-STATUS-1)', async () => {

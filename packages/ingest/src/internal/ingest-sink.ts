@@ -1,18 +1,18 @@
 /**
  * The sink of a real load (DESIGN: the only thing that differs from a dry run). The within-load duplicate rule
- * (R-DUP-1) is decided here exactly as in a dry run, in file order, so that two conflicting records never race to
- * the service; rows go to the writer, and each row settles when all its records are answered (R-COUNT-1). Rows a
- * checkpoint already covers are not sent again: they settle with the outcome recorded when they were (R-ING-3).
+ * (R-DUP-1) is decided by the engine (runDeferredLoad) exactly as in a dry run, in file order and at any size, so
+ * that two conflicting records never race to the service; rows go to the writer, and each row settles when all its
+ * records are answered (R-COUNT-1). Rows a checkpoint already covers are not sent again: they settle with the
+ * outcome recorded when they were (R-ING-3).
  */
 import {
-  createDuplicateIndex,
   type DeferredLoadSink,
   type Failure,
   type RowOutcome,
   type SentRow,
   type SettleRow,
 } from '@tsbatch/core';
-import { IngestError } from '../errors.js';
+import { IngestError, stopCause } from '../errors.js';
 import { rejectionFailure } from '../rejections.js';
 import type { Writer } from '../writer.js';
 
@@ -39,8 +39,6 @@ export interface IngestSinkOptions {
   acknowledged: AcknowledgedPosition | null;
   /** Refusals recorded for acknowledged rows. */
   recorded: readonly RecordedRejection[];
-  /** @default 1_000_000 */
-  maxDuplicateKeys?: number;
   /** A record the service refused just now. */
   onRejection?: (rejection: RecordedRejection) => void;
 }
@@ -48,8 +46,6 @@ export interface IngestSinkOptions {
 const STORED: RowOutcome = Object.freeze({ rejected: [] });
 
 export function createIngestSink(writer: Writer, options: IngestSinkOptions): DeferredLoadSink {
-  const maxEntries = options.maxDuplicateKeys ?? 1_000_000;
-  const duplicates = createDuplicateIndex({ maxEntries });
   const { fileIndex, acknowledged, onRejection } = options;
   const recorded = new Map<string, RowOutcome>();
   for (const r of options.recorded) {
@@ -71,10 +67,8 @@ export function createIngestSink(writer: Writer, options: IngestSinkOptions): De
   }
 
   return {
-    check: (record) => duplicates.check(record),
     send(row: SentRow, settle: SettleRow): void | Promise<void> {
       const records = row.records;
-      for (const record of records) duplicates.add(record);
       if (isAcknowledged(row)) {
         settle(recorded.get(`${row.file}\u0000${row.line}`) ?? STORED);
         return;
@@ -98,12 +92,6 @@ export function createIngestSink(writer: Writer, options: IngestSinkOptions): De
       return wait;
     },
     flush: () => writer.flush(),
-    stop: (reason) => writer.stop(reason),
-    warnings: () =>
-      duplicates.partial
-        ? [
-            `Duplicate check was partial: more than ${maxEntries} distinct record keys; later duplicates were not looked for (R-DUP-1).`,
-          ]
-        : [],
+    stop: (reason) => writer.stop(stopCause(reason)),
   };
 }

@@ -67,9 +67,10 @@ export const batchLoadOperations: Record<string, Operation> = {
         'This local endpoint was started without --s3-root, so it has no folder standing for S3 buckets.',
       );
     }
-    // R-VAL-*: every issue of the request (and of the header of its first file) at once.
+    // R-VAL-*: every issue of the request (and of the header of its first file) at once. A file the run fails as a
+    // whole (SOURCE_FILE_FAILS) does not refuse the task: the run counts it as a file failure, as the service does.
     const result = await validateTask(input, { location, kind: 'task' });
-    if (!result.ok || result.task === undefined) {
+    if (result.task === undefined) {
       const errors = result.issues.filter((i) => i.severity === 'error');
       throw new ServiceError(
         'ValidationException',

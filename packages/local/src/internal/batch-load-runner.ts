@@ -8,13 +8,13 @@
  * re-writes that change nothing (R-ING-3), and the ProgressReport is counted afresh, so no row is counted or
  * written twice.
  */
-import { VERSION_CONFLICT_REASON } from '@tsbatch/core';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  createDuplicateIndex,
   emptyProgressReport,
   errorReportKey,
+  lowerVersionReason,
+  VERSION_CONFLICT_REASON,
   resolveReportFolder,
   resolveSource,
   runLoad,
@@ -30,7 +30,8 @@ import {
   type TaskStatus,
 } from '@tsbatch/core';
 import type { LocalStore } from '../store.js';
-import type { TableData } from './table-data.js';
+import { storedRecordOf } from './record-json.js';
+import type { TableWriter } from './table-writer.js';
 
 /** The state the runner keeps with each task in the task store. */
 export interface RunnerState {
@@ -56,7 +57,7 @@ export interface BatchLoadRunnerOptions {
   progressIntervalMs?: number;
 }
 
-/** Rows between two flushes of the table's log during a load. */
+/** Rows between two commits of a load (each commit ends one journal block of the task, R-QLDB-2). */
 const FLUSH_EVERY_RECORDS = 1000;
 
 export class BatchLoadRunner {
@@ -159,10 +160,11 @@ export class BatchLoadRunner {
       });
       return finish('FAILED', source.error.message);
     }
-    let data: TableData;
+    let data: TableWriter;
     let retention;
     try {
-      data = store.data(task.database, task.table);
+      // R-QLDB-2: the task's records go to the journal in blocks, one per chunk it commits.
+      data = store.writer(task.database, task.table, { operation: 'BatchLoad', taskId });
       retention = store.retention(task.database, task.table);
     } catch (error) {
       return finish('FAILED', describe(error));
@@ -174,6 +176,8 @@ export class BatchLoadRunner {
     const interval = this.options.progressIntervalMs ?? 500;
     try {
       const result = await runLoad(task, source.source, sink, {
+        // R-DUP-1: the store decides every record against all it holds, this load's stored rows included.
+        duplicates: false,
         table: retention,
         now: clock(),
         taskId,
@@ -186,14 +190,14 @@ export class BatchLoadRunner {
           saving = saving.then(() => tasks.update(taskId, { progress: snapshot })).catch(() => undefined);
         },
       });
-      await data.flush();
+      await data.commit();
       await saving;
       progress = result.progress;
       if (result.errorReport !== null) await this.writeReport(task, result.errorReport);
       await finish(result.status);
       this.options.log(`task ${taskId}: ${result.status} (${result.progress.RecordsIngested} rows ingested)`);
     } catch (error) {
-      await data.flush().catch(() => undefined);
+      await data.commit().catch(() => undefined);
       await saving;
       if (signal.aborted) {
         await finish(
@@ -235,35 +239,35 @@ export class BatchLoadRunner {
 }
 
 /**
- * The sink of a load into the store: core's within-load duplicate index decides exactly as in a dry run, and the
- * table decides against what earlier writes stored (R-DUP-1 across writes). Accepted rows are applied at once
- * and flushed to disk every FLUSH_EVERY_RECORDS records and at the end.
+ * The sink of a load into the store: the table decides every record against what it holds (R-DUP-1 across writes,
+ * versions compared exactly), and accepted rows are applied at once, so the same check covers the duplicates within
+ * the load, exactly as a dry run decides them (the engine's own check is off: `duplicates: false`). Accepted rows are
+ * committed every FLUSH_EVERY_RECORDS records and at the end.
  */
-function storeSink(data: TableData): LoadSink {
-  const load = createDuplicateIndex();
+function storeSink(data: TableWriter): LoadSink {
   let unflushed = 0;
   return {
     check(record): Failure | null {
-      const within = load.check(record);
-      if (within !== null) return within;
-      const conflict = data.check(record);
+      const conflict = data.check(storedRecordOf(record));
       if (conflict === null) return null;
       return {
         kind: 'ingestion',
         code: 'RECORD_VERSION_CONFLICT',
-        reason: VERSION_CONFLICT_REASON,
+        // R-DUP-1: a lower version gets the service's own reason, with the version the table holds.
+        reason: conflict.lower
+          ? lowerVersionReason(record.Version, conflict.existingVersion)
+          : VERSION_CONFLICT_REASON,
         detail: `The table already holds this point with version ${conflict.existingVersion} and other values; this record has version ${record.Version}`,
       };
     },
     async store(_file, _line, records): Promise<void> {
-      for (const record of records) {
-        load.add(record);
-        data.apply(record);
-      }
+      for (const record of records) data.apply(storedRecordOf(record));
+      // Inserted before this row's promise lets other requests run (pending-rows.ts).
+      data.flush();
       unflushed += records.length;
       if (unflushed >= FLUSH_EVERY_RECORDS) {
         unflushed = 0;
-        await data.flush();
+        await data.commit();
       }
     },
   };

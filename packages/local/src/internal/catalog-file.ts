@@ -6,6 +6,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '@tsbatch/core';
 import { readFile } from 'node:fs/promises';
 import { LocalError } from '../errors.js';
+import { base62Id } from './journal-hash.js';
 
 export interface Tag {
   Key: string;
@@ -51,6 +52,8 @@ export interface TableInfo {
 }
 
 export interface CatalogDatabase {
+  /** R-QLDB-2: the id of the database's ledger, which names its one strand (22 Base62 characters). */
+  id: string;
   info: DatabaseInfo;
   tags: Tag[];
 }
@@ -97,6 +100,21 @@ export async function readCatalog(dataDir: string): Promise<Catalog> {
     );
   }
   return json as Catalog;
+}
+
+/**
+ * Catalogs written before the journal have no database ids: each database gets its ledger's id here. Returns
+ * whether one was added (the catalog must then be written, so the id stays the same).
+ */
+export function addLedgerIds(catalog: Catalog): boolean {
+  let added = false;
+  for (const d of catalog.databases as Partial<CatalogDatabase>[]) {
+    if (typeof d.id !== 'string') {
+      d.id = base62Id();
+      added = true;
+    }
+  }
+  return added;
 }
 
 export async function writeCatalog(dataDir: string, catalog: Catalog): Promise<void> {

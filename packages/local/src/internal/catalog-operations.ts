@@ -107,9 +107,9 @@ function pageArgs(c: Constraints, input: Json): { maxResults: number; nextToken:
 }
 
 export const catalogOperations: Record<string, Operation> = {
-  /** The SDK's endpoint discovery: every cell is this server (toolchain notes §3). */
+  /** The SDKs' endpoint discovery: every client is sent back to this server (R-LOCAL-1, http.ts). */
   DescribeEndpoints: (_input, ctx) => ({
-    Endpoints: [{ Address: ctx.hostname, CachePeriodInMinutes: 1440 }],
+    Endpoints: [{ Address: ctx.endpointAddress, CachePeriodInMinutes: 1440 }],
   }),
 
   async CreateDatabase(input, { store }) {

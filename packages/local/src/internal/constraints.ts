@@ -9,6 +9,9 @@ import { ServiceError } from '../errors.js';
 
 export type Json = Record<string, unknown>;
 
+const LONG_MAX = 2n ** 63n - 1n;
+const LONG_MIN = -(2n ** 63n);
+
 export interface StringRule {
   min?: number;
   max?: number;
@@ -57,6 +60,24 @@ export class Constraints {
       this.fail(path, value, `Member must have value less than or equal to ${rule.max}`);
     }
     return value;
+  }
+
+  /**
+   * A 64-bit integer member (a record Version), exact: a number, or a bigint from parseExactJson. [choice] One
+   * beyond the signed 64-bit range (which the service's Long cannot hold) is a broken constraint.
+   */
+  long(path: string, value: unknown): bigint | undefined {
+    if (!this.present(path, value, false)) return undefined;
+    let n: bigint;
+    if (typeof value === 'bigint') n = value;
+    else if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value);
+    else throw wrongType(path, 'an integer', value);
+    if (n > LONG_MAX) {
+      this.fail(path, n, `Member must have value less than or equal to ${LONG_MAX}`);
+    } else if (n < LONG_MIN) {
+      this.fail(path, n, `Member must have value greater than or equal to ${LONG_MIN}`);
+    }
+    return n;
   }
 
   boolean(path: string, value: unknown, required = false): boolean | undefined {
@@ -117,7 +138,12 @@ export class Constraints {
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'bigint'
+        ? String(value)
+        : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
   return `'${text.length > 200 ? `${text.slice(0, 200)}...` : text}'`;
 }
 

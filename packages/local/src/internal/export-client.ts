@@ -4,9 +4,7 @@
  * records as JSON lines and ends with `{"ExportSummary": {...}}`, or with `{"ExportError": {"code", "message"}}`
  * when something fails after the first line went out. A refusal before any record is a JSON error with a status.
  */
-import type { TimestreamRecord } from '@tsbatch/core';
 import { ExportError, isExportErrorCode } from './export-error.js';
-import { isStoredRecord } from './export-sources.js';
 
 export const EXPORT_ROUTE = '/_tsbatch/export';
 
@@ -27,7 +25,8 @@ export interface WireSummary {
 }
 
 export interface RemoteExport {
-  records: AsyncGenerator<TimestreamRecord>;
+  /** The records' JSON texts as the server stored them, a network chunk's worth at a time. */
+  chunks: AsyncGenerator<string[]>;
   /** The summary line, once the records have all been read. */
   summary(): WireSummary | null;
   /** Stops reading and drops the connection, so the server ends the export and frees its slot. */
@@ -66,7 +65,7 @@ export async function requestExport(
   let summary: WireSummary | null = null;
   const reader = res.body.getReader();
   return {
-    records: readLines(endpoint, reader, (s) => (summary = s)),
+    chunks: readLines(endpoint, reader, (s) => (summary = s)),
     summary: () => summary,
     cancel: () => reader.cancel().catch(() => undefined),
   };
@@ -94,11 +93,14 @@ async function refusal(endpoint: string, res: Response): Promise<ExportError> {
   );
 }
 
+/** A record line as the server writes it (its stored text, recordJson): told apart without parsing it. */
+const RECORD_START = '{"Dimensions":[';
+
 async function* readLines(
   endpoint: string,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   onSummary: (summary: WireSummary) => void,
-): AsyncGenerator<TimestreamRecord> {
+): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
   let carry = '';
   let records = 0;
@@ -113,17 +115,19 @@ async function* readLines(
       }
       if (chunk.done) break;
       const text = carry + decoder.decode(chunk.value, { stream: true });
+      const lines: string[] = [];
       let from = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
         const line = text.slice(from, nl);
         from = nl + 1;
         if (done)
           throw new ExportError('EXPORT_ENDPOINT_FAILED', `${endpoint} sent data after the export's end`);
+        if (line.startsWith(RECORD_START) && line.endsWith('}')) {
+          lines.push(line);
+          continue;
+        }
         const json = parse(endpoint, line) as Record<string, unknown>;
-        if (isStoredRecord(json)) {
-          records++;
-          yield json;
-        } else if (typeof json.ExportSummary === 'object' && json.ExportSummary !== null) {
+        if (typeof json.ExportSummary === 'object' && json.ExportSummary !== null) {
           onSummary(json.ExportSummary as WireSummary);
           done = true;
         } else if (typeof json.ExportError === 'object' && json.ExportError !== null) {
@@ -140,6 +144,10 @@ async function* readLines(
         }
       }
       carry = text.slice(from);
+      if (lines.length > 0) {
+        records += lines.length;
+        yield lines;
+      }
     }
     if (!done || carry !== '') throw brokeOff(endpoint, records, undefined);
   } finally {

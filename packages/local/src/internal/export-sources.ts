@@ -1,6 +1,6 @@
 /**
  * R-EXP-1 inputs read from files: the records of a table straight from a data folder, and the records of a dry run
- * (its `--records` file). Both stream: nothing but the point index of the table is held in memory.
+ * (its `--records` file). Both stream with bounded memory.
  */
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
@@ -10,20 +10,21 @@ import { TIME_UNITS, type TimestreamRecord } from '@tsbatch/core';
 import { LocalError } from '../errors.js';
 import { catalogFile, readCatalog } from './catalog-file.js';
 import { ExportError } from './export-error.js';
-import { pointKey } from './point-key.js';
-import { RecordLog } from './record-log.js';
+import { LEGACY_DIR } from './legacy-import.js';
+import { STORE_FILE } from './store-db.js';
+import { noChunks, scanTable, type TableScan, type TimeRange } from './store-reader.js';
 
 /**
  * The current record of every point of a table, read from the folder of a store without opening it: no lock is
- * taken and nothing is written (a torn last line is passed over, not cut off), so it works while `tsbatch serve`
- * uses the folder. [choice] It reads a snapshot: the log's whole lines when the export starts; a point is current
- * at its last line there, exactly as the store decides when it replays the log (R-LOCAL-3).
+ * taken and nothing is written, so it works while `tsbatch serve` uses the folder. It reads a snapshot: the store
+ * as committed when the export starts (one read transaction, R-LOCAL-3).
  */
 export async function snapshotRecords(
   dataDir: string,
   database: string,
   table: string,
-): Promise<AsyncGenerator<TimestreamRecord>> {
+  range: TimeRange,
+): Promise<TableScan> {
   if (!(await exists(catalogFile(dataDir)))) {
     throw new ExportError(
       'EXPORT_NOT_A_STORE',
@@ -40,24 +41,20 @@ export async function snapshotRecords(
   }
   const entry = catalog.tables.find((t) => t.info.DatabaseName === database && t.info.TableName === table);
   if (entry === undefined) {
-    throw new ExportError('EXPORT_NOT_FOUND', `The table ${table} does not exist in database ${database}.`);
+    throw new ExportError('EXPORT_NOT_FOUND', `The table ${table} does not exist.`);
   }
-  return readCurrent(new RecordLog(path.join(dataDir, 'records', `${entry.id}.log`), false));
-}
-
-async function* readCurrent(log: RecordLog): AsyncGenerator<TimestreamRecord> {
-  // Pass 1: the last line of each point (later lines of a point are higher versions, R-LOCAL-2).
-  const current = new Map<string, number>();
-  let lines = 0;
-  for await (const { json, line } of log.read()) {
-    lines = line + 1;
-    if (isStoredRecord(json)) current.set(pointKey(json), line);
+  const file = path.join(dataDir, STORE_FILE);
+  if (!(await exists(file))) {
+    if (await exists(path.join(dataDir, LEGACY_DIR))) {
+      throw new ExportError(
+        'EXPORT_NOT_A_STORE',
+        `${dataDir} holds the old log format of tsbatch: start 'tsbatch serve --data-dir ${dataDir}' once, ` +
+          'which moves it into the store, then export again.',
+      );
+    }
+    return { firstTime: null, chunks: noChunks(), close: () => undefined };
   }
-  // Pass 2: those lines, in log order; lines appended since pass 1 are not part of the snapshot.
-  for await (const { json, line } of log.read()) {
-    if (line >= lines) break;
-    if (isStoredRecord(json) && current.get(pointKey(json)) === line) yield json;
-  }
+  return scanTable(file, entry.id, range);
 }
 
 /**

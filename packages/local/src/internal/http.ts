@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_NAMESPACE, ServiceError, type ServiceErrorType } from '../errors.js';
 import type { Json } from './constraints.js';
+import { stringifyExact } from './exact-json.js';
 
 const JSON_TYPE = 'application/x-amz-json-1.0';
 /** Protocol errors come from the service framework, not the Timestream model. */
@@ -22,12 +23,27 @@ export function headerText(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-/** The host name the client used (no port): DescribeEndpoints sends clients back to it. */
+/** The host name the client used (no port). */
 export function hostnameOf(req: IncomingMessage, fallback: string): string {
   const host = req.headers.host ?? '';
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1) || fallback;
   const name = host.split(':')[0] ?? '';
   return name === '' ? fallback : name;
+}
+
+/** botocore (boto3, the AWS CLI, awswrangler) names itself in the User-Agent. */
+const BOTOCORE_AGENT = /\b(?:botocore|Botocore|aws-cli)\//;
+
+/**
+ * R-LOCAL-1: the Address DescribeEndpoints answers, so that the client comes back to this server however it was
+ * configured. The JS SDK puts an Address in place of the host name and keeps its scheme and port, so it gets the
+ * bare host name it called; botocore takes an Address as a whole URL only when it starts with "http" (else it
+ * calls https://<Address>:443), so it gets `http://<host>:<port>` [choice: the family is told by the User-Agent].
+ */
+export function endpointAddressOf(req: IncomingMessage, fallbackHost: string, port: number): string {
+  if (!BOTOCORE_AGENT.test(headerText(req.headers['user-agent']))) return hostnameOf(req, fallbackHost);
+  const host = req.headers.host;
+  return `http://${host !== undefined && host !== '' ? host : `${urlHost(fallbackHost)}:${port}`}`;
 }
 
 /** A host usable in a URL: a wildcard address is reached through loopback. */
@@ -77,7 +93,7 @@ function tooLarge(limit: number): ServiceError {
 
 export function send(res: ServerResponse, status: number, body: Json, requestId: string): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
+  const text = stringifyExact(body);
   res.writeHead(status, {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(text),
@@ -96,7 +112,7 @@ export function sendError(res: ServerResponse, error: ServiceError, requestId: s
     Message: error.message,
     ...error.fields,
   };
-  const text = JSON.stringify(body);
+  const text = stringifyExact(body);
   const headers: Record<string, string | number> = {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(text),

@@ -6,8 +6,8 @@ import type { Json } from './constraints.js';
 export interface OperationContext {
   store: LocalStore;
   clock: () => Date;
-  /** The host name (no port) the client called, which DescribeEndpoints answers with. */
-  hostname: string;
+  /** The endpoint DescribeEndpoints answers with, for the client that asks (R-LOCAL-1). */
+  endpointAddress: string;
   runner: BatchLoadRunner;
 }
 

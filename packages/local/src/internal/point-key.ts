@@ -8,6 +8,9 @@
  */
 import type { MeasureValueType, TimestreamRecord, TimeUnit } from '@tsbatch/core';
 
+/** What a point's identity and values are made of: every member but the version. */
+export type PointRecord = Omit<TimestreamRecord, 'Version'>;
+
 /** Zeros that turn a count of the unit into nanoseconds. */
 const NANO_ZEROS: Readonly<Record<TimeUnit, string>> = {
   SECONDS: '000000000',
@@ -30,7 +33,7 @@ export function instantNanos(time: string, unit: TimeUnit): bigint {
 }
 
 /** The identity of a point: measure name, dimensions (as a set), instant. */
-export function pointKey(record: TimestreamRecord): string {
+export function pointKey(record: PointRecord): string {
   const dims = record.Dimensions;
   let key = `${JSON.stringify(record.MeasureName)}${instantDigits(record.Time, record.TimeUnit)}`;
   if (dims.length === 1) return key + JSON.stringify(dims[0]!.Name) + JSON.stringify(dims[0]!.Value);
@@ -40,7 +43,7 @@ export function pointKey(record: TimestreamRecord): string {
 }
 
 /** The values of a point, normalised so that equal values by R-DUP-1 give equal strings. */
-export function pointValues(record: TimestreamRecord): string {
+export function pointValues(record: PointRecord): string {
   const unit = record.TimeUnit;
   const values = record.MeasureValues;
   if (values === undefined) {

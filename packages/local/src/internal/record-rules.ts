@@ -3,13 +3,10 @@
  * (ts-limits; the same as R-VAL-6 for batch load): a broken one fails the whole call (ValidationException).
  * A value that is not of its type rejects that record only [choice].
  */
-import {
-  isValidTimeDigits,
-  type MeasureValueType,
-  type TimestreamRecord,
-  type TimeUnit,
-} from '@tsbatch/core';
+import { isValidTimeDigits, type MeasureValueType, type TimeUnit } from '@tsbatch/core';
 import { ServiceError } from '../errors.js';
+import type { PartitionKey } from './catalog-file.js';
+import type { PointRecord } from './point-key.js';
 
 const MAX_DIMENSION_NAME_BYTES = 60;
 const MAX_MEASURE_NAME_BYTES = 256;
@@ -28,7 +25,7 @@ function nameProblem(name: string, maxBytes: number): string | null {
 }
 
 /** Throws the ValidationException of the first name the service refuses. */
-export function checkNames(record: TimestreamRecord, index: number): void {
+export function checkNames(record: PointRecord, index: number): void {
   const fail = (what: string, name: string, problem: string): never => {
     throw new ServiceError(
       'ValidationException',
@@ -66,7 +63,7 @@ function isValue(type: MeasureValueType, value: string, unit: TimeUnit): boolean
 }
 
 /** The rejection reason of a record holding a value that is not of its type, or null. */
-export function checkValue(record: TimestreamRecord): string | null {
+export function checkValue(record: PointRecord): string | null {
   const values = record.MeasureValues;
   if (values === undefined) {
     const v = record.MeasureValue ?? '';
@@ -77,6 +74,23 @@ export function checkValue(record: TimestreamRecord): string | null {
   for (const m of values) {
     if (!isValue(m.Type, m.Value, record.TimeUnit)) {
       return `Measure value ${JSON.stringify(m.Value)} of ${JSON.stringify(m.Name)} is not a valid ${m.Type}.`;
+    }
+  }
+  return null;
+}
+
+/**
+ * R-LOCAL-2: a table's `Schema.CompositePartitionKey` with a DIMENSION key whose EnforcementInRecord is REQUIRED
+ * rejects a record that lacks that dimension (API_PartitionKey). [choice] The reason's text, which AWS does not
+ * publish.
+ */
+export function checkPartitionKeys(record: PointRecord, keys: readonly PartitionKey[]): string | null {
+  for (const key of keys) {
+    if (key.Type !== 'DIMENSION' || key.EnforcementInRecord !== 'REQUIRED' || key.Name === undefined)
+      continue;
+    const name = key.Name;
+    if (!record.Dimensions.some((d) => d.Name === name)) {
+      return `The record is missing the dimension ${JSON.stringify(name)}, which is the table's partition key and is REQUIRED in every record (EnforcementInRecord).`;
     }
   }
   return null;

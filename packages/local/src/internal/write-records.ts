@@ -11,6 +11,7 @@ import {
   checkRecordLimits,
   createTimeWindow,
   isValidTimeDigits,
+  lowerVersionReason,
   MEASURE_VALUE_TYPES,
   recordEventSize,
   TIME_UNITS,
@@ -18,14 +19,14 @@ import {
   type ScalarMeasureValueType,
   type TimestreamDimension,
   type TimestreamMeasureValue,
-  type TimestreamRecord,
   type TimeUnit,
 } from '@tsbatch/core';
 import { ServiceError } from '../errors.js';
 import { Constraints, type Json } from './constraints.js';
 import type { Operation } from './operation.js';
 import { instantNanos } from './point-key.js';
-import { checkNames, checkValue } from './record-rules.js';
+import { forCoreChecks, type StoredRecord } from './record-json.js';
+import { checkNames, checkPartitionKeys, checkValue } from './record-rules.js';
 
 /** A record as sent: every member optional until CommonAttributes are merged in. */
 interface SentRecord {
@@ -35,14 +36,15 @@ interface SentRecord {
   MeasureValueType?: MeasureValueType;
   Time?: string;
   TimeUnit?: TimeUnit;
-  Version?: number;
+  Version?: bigint;
   MeasureValues?: TimestreamMeasureValue[];
 }
 
 export interface RejectedRecord {
   RecordIndex: number;
   Reason: string;
-  ExistingVersion?: number;
+  /** Exact: the answer is written with it as digits (http.ts). */
+  ExistingVersion?: bigint;
 }
 
 /** Text of the 419 answer, as the service sends it. */
@@ -77,7 +79,7 @@ function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   if (time !== undefined) out.Time = time;
   const unit = c.string(`${path}.timeUnit`, r['TimeUnit'], { enum: TIME_UNITS });
   if (unit !== undefined) out.TimeUnit = unit as TimeUnit;
-  const version = c.integer(`${path}.version`, r['Version']);
+  const version = c.long(`${path}.version`, r['Version']);
   if (version !== undefined) out.Version = version;
   const values = c.list(`${path}.measureValues`, r['MeasureValues']);
   if (values !== undefined) {
@@ -103,7 +105,7 @@ function invalid(message: string): ServiceError {
  * R-LOCAL-2: CommonAttributes merged into a record. Dimensions are the common ones then the record's (a name in
  * both is a ValidationException); every other member is the record's when it has one [choice: the record wins].
  */
-function merge(common: SentRecord, record: SentRecord, index: number): TimestreamRecord {
+function merge(common: SentRecord, record: SentRecord, index: number): StoredRecord {
   const commonDims = common.Dimensions ?? [];
   const ownDims = record.Dimensions ?? [];
   for (const d of ownDims) {
@@ -135,10 +137,10 @@ function merge(common: SentRecord, record: SentRecord, index: number): Timestrea
   if (time === undefined) throw invalid(`Record ${index} has no Time.`);
   // R-TIME-1: digits in the unit, within a signed 64-bit count of nanoseconds.
   if (!isValidTimeDigits(time, unit)) throw invalid('Invalid time for record.');
-  const version = record.Version ?? common.Version ?? 1;
-  if (version < 1) throw invalid(`Version of record ${index} is ${version}; it must be at least 1.`);
+  const version = record.Version ?? common.Version ?? 1n;
+  if (version < 1n) throw invalid(`Version of record ${index} is ${version}; it must be at least 1.`);
 
-  const out: TimestreamRecord = {
+  const out: StoredRecord = {
     Dimensions: dimensions,
     MeasureName: measureName,
     MeasureValueType: type,
@@ -189,7 +191,8 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
 
   const merged = records.map((r, i) => merge(common, r, i));
   const retention = store.retention(database!, tableName!);
-  const table = store.data(database!, tableName!);
+  const partitionKeys = store.getTable(database!, tableName!).Schema.CompositePartitionKey;
+  const writer = store.writer(database!, tableName!, { operation: 'WriteRecords' });
   const now = clock();
   const window = createTimeWindow(retention, now);
   const memoryFrom =
@@ -203,28 +206,32 @@ export const writeRecords: Operation = async (input, { store, clock }) => {
   let memory = 0;
   let magnetic = 0;
   merged.forEach((record, index) => {
-    const limit = checkRecordLimits(record, recordEventSize(record));
-    if (limit !== null) return void rejected.push({ RecordIndex: index, Reason: limit.reason });
-    const bad = checkValue(record);
-    if (bad !== null) return void rejected.push({ RecordIndex: index, Reason: bad });
-    if (window.check(record) !== null)
-      return void rejected.push({ RecordIndex: index, Reason: outsideReason });
-    const conflict = table.check(record);
-    if (conflict !== null) {
-      return void rejected.push({
+    const reject = (reason: string, existingVersion?: bigint): void =>
+      void rejected.push({
         RecordIndex: index,
-        Reason: conflict.lower
-          ? `The record version ${record.Version} is lower than the existing version ${conflict.existingVersion}. A higher version is required to update the measure value.`
-          : SAME_VERSION_REASON,
-        ExistingVersion: conflict.existingVersion,
+        Reason: reason,
+        ...(existingVersion !== undefined && { ExistingVersion: existingVersion }),
       });
+    const core = forCoreChecks(record);
+    const limit = checkRecordLimits(core, recordEventSize(core));
+    if (limit !== null) return reject(limit.reason);
+    const bad = checkValue(record) ?? checkPartitionKeys(record, partitionKeys);
+    if (bad !== null) return reject(bad);
+    if (window.check(core) !== null) return reject(outsideReason);
+    const conflict = writer.check(record);
+    if (conflict !== null) {
+      return reject(
+        conflict.lower ? lowerVersionReason(record.Version, conflict.existingVersion) : SAME_VERSION_REASON,
+        conflict.existingVersion,
+      );
     }
-    table.apply(record);
+    writer.apply(record);
     if (instantNanos(record.Time, record.TimeUnit) < memoryFrom) magnetic++;
     else memory++;
   });
-  // Acknowledged only once on disk (R-LOCAL-3); the accepted records are stored even when others are rejected.
-  await table.flush();
+  // Acknowledged only once committed (R-LOCAL-3); the accepted records are stored even when others are rejected.
+  // commit() inserts the call's rows first, before anything else can run.
+  await writer.commit();
   if (rejected.length > 0) {
     throw new ServiceError('RejectedRecordsException', REJECTED_MESSAGE, { RejectedRecords: rejected });
   }

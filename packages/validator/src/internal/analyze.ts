@@ -9,6 +9,7 @@ import type {
   ResolvedTask,
 } from '@tsbatch/core';
 import { synthesizeRequest, BARE_MODEL_REQUEST } from './bare-model.js';
+import { checkBucketNames } from './check-buckets.js';
 import { checkCsv } from './check-csv.js';
 import { checkDataModel, type ModelCheck } from './check-data-model.js';
 import type { SourceCheck } from './check-source.js';
@@ -56,6 +57,7 @@ export function analyzeTask(json: unknown, s3: S3ModelInput): Analysis {
   const issues = new IssueList();
   checkShape('request', json, issues);
   if (!isObject(json)) return { issues, task: undefined, source: undefined };
+  checkBucketNames(json, issues);
 
   // R-VAL-2: exactly one of DataModel and DataModelS3Configuration.
   let model: ModelCheck | undefined;

@@ -16,7 +16,8 @@ export interface WrittenName {
 export const MAX_DIMENSION_NAME_BYTES = 60;
 export const MAX_MEASURE_NAME_BYTES = 256;
 export const RESERVED_NAMES = ['time', 'measure_name', 'measure_value', 'ts_non_existent_col'] as const;
-export const RESERVED_PREFIXES = ['ts_', 'measure_value'] as const;
+/** R-VAL-6: `ts_` and `measure_name` (ts-limits, System identifiers), `measure_value` (AWS IoT's restatement). */
+export const RESERVED_PREFIXES = ['ts_', 'measure_name', 'measure_value'] as const;
 
 const LABEL = { dimension: 'dimension name', attribute: 'attribute name', measure: 'measure name' } as const;
 

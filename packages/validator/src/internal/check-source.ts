@@ -1,13 +1,15 @@
 /**
- * R-VAL-8 and R-VAL-9, when a source location is given: the source's size limits, and every column the model
- * reads against the header of the first source file whose header can be read.
+ * R-VAL-8 and R-VAL-9, when a source location is given: the source's size limits, every column the model reads
+ * against the header of the first source file whose header can be read, and every file's header.
  */
 import {
   readHeader,
   resolveSource,
   type ResolvedCsvOptions,
   type ResolvedSource,
+  type SourceFile,
   type SourceLocation,
+  type SourceReader,
 } from '@tsbatch/core';
 import type { ColumnUse } from './check-data-model.js';
 import { didYouMean } from './did-you-mean.js';
@@ -36,7 +38,7 @@ export async function checkSource(
   location: SourceLocation,
   issues: IssueList,
   limits = true,
-): Promise<void> {
+): Promise<ResolvedSource | undefined> {
   let resolved: Awaited<ReturnType<typeof resolveSource>>;
   try {
     resolved = await resolveSource(check.spec, location);
@@ -44,12 +46,15 @@ export async function checkSource(
     resolved = { ok: false, error: { code: 'SOURCE_UNREADABLE', message: reasonOf(error) } };
   }
   if (!resolved.ok) {
+    // Issue 18: the data is not where the location says; the task itself may be fine (LOCATION_CODES).
     issues.error('SOURCE_UNRESOLVED', check.sourcePath, resolved.error.message);
-    return;
+    return undefined;
   }
   if (limits) checkLimits(resolved.source, check.sourcePath, issues);
-  if (check.csv === undefined || check.columns === undefined) return;
-  await checkHeader(resolved.source, check.columns, check, check.csv, issues);
+  if (check.csv !== undefined && check.columns !== undefined) {
+    await checkHeaders(resolved.source, check.columns, check, check.csv, issues);
+  }
+  return resolved.source;
 }
 
 function reasonOf(error: unknown): string {
@@ -98,47 +103,92 @@ function describeUse(use: ColumnUse): string {
     : `${use.role} source column`;
 }
 
-/** R-VAL-8: mapped columns exist; unmapped columns are listed; unreadable files are passed over. */
-async function checkHeader(
+/**
+ * R-VAL-8: mapped columns exist in the first readable header; unmapped columns are listed. Issue 18 (one verdict
+ * for validate and dry run): every file's header is read, and a file the run would fail as a whole (BOM, invalid
+ * UTF-8 in the header, empty, a bad header, a mapped column missing) is an error naming it (SOURCE_FILE_FAILS).
+ */
+async function checkHeaders(
   source: ResolvedSource,
   columns: ColumnUse[],
   check: SourceCheck,
   csv: ResolvedCsvOptions,
   issues: IssueList,
 ): Promise<void> {
-  let header: string[] | undefined;
-  let headerFile = '';
-  for (const file of source.files) {
-    let why: string;
-    try {
-      const read = await readHeader(file, csv, {
-        ...(check.encoding !== undefined && { encoding: check.encoding }),
-        ...(source.reader !== undefined && { reader: source.reader }),
-      });
-      if (read.ok) {
-        header = read.header;
-        headerFile = file.key;
-        break;
-      }
-      why = read.failure.detail || read.failure.reason;
-    } catch (error) {
-      why = reasonOf(error);
+  let first: { file: string; header: string[] } | undefined;
+  // R-VAL-9 refuses more files than this; past it the reads would only repeat the same verdict.
+  for (const file of source.files.slice(0, SOURCE_LIMITS.maxFiles)) {
+    // R-VAL-9 reported it; the run fails it unread (FILE_TOO_LARGE).
+    if (file.size > SOURCE_LIMITS.maxFileBytes) continue;
+    const read = await headerOf(file, csv, check.encoding, source.reader);
+    if (!read.ok) {
+      fileFails(issues, check.sourcePath, file.key, read.why, read.code);
+      continue;
     }
-    issues.warning(
-      'HEADER_FILE_SKIPPED',
-      check.sourcePath,
-      `${file.key}: ${why} (passed over for the header check; the run reports it as a file failure)`,
-    );
+    if (first === undefined) {
+      first = { file: file.key, header: read.header };
+      checkColumns(first.file, first.header, columns, check, issues);
+      continue;
+    }
+    const present = new Set(read.header);
+    const missing = [...new Set(columns.map((use) => use.column))].filter((c) => !present.has(c));
+    if (missing.length > 0) {
+      const names = missing.map((name) => quote(name, 40)).join(', ');
+      fileFails(
+        issues,
+        check.sourcePath,
+        file.key,
+        `the header has no mapped column ${names}`,
+        'FILE_MISSING_COLUMN',
+      );
+    }
   }
-  if (header === undefined) {
+  if (first === undefined) {
     issues.warning(
       'HEADER_UNAVAILABLE',
       check.sourcePath,
       'no source file has a readable header, so the mapped columns were not checked',
     );
-    return;
   }
+}
 
+type HeaderRead = { ok: true; header: string[] } | { ok: false; why: string; code: string };
+
+async function headerOf(
+  file: SourceFile,
+  csv: ResolvedCsvOptions,
+  encoding: string | undefined,
+  reader: SourceReader | undefined,
+): Promise<HeaderRead> {
+  try {
+    const read = await readHeader(file, csv, {
+      ...(encoding !== undefined && { encoding }),
+      ...(reader !== undefined && { reader }),
+    });
+    if (read.ok) return read;
+    return { ok: false, why: read.failure.detail || read.failure.reason, code: read.failure.code };
+  } catch (error) {
+    return { ok: false, why: reasonOf(error), code: 'FILE_UNREADABLE' };
+  }
+}
+
+function fileFails(issues: IssueList, path: string, file: string, why: string, code: string): void {
+  issues.error(
+    'SOURCE_FILE_FAILS',
+    path,
+    `${file}: ${why}; a batch load fails this file as a whole and loads none of its rows (${code})`,
+    { file },
+  );
+}
+
+/** R-VAL-8 against one header: every mapped column is in it; the columns no mapping reads are listed. */
+function checkColumns(
+  headerFile: string,
+  header: string[],
+  columns: ColumnUse[],
+  check: SourceCheck,
+  issues: IssueList,
+): void {
   const present = new Set(header);
   const shownHeader = listed(
     header.map((name) => quote(name, 40)),

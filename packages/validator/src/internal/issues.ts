@@ -1,5 +1,11 @@
 import type { Severity, ValidationCode, ValidationIssue } from '../issue.js';
 
+interface IssueExtra {
+  missing?: string[];
+  /** The source file the issue is about (SOURCE_FILE_FAILS). */
+  file?: string;
+}
+
 /** An issue plus what the collapsing step needs to know about it. */
 interface PendingIssue extends ValidationIssue {
   /** Pointers of the members whose absence this issue reports. */
@@ -12,7 +18,7 @@ interface PendingIssue extends ValidationIssue {
 export class IssueList {
   readonly #issues: PendingIssue[] = [];
 
-  error(code: ValidationCode, path: string, message: string, extra?: { missing?: string[] }): void {
+  error(code: ValidationCode, path: string, message: string, extra?: IssueExtra): void {
     this.add('error', code, path, message, extra);
   }
 
@@ -31,15 +37,10 @@ export class IssueList {
     this.#issues.push(issue);
   }
 
-  add(
-    severity: Severity,
-    code: ValidationCode,
-    path: string,
-    message: string,
-    extra?: { missing?: string[] },
-  ): void {
+  add(severity: Severity, code: ValidationCode, path: string, message: string, extra?: IssueExtra): void {
     const issue: PendingIssue = { severity, code, path, message };
     if (extra?.missing !== undefined) issue.missing = extra.missing;
+    if (extra?.file !== undefined) issue.file = extra.file;
     this.#issues.push(issue);
   }
 
@@ -87,10 +88,17 @@ export class IssueList {
     const kept: ValidationIssue[] = [];
     for (const issue of this.#issues) {
       if (issue.missing?.some((p) => meant.has(p)) === true) continue;
-      const key = `${issue.severity}\u0000${issue.code}\u0000${issue.path}\u0000${issue.message}`;
+      const key = `${issue.severity}\u0000${issue.code}\u0000${issue.path}\u0000${issue.message}\u0000${issue.file ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      kept.push({ severity: issue.severity, code: issue.code, path: issue.path, message: issue.message });
+      const out: ValidationIssue = {
+        severity: issue.severity,
+        code: issue.code,
+        path: issue.path,
+        message: issue.message,
+      };
+      if (issue.file !== undefined) out.file = issue.file;
+      kept.push(out);
     }
     return kept.sort(compareIssues);
   }

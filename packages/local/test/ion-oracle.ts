@@ -1,13 +1,11 @@
 /**
- * R-EXP-1 Ion output (ion-js): a record is a struct with the members of the WriteRecords Record, typed [choice]:
- * `Time` and TIMESTAMP values are Ion timestamps with the digits of the record's TimeUnit (nanoseconds kept),
- * BIGINT an int (any size), BOOLEAN a bool, VARCHAR a string, and DOUBLE a decimal built from the stored text, so
- * that every digit written survives (`0.1` stays exactly 0.1, `1.50` keeps its zero, `2E3` is `2d3`) and Ion carries
- * exactly what JSON does; a float would round the text to a double, which a reader can still do itself. Names and
- * enums stay strings.
+ * The oracle of record-ion.ts (STYLE rule 13): a record written with ion-js's own Writer, as `tsbatch export` wrote
+ * it before the direct writers. Same typing [choice]: Time and TIMESTAMP as Ion timestamps with the unit's digits,
+ * BIGINT int, BOOLEAN bool, VARCHAR string, DOUBLE an exact decimal of its text, Version int.
  */
 import { Decimal, IonTypes, Timestamp, type Writer } from 'ion-js';
-import { NANOS_PER_UNIT, type MeasureValueType, type TimestreamRecord, type TimeUnit } from '@tsbatch/core';
+import { NANOS_PER_UNIT, type MeasureValueType, type TimeUnit } from '@tsbatch/core';
+import type { StoredRecord } from '../src/index.js';
 
 /** Fraction digits of each unit in an Ion timestamp. */
 const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
@@ -20,7 +18,7 @@ const NANOS_PER_SECOND = 1_000_000_000n;
 const DOUBLE_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** Writes one record as an Ion struct (the caller owns the writer and its chunking). */
-export function writeIonRecord(w: Writer, record: TimestreamRecord): void {
+export function writeIonRecord(w: Writer, record: StoredRecord): void {
   w.stepIn(IonTypes.STRUCT);
   w.writeFieldName('Dimensions');
   w.stepIn(IonTypes.LIST);

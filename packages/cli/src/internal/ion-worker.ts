@@ -1,0 +1,26 @@
+/**
+ * A worker of ion-pool.ts: turns chunks of stored record texts into Ion (R-EXP-1), each chunk one self-contained
+ * piece of the stream (binary: it starts with the version marker and the symbol table, which Ion allows at any
+ * top-level position, so the pieces concatenate into one valid stream).
+ */
+import { parentPort } from 'node:worker_threads';
+import { createRecordIonWriter, parseRecordChunk, writeRecordIon } from '@tsbatch/local/ion';
+
+export interface IonJob {
+  id: number;
+  binary: boolean;
+  texts: string[];
+}
+
+export type IonJobResult = { id: number; bytes: Uint8Array } | { id: number; error: string };
+
+parentPort?.on('message', (job: IonJob) => {
+  try {
+    const writer = createRecordIonWriter(job.binary);
+    for (const record of parseRecordChunk(job.texts)) writeRecordIon(writer, record);
+    const bytes = writer.take();
+    parentPort!.postMessage({ id: job.id, bytes } satisfies IonJobResult, [bytes.buffer as ArrayBuffer]);
+  } catch (error) {
+    parentPort!.postMessage({ id: job.id, error: (error as Error).message } satisfies IonJobResult);
+  }
+});

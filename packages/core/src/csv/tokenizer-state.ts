@@ -1,0 +1,190 @@
+/**
+ * The state of the CSV tokenizer (csv-tokenizer.ts) and the steps every state shares: cells, the record's end,
+ * failures, byte offsets. The tokenizer (R-CSV-1, R-CSV-4..8): decoded text in, records out, one call per record. It scans the text with
+ * tight loops over char codes (no callback per byte or field), cuts cells as substrings of the text, and keeps its
+ * state between texts, so a field or a record may span any number of them. Byte offsets come from the char offsets
+ * (one char is one byte in ASCII text; other text is measured lazily, only up to where a record begins or ends).
+ *
+ * The grammar is csv-parse's (its `trim`, `escape`, `skip_empty_lines`, LF and CRLF record delimiters: the reference
+ * semantics, property-tested against it), with the recovery SPEC chooses where csv-parse has none:
+ * - R-CSV-8: a row that goes wrong (a stray quote, text after a closing quote) ends at the end of the physical line
+ *   where it went wrong; reading resumes on the next line. An unterminated quote makes the rest of the file one row.
+ * - R-CSV-8: EscapeChar acts only inside quoted fields.
+ * - R-CSV-7: TrimWhiteSpace trims outside quotes only (csv-parse's white space set); white space after a closing
+ *   quote is skipped whatever its encoding (csv-parse 7.0.3 trips on a multi-byte one), and any other text after it
+ *   is a failure (csv-parse reopens a quote after `""` and spaces).
+ */
+import type { ResolvedCsvOptions } from '../task.js';
+
+export const LF = 10;
+export const CR = 13;
+
+/** Where the tokenizer stands between two calls. */
+export const REC_START = 0;
+export const FIELD_START = 1;
+export const UNQUOTED = 2;
+export const QUOTED = 3;
+export const AFTER_QUOTE = 4;
+export const SKIP_LINE = 5;
+
+/** What went wrong in a row (csv-parse's codes, which the failure details name). */
+export const NO_ERROR = '';
+export type TokenError =
+  | typeof NO_ERROR
+  | 'INVALID_OPENING_QUOTE'
+  | 'CSV_INVALID_CLOSING_QUOTE'
+  | 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE';
+
+/** Called at the end of every record, blank lines excepted; it reads the record from the tokenizer's fields. */
+export interface RecordSink {
+  /**
+   * A record ended at byte `endByte` (after its line end, if any), on line `lastLine`; `terminator` is the bytes of
+   * its line end (0 at the end of the input, 1 for LF, 2 for CRLF); `unterminated`: the input ended inside quotes.
+   */
+  onRecord(endByte: number, lastLine: number, terminator: number, unterminated: boolean): void;
+  /** A record begins (at the line start `tok.recordStartByte`); false stops the scan (range mode). */
+  onRecordStart(): boolean;
+}
+
+/** ECMAScript white space and line terminators: what csv-parse's `trim` and String.prototype.trim take away. */
+export function isTrimSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** What the tokenizer keeps between texts; its states read and change it (csv-tokenizer.ts). */
+export class TokenizerState {
+  // ---- the record in progress, read by the sink ----
+  cells: string[] = [];
+  /** Line (1-based, in the texts given) where the record begins, and the byte offset of that line's start. */
+  recordLine = 0;
+  recordStartByte = 0;
+  error: TokenError = NO_ERROR;
+  /** Index of the field where `error` happened. */
+  errorField = 0;
+  /** The record grew past `maxRowBytes`: its cells are dropped (memory stays bounded), its end is still looked for. */
+  tooLarge = false;
+
+  /** Line of the next char (1-based). */
+  line = 1;
+
+  protected state = REC_START;
+  /** The last text given ended with LF (an unterminated record then ends on the line before). */
+  protected endsWithLf = false;
+  /** Text of the field in progress from earlier texts (or earlier pieces of a quoted field). */
+  protected prefix = '';
+  /** Where the field in progress starts in the current text (0 when it began in an earlier one). */
+  protected fieldFrom = 0;
+  /** Byte offset of the line start after the last line end. */
+  protected lineStartByte = 0;
+
+  // ---- the current text and its byte offsets ----
+  protected text = '';
+  protected byteStart = 0;
+  protected ascii = true;
+  /** Lazy byte measure of non-ASCII text: byte offset of char `cursorChar`. */
+  protected cursorChar = 0;
+  protected cursorByte = 0;
+
+  protected readonly sep: number;
+  protected readonly quote: number;
+  /** The escape char inside quotes; the quote itself when EscapeChar is not set (a doubled quote). */
+  protected readonly escape: number;
+  protected readonly trim: boolean;
+
+  constructor(
+    csv: ResolvedCsvOptions,
+    protected readonly sink: RecordSink,
+    protected readonly maxRowBytes: number,
+  ) {
+    this.sep = csv.columnSeparator.charCodeAt(0);
+    this.quote = csv.quoteChar.charCodeAt(0);
+    this.escape = (csv.escapeChar ?? csv.quoteChar).charCodeAt(0);
+    this.trim = csv.trimWhiteSpace;
+  }
+
+  /** True between records: nothing of a record is pending. */
+  get atRecordStart(): boolean {
+    return this.state === REC_START;
+  }
+
+  /** True when the input ended (or would end) inside a quoted field. */
+  get inQuotes(): boolean {
+    return this.state === QUOTED;
+  }
+
+  /** Byte offset of char `i` of the current text. */
+  byteAt(i: number): number {
+    if (this.ascii) return this.byteStart + i;
+    if (i < this.cursorChar) {
+      this.cursorChar = 0;
+      this.cursorByte = this.byteStart;
+    }
+    const text = this.text;
+    let b = this.cursorByte;
+    for (let k = this.cursorChar; k < i; k++) {
+      const c = text.charCodeAt(k);
+      // UTF-8 bytes per UTF-16 unit: a surrogate is half of a 4-byte sequence.
+      b += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
+    }
+    this.cursorChar = i;
+    this.cursorByte = b;
+    return b;
+  }
+
+  protected dropContent(): void {
+    this.tooLarge = true;
+    this.cells = [];
+    this.prefix = '';
+  }
+
+  /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
+  protected cell(text: string, from: number, to: number, rtrim: boolean): void {
+    if (this.tooLarge) {
+      this.prefix = ''; // the row fails as too large: its cells do not matter, and are not kept
+      return;
+    }
+    let value = text.substring(from, to);
+    if (this.prefix !== '') {
+      value = this.prefix + value;
+      this.prefix = '';
+    }
+    this.cells.push(rtrim ? value.trimEnd() : value);
+  }
+
+  /** Saves the field text [from, to) of the current text as a prefix: the field goes on in the next text. */
+  protected keep(text: string, from: number, to: number): void {
+    if (!this.tooLarge && to > from) this.prefix += text.substring(from, to);
+  }
+
+  protected fail(error: TokenError): void {
+    if (this.error === NO_ERROR) {
+      this.error = error;
+      this.errorField = this.cells.length;
+    }
+    this.state = SKIP_LINE;
+  }
+
+  /** The record ends at char `i` of the text: `terminator` chars of line end precede `i`. */
+  protected endRecord(i: number, terminator: number, unterminated: boolean): void {
+    const endByte = this.byteAt(i);
+    const lastLine = terminator > 0 || (unterminated && this.endsWithLf) ? this.line - 1 : this.line;
+    this.state = REC_START;
+    this.prefix = '';
+    this.lineStartByte = endByte;
+    this.sink.onRecord(endByte, lastLine, terminator, unterminated);
+    this.cells = [];
+    this.error = NO_ERROR;
+    this.tooLarge = false;
+  }
+}

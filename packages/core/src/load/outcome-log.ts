@@ -1,0 +1,202 @@
+/**
+ * R-DUP-1 for the parallel dry run: once the duplicate check spills to disk, the range outcomes that arrive are
+ * kept on disk in file order, to be replayed when the spilled keys are resolved (range-replay.ts). Only what the
+ * replay needs is kept (events, lines, record counts and sizes, limit/window failures, the rare objects), each
+ * column in its narrowest form: one value when all are equal (most are: spans, counts, failures), else bytes,
+ * 16 or 32 bits; line numbers as differences. With the report's statistics, each row's time (64-bit, as is) and what
+ * the range's rows hold (v8-serialised: it is merged when the outcome is replayed, so a stopped run's statistics
+ * cover the rows it counted).
+ */
+import { deserialize, serialize } from 'node:v8';
+import { SpillReader, SpillWriter, type SpillFolder } from '../checks/spill-files.js';
+import type { ContentStatsData } from '../report/stats/content-stats.js';
+import type { RangeOutcome } from './range-job.js';
+
+/** Where to resume replaying an outcome: its event, row, record and `others` indexes. */
+export interface ReplayPosition {
+  event: number;
+  row: number;
+  record: number;
+  other: number;
+}
+
+/** An outcome as the replay reads it back. */
+export interface LoggedOutcome {
+  file: number;
+  lineBase: number;
+  from: ReplayPosition;
+  outcome: Pick<
+    RangeOutcome,
+    'rowLine' | 'rowSpan' | 'rowRecords' | 'recSize' | 'recFailure' | 'failures' | 'others'
+  > & {
+    kinds: ArrayLike<number>;
+    rowTime?: Float64Array;
+    content?: ContentStatsData;
+  };
+}
+
+const CONST = 0;
+const U8 = 1;
+const I16 = 2;
+const I32 = 3;
+const HEADER_WORDS = 10;
+
+/** Appends outcomes; `entries` reads them back in order. */
+export class OutcomeLog {
+  private readonly writer: SpillWriter;
+  private count = 0;
+
+  constructor(folder: SpillFolder) {
+    this.writer = new SpillWriter(folder, folder.file('outcomes.bin'), 1 << 20);
+  }
+
+  append(file: number, lineBase: number, from: ReplayPosition, outcome: RangeOutcome): void {
+    const json = Buffer.from(JSON.stringify([outcome.failures, outcome.others]));
+    const content = outcome.content === undefined ? null : serialize(outcome.content);
+    const header = new Float64Array([
+      file,
+      lineBase,
+      from.event,
+      from.row,
+      from.record,
+      from.other,
+      json.length,
+      outcome.rowTime === undefined ? 0 : outcome.rowTime.length,
+      content === null ? 0 : content.length,
+      0,
+    ]);
+    this.writer.write(new Uint8Array(header.buffer));
+    this.writer.write(json);
+    if (content !== null) this.writer.write(content);
+    this.column(outcome.kinds);
+    this.column(differences(outcome.rowLine));
+    this.column(outcome.rowSpan);
+    this.column(outcome.rowRecords);
+    this.column(outcome.recSize);
+    this.column(outcome.recFailure);
+    if (outcome.rowTime !== undefined)
+      this.writer.write(
+        new Uint8Array(outcome.rowTime.buffer, outcome.rowTime.byteOffset, outcome.rowTime.byteLength),
+      );
+    this.count++;
+  }
+
+  /**
+   * The outcomes appended, in order (the log is complete: nothing is appended after). Each outcome's columns are
+   * views of buffers reused for the next one: use an outcome before asking for the next.
+   */
+  *entries(): Generator<LoggedOutcome> {
+    this.writer.close();
+    const reader = new SpillReader(this.writer.file);
+    const columns = Array.from({ length: 6 }, () => new ReusedColumn());
+    let times = new Float64Array(1024);
+    try {
+      let position = 0;
+      const read = (length: number): Uint8Array => {
+        const bytes = new Uint8Array(length);
+        reader.readAt(bytes, position, length);
+        position += length;
+        return bytes;
+      };
+      for (let n = 0; n < this.count; n++) {
+        const h = new Float64Array(read(HEADER_WORDS * 8).buffer);
+        const [failures, others] = JSON.parse(Buffer.from(read(h[6]!)).toString()) as [
+          RangeOutcome['failures'],
+          RangeOutcome['others'],
+        ];
+        const content = h[8] === 0 ? undefined : (deserialize(Buffer.from(read(h[8]!))) as ContentStatsData);
+        const [a, b, c, d, e, f] = columns as [
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+          ReusedColumn,
+        ];
+        const kinds = a.read(read);
+        const rowLine = sums(b.read(read));
+        const rowSpan = c.read(read);
+        const rowRecords = d.read(read);
+        const recSize = e.read(read);
+        const recFailure = f.read(read);
+        const timed = h[7]!;
+        if (timed > times.length) times = new Float64Array(Math.max(timed, times.length * 2));
+        const rowTime = timed === 0 ? undefined : times.subarray(0, timed);
+        if (rowTime !== undefined) new Uint8Array(rowTime.buffer, 0, timed * 8).set(read(timed * 8));
+        yield {
+          file: h[0]!,
+          lineBase: h[1]!,
+          from: { event: h[2]!, row: h[3]!, record: h[4]!, other: h[5]! },
+          outcome: {
+            kinds,
+            rowLine,
+            rowSpan,
+            rowRecords,
+            recSize,
+            recFailure,
+            failures,
+            others,
+            ...(rowTime !== undefined && { rowTime }),
+            ...(content !== undefined && { content }),
+          },
+        };
+      }
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** A column: its form, its length, then one value or all of them. */
+  private column(values: Int32Array | Uint8Array): void {
+    let min = 0;
+    let max = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (i === 0 || v < min) min = v;
+      if (i === 0 || v > max) max = v;
+    }
+    const form = min === max ? CONST : min >= 0 && max < 256 ? U8 : min >= -32768 && max < 32768 ? I16 : I32;
+    this.writer.write(new Uint8Array(new Int32Array([form, values.length, min, 0]).buffer));
+    if (form === CONST) return;
+    const data =
+      form === U8
+        ? Uint8Array.from(values)
+        : form === I16
+          ? Int16Array.from(values)
+          : Int32Array.from(values);
+    this.writer.write(new Uint8Array(data.buffer));
+    // Keep the next header aligned on 4 bytes.
+    const pad = (4 - (data.byteLength % 4)) % 4;
+    if (pad > 0) this.writer.write(new Uint8Array(pad));
+  }
+}
+
+/** A column read back into a buffer kept from one outcome to the next. */
+class ReusedColumn {
+  private data = new Int32Array(1024);
+
+  read(read: (length: number) => Uint8Array): Int32Array {
+    const [form, length, value] = new Int32Array(read(16).buffer) as unknown as [number, number, number];
+    if (this.data.length < length) this.data = new Int32Array(Math.max(length, this.data.length * 2));
+    const out = this.data.subarray(0, length);
+    if (form === CONST) return out.fill(value);
+    const width = form === U8 ? 1 : form === I16 ? 2 : 4;
+    const bytes = read(length * width);
+    read((4 - ((length * width) % 4)) % 4);
+    if (form === U8) out.set(bytes);
+    else if (form === I16) out.set(new Int16Array(bytes.buffer, 0, length));
+    else out.set(new Int32Array(bytes.buffer, 0, length));
+    return out;
+  }
+}
+
+function differences(values: Int32Array): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! - (i === 0 ? 0 : values[i - 1]!);
+  return out;
+}
+
+function sums(values: Int32Array): Int32Array {
+  for (let i = 1; i < values.length; i++) values[i] = values[i]! + values[i - 1]!;
+  return values;
+}

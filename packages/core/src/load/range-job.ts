@@ -1,0 +1,358 @@
+/**
+ * The worker's half of the dry run in byte ranges (range-load.ts has the whole story): one range of one file read,
+ * mapped and checked against the limits and the time window, its per-row outcomes sent back as compact typed
+ * columns (plus the rare objects) for the main thread to replay in file order.
+ */
+import type { Failure } from '../failure.js';
+import { checkRecordLimits } from '../checks/limits.js';
+import { RecordKeyEncoder } from '../checks/check-record-key.js';
+import type { TableRetention } from '../checks/table.js';
+import { createTimeWindow, type TimeWindow } from '../checks/time-window.js';
+import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-read-file.js';
+import { mapRows } from '../map/map-rows.js';
+import { compileTask, type CompiledTask } from '../map/row-mapper.js';
+import { recordEventSize } from '../report/metering.js';
+import type { SourceEvent, SourceFile } from '../source/source.js';
+import { readFileChunksSync } from '../source/source-chunks.js';
+import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
+import { ComboTable } from '../report/stats/combo-table.js';
+import type { ResolvedTask } from '../task.js';
+import { localReader, isDiskReader } from '../source/local-reader.js';
+import { readerFromSpec, type ReaderSpec, type SourceReader } from '../source/source-reader.js';
+import { firstLineStart, firstLineStartIn, LINE_SEARCH_BYTES } from './range-start.js';
+
+/** One range of one file: plain data, so that it crosses to a worker thread. */
+export interface RangeJob {
+  task: ResolvedTask;
+  /** Identifies `task` (a worker compiles each task once). */
+  taskKey: string;
+  file: SourceFile;
+  /** What reads the file (R-S3-1): a worker builds the reader from it; absent for the local disk. */
+  reader?: ReaderSpec;
+  /** The file's header, for a range that is not the file's first; null for the first. */
+  header: string[] | null;
+  /** Where the range nominally starts; it starts at the first non-blank line at or after it. */
+  nominal: number;
+  /** A start proven by the range before (a re-read after a wrong guess): used as is. */
+  start?: number;
+  /** The next range's nominal start (Infinity for the file's last range). */
+  limit: number;
+  /** Lines before the range, once known: only a range whose failure texts name lines is read again with it. */
+  lineBase?: number;
+  /** For the time window (R-WIN-1): the table and the run's "now" (ms). */
+  table: TableRetention | null;
+  nowMs: number;
+  maxRowBytes?: number;
+  highWaterMark?: number;
+  /** Gather the report's statistics (LoadOptions.statistics): `rowTime` and `content` in the outcome. */
+  statistics?: boolean;
+}
+
+/** Per-row outcomes of a range, in file order (transferable typed arrays plus the rare objects). */
+export interface RangeOutcome {
+  /** First byte read. */
+  start: number;
+  /** Where the next range must start, or -1 when this range ended the file (its end, or a file failure). */
+  handoff: number;
+  /** Newlines in [start, handoff). */
+  lines: number;
+  /** Data rows read (rows and row failures). */
+  rows: number;
+  /** Per event: ROW (a records row), or OTHER (the next of `others`). */
+  kinds: Uint8Array;
+  /**
+   * Per records row: first line (relative to the range's first line), lines it spans after the first, offset of
+   * the row relative to `start` (-1: unknown), its bytes, its record count. 32 bits each: a range holds far
+   * fewer than 2^31 lines and bytes (its own bytes plus one row of at most maxRowBytes).
+   */
+  rowLine: Int32Array;
+  rowSpan: Int32Array;
+  rowOffset: Int32Array;
+  rowBytes: Int32Array;
+  rowRecords: Int32Array;
+  /** Per record: event size (R-METER-1), 64-bit key hash (two halves, R-DUP-1), limit/window failure index or -1. */
+  recSize: Int32Array;
+  recHash: Int32Array;
+  recHashHigh: Int32Array;
+  recFailure: Int32Array;
+  failures: Failure[];
+  /** Row failures, file failures, file starts and ends (lines relative). */
+  others: OtherEvent[];
+  /** A failure text names a line (then it is right only when the job had its lineBase). */
+  namesLines: boolean;
+  /** With `statistics`: per records row, its first record's time in ms; and what the range's rows hold. */
+  rowTime?: Float64Array;
+  content?: ContentStatsData;
+}
+
+export type OtherEvent = Exclude<SourceEvent, { type: 'row' }>;
+
+export const ROW = 0;
+export const OTHER = 1;
+
+/** Runs one job: in a worker (runRangeJob there), or in-process. */
+export type RangeRunner = (job: RangeJob) => Promise<RangeOutcome>;
+
+/** Failures whose texts name a line of the file (csv-engine.ts). */
+const TEXT_NAMES_LINE = new Set(['FILE_INVALID_UTF8', 'CSV_UNTERMINATED_QUOTE']);
+
+/** Growable typed-array columns. */
+class Column<T extends Int32Array | Uint8Array | Float64Array> {
+  length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+  /** A copy of the column in a buffer of its own length (it crosses threads; the column's buffer stays for reuse). */
+  done(): T {
+    return this.data.slice(0, this.length) as T;
+  }
+}
+
+const i32 = (n: number): Column<Int32Array> => new Column(new Int32Array(n), (m) => new Int32Array(m));
+const u8 = (n: number): Column<Uint8Array> => new Column(new Uint8Array(n), (m) => new Uint8Array(m));
+const f64 = (n: number): Column<Float64Array> => new Column(new Float64Array(n), (m) => new Float64Array(m));
+
+/** The columns of one range job's outcome. */
+function newColumns() {
+  return {
+    kinds: u8(1024),
+    rowLine: i32(8192),
+    rowSpan: i32(8192),
+    rowOffset: i32(8192),
+    rowBytes: i32(1024),
+    rowRecords: i32(1024),
+    recSize: i32(1024),
+    recHash: i32(1024),
+    recHashHigh: i32(1024),
+    recFailure: i32(1024),
+    rowTime: f64(1024),
+  };
+}
+
+/**
+ * Columns kept between the range jobs of a thread (one set per job running at once). Grown anew for each range,
+ * they left megabytes of outgrown buffers per range to the garbage collector, which frees a buffer that outlived
+ * the young generation only at a full collection: with few of those, a worker's buffers piled up (tens of MiB).
+ */
+const freeColumns: ReturnType<typeof newColumns>[] = [];
+
+const compiledTasks = new Map<string, CompiledTask>();
+/** The report's combination tables, kept between range jobs like the columns (no regrowth per range). */
+const freeCombos: ComboTable[] = [];
+let encoder: RecordKeyEncoder | null = null;
+
+/**
+ * The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. The
+ * file is read by `reader`, else by the one the job's spec names (built once per thread), else the local disk.
+ */
+export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise<RangeOutcome> {
+  const from = reader ?? (await readerFromSpec(job.reader, localReader));
+  let compiled = compiledTasks.get(job.taskKey);
+  if (compiled === undefined) {
+    compiled = compileTask(job.task);
+    compiledTasks.set(job.taskKey, compiled);
+  }
+  encoder ??= new RecordKeyEncoder();
+  const window: TimeWindow | null =
+    job.table === null ? null : createTimeWindow(job.table, new Date(job.nowMs));
+  const disk = isDiskReader(from);
+  const start =
+    job.start ??
+    (disk
+      ? await firstLineStart(job.file.path, job.nominal, job.file.size)
+      : await firstLineStartIn(from, job.file, job.nominal));
+  const resolved = resolveReadOptions({
+    ...(job.maxRowBytes !== undefined && { maxRowBytes: job.maxRowBytes }),
+    ...(job.highWaterMark !== undefined && { highWaterMark: job.highWaterMark }),
+    maxFileBytes: Number.MAX_SAFE_INTEGER,
+  });
+  const range: ReadRange = {
+    header: start === 0 ? null : job.header,
+    base: start,
+    limit: job.limit,
+    lineBase: job.lineBase ?? 0,
+  };
+  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts). Other
+  // readers (S3, R-S3-1) are asked for the range and a little more first: it reads past its limit only to a row end.
+  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
+  const chunks = disk
+    ? readFileChunksSync(job.file.path, resolved.highWaterMark, start)
+    : from.read(job.file, { start, end, highWaterMark: resolved.highWaterMark });
+  const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
+  const header = range.header;
+  const source: AsyncIterable<SourceEvent[]> =
+    header === null
+      ? events
+      : (async function* (): AsyncIterable<SourceEvent[]> {
+          // A range after the first: bind the mapper to the file's header as its first range did.
+          yield [{ type: 'file-start', file: job.file, header }];
+          yield* events;
+        })();
+
+  const columns = freeColumns.pop() ?? newColumns();
+  try {
+    return await readRange(job, compiled, encoder, window, start, range, source, columns);
+  } finally {
+    for (const column of Object.values(columns)) column.length = 0;
+    freeColumns.push(columns);
+  }
+}
+
+async function readRange(
+  job: RangeJob,
+  compiled: CompiledTask,
+  enc: RecordKeyEncoder,
+  window: TimeWindow | null,
+  start: number,
+  range: ReadRange,
+  source: AsyncIterable<SourceEvent[]>,
+  columns: ReturnType<typeof newColumns>,
+): Promise<RangeOutcome> {
+  const header = range.header;
+  const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
+  const { recSize, recHash, recHashHigh, recFailure, rowTime } = columns;
+  // The report's statistics (issue 19): what the rows hold, and each row's time for the replay's histograms.
+  const content = job.statistics === true ? takeContentStats(job, window) : null;
+  const failures: Failure[] = [];
+  const others: OtherEvent[] = [];
+  let skipStart = header !== null;
+  for await (const batch of mapRows(source, compiled, { stamp: false })) {
+    for (const event of batch) {
+      if (event.type !== 'records') {
+        if (skipStart && event.type === 'file-start') {
+          skipStart = false;
+          continue;
+        }
+        kinds.push(OTHER);
+        others.push(event);
+        continue;
+      }
+      kinds.push(ROW);
+      rowLine.push(event.line);
+      rowSpan.push(event.lastLine - event.line);
+      const records = event.records;
+      if (content !== null) {
+        content.stats.add(records);
+        rowTime.push(recordTimeMs(records[0]));
+      }
+      rowRecords.push(records.length);
+      // Offsets exist for UTF-8 reads, the only ones done in ranges.
+      rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
+      rowBytes.push(event.bytes ?? 0);
+      for (const record of records) {
+        const size = recordEventSize(record);
+        recSize.push(size);
+        // [choice] limits, then the time window (then, on the main thread, duplicates): as runLoad.
+        const failure = checkRecordLimits(record, size) ?? window?.check(record) ?? null;
+        if (failure === null) recFailure.push(-1);
+        else {
+          recFailure.push(failures.length);
+          failures.push(failure);
+        }
+        enc.keyHash(record);
+        recHash.push(enc.keyHashValue);
+        recHashHigh.push(enc.keyHashHigh);
+      }
+    }
+  }
+  const outcome = outcomeOf(start, range, columns, failures, others, content?.stats ?? null);
+  if (content !== null) {
+    content.combos.clear();
+    freeCombos.push(content.combos);
+  }
+  return outcome;
+}
+
+/** The range's columns, copied to buffers of their own length (they cross threads), and its rare objects. */
+function outcomeOf(
+  start: number,
+  range: ReadRange,
+  columns: ReturnType<typeof newColumns>,
+  failures: Failure[],
+  others: OtherEvent[],
+  content: ContentStats | null,
+): RangeOutcome {
+  const engine = range.engine!;
+  return {
+    start,
+    handoff: engine.handoff === -1 ? -1 : start + engine.handoff,
+    lines: engine.handoffLines,
+    rows: engine.rows,
+    kinds: columns.kinds.done(),
+    rowLine: columns.rowLine.done(),
+    rowSpan: columns.rowSpan.done(),
+    rowOffset: columns.rowOffset.done(),
+    rowBytes: columns.rowBytes.done(),
+    rowRecords: columns.rowRecords.done(),
+    recSize: columns.recSize.done(),
+    recHash: columns.recHash.done(),
+    recHashHigh: columns.recHashHigh.done(),
+    recFailure: columns.recFailure.done(),
+    failures,
+    others,
+    namesLines: others.some(
+      (e) => (e.type === 'row-failure' || e.type === 'file-failure') && TEXT_NAMES_LINE.has(e.failure.code),
+    ),
+    ...(content !== null && { rowTime: columns.rowTime.done(), content: content.data() }),
+  };
+}
+
+/** The range's content statistics, over a combination table kept from an earlier job of the same width. */
+function takeContentStats(
+  job: RangeJob,
+  window: TimeWindow | null,
+): { stats: ContentStats; combos: ComboTable } {
+  const windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
+  const dims = job.task.model.dimensions.length;
+  const kept = freeCombos.findIndex((t) => t.width === dims);
+  const combos = kept === -1 ? new ComboTable(dims) : freeCombos.splice(kept, 1)[0]!;
+  return { stats: new ContentStats(job.task.model, windowMs, undefined, combos), combos };
+}
+
+/** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */
+export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
+  const arrays = [
+    outcome.kinds,
+    outcome.rowLine,
+    outcome.rowSpan,
+    outcome.rowOffset,
+    outcome.rowBytes,
+    outcome.rowRecords,
+    outcome.recSize,
+    outcome.recHash,
+    outcome.recHashHigh,
+    outcome.recFailure,
+    ...(outcome.rowTime === undefined ? [] : [outcome.rowTime]),
+  ];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+/** An outcome with no rows (a file failed before it was read). */
+export const EMPTY_OUTCOME: RangeOutcome = {
+  start: 0,
+  handoff: -1,
+  lines: 0,
+  rows: 0,
+  kinds: new Uint8Array(0),
+  rowLine: new Int32Array(0),
+  rowSpan: new Int32Array(0),
+  rowOffset: new Int32Array(0),
+  rowBytes: new Int32Array(0),
+  rowRecords: new Int32Array(0),
+  recSize: new Int32Array(0),
+  recHash: new Int32Array(0),
+  recHashHigh: new Int32Array(0),
+  recFailure: new Int32Array(0),
+  failures: [],
+  others: [],
+  namesLines: false,
+};

@@ -1,0 +1,233 @@
+/**
+ * The report's statistics (issue 19) gathered in the dry run's pass: their values on the fleet example with errors,
+ * and the same statistics from the parallel reading (byte ranges replayed in file order) as from the sequential run,
+ * whatever the range size, on clean and hostile files.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import {
+  dryRun,
+  dryRunInRanges,
+  runRangeJob,
+  type DryRunOptions,
+  type ResolvedSource,
+  type ResolvedTask,
+} from '../../../src/index.js';
+import { ContentStats } from '../../../src/report/stats/content-stats.js';
+import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
+import { ROOT } from '../../fuzz-helpers.js';
+
+const NOW = new Date('2024-05-01T01:30:00Z');
+const FLEET_TABLE = {
+  memoryStoreRetentionPeriodInHours: 1,
+  magneticStoreRetentionPeriodInDays: 3650,
+  enableMagneticStoreWrites: true,
+};
+
+async function both(
+  task: ResolvedTask,
+  source: ResolvedSource,
+  rangeBytes: number,
+  options: DryRunOptions = {},
+) {
+  const base = { now: NOW, table: FLEET_TABLE, statistics: true, ...options };
+  const sequential = await dryRun(task, source, base);
+  const ranged = await dryRunInRanges(task, source, (job) => runRangeJob(structuredClone(job)), {
+    ...base,
+    rangeBytes,
+    inFlight: 3,
+  });
+  return { sequential, ranged };
+}
+
+const withErrors = (): ResolvedSource =>
+  sourceOf({
+    'sample.csv': readFileSync(
+      path.join(ROOT, 'examples/fleet/s3-with-errors/test-batch-load-west-2/sample.csv'),
+    ),
+  });
+
+describe('dry-run statistics (issue 19)', () => {
+  it('on the fleet example with errors: failures along the file, times against the window, nulls and invalid cells', async () => {
+    const result = await dryRun(fleetTask(), withErrors(), {
+      now: NOW,
+      table: FLEET_TABLE,
+      statistics: true,
+    });
+    const stats = result.statistics!;
+    const p = result.progress;
+    // 14 rows: 4 parse failures (lines 4, 5, 7, 9), 2 ingestion failures (11: window, 15: version conflict).
+    expect(stats.rowsMapped).toBe(p.RecordsIngested + p.RecordIngestionFailures);
+    expect(stats.files).toHaveLength(1);
+    const lines = stats.files[0]!.lines;
+    const sum = (series: number): number => lines.counts[series]!.reduce((a, b) => a + b, 0);
+    expect([sum(0), sum(1)]).toEqual([p.ParseFailures, p.RecordIngestionFailures]);
+    expect(stats.files[0]!.lastLine).toBe(15);
+    expect(lines.width).toBe(1); // 15 lines fit in single-line buckets
+    const at = (line: number, series: number): number => lines.counts[series]![line - lines.first] ?? 0;
+    expect([4, 5, 7, 9].map((line) => at(line, 0))).toEqual([1, 1, 1, 1]);
+    expect([at(11, 1), at(15, 1), at(6, 0), at(6, 1)]).toEqual([1, 1, 0, 0]);
+    // Rows by time: ingested and refused, on the same buckets.
+    const total = (series: number): number => stats.times!.counts[series]!.reduce((a, b) => a + b, 0);
+    expect([total(0), total(1)]).toEqual([p.RecordsIngested, p.RecordIngestionFailures]);
+    // R-WIN-1: line 11 (2025-06-05) is after the window; every other mapped row is inside it.
+    expect(stats.window).toEqual({
+      from: Date.parse(result.window!.from),
+      to: Date.parse(result.window!.to),
+      before: 0,
+      inside: stats.rowsMapped - 1,
+      after: 1,
+    });
+    expect(stats.times!.max).toBe(1749081600_000);
+    expect(stats.times!.min).toBe(1714521600_000);
+    const wgt = stats.columns.find((c) => c.column === 'wgt')!;
+    expect(wgt).toMatchObject({ role: 'measure', nulls: 0, invalid: { VALUE_INVALID: 2 } });
+    expect(stats.columns.find((c) => c.column === 'timestamp')).toMatchObject({
+      role: 'time',
+      invalid: { TIME_INVALID: 1 },
+    });
+    const vehicle = stats.dimensions.find((d) => d.name === 'vehicle')!;
+    expect(vehicle).toMatchObject({ column: 'vehicle', distinct: 4, exact: true, nulls: 0 });
+    // Truck-1 on lines 2, 6, 10, 13 and 15 (the version conflict counts: it mapped).
+    expect(vehicle.top[0]).toEqual({ value: 'Truck-1', count: 5 });
+    expect(stats.series).toEqual({ count: 4, exact: true });
+  });
+
+  it('counts null dimensions and attributes left out of the records (R-DIM-1, R-MEAS-2)', async () => {
+    const source = sourceOf({
+      'n.csv': `${FLEET_HEADER}\n1714521600,a,,1,,3,4\n1714521601,,r,1,2,3,\n1714521602,a,r,1,2,3,4\n`,
+    });
+    const { statistics } = await dryRun(fleetTask(), source, { now: NOW, statistics: true });
+    const nulls = Object.fromEntries(statistics!.columns.map((c) => [c.column, c.nulls]));
+    expect(nulls).toEqual({
+      timestamp: 0,
+      vehicle: 1,
+      registration: 1,
+      wgt: 0,
+      spd: 1,
+      fuel_consumption: 0,
+      miles: 1,
+    });
+    // Series: {a}, {r}, {a, r} with the one measure name.
+    expect(statistics!.series).toEqual({ count: 3, exact: true });
+    expect(statistics!.window).toBeNull();
+  });
+
+  it('are the same from byte ranges as from the sequential run, on clean and hostile files', async () => {
+    const T0 = 1714521600;
+    const rows = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `${T0 + (i % 40) * 997},truck-${i % 7},"REG\n${i % 5}",${i % 13 === 0 ? 'x' : i},${i % 90}.5,,${i * 3}`,
+    );
+    rows.push(`${T0},truck-0,"REG\n0",1,2.5,3,4`, 'broken,"row', `${T0 + 9e7},late,r,1,1,1,1`);
+    const source = sourceOf({
+      'a.csv': `${FLEET_HEADER}\n${rows.join('\n')}\n`,
+      'b.csv': `${FLEET_HEADER}\r\n${rows.slice(0, 50).join('\r\n')}`,
+      'c.csv': '\uFEFFbom',
+    });
+    for (const rangeBytes of [50, 700, 1 << 20]) {
+      const { sequential, ranged } = await both(fleetTask(), source, rangeBytes);
+      expect(sequential.statistics).toBeDefined();
+      expect(ranged.statistics).toEqual(sequential.statistics);
+      expect(ranged.progress).toEqual(sequential.progress);
+    }
+  });
+
+  it('are the same when the duplicate check spills to disk, on one thread and in ranges (R-DUP-1)', async () => {
+    const T0 = 1714521600;
+    const row = (i: number, weight: number | string): string =>
+      `${T0 + i},truck-${i % 7},REG-${i % 3},${weight},1.5,2,${i}`;
+    // Far past a 40-key budget: conflicts (same point, other weight) within a file and across files, a row after
+    // the window, and parse failures, so that rows of every fate are replayed after the keys are resolved.
+    const a = Array.from({ length: 400 }, (_, i) => row(i, i));
+    a.push(row(5, 999), `${T0 + 9e7},late,r,1,1,1,1`, row(300, 'x'), row(350, 350));
+    const b = Array.from({ length: 200 }, (_, i) => row(400 + i, 400 + i));
+    b.push(row(17, 1.25), row(410, 410.5), 'broken,"row');
+    const source = sourceOf({
+      'a.csv': `${FLEET_HEADER}\n${a.join('\n')}\n`,
+      'b.csv': `${FLEET_HEADER}\n${b.join('\n')}\n`,
+    });
+    const unbounded = await dryRun(fleetTask(), source, {
+      now: NOW,
+      table: FLEET_TABLE,
+      statistics: true,
+      maxDuplicateKeys: 10_000_000,
+    });
+    const p = unbounded.progress;
+    expect(p).toMatchObject({ RecordIngestionFailures: 4, ParseFailures: 2 });
+    const lines = (file: number, series: number): number =>
+      unbounded.statistics!.files[file]!.lines.counts[series]!.reduce((x, y) => x + y, 0);
+    expect(lines(0, 1) + lines(1, 1)).toBe(p.RecordIngestionFailures);
+    for (const rangeBytes of [600, 1 << 20]) {
+      const spills: string[] = [];
+      const { sequential, ranged } = await both(fleetTask(), source, rangeBytes, {
+        maxDuplicateKeys: 40,
+        onDuplicateSpill: (e) => void spills.push(e.type),
+      });
+      // Both runs went to disk, and each row's fate was told to the statistics once, in file order.
+      expect(spills.filter((t) => t === 'spill-end')).toHaveLength(2);
+      expect(sequential.statistics).toEqual(unbounded.statistics);
+      expect(ranged.statistics).toEqual(unbounded.statistics);
+      expect(ranged.progress).toEqual(p);
+    }
+  });
+
+  it('leaves the result without statistics unless asked', async () => {
+    const result = await dryRun(fleetTask(), withErrors(), { now: NOW });
+    expect(result.statistics).toBeUndefined();
+  });
+});
+
+describe('content statistics past their exact bounds', () => {
+  const rows = (n: number, names: number) =>
+    Array.from({ length: n }, (_, i) => [
+      {
+        Dimensions: [
+          { Name: 'vehicle', Value: `v${i % 300}`, DimensionValueType: 'VARCHAR' as const },
+          { Name: 'license', Value: `r${i % 7}`, DimensionValueType: 'VARCHAR' as const },
+        ],
+        MeasureName: `m${i % names}`,
+        MeasureValues: [{ Name: 'weight', Value: '1', Type: 'DOUBLE' as const }],
+        MeasureValueType: 'MULTI' as const,
+        Time: String(1714521600 + i),
+        TimeUnit: 'SECONDS' as const,
+        Version: 1,
+      },
+    ]);
+
+  it('estimates series and keeps the Misra-Gries bound once the combinations overflow, alone and merged', () => {
+    const data = rows(5000, 1);
+    const alone = new ContentStats(fleetTask().model, null, 100);
+    for (const r of data) alone.add(r);
+    const parts = [
+      new ContentStats(fleetTask().model, null, 100),
+      new ContentStats(fleetTask().model, null, 100),
+    ];
+    data.forEach((r, i) => parts[i < 1700 ? 0 : 1]!.add(r));
+    const merged = new ContentStats(fleetTask().model, null, 100);
+    for (const p of parts) merged.merge(structuredClone(p.data()));
+    // 300 vehicles x 7 licences, 2100 combinations over 5000 rows (lcm: every pair of i % 300, i % 7 appears).
+    for (const s of [alone, merged]) {
+      expect(s.seriesCount.exact).toBe(false);
+      expect(Math.abs(s.seriesCount.count - 2100) / 2100).toBeLessThan(0.03);
+      const v = s.dimensionSummary(1, 7);
+      expect(v.top.map((t) => t.value).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+      for (const t of v.top) expect(t.count).toBeLessThanOrEqual(Math.ceil(5000 / 7));
+    }
+    expect(merged.seriesCount).toEqual(alone.seriesCount); // the same HyperLogLog registers
+  });
+
+  it('counts series exactly up to 31 measure names, and estimates past them', () => {
+    const exact = new ContentStats(fleetTask().model);
+    for (const r of rows(600, 31)) exact.add(r);
+    expect(exact.seriesCount).toEqual({ count: 600, exact: true }); // lcm(300, 7, 31) > 600: every row its own series
+    const many = new ContentStats(fleetTask().model);
+    for (const r of rows(3000, 40)) many.add(r);
+    // 3000 rows, each its own series (lcm(300, 7, 40) = 8400): an estimate within 3%.
+    expect(many.seriesCount.exact).toBe(false);
+    expect(Math.abs(many.seriesCount.count - 3000) / 3000).toBeLessThan(0.03);
+  });
+});

@@ -1,0 +1,1 @@
+export * from './render-html-report.js';

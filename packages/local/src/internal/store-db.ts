@@ -1,0 +1,179 @@
+/**
+ * R-LOCAL-3: the embedded store, SQLite through better-sqlite3 (why SQLite: packages/local/README.md, "The store").
+ * One file, `<data-dir>/store.db`, in WAL mode: points with their versions (the index of the R-DUP-1 check across
+ * writes), the revisions every write stored, and the journal blocks chaining them (R-QLDB-2). Memory is SQLite's
+ * page cache, bounded whatever the data; opening reads no data.
+ *
+ * Writes are decided synchronously inside one open transaction and committed together (group commit): every call
+ * decided in the same turn of the event loop shares one COMMIT, which is fsynced (synchronous=FULL) before any of
+ * them is answered. A failure rolls the whole group back and fails each of its calls, so nothing acknowledged is
+ * ever lost and nothing unacknowledged half-stays. A crash loses only uncommitted work; a torn WAL tail is ignored
+ * by SQLite at the next open (its frames carry checksums).
+ */
+import Database from 'better-sqlite3';
+
+export type Sqlite = Database.Database;
+
+/** The store's file in a data folder. */
+export const STORE_FILE = 'store.db';
+/** Bumped when the schema changes in a way an older tsbatch cannot read. */
+const FORMAT = '1';
+/** SQLite's page cache of the writer, KiB (negative cache_size): the store's memory whatever the data. */
+const WRITER_CACHE_KIB = 32 * 1024;
+/** Readers (exports, the journal) stream through a small cache of their own. */
+const READER_CACHE_KIB = 4 * 1024;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- A served table: 'id' is its catalog id, 'ledger' its database's (R-QLDB-2); names stay after a delete.
+CREATE TABLE IF NOT EXISTS tables (
+  n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ledger TEXT NOT NULL, database TEXT NOT NULL,
+  name TEXT NOT NULL, points INTEGER NOT NULL DEFAULT 0, first_time INTEGER, dropped INTEGER NOT NULL DEFAULT 0);
+-- R-DUP-1 across writes: a point's current version and the revision holding its record.
+CREATE TABLE IF NOT EXISTS points (
+  tbl INTEGER NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, rev INTEGER NOT NULL,
+  PRIMARY KEY (tbl, key)) WITHOUT ROWID;
+-- Every record stored, in commit order; 'live' while it is its point's current record.
+CREATE TABLE IF NOT EXISTS revisions (
+  id INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, block INTEGER NOT NULL, time_ns INTEGER NOT NULL,
+  live INTEGER NOT NULL, record TEXT NOT NULL);
+-- R-QLDB-2: one block per write; its revisions are those with revisions.block = id in [first_rev, last_rev].
+CREATE TABLE IF NOT EXISTS blocks (
+  id INTEGER PRIMARY KEY, ledger TEXT NOT NULL, seq INTEGER NOT NULL, tbl INTEGER NOT NULL, ts INTEGER NOT NULL,
+  tx TEXT NOT NULL, first_rev INTEGER NOT NULL, last_rev INTEGER NOT NULL, revs INTEGER NOT NULL,
+  entries_hash BLOB NOT NULL, previous_hash BLOB NOT NULL, hash BLOB NOT NULL, info TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS blocks_by_ledger ON blocks (ledger, seq);
+`;
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export class StoreDb {
+  /** Run before each COMMIT, inside the transaction (the journal closes the blocks still open). */
+  readonly beforeCommit = new Set<() => void>();
+  /** Run after each successful COMMIT. */
+  readonly afterCommit = new Set<() => void>();
+  /** Run after a rollback (caches of what the transaction had written are dropped). */
+  readonly afterRollback = new Set<() => void>();
+  /** Why the last rollback happened. */
+  lastFailure: unknown = null;
+  private inTransaction = false;
+  private scheduled = false;
+  private waiters: Waiter[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly db: Sqlite,
+    readonly file: string,
+  ) {}
+
+  /** Opens (or creates) the store file; `sync` fsyncs every commit. */
+  static open(file: string, sync: boolean): StoreDb {
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${sync ? 'FULL' : 'OFF'}`);
+      db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      const format = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'format'").get();
+      if (format === undefined) db.prepare("INSERT INTO meta VALUES ('format', ?)").run(FORMAT);
+      else if (format.value !== FORMAT) {
+        throw new Error(`${file} has store format ${format.value}; this tsbatch reads format ${FORMAT}`);
+      }
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new StoreDb(db, file);
+  }
+
+  /**
+   * Runs `fn` inside the open write transaction (beginning one if needed). A throw from `fn` is a storage failure:
+   * the whole group is rolled back and every call waiting on it fails.
+   */
+  write<T>(fn: () => T): T {
+    if (this.closed) throw new Error('the store is closed');
+    if (!this.inTransaction) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.inTransaction = true;
+    }
+    try {
+      return fn();
+    } catch (error) {
+      this.rollback(error);
+      throw error;
+    }
+  }
+
+  /** Resolves once everything written so far is committed (and on disk with `sync`). */
+  commit(): Promise<void> {
+    if (!this.inTransaction) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Everything decided in this turn of the event loop shares the COMMIT (group commit).
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits now, synchronously (closing, importing). */
+  commitNow(): void {
+    this.flush();
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const waiters = this.waiters;
+    this.waiters = [];
+    try {
+      if (this.inTransaction) {
+        this.write(() => this.beforeCommit.forEach((close) => close()));
+        this.db.exec('COMMIT');
+        this.inTransaction = false;
+        for (const done of this.afterCommit) done();
+      }
+    } catch (error) {
+      if (this.inTransaction) this.rollback(error);
+      for (const w of waiters) w.reject(error);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  private rollback(error: unknown): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.inTransaction = false;
+    this.lastFailure = error;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const reset of this.afterRollback) reset();
+    for (const w of waiters) w.reject(error);
+  }
+
+  /** Commits what is pending and closes the file (SQLite checkpoints the WAL into it). */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+}
+
+/**
+ * A connection that only reads, for one export or journal read: WAL readers never block the writer, and each sees
+ * the store as of its own transaction. Opened on the file of a running server too (another process).
+ */
+export function openReader(file: string): Sqlite {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma(`cache_size = -${READER_CACHE_KIB}`);
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
