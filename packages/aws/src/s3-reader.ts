@@ -5,6 +5,7 @@
  * versions. Concurrency is bounded per read: the part being read and, once half of it is consumed, the next one.
  * Requests retry with the SDK's standard retry; a body cut off midway is asked for again from where it broke.
  */
+import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
@@ -19,6 +20,7 @@ import { s3ClientConfig, s3EndpointOf, type AwsSettings, type StaticCredentials 
 import { AwsError } from './errors.js';
 import { objectChanged, s3Error } from './s3-errors.js';
 import { parseS3Path, s3Path } from './s3-uri.js';
+import { RangeCache } from './range-cache.js';
 
 export interface S3ReaderOptions extends AwsSettings {
   /** Bytes per ranged GET. @default 8 MiB */
@@ -27,10 +29,16 @@ export interface S3ReaderOptions extends AwsSettings {
   bodyRetries?: number;
   /** Keys per ListObjectsV2 page. @default 1000 (the S3 maximum) */
   listPageSize?: number;
+  /**
+   * R-DUP-1: where the bytes read are kept for rows read again (range-cache.ts): a folder of this process's cache
+   * (worker threads), or false for none (then no row is read again: the parallel dry run reads on one thread).
+   * @default a new private folder under the system's temporary folder
+   */
+  rangeCache?: string | false;
 }
 
 /** What a worker thread needs to build the same reader (credentials travel apart, as secrets). */
-export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials'> {
+export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials' | 'rangeCache'> {
   s3Endpoint?: string;
 }
 
@@ -57,6 +65,8 @@ class S3SourceReader implements SourceReader {
   private readonly client: S3Client;
   private readonly partBytes: number;
   private readonly bodyRetries: number;
+  private readonly cache: RangeCache | null;
+  readonly rereads: boolean;
 
   constructor(private readonly options: S3ReaderOptions) {
     this.client = new S3Client({
@@ -71,7 +81,14 @@ class S3SourceReader implements SourceReader {
         `partBytes must be a positive integer, got ${this.partBytes}`,
       );
     }
-    const { credentials, ...rest } = options;
+    const { credentials, rangeCache, ...rest } = options;
+    this.cache =
+      rangeCache === false
+        ? null
+        : typeof rangeCache === 'string'
+          ? new RangeCache(rangeCache)
+          : RangeCache.create();
+    this.rereads = this.cache !== null;
     const endpoint = s3EndpointOf(options);
     const specOptions: S3ReaderSpecOptions = {
       ...rest,
@@ -81,6 +98,7 @@ class S3SourceReader implements SourceReader {
       module: S3_READER_MODULE,
       options: specOptions,
       ...(credentials !== undefined && { secrets: credentials satisfies StaticCredentials }),
+      ...(this.cache !== null && { local: this.cache.folder }),
     };
   }
 
@@ -132,19 +150,18 @@ class S3SourceReader implements SourceReader {
     }
   }
 
-  /**
-   * No re-reads (R-DUP-1): a row cannot be fetched synchronously over HTTP without blocking this thread on another
-   * one (tried: a helper thread and Atomics.wait stalled under load). So records are not stamped with their rows and
-   * the duplicate index keeps their exact encoding instead (exact, more memory); the parallel run reads on one thread.
-   */
-  readonly rereads = false;
-
-  version(): Promise<string | null> {
-    return Promise.resolve(null);
+  /** R-DUP-1: the ETag stands for the version; rows are read again from the range cache. */
+  version(file: SourceFile): Promise<string | null> {
+    return Promise.resolve(this.cache === null ? null : (file.etag ?? null));
   }
 
-  readSync(): Buffer | null {
-    return null;
+  readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
+    if (this.cache === null || version !== file.etag) return null;
+    return this.cache.read(file, offset, length);
+  }
+
+  retain(files: readonly SourceFile[]): () => void {
+    return this.cache?.retain(files) ?? (() => undefined);
   }
 
   async *read(file: SourceFile, options: ReadChunksOptions): AsyncGenerator<Buffer, void, undefined> {
@@ -157,6 +174,8 @@ class S3SourceReader implements SourceReader {
     let partEnd = Math.min(size, hinted ? options.end! : position + this.partBytes);
     let current: Promise<Readable> | null = this.get(file, bucket, key, position, partEnd, options.signal);
     let next: { from: number; to: number; body: Promise<Readable> } | null = null;
+    // R-DUP-1: every chunk goes to the range cache before it is parsed, so a row is there before anyone asks for it.
+    let cacheFd: number | null = null;
     try {
       while (current !== null) {
         let body = await current;
@@ -166,6 +185,10 @@ class S3SourceReader implements SourceReader {
         for (;;) {
           try {
             for await (const chunk of body as AsyncIterable<Buffer>) {
+              if (this.cache !== null) {
+                cacheFd ??= this.cache.openForWrite(file);
+                this.cache.write(cacheFd, chunk, position);
+              }
               position += chunk.length;
               if (
                 next === null &&
@@ -202,6 +225,7 @@ class S3SourceReader implements SourceReader {
         partEnd = to;
       }
     } finally {
+      if (cacheFd !== null) closeSync(cacheFd);
       // Leaving early (a range read far enough, a failure) drops the part asked for ahead.
       if (next !== null)
         void next.body.then(

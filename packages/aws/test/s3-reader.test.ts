@@ -14,7 +14,7 @@ import {
   type DryRunResult,
   type ResolvedSource,
 } from '@tsbatch/core';
-import { parallelDryRun } from '@tsbatch/parallel';
+import { parallelDryRun, parallelSupport } from '@tsbatch/parallel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FLEET_HEADER, fleetTask } from '../../core/test/dry-run-fixtures.js';
@@ -167,23 +167,42 @@ describe.skipIf(missing !== null)(
       }
       const read = Buffer.concat(got);
       expect(read.equals(Buffer.from(big).subarray(from, from + read.length))).toBe(true);
-      // No synchronous re-reads over HTTP: the duplicate index keeps exact encodings instead (R-DUP-1).
-      expect(reader.rereads).toBe(false);
-      expect(await reader.version(file!)).toBeNull();
+      // R-DUP-1: rows are read again synchronously from the range cache the reads filled, never over HTTP.
+      expect(reader.rereads).toBe(true);
+      const version = await reader.version(file!);
+      expect(version).toBe(file!.etag);
+      const release = reader.retain!([file!]);
+      const row = reader.readSync(file!, version!, from + 1000, 5000);
+      expect(row?.equals(Buffer.from(big).subarray(from + 1000, from + 6000))).toBe(true);
+      expect(reader.readSync(file!, '"another-etag"', from, 10)).toBeNull();
+      // Bytes no read brought are not made up.
+      expect(reader.readSync(file!, version!, big.length - 10, 20)).toBeNull();
+      release();
+      // The run ended: its objects' bytes are gone from the temporary folder.
+      expect(reader.readSync(file!, version!, from + 1000, 5000)).toBeNull();
+      const none = createS3Reader({ ...s3.settings, rangeCache: false });
+      expect(none.rereads).toBe(false);
+      expect(await none.version(file!)).toBeNull();
     });
 
-    it('gives the dry run of S3 objects the results of the same files on disk; the parallel run reads them on one thread (R-S3-1, R-DUP-1)', async () => {
+    it('gives the dry run of S3 objects the results of the same files on disk, on one thread and in byte ranges on worker threads (R-S3-1, R-DUP-1)', async () => {
       for (const prefix of ['mixed/', 'big/']) {
         const { fromS3, fromDisk } = await both(prefix);
         const options = { now: NOW, table: TABLE };
         const disk = await dryRun(fleetTask(), fromDisk, options);
         const oneThread = await dryRun(fleetTask(), fromS3, options);
-        const parallel = await parallelDryRun(fleetTask(), fromS3, {
+        const onMain: string[] = [];
+        const parallelOptions = {
           ...options,
           workers: 2,
           rangeBytes: 3 * 1024 * 1024,
           minParallelBytes: 0,
-        });
+          onMainThreadRange: (r: { reason: string }) => onMain.push(r.reason),
+        };
+        // The ranges go to the workers, which read them in ranged GETs (no fallback to one thread).
+        expect(parallelSupport(parallelOptions, fromS3)).toEqual({ ok: true });
+        const parallel = await parallelDryRun(fleetTask(), fromS3, parallelOptions);
+        expect(onMain).toEqual([]);
         expect(disk.progress.RecordsProcessed).toBeGreaterThan(0);
         expect(disk.progress.RecordIngestionFailures).toBeGreaterThan(0); // conflicting rewrites were re-read
         expect(outcome(oneThread)).toEqual(outcome(disk));

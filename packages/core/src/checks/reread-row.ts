@@ -75,6 +75,8 @@ export class RowRereader {
   }
 
   private bytes(source: RowSource, offset: number, bytes: number): Buffer | null {
+    // R-S3-1: another reader (S3's range cache) holds the rows read so far, not the blocks around them: exact reads.
+    if (!isDiskReader(source.reader)) return this.read(source, offset, bytes);
     for (const block of this.blocks) {
       if (
         block.source === source &&

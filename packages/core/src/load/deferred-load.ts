@@ -217,6 +217,8 @@ export async function runDeferredLoad(
   }
 
   signal?.addEventListener('abort', onAbort, { once: true });
+  // R-DUP-1: what the reader keeps for rows read again (S3's range cache) stays until the load ends.
+  const release = source.reader?.retain?.(source.files);
   try {
     if (signal?.aborted === true) throw signal.reason;
     for await (const batch of mapRows(state.events(), compiled, readerOption(source))) {
@@ -297,6 +299,7 @@ export async function runDeferredLoad(
   } finally {
     signal?.removeEventListener('abort', onAbort);
     duplicates?.close();
+    release?.();
   }
   return state.finish(sink.warnings?.() ?? []);
 }

@@ -42,6 +42,8 @@ export async function runLoad(
   const state = createLoadState(task, source, options);
   const duplicates = options.duplicates === false ? null : new LoadDuplicates(options);
   const { signal } = options;
+  // R-DUP-1: what the reader keeps for rows read again (S3's range cache) stays until the run ends.
+  const release = source.reader?.retain?.(source.files);
   try {
     await runEvents(task, source, state, sink, duplicates, signal);
   } catch (error) {
@@ -50,6 +52,7 @@ export async function runLoad(
     throw error;
   } finally {
     duplicates?.close();
+    release?.();
   }
   return state.finish(sink.warnings?.() ?? []);
 }

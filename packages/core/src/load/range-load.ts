@@ -92,6 +92,8 @@ export async function dryRunInRanges(
 
   const duplicates = new LoadDuplicates(options);
   const driver = new RangeDriver(source, run, state, duplicates, options);
+  // R-DUP-1: what the reader keeps for rows read again (S3's range cache) stays until the run ends.
+  const release = source.reader?.retain?.(source.files);
   try {
     for (;;) {
       signal?.throwIfAborted();
@@ -107,6 +109,7 @@ export async function dryRunInRanges(
   } finally {
     driver.replay.close();
     duplicates.close();
+    release?.();
   }
   return state.finish([]);
 }

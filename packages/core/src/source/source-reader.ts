@@ -14,12 +14,14 @@ import type { SourceFile, SourceLocation } from './source.js';
 
 /**
  * A reader as plain data: `module` is a file: URL of a module exporting `createSourceReader(options, secrets)`.
- * `secrets` (explicit credentials) go to worker threads but are never stored (storableLocation drops them).
+ * `secrets` (explicit credentials) go to worker threads but are never stored (storableLocation drops them); so does
+ * `local`, what holds only in this process (S3's range cache folder), the third argument of createSourceReader.
  */
 export interface ReaderSpec {
   module: string;
   options?: unknown;
   secrets?: unknown;
+  local?: unknown;
 }
 
 export interface ReadChunksOptions {
@@ -56,6 +58,11 @@ export interface SourceReader {
   version(file: SourceFile): Promise<string | null>;
   /** Bytes [offset, offset + length) of that version, synchronously; null when it changed or cannot be read. */
   readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null;
+  /**
+   * A run is about to read these files (R-DUP-1: what the reader keeps for re-reads, S3's range cache, stays until
+   * the returned release is called when the run ends). Absent: nothing to keep.
+   */
+  retain?(files: readonly SourceFile[]): () => void;
 }
 
 export const SOURCE_CHANGED = 'SOURCE_CHANGED';
@@ -108,12 +115,12 @@ export function readerFromSpec(spec: ReaderSpec | undefined, local: SourceReader
   if (reader === undefined) {
     reader = (async () => {
       const loaded = (await importModule(spec.module)) as {
-        createSourceReader?: (options: unknown, secrets: unknown) => SourceReader;
+        createSourceReader?: (options: unknown, secrets: unknown, local: unknown) => SourceReader;
       };
       if (typeof loaded.createSourceReader !== 'function') {
         throw new TypeError(`${spec.module} does not export createSourceReader`);
       }
-      return loaded.createSourceReader(spec.options, spec.secrets);
+      return loaded.createSourceReader(spec.options, spec.secrets, spec.local);
     })();
     reader.catch(() => fromSpecs.delete(key));
     fromSpecs.set(key, reader);
@@ -133,7 +140,7 @@ export function storableLocation(location: SourceLocation): StoredSourceLocation
   const { reader, ...rest } = location;
   if (reader === undefined || rest.source !== undefined || rest.s3Root !== undefined) return rest;
   if (reader.spec === undefined) throw new TypeError('this source reader has no spec and cannot be stored');
-  const { secrets: _secrets, ...spec } = reader.spec;
+  const { secrets: _secrets, local: _local, ...spec } = reader.spec;
   return { ...rest, reader: spec };
 }
 
