@@ -176,6 +176,20 @@ class S3SourceReader implements SourceReader {
     let next: { from: number; to: number; body: Promise<Readable> } | null = null;
     // R-DUP-1: every chunk goes to the range cache before it is parsed, so a row is there before anyone asks for it.
     let cacheFd: number | null = null;
+    // Socket-sized pieces (16 KiB) are handed on in chunks of about highWaterMark, never across a part's end (a range
+    // that ends in its first part must not wait for the next): fewer, larger parser pushes and cache writes.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = (): Buffer => {
+      const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      if (this.cache !== null) {
+        cacheFd ??= this.cache.openForWrite(file);
+        this.cache.write(cacheFd, out, position - pendingBytes);
+      }
+      pending = [];
+      pendingBytes = 0;
+      return out;
+    };
     try {
       while (current !== null) {
         let body = await current;
@@ -185,10 +199,8 @@ class S3SourceReader implements SourceReader {
         for (;;) {
           try {
             for await (const chunk of body as AsyncIterable<Buffer>) {
-              if (this.cache !== null) {
-                cacheFd ??= this.cache.openForWrite(file);
-                this.cache.write(cacheFd, chunk, position);
-              }
+              pending.push(chunk);
+              pendingBytes += chunk.length;
               position += chunk.length;
               if (
                 next === null &&
@@ -200,7 +212,7 @@ class S3SourceReader implements SourceReader {
                 next = { from: partEnd, to, body: this.get(file, bucket, key, partEnd, to, options.signal) };
                 next.body.catch(() => undefined); // awaited below, or dropped with the read
               }
-              yield chunk;
+              if (pendingBytes >= options.highWaterMark) yield flush();
             }
             break;
           } catch (error) {
@@ -212,6 +224,7 @@ class S3SourceReader implements SourceReader {
             body = await this.get(file, bucket, key, position, partEnd, options.signal);
           }
         }
+        if (pendingBytes > 0) yield flush();
         if (position < partEnd) {
           throw new AwsError(
             'S3_REQUEST_FAILED',
