@@ -132,7 +132,7 @@ it('pnpm bench rejects a bad flag value with a one-line usage error and exit 2',
     code: 2,
     // --only gained `duplicates` (bench/duplicates-bench.ts) and `journal` (issue 20's rows, bench/journal-bench.ts).
     stderr:
-      "pnpm bench: --only: expected dry-run, shapes, html, ingest, serve, duplicates or journal, got 'ingestion'\n",
+      "pnpm bench: --only: expected dry-run, shapes, html, ingest, serve, duplicates, journal or s3, got 'ingestion'\n",
   });
 });
 

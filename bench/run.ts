@@ -1,5 +1,5 @@
 // `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick]
-// [--only dry-run|shapes|html|ingest|serve|duplicates|journal] [--json] [--seed N]`: every
+// [--only dry-run|shapes|html|ingest|serve|duplicates|journal|s3] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
@@ -27,7 +27,7 @@ import { htmlBench } from './html-bench.js';
 import { journalBench } from './journal-bench.js';
 
 /** The halves of the bench that `--only` can pick. */
-const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'duplicates', 'journal'] as const;
+const ONLY = ['dry-run', 'shapes', 'html', 'ingest', 'serve', 'duplicates', 'journal', 's3'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -353,6 +353,19 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
   }
 }
 
+/** The S3 row (bench/s3-bench.ts): the dry run from S3 on loopback against local disk. */
+async function s3Rows(quick: boolean, seed: number, runs: number, build: boolean): Promise<TableRow[]> {
+  if (build) buildCli();
+  const { s3Bench } = await import('./s3-bench.js');
+  try {
+    const rows = await s3Bench({ quick, seed, runs, log: (line) => log(`  ${line}`) });
+    return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
+  } catch (error) {
+    process.exitCode = 1;
+    return [['s3 bench', `failed: ${(error as Error).message}`, '', 'NO']];
+  }
+}
+
 async function serveRows(quick: boolean, points: number[] | undefined): Promise<TableRow[]> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const { serveBench } = await import('./serve-bench.js');
@@ -462,6 +475,8 @@ async function main(argv: string[]): Promise<void> {
   // Like the shapes, --quick alone leaves the journal rows out (CI's time); --quick --only journal is their smoke run.
   if (only === 'journal' || (only === undefined && !values.quick))
     rows.push(...(await journalRows(values.quick)));
+  // The dry run from S3 on loopback against local disk (bench/s3-bench.ts).
+  if (includes('s3')) rows.push(...(await s3Rows(values.quick, seed, runs, only === 's3')));
 
   if (values.json) {
     const machine = {

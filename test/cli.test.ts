@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, runExample } from './readme-examples.js';
 
 const exec = promisify(execFile);
@@ -210,9 +210,23 @@ describe('tsbatch dry-run', () => {
     expect(output).toContain('The task is invalid; nothing was run.');
   });
 
-  it('exits 2 without a source, naming the flags to use', async () => {
-    const { exit, output } = await runExample(['dry-run', ...FLEET]);
-    expect(exit).toBe(2);
-    expect(output).toMatch(/--source PATH or --s3-root DIR/);
+  // R-S3-1 changed this: without --source or --s3-root the task's buckets are read from S3. Here S3 is a loopback
+  // port with nothing behind it (no request leaves the machine): exit 2, naming the bucket and the cause. Since
+  // issue 18 a source that cannot be listed is SOURCE_NOT_FOUND (the data is not where the location says).
+  it('exits 2 when S3 cannot be reached without a source, naming the bucket and the cause (R-S3-1)', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:9');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+    try {
+      const { exit, output } = await runExample(['dry-run', ...FLEET]);
+      expect(exit).toBe(2);
+      expect(output).toMatch(
+        /ListObjectsV2 s3:\/\/test-batch-load-west-2: .*ECONNREFUSED 127\.0\.0\.1:9 \[SOURCE_NOT_FOUND\]/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

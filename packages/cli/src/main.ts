@@ -3,14 +3,17 @@
  * from CommonJS (Node 20.19's require(esm)); the entry point that runs it is cli.ts (and bin/tsbatch.js).
  */
 import { readFileSync } from 'node:fs';
-import { TaskStoreError } from '@tsbatch/core';
+import { isAwsError } from '@tsbatch/aws';
+import { isSourceChanged, TaskStoreError } from '@tsbatch/core';
 import { didYouMean as closest } from '@tsbatch/validator';
 import { dryRunCommand } from './commands/dry-run.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { journalExportCommand } from './commands/journal-export.js';
+import { planCommand } from './commands/plan.js';
 import { serveCommand } from './commands/serve.js';
+import { submitCommand } from './commands/submit.js';
 import { tasksCommand } from './commands/tasks.js';
 import { validateCommand } from './commands/validate.js';
 import { quietSdkVersionWarning } from './internal/aws-settings.js';
@@ -31,6 +34,8 @@ const COMMANDS: Entry[] = [
   dryRunCommand,
   ingestCommand,
   tasksCommand,
+  submitCommand,
+  planCommand,
   serveCommand,
   exportCommand,
   journalExportCommand,
@@ -156,6 +161,12 @@ function asCliError(error: unknown): CliError {
     (error.code === 'TASK_FILE_CORRUPT' || error.code === 'TASK_STORE_LOCKED')
   ) {
     return new CliError('TASK_STORE', `${error.message} [${error.code}]`, 1);
+  }
+  // R-S3-1: an object changed under the run, or S3 / the service refused: the cause, not a bug of ours.
+  if (isSourceChanged(error) || isAwsError(error)) {
+    const code = (error as { code: string }).code;
+    const message = (error as Error).message.replace(/ \[[A-Z0-9_]+\]$/, '');
+    return new CliError(code, message, 1, {}, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new CliError('INTERNAL_ERROR', `internal error: ${message}`, 70, {}, { cause: error });

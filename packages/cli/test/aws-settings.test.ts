@@ -10,6 +10,7 @@ import { startServer, type LocalServer } from '@tsbatch/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsClientConfig,
+  awsPackageSettings,
   explainAwsError,
   isLoopbackEndpoint,
   PLACEHOLDER_CREDENTIALS,
@@ -189,5 +190,44 @@ describe('awsClientConfig and explainAwsError', () => {
         'cannot connect to http://10.1.2.3:8000 (ECONNREFUSED): check the URL, the network and the region',
     });
     expect(explainAwsError(new Error('ValidationException: bad'), {})).toBeNull();
+  });
+});
+
+describe('S3 sources and the loopback rule (R-S3-1, issue 18)', () => {
+  it('fails clearly without credentials for S3 on a non-loopback endpoint (nothing is sent: credentials first)', async () => {
+    // 203.0.113.0/24 is TEST-NET-3: never routed. The credential chain fails before any connection is tried.
+    const run = await runChild(
+      ['dry-run', 'examples/fleet/task.json', '--s3-endpoint-url', 'http://203.0.113.9:9000'],
+      bareEnv({ AWS_MAX_ATTEMPTS: '1' }),
+    );
+    expect(run.exit).toBe(2);
+    expect(run.stderr).toContain(
+      'No AWS credentials to read s3://test-batch-load-west-2: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME, or run `aws sso login`',
+    );
+    expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('signs S3 on a loopback endpoint with placeholder credentials when none are configured', async () => {
+    const saved = { ...process.env };
+    try {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_ENDPOINT_URL_S3'])
+        delete process.env[name];
+      process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(temp('tsbatch-none-'), 'credentials');
+      process.env.AWS_CONFIG_FILE = path.join(temp('tsbatch-none-'), 'config');
+      const local = await awsPackageSettings({ s3Endpoint: 'http://127.0.0.1:9000' });
+      expect(local).toMatchObject({ region: 'us-east-1', credentials: PLACEHOLDER_CREDENTIALS });
+      // Elsewhere the SDK's chain decides (and fails as above when it is empty).
+      expect(await awsPackageSettings({ s3Endpoint: 'http://203.0.113.9:9000' })).toEqual({
+        s3Endpoint: 'http://203.0.113.9:9000',
+      });
+      // submit: both endpoints must be local for the placeholder.
+      const mixed = await awsPackageSettings(
+        { s3Endpoint: 'http://127.0.0.1:9000', endpoint: 'https://ingest.example.com' },
+        true,
+      );
+      expect(mixed.credentials).toBeUndefined();
+    } finally {
+      process.env = saved;
+    }
   });
 });

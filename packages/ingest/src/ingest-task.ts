@@ -13,11 +13,15 @@ import { hostname } from 'node:os';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  localReader,
   resolveSource,
+  restoreLocation,
+  storableLocation,
   writeFileAtomic,
   type ResolvedSource,
   type ResolvedTask,
   type SourceLocation,
+  type StoredSourceLocation,
   type StoredTask,
   type TableRetention,
   type TaskStore,
@@ -52,7 +56,8 @@ export interface IngestTaskState {
   format: 1;
   /** The validated task, its ClientToken removed (the store keeps only a hash of it). */
   task: ResolvedTask;
-  location: SourceLocation;
+  /** R-S3-1: an S3 reader is kept as its spec (no credentials) and rebuilt to resume. */
+  location: StoredSourceLocation;
   encoding?: string;
   target: IngestTarget;
   /** R-WIN-1: the table's retention and "now", fixed at creation so that a resume decides every row alike. */
@@ -60,8 +65,8 @@ export interface IngestTaskState {
   now: string;
   /** Where error-report.json and rejects.jsonl go. */
   reportDir?: string;
-  /** The source as first seen: a resume refuses files that changed since. */
-  files: { key: string; size: number; mtimeMs: number }[];
+  /** The source as first seen: a resume refuses files that changed since (S3: their ETag). */
+  files: { key: string; size: number; mtimeMs: number; etag?: string }[];
   /** R-ING-3: per file, the rows acknowledged; null before the first checkpoint. */
   checkpoint: FileCheckpoint[] | null;
   /** The process running the task, while it runs. */
@@ -120,7 +125,7 @@ export async function createIngestTask(
     kind: INGEST_STATE_KIND,
     format: 1,
     task,
-    location: input.location,
+    location: storableLocation(input.location),
     ...(input.encoding !== undefined && { encoding: input.encoding }),
     target: input.target,
     table: input.table,
@@ -207,7 +212,16 @@ export async function runIngestTask(
     );
   }
 
-  const resolved = await resolveSource(state.task.source, state.location);
+  let location: SourceLocation;
+  try {
+    location = await restoreLocation(state.location, localReader);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new IngestError('INGEST_SOURCE_UNAVAILABLE', `Cannot rebuild the source reader: ${why}`, {
+      taskId,
+    });
+  }
+  const resolved = await resolveSource(state.task.source, location);
   if (!resolved.ok) throw new IngestError('INGEST_SOURCE_UNAVAILABLE', resolved.error.message, { taskId });
   const source = resolved.source;
   await checkFiles(state, source);
@@ -393,6 +407,10 @@ function ownerAlive(owner: IngestTaskState['owner']): boolean | null {
 async function fileStamps(source: ResolvedSource): Promise<IngestTaskState['files']> {
   const out: IngestTaskState['files'] = [];
   for (const file of source.files) {
+    if (file.etag !== undefined) {
+      out.push({ key: file.key, size: file.size, mtimeMs: 0, etag: file.etag });
+      continue;
+    }
     const s = await stat(file.path).catch(() => null);
     out.push({ key: file.key, size: file.size, mtimeMs: s?.mtimeMs ?? 0 });
   }
@@ -406,12 +424,23 @@ async function checkFiles(state: IngestTaskState, source: ResolvedSource): Promi
     now.length === state.files.length &&
     now.every((f, i) => {
       const before = state.files[i]!;
-      return f.key === before.key && f.size === before.size && f.mtimeMs === before.mtimeMs;
+      return (
+        f.key === before.key &&
+        f.size === before.size &&
+        f.mtimeMs === before.mtimeMs &&
+        f.etag === before.etag
+      );
     });
   if (!same) {
     const changed = now.find((f, i) => {
       const b = state.files[i];
-      return b === undefined || b.key !== f.key || b.size !== f.size || b.mtimeMs !== f.mtimeMs;
+      return (
+        b === undefined ||
+        b.key !== f.key ||
+        b.size !== f.size ||
+        b.mtimeMs !== f.mtimeMs ||
+        b.etag !== f.etag
+      );
     });
     throw new IngestError(
       'INGEST_SOURCE_CHANGED',

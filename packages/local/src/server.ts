@@ -24,6 +24,9 @@ import { DEFAULT_OBJECT_BYTES } from './qldb/export-journal.js';
 import { openJournalExportService } from './qldb/journal-export-service.js';
 import { matchQldbRoute } from './qldb/qldb-api.js';
 import { storeJournalSource } from './qldb/journal-source.js';
+import type { BatchLoadObjects } from './internal/batch-load-runner.js';
+
+export type { BatchLoadObjects } from './internal/batch-load-runner.js';
 
 export interface LocalServerOptions {
   /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
@@ -34,6 +37,11 @@ export interface LocalServerOptions {
   dataDir?: string;
   /** `--s3-root`: buckets of batch-load tasks are folders under it (R-IN-3). @default undefined (no batch load) */
   s3Root?: string;
+  /**
+   * R-S3-1 / R-S3-2: without `s3Root`, batch-load tasks read their buckets through `reader` and put their error
+   * reports with `writer` (S3: the CLI injects @tsbatch/aws's). @default undefined (no batch load)
+   */
+  objects?: BatchLoadObjects;
   /** Region in ARNs. @default 'us-east-1' */
   region?: string;
   /** Account in ARNs. @default '000000000000' */
@@ -94,6 +102,7 @@ export interface ResolvedLocalServerOptions {
   port: number;
   dataDir: string;
   s3Root: string | null;
+  objects: BatchLoadObjects | null;
   region: string;
   accountId: string;
   credentials: ReadonlyMap<string, string>;
@@ -170,6 +179,7 @@ export function resolveLocalServerOptions(options: LocalServerOptions = {}): Res
     port,
     dataDir: options.dataDir ?? '.tsbatch/local',
     s3Root: options.s3Root ?? null,
+    objects: options.objects ?? null,
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
     credentials,
@@ -215,7 +225,13 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
     announce: o.announce,
   });
   for (const warning of store.warnings) o.log(`store: ${warning}`);
-  const runner = new BatchLoadRunner({ store, s3Root: o.s3Root, clock: o.clock, log: o.log });
+  const runner = new BatchLoadRunner({
+    store,
+    s3Root: o.s3Root,
+    objects: o.objects,
+    clock: o.clock,
+    log: o.log,
+  });
   // R-QLDB-1..4: the journal export, over the store's journal of committed writes (exports run on worker threads).
   const { api: qldb, exporter } = await openJournalExportService({
     dataDir: store.dataDir,

@@ -72,7 +72,10 @@ export type WorkerAnswer =
 /** Whether a run can go to workers, and if not why (the sequential engine then runs it). */
 export function parallelSupport(
   options: ParallelDryRunOptions,
+  source?: ResolvedSource,
 ): { ok: true } | { ok: false; reason: string } {
+  if (source?.reader !== undefined && !source.reader.rereads)
+    return { ok: false, reason: 'the source reader cannot read rows again for the duplicate check' };
   if (options.onRecords !== undefined)
     return { ok: false, reason: 'records are streamed out in order (onRecords)' };
   if (options.encoding !== undefined)
@@ -101,7 +104,7 @@ export async function parallelDryRun(
   const { workers: _w, rangeBytes, minParallelBytes, workerHeap, onMainThreadRange, ...rest } = options;
   if (
     workers === 1 ||
-    !parallelSupport(options).ok ||
+    !parallelSupport(options, source).ok ||
     source.totalBytes < (minParallelBytes ?? MIN_PARALLEL_BYTES)
   ) {
     return dryRun(task, source, rest);
@@ -125,7 +128,7 @@ export async function parallelDryRun(
   });
   const onThisThread = (job: RangeJob, reason: string): Promise<RangeOutcome> => {
     onMainThreadRange?.({ file: job.file.key, nominal: job.nominal, reason });
-    return runRangeJob(job);
+    return runRangeJob(job, source.reader);
   };
   const signal = options.signal;
   const run = async (job: RangeJob): Promise<RangeOutcome> => {

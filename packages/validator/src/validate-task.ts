@@ -30,6 +30,12 @@ export interface ValidateOptions {
    */
   kind?: 'auto' | 'task' | 'data-model';
   /**
+   * Whether the whole source must fit one task's quotas (R-VAL-9). A plan (R-SUBMIT-2) cuts it into tasks that
+   * each fit, so it checks the rest without them.
+   * @default true
+   */
+  sourceLimits?: boolean;
+  /**
    * CSV options of a bare DataModel (the CLI's --column-separator etc.). Not used for a task, which carries its
    * own CsvConfiguration.
    * @default {} (R-VAL-7 defaults)
@@ -80,7 +86,7 @@ export async function validateTask(json: unknown, options: ValidateOptions = {})
     let resolved: ResolvedSource | undefined;
     if (location !== undefined && source !== undefined && !refused) {
       const check = options.encoding === undefined ? source : { ...source, encoding: options.encoding };
-      resolved = await checkSource(check, location, analysis.issues);
+      resolved = await checkSource(check, location, analysis.issues, options.sourceLimits ?? true);
     }
     const result = finish(analysis);
     return resolved === undefined ? result : { ...result, source: resolved };

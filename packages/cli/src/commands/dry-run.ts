@@ -40,6 +40,7 @@ import { DRY_RUN_ADVICE, formatRunIssues, formatWarning } from '../internal/warn
 import { DRY_RUN_OPTIONS } from './dry-run-options.js';
 import { renderHtmlReport } from '@tsbatch/html-report';
 import { writeOutputFile } from '../internal/output-file.js';
+import { PROFILE_OPTION, REGION_OPTION } from '../internal/aws-settings.js';
 
 export const dryRunCommand: CommandSpec = {
   name: 'dry-run',
@@ -62,6 +63,8 @@ export const dryRunCommand: CommandSpec = {
   options: [
     CLI_INPUT_JSON_OPTION,
     ...SOURCE_OPTIONS,
+    REGION_OPTION,
+    PROFILE_OPTION,
     ...TABLE_OPTIONS,
     ...DRY_RUN_OPTIONS,
     ...DUPLICATE_OPTIONS,
@@ -71,6 +74,10 @@ export const dryRunCommand: CommandSpec = {
     {
       command: 'tsbatch dry-run examples/fleet/task.json --s3-root examples/fleet/s3',
       note: 'Predict the outcome of the fleet example.',
+    },
+    {
+      command: 'tsbatch dry-run task.json --profile prod --table table.json',
+      note: "Without --source or --s3-root: read the task's objects from S3 in ranged GETs (R-S3-1).",
     },
     {
       command:
@@ -88,7 +95,8 @@ export const dryRunCommand: CommandSpec = {
     [1, 'the task would fail (any parse, ingestion or file failure)'],
     [
       2,
-      'usage error, the task is invalid or unreadable, or the data is not where --source or --s3-root says',
+      'usage error, the task is invalid or unreadable, or the data is not where --source or --s3-root says ' +
+        '(S3: the bucket is missing, access is denied, no credentials)',
     ],
     DUPLICATE_EXIT_CODE,
     [130, 'interrupted (Ctrl-C): the counts so far are printed'],
@@ -124,7 +132,7 @@ export const dryRunCommand: CommandSpec = {
       ...(records !== undefined && { onRecords: recordLines(records) }),
       ...(rejects !== undefined && { onReject: (entry) => rejects.write(JSON.stringify(entry)) }),
     };
-    const support = parallelSupport(options);
+    const support = parallelSupport(options, source);
     if (workers > 1 && !support.ok && stringOption(args, 'workers') !== undefined) {
       io.stderr.write(`note: reading on one thread: ${support.reason}\n`);
     }

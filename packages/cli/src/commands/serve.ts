@@ -19,6 +19,8 @@ import {
   type CommandSpec,
   type ParsedArgs,
 } from '../internal/command.js';
+import { PROFILE_OPTION, S3_ENDPOINT_OPTION } from '../internal/aws-settings.js';
+import { createS3Reader, createS3Writer, type AwsSettings } from '@tsbatch/aws';
 
 /** [choice] The port when --port is not given: fixed, so SDK configurations can name it. */
 const DEFAULT_PORT = 8000;
@@ -75,8 +77,11 @@ export const serveCommand: CommandSpec = {
       value: 'DIR',
       description:
         'Folder holding one folder per bucket: batch-load sources are read from, and error reports and QLDB ' +
-        'journal exports written to, DIR/<bucket>/<key>.',
+        'journal exports written to, DIR/<bucket>/<key>. Without it, batch-load tasks read S3 and put their error ' +
+        'reports there (R-S3-1, R-S3-2: s3://<report bucket>/<prefix>/<TaskId>/error-report.json).',
     },
+    { ...S3_ENDPOINT_OPTION, group: 'Options' },
+    { ...PROFILE_OPTION, group: 'Options' },
     {
       name: 'region',
       type: 'string',
@@ -249,7 +254,7 @@ export const serveCommand: CommandSpec = {
     }
     io.stderr.write(
       `tsbatch serve: listening on ${server.url}, data in ${options.dataDir}` +
-        `${options.s3Root === undefined ? '' : `, buckets in ${options.s3Root}`}; SIGINT or SIGTERM stops it\n`,
+        `${options.s3Root === undefined ? ', buckets in S3' : `, buckets in ${options.s3Root}`}; SIGINT or SIGTERM stops it\n`,
     );
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       const stop = (name: NodeJS.Signals): void => {
@@ -285,7 +290,21 @@ export function serveOptions(
     dataDir: path.resolve(cwd, stringOption(args, 'data-dir') ?? '.tsbatch/local'),
   };
   const s3Root = stringOption(args, 's3-root');
-  if (s3Root !== undefined) options.s3Root = path.resolve(cwd, s3Root);
+  const s3Endpoint = stringOption(args, 's3-endpoint-url');
+  const profile = stringOption(args, 'profile');
+  if (s3Root !== undefined) {
+    if (s3Endpoint !== undefined || profile !== undefined) {
+      throw new UsageError('give either --s3-root or S3 (--s3-endpoint-url, --profile), not both');
+    }
+    options.s3Root = path.resolve(cwd, s3Root);
+  } else {
+    // R-S3-1 / R-S3-2: without folders standing for buckets, batch-load tasks use S3 itself.
+    const settings: AwsSettings = {
+      ...(s3Endpoint !== undefined && { s3Endpoint }),
+      ...(profile !== undefined && { profile }),
+    };
+    options.objects = { reader: createS3Reader(settings), writer: createS3Writer(settings) };
+  }
   const region = stringOption(args, 'region');
   if (region !== undefined) options.region = region;
   const account = stringOption(args, 'account-id');

@@ -10,6 +10,7 @@ import {
   TASK_POSITIONAL,
 } from '../internal/load-task.js';
 import { formatReport } from '../internal/validation-report.js';
+import { PROFILE_OPTION, REGION_OPTION, S3_ENDPOINT_OPTION } from '../internal/aws-settings.js';
 
 export const validateCommand: CommandSpec = {
   name: 'validate',
@@ -29,6 +30,16 @@ export const validateCommand: CommandSpec = {
     CLI_INPUT_JSON_OPTION,
     ...SOURCE_OPTIONS,
     {
+      name: 's3',
+      type: 'boolean',
+      description:
+        "Read the task's buckets from S3 (headers, size limits, DataModelS3Configuration); implied by " +
+        '--s3-endpoint-url and --profile.',
+      group: S3_ENDPOINT_OPTION.group!,
+    },
+    REGION_OPTION,
+    PROFILE_OPTION,
+    {
       name: 'json',
       type: 'boolean',
       description:
@@ -41,6 +52,10 @@ export const validateCommand: CommandSpec = {
     {
       command: 'tsbatch validate file://examples/fleet/task.json --s3-root examples/fleet/s3',
       note: 'Also check the CSV headers under s3/<bucket>/<prefix>.',
+    },
+    {
+      command: 'tsbatch validate task.json --s3 --profile prod',
+      note: 'Check the headers and sizes of the objects in S3 itself (R-S3-1).',
     },
     {
       command: 'cat model.json | tsbatch validate - --source data.csv --column-separator tab',
@@ -56,7 +71,7 @@ export const validateCommand: CommandSpec = {
     ],
   ],
   async run(args, io): Promise<number> {
-    const loaded = await loadTask(args, io);
+    const loaded = await loadTask(args, io, undefined, { s3: 'when-asked' });
     const { result } = loaded;
     // A wrong location is not an invalid task (issue 18): its own code, wording and exit code.
     if (result.issues.some((i) => i.severity === 'error' && LOCATION_CODES.has(i.code)))

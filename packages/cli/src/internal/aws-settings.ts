@@ -7,6 +7,8 @@
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
+import { s3EndpointOf, s3SourceLocation, type AwsSettings as AwsPackageSettings } from '@tsbatch/aws';
+import type { SourceLocation } from '@tsbatch/core';
 import { CliError } from './cli-error.js';
 import { stringOption, UsageError, type OptionSpec, type ParsedArgs } from './command.js';
 
@@ -54,36 +56,84 @@ export const PROFILE_OPTION: OptionSpec = {
   defaultText: 'AWS_PROFILE, or default',
   group: AWS_GROUP,
 };
+/** R-S3-1: where S3 is, for commands that read the task's buckets or write reports there. */
+export const S3_ENDPOINT_OPTION: OptionSpec = {
+  name: 's3-endpoint-url',
+  type: 'string',
+  value: 'URL',
+  description:
+    'An S3-compatible endpoint, addressed path-style (e.g. http://127.0.0.1:9000). Without --source or ' +
+    "--s3-root the task's buckets are read from S3 (R-S3-1).",
+  defaultText: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS',
+  group: AWS_GROUP,
+};
 /** The flags of every command that talks to AWS. */
 export const AWS_OPTIONS: OptionSpec[] = [ENDPOINT_OPTION, REGION_OPTION, PROFILE_OPTION];
+/** The flags of commands that read S3 but talk to no Timestream endpoint (validate --s3, plan). */
+export const S3_OPTIONS: OptionSpec[] = [REGION_OPTION, PROFILE_OPTION, S3_ENDPOINT_OPTION];
 
-/** Where requests go and as whom, from the flags (R-ING-4). Plain data: it can be stored with a task. */
+/** Where requests go and as whom, from the flags (R-ING-4, R-S3-1). Plain data: it can be stored with a task. */
 export interface AwsSettings {
   endpoint?: string;
   region?: string;
   profile?: string;
+  /** `--s3-endpoint-url` (R-S3-1); AWS_ENDPOINT_URL_S3 is read where S3 is used (s3EndpointOf). */
+  s3Endpoint?: string;
+}
+
+function checkedUrl(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${flag} must be a URL such as http://127.0.0.1:8000, got '${value}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--${flag} must be an http:// or https:// URL, got '${value}'`);
+  }
+  return value;
 }
 
 export function awsSettings(args: ParsedArgs): AwsSettings {
-  const endpoint = stringOption(args, 'endpoint-url');
+  const endpoint = checkedUrl('endpoint-url', stringOption(args, 'endpoint-url'));
+  const s3Endpoint = checkedUrl('s3-endpoint-url', stringOption(args, 's3-endpoint-url'));
   const region = stringOption(args, 'region');
   const profile = stringOption(args, 'profile');
-  if (endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new UsageError(`--endpoint-url must be a URL such as http://127.0.0.1:8000, got '${endpoint}'`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new UsageError(`--endpoint-url must be an http:// or https:// URL, got '${endpoint}'`);
-    }
-  }
   return {
     ...(endpoint !== undefined && { endpoint }),
     ...(region !== undefined && { region }),
     ...(profile !== undefined && { profile }),
+    ...(s3Endpoint !== undefined && { s3Endpoint }),
   };
+}
+
+/**
+ * The settings of @tsbatch/aws (S3, and the service for submit). The loopback rule of awsClientConfig holds here
+ * too: when every endpoint the command uses is on this machine (S3, and the Timestream one if `timestream`), the
+ * region defaults to LOOPBACK_REGION and the credentials are those configured or PLACEHOLDER_CREDENTIALS, resolved
+ * now (they go to worker threads as plain data, never stored). Anywhere else the SDK's chains decide, and missing
+ * credentials fail with S3_CREDENTIALS_MISSING.
+ */
+export async function awsPackageSettings(
+  settings: AwsSettings,
+  timestream = false,
+): Promise<AwsPackageSettings> {
+  const { endpoint, region, profile, s3Endpoint } = settings;
+  const out: AwsPackageSettings = {
+    ...(region !== undefined && { region }),
+    ...(profile !== undefined && { profile }),
+    ...(s3Endpoint !== undefined && { s3Endpoint }),
+    ...(timestream && endpoint !== undefined && { endpoint }),
+  };
+  const local = isLoopbackEndpoint(s3EndpointOf(out)) && (!timestream || isLoopbackEndpoint(endpoint));
+  if (!local) return out;
+  return { ...out, region: region ?? LOOPBACK_REGION, credentials: await loopbackCredentials(profile)() };
+}
+
+/** R-S3-1: the task's buckets read from S3 with the command's settings. */
+export async function s3Location(args: ParsedArgs): Promise<SourceLocation> {
+  return s3SourceLocation(await awsPackageSettings(awsSettings(args)));
 }
 
 /** An endpoint on this machine only: `tsbatch serve` by default. */
@@ -130,6 +180,7 @@ export function awsClientConfig(settings: AwsSettings): AwsClientConfig {
 }
 
 function loopbackCredentials(profile: string | undefined): () => Promise<AwsCredentials> {
+  // (an `expiration` is dropped by callers that need plain data: a loopback endpoint checks none)
   return async () => {
     // The environment first, as the SDK's chain does, unless a profile is named (then the SDK skips it too).
     if (profile === undefined && process.env['AWS_PROFILE'] === undefined) {

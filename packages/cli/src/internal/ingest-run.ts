@@ -164,7 +164,7 @@ export async function createTaskFromArgs(
   }
 }
 
-async function createTableFlags(
+export async function createTableFlags(
   args: ParsedArgs,
   io: Io,
 ): Promise<{

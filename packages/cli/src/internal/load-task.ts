@@ -11,6 +11,7 @@ import {
 import { CliError, UsageError } from './cli-error.js';
 import { booleanOption, stringOption, type Io, type OptionSpec, type ParsedArgs } from './command.js';
 import { formatReport } from './validation-report.js';
+import { S3_ENDPOINT_OPTION, s3Location } from './aws-settings.js';
 
 /** Flags that say where the task's S3 objects are on disk (R-IN-3). */
 export const SOURCE_OPTIONS: OptionSpec[] = [
@@ -29,6 +30,7 @@ export const SOURCE_OPTIONS: OptionSpec[] = [
     description: 'Folder holding one folder per bucket: DIR/<BucketName>/<ObjectKeyPrefix> is the prefix.',
     group: 'Source (R-IN-3)',
   },
+  S3_ENDPOINT_OPTION,
 ];
 
 /** CSV flags for a bare DataModel file (R-IN-2), which carries no CsvConfiguration of its own. */
@@ -193,20 +195,40 @@ export interface LoadedTask {
   location: SourceLocation | undefined;
 }
 
-/** Reads and validates the task named by TASK (R-IN-1, R-IN-2). */
+/** How loadTask finds the data, beyond --source and --s3-root. */
+export interface LoadTaskOptions {
+  /** Which positional is TASK. @default 0 */
+  index?: number;
+  /**
+   * R-S3-1: without --source or --s3-root, read the task's buckets from S3 always (commands that read the rows), or
+   * only when asked (`validate --s3`, or --s3-endpoint-url / --profile given). @default 'without-local'
+   */
+  s3?: 'without-local' | 'when-asked';
+  /** R-VAL-9's source quotas (a plan's source may exceed one task's). @default true */
+  sourceLimits?: boolean;
+}
+
+/** Reads and validates the task named by TASK (R-IN-1, R-IN-2), its data on disk or in S3 (R-S3-1). */
 export async function loadTask(
   args: ParsedArgs,
   io: Pick<Io, 'cwd' | 'stdin'>,
   encoding?: string,
-  index = 0,
+  options: LoadTaskOptions = {},
 ): Promise<LoadedTask> {
-  const { shown, value: json } = await readJsonArgument(taskArgument(args, index), io, 'task file');
-  const location = sourceLocation(args, io.cwd);
+  const { shown, value: json } = await readJsonArgument(taskArgument(args, options.index), io, 'task file');
+  const asked =
+    booleanOption(args, 's3') ||
+    stringOption(args, 's3-endpoint-url') !== undefined ||
+    stringOption(args, 'profile') !== undefined;
+  const location =
+    sourceLocation(args, io.cwd) ??
+    ((options.s3 ?? 'without-local') === 'without-local' || asked ? await s3Location(args) : undefined);
   const csv = csvFlags(args);
   const result = await validateTask(json, {
     ...(location !== undefined && { location }),
     ...(csv !== undefined && { csv }),
     ...(encoding !== undefined && { encoding }),
+    ...(options.sourceLimits !== undefined && { sourceLimits: options.sourceLimits }),
   });
   return { file: shown, result, location };
 }
@@ -256,5 +278,15 @@ export function runnable(
 }
 
 function locationFlag(location: SourceLocation): string {
-  return location.s3Root !== undefined ? `--s3-root ${location.s3Root}` : `--source ${location.source ?? ''}`;
+  if (location.s3Root !== undefined) return `--s3-root ${location.s3Root}`;
+  if (location.source !== undefined) return `--source ${location.source}`;
+  // R-S3-1: the buckets were read from S3; files on disk need a flag.
+  return 'read from S3; for files on disk give --source PATH or --s3-root DIR';
+}
+
+/** A source that cannot be listed; for S3 (R-S3-1) also the flags that read local files instead. */
+export function sourceProblem(message: string, location: SourceLocation): string {
+  return location.reader === undefined
+    ? message
+    : `${message} (for files on disk give --source PATH or --s3-root DIR)`;
 }

@@ -10,6 +10,7 @@ import type { TimestreamRecord } from '../map/record.js';
 import type { ResolvedCsvOptions } from '../task.js';
 import { CsvEngine } from '../csv/csv-engine.js';
 import type { RowSource } from '../map/record-source.js';
+import { diskVersion, isDiskReader } from '../source/local-reader.js';
 
 const NL = 10;
 const CR = 13;
@@ -30,8 +31,8 @@ const OPEN_FILES = 8;
 
 /**
  * Reads rows of source files again (R-DUP-1), through a small cache of the blocks read last and of the last row's
- * records (the records of one row are often asked for one after the other). Files stay open until `close`; each
- * read still checks that the file has the size and modification time it had.
+ * records (the records of one row are often asked for one after the other). Files on disk stay open until `close`;
+ * each read still checks that the file is the version it was read as (other readers, S3, check it themselves).
  */
 export class RowRereader {
   private readonly blocks: Block[] = [];
@@ -74,6 +75,8 @@ export class RowRereader {
   }
 
   private bytes(source: RowSource, offset: number, bytes: number): Buffer | null {
+    // R-S3-1: another reader (S3's range cache) holds the rows read so far, not the blocks around them: exact reads.
+    if (!isDiskReader(source.reader)) return this.read(source, offset, bytes);
     for (const block of this.blocks) {
       if (
         block.source === source &&
@@ -93,8 +96,11 @@ export class RowRereader {
     return block.subarray(offset - start, offset - start + bytes);
   }
 
-  /** Bytes [offset, offset + bytes) of the file, if it still has the size and modification time it had. */
+  /** Bytes [offset, offset + bytes) of the file, if it is still the version it was read as. */
   private read(source: RowSource, offset: number, bytes: number): Buffer | null {
+    // R-S3-1: a reader other than the local disk reads its own bytes (S3: from its range cache).
+    if (!isDiskReader(source.reader))
+      return source.reader.readSync(source.file, source.version, offset, bytes);
     let fd = this.files.get(source);
     if (fd === undefined) {
       try {
@@ -111,7 +117,7 @@ export class RowRereader {
     }
     try {
       const stat = fstatSync(fd);
-      if (stat.size !== source.size || stat.mtimeMs !== source.mtimeMs) return null;
+      if (diskVersion(stat.size, stat.mtimeMs) !== source.version) return null;
       const row = Buffer.allocUnsafe(bytes);
       let done = 0;
       while (done < bytes) {

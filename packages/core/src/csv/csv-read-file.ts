@@ -2,6 +2,7 @@
 import iconv from 'iconv-lite';
 
 import type { SourceEvent, SourceFile } from '../source/source.js';
+import { isSourceChanged } from '../source/source-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 import { CsvEngine } from './csv-engine.js';
 
@@ -98,6 +99,8 @@ export async function* readFileEvents(
       } catch (error) {
         finished = true;
         signal?.throwIfAborted();
+        // R-S3-1: an object that changed under the run leaves no exact result to give: the run stops.
+        if (isSourceChanged(error)) throw error;
         yield engine.fail(error);
         return;
       }

@@ -5,8 +5,9 @@
 import type { Failure } from '../failure.js';
 import { fileFailure } from './csv-failures.js';
 import { readFileEvents, resolveReadOptions } from './csv-read-file.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { localReader } from '../source/local-reader.js';
 import type { SourceFile } from '../source/source.js';
+import type { SourceReader } from '../source/source-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 
 export type ReadHeaderResult = { ok: true; header: string[] } | { ok: false; failure: Failure };
@@ -23,19 +24,26 @@ const HEADER_CHUNK_BYTES = 64 * 1024;
 export async function readHeader(
   file: SourceFile,
   csv: ResolvedCsvOptions,
-  options: { encoding?: string; signal?: AbortSignal } = {},
+  options: { encoding?: string; signal?: AbortSignal; reader?: SourceReader } = {},
 ): Promise<ReadHeaderResult> {
-  const resolved = resolveReadOptions({ ...options, highWaterMark: HEADER_CHUNK_BYTES });
-  let read = 0;
+  const { reader = localReader, ...read } = options;
+  const resolved = resolveReadOptions({ ...read, highWaterMark: HEADER_CHUNK_BYTES });
+  let got = 0;
   let past = false;
   async function* bounded(): AsyncGenerator<Buffer, void, undefined> {
-    for await (const chunk of readFileChunks(file.path, HEADER_CHUNK_BYTES, options.signal)) {
-      if (read > resolved.maxRowBytes) {
+    // R-S3-1: a header is at the start: a reader may stop at `end` (a small ranged GET) and read on if it must.
+    const chunks = reader.read(file, {
+      highWaterMark: HEADER_CHUNK_BYTES,
+      end: HEADER_CHUNK_BYTES,
+      ...(options.signal !== undefined && { signal: options.signal }),
+    });
+    for await (const chunk of chunks) {
+      if (got > resolved.maxRowBytes) {
         // No end of input here (it would close a half-read header): the engine sees a failing read instead.
         past = true;
         throw new Error('the header is longer than the row limit');
       }
-      read += chunk.length;
+      got += chunk.length;
       yield chunk;
     }
   }

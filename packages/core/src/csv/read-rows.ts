@@ -7,7 +7,7 @@
 import type { Failure } from '../failure.js';
 import { fileTooLarge } from './csv-failures.js';
 import { readFileEvents, resolveReadOptions } from './csv-read-file.js';
-import { readFileChunks } from '../source/source-chunks.js';
+import { localReader } from '../source/local-reader.js';
 import type { ResolvedSource, SourceEvent, SourceFile } from '../source/source.js';
 import type { ResolvedCsvOptions } from '../task.js';
 
@@ -48,6 +48,7 @@ export async function* readRows(
 ): AsyncIterable<SourceEvent[]> {
   const resolved = resolveReadOptions(options);
   const { onProgress, signal } = options;
+  const reader = source.reader ?? localReader;
   let bytesBefore = 0;
   let rowsBefore = 0;
   for (const file of source.files) {
@@ -57,7 +58,10 @@ export async function* readRows(
       yield [fileFailureEvent(file, fileTooLarge(file.size, resolved.maxFileBytes))];
     } else {
       let rows = 0;
-      const chunks = readFileChunks(file.path, resolved.highWaterMark, signal);
+      const chunks = reader.read(file, {
+        highWaterMark: resolved.highWaterMark,
+        ...(signal !== undefined && { signal }),
+      });
       yield* readFileEvents(
         file,
         chunks,

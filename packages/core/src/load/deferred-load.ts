@@ -4,7 +4,7 @@
  * but a row is counted when its outcome arrives, always in input order.
  */
 import type { Failure } from '../failure.js';
-import { mapRows, type MappedEvent } from '../map/map-rows.js';
+import { mapRows, readerOption, type MappedEvent } from '../map/map-rows.js';
 import type { ProgressReport } from '../report/progress.js';
 import type { TimestreamRecord } from '../map/record.js';
 import { compileTask } from '../map/row-mapper.js';
@@ -217,9 +217,11 @@ export async function runDeferredLoad(
   }
 
   signal?.addEventListener('abort', onAbort, { once: true });
+  // R-DUP-1: what the reader keeps for rows read again (S3's range cache) stays until the load ends.
+  const release = source.reader?.retain?.(source.files);
   try {
     if (signal?.aborted === true) throw signal.reason;
-    for await (const batch of mapRows(state.events(), compiled)) {
+    for await (const batch of mapRows(state.events(), compiled, readerOption(source))) {
       for (const event of batch) {
         if (stopping) throw cause;
         if (event.type === 'records' && duplicates?.full === true) {
@@ -297,6 +299,7 @@ export async function runDeferredLoad(
   } finally {
     signal?.removeEventListener('abort', onAbort);
     duplicates?.close();
+    release?.();
   }
   return state.finish(sink.warnings?.() ?? []);
 }

@@ -1,6 +1,6 @@
 import { LoadDuplicates } from '../checks/load-duplicates.js';
 import type { Failure } from '../failure.js';
-import { mapRows, type MappedEvent } from '../map/map-rows.js';
+import { mapRows, readerOption, type MappedEvent } from '../map/map-rows.js';
 import type { TimestreamRecord } from '../map/record.js';
 import { compileTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
@@ -42,6 +42,8 @@ export async function runLoad(
   const state = createLoadState(task, source, options);
   const duplicates = options.duplicates === false ? null : new LoadDuplicates(options);
   const { signal } = options;
+  // R-DUP-1: what the reader keeps for rows read again (S3's range cache) stays until the run ends.
+  const release = source.reader?.retain?.(source.files);
   try {
     await runEvents(task, source, state, sink, duplicates, signal);
   } catch (error) {
@@ -50,6 +52,7 @@ export async function runLoad(
     throw error;
   } finally {
     duplicates?.close();
+    release?.();
   }
   return state.finish(sink.warnings?.() ?? []);
 }
@@ -68,7 +71,7 @@ async function runEvents(
   const stats = state.stats;
   // The last line of the file so far, for the report (parse failures tell it themselves).
   let lastLine = 0;
-  for await (const batch of mapRows(state.events(), compiled)) {
+  for await (const batch of mapRows(state.events(), compiled, readerOption(source))) {
     for (const event of batch) {
       // Issue 18: a read chunk holds thousands of rows; the abort is honoured between two of them.
       if (signal?.aborted === true) throw signal.reason;

@@ -17,7 +17,9 @@ import { readFileChunksSync } from '../source/source-chunks.js';
 import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
 import { ComboTable } from '../report/stats/combo-table.js';
 import type { ResolvedTask } from '../task.js';
-import { firstLineStart } from './range-start.js';
+import { localReader, isDiskReader } from '../source/local-reader.js';
+import { readerFromSpec, type ReaderSpec, type SourceReader } from '../source/source-reader.js';
+import { firstLineStart, firstLineStartIn, LINE_SEARCH_BYTES } from './range-start.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -25,6 +27,8 @@ export interface RangeJob {
   /** Identifies `task` (a worker compiles each task once). */
   taskKey: string;
   file: SourceFile;
+  /** What reads the file (R-S3-1): a worker builds the reader from it; absent for the local disk. */
+  reader?: ReaderSpec;
   /** The file's header, for a range that is not the file's first; null for the first. */
   header: string[] | null;
   /** Where the range nominally starts; it starts at the first non-blank line at or after it. */
@@ -146,8 +150,12 @@ const compiledTasks = new Map<string, CompiledTask>();
 const freeCombos: ComboTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
 
-/** The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. */
-export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
+/**
+ * The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. The
+ * file is read by `reader`, else by the one the job's spec names (built once per thread), else the local disk.
+ */
+export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise<RangeOutcome> {
+  const from = reader ?? (await readerFromSpec(job.reader, localReader));
   let compiled = compiledTasks.get(job.taskKey);
   if (compiled === undefined) {
     compiled = compileTask(job.task);
@@ -156,7 +164,12 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
   encoder ??= new RecordKeyEncoder();
   const window: TimeWindow | null =
     job.table === null ? null : createTimeWindow(job.table, new Date(job.nowMs));
-  const start = job.start ?? (await firstLineStart(job.file.path, job.nominal, job.file.size));
+  const disk = isDiskReader(from);
+  const start =
+    job.start ??
+    (disk
+      ? await firstLineStart(job.file.path, job.nominal, job.file.size)
+      : await firstLineStartIn(from, job.file, job.nominal));
   const resolved = resolveReadOptions({
     ...(job.maxRowBytes !== undefined && { maxRowBytes: job.maxRowBytes }),
     ...(job.highWaterMark !== undefined && { highWaterMark: job.highWaterMark }),
@@ -168,8 +181,12 @@ export async function runRangeJob(job: RangeJob): Promise<RangeOutcome> {
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
   };
-  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts).
-  const chunks = readFileChunksSync(job.file.path, resolved.highWaterMark, start);
+  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts). Other
+  // readers (S3, R-S3-1) are asked for the range and a little more first: it reads past its limit only to a row end.
+  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
+  const chunks = disk
+    ? readFileChunksSync(job.file.path, resolved.highWaterMark, start)
+    : from.read(job.file, { start, end, highWaterMark: resolved.highWaterMark });
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
   const source: AsyncIterable<SourceEvent[]> =

@@ -20,6 +20,7 @@ import type { ResolvedSource, SourceFile } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
 import { resolveReadOptions } from '../csv/csv-read-file.js';
 import { createLoadState, type LoadState } from './load-state.js';
+import { localReader } from '../source/local-reader.js';
 import { EMPTY_OUTCOME, OTHER, type RangeOutcome, type RangeRunner } from './range-job.js';
 import { RangeQueue, type QueuedJob, type RangePlan } from './range-plan.js';
 import { RangeReplay, type PlannedFile } from './range-replay.js';
@@ -85,11 +86,14 @@ export async function dryRunInRanges(
     nowMs: state.started.getTime(),
     statistics: options.statistics === true,
     signal,
+    reader: source.reader ?? localReader,
   };
   const queue = new RangeQueue(plan, source.files, run, inFlight);
 
   const duplicates = new LoadDuplicates(options);
   const driver = new RangeDriver(source, run, state, duplicates, options);
+  // R-DUP-1: what the reader keeps for rows read again (S3's range cache) stays until the run ends.
+  const release = source.reader?.retain?.(source.files);
   try {
     for (;;) {
       signal?.throwIfAborted();
@@ -105,6 +109,7 @@ export async function dryRunInRanges(
   } finally {
     driver.replay.close();
     duplicates.close();
+    release?.();
   }
   return state.finish([]);
 }

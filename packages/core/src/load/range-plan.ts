@@ -3,15 +3,15 @@
  * its header read and the mapper bound once (for the duplicate check's rows read again), and the queue that keeps
  * `inFlight` jobs running ahead of the replay, across file boundaries (files in parallel).
  */
-import { stat } from 'node:fs/promises';
-
 import type { TableRetention } from '../checks/table.js';
 import { fileTooLarge } from '../csv/csv-failures.js';
 import type { ResolvedReadOptions } from '../csv/csv-read-file.js';
 import { readHeader } from '../csv/read-header.js';
 import type { RowSource } from '../map/record-source.js';
 import type { CompiledTask } from '../map/row-mapper.js';
+import { rowSource as makeRowSource } from '../map/map-rows.js';
 import type { SourceFile } from '../source/source.js';
+import type { SourceReader } from '../source/source-reader.js';
 import type { ResolvedTask } from '../task.js';
 import { EMPTY_OUTCOME, type RangeJob, type RangeOutcome, type RangeRunner } from './range-job.js';
 import type { PlannedFile } from './range-replay.js';
@@ -29,6 +29,8 @@ export interface RangePlan {
   /** Gather the report's statistics in the workers (LoadOptions.statistics). */
   statistics: boolean;
   signal: AbortSignal | undefined;
+  /** What reads the files (R-S3-1): the local disk, or a reader whose spec the jobs carry to workers. */
+  reader: SourceReader;
 }
 
 /** A file's jobs: one per range, or one for the whole file when its header fails (it fails there, as sequentially). */
@@ -41,6 +43,7 @@ export async function planFile(plan: RangePlan, file: SourceFile): Promise<Plann
     task,
     taskKey: plan.taskKey,
     file,
+    ...(plan.reader.spec !== undefined && { reader: plan.reader.spec }),
     header: null,
     nominal: 0,
     limit: Infinity,
@@ -51,24 +54,20 @@ export async function planFile(plan: RangePlan, file: SourceFile): Promise<Plann
     ...(plan.statistics && { statistics: true }),
   };
   const whole: PlannedFile = { file, jobs: [base], rowSource: null, failure: null };
-  const header = await readHeader(file, task.csv, plan.signal === undefined ? {} : { signal: plan.signal });
+  const header = await readHeader(file, task.csv, {
+    reader: plan.reader,
+    ...(plan.signal !== undefined && { signal: plan.signal }),
+  });
   if (!header.ok) return whole;
   const bound = plan.compiled.bind(header.header);
   if (!bound.ok) return whole;
-  let rowSource: RowSource | null;
-  try {
-    const { size, mtimeMs } = await stat(file.path);
-    rowSource = {
-      path: file.path,
-      size,
-      mtimeMs,
-      csv: task.csv,
-      map: bound.map,
-      columns: header.header.length,
-    };
-  } catch {
-    rowSource = null;
-  }
+  const rowSource: RowSource | null = await makeRowSource(
+    plan.reader,
+    file,
+    task.csv,
+    bound.map,
+    header.header.length,
+  );
   const count = Math.max(1, Math.ceil(file.size / plan.rangeBytes));
   const jobs: RangeJob[] = [];
   for (let k = 0; k < count; k++) {

@@ -8,7 +8,7 @@
 import { sourceChanged } from '../checks/duplicate-errors.js';
 import { FLAG_MULTI, FLAG_PREFAIL } from '../checks/duplicate-spill.js';
 import type { LoadDuplicates } from '../checks/load-duplicates.js';
-import { mapRows, type MappedEvent } from '../map/map-rows.js';
+import { mapRows, readerOption, type MappedEvent } from '../map/map-rows.js';
 import type { CompiledTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { LoadState } from './load-state.js';
@@ -55,10 +55,15 @@ export class LoadPlace {
     const done = this.bytesBefore + (event.offset ?? first.size / 2);
     const expected = Math.ceil((this.records * this.source.totalBytes) / Math.max(1, done));
     const spill = duplicates.startSpill(expected);
-    const rest: ResolvedSource = { files, totalBytes: files.reduce((n, f) => n + f.size, 0) };
+    const reader = this.source.reader;
+    const rest: ResolvedSource = {
+      files,
+      totalBytes: files.reduce((n, f) => n + f.size, 0),
+      ...(reader !== undefined && { reader }),
+    };
     let skip = this.rows;
     let found = false;
-    for await (const batch of mapRows(state.reread(rest), compiled)) {
+    for await (const batch of mapRows(state.reread(rest), compiled, readerOption(rest))) {
       for (const e of batch) {
         if (e.type !== 'records' && e.type !== 'row-failure') continue;
         if (e.file === first.key && skip > 0) {

@@ -7,15 +7,21 @@
  * equality and prototype are unchanged). A record copied or made elsewhere has no stamp.
  */
 import type { RowMapper } from './row-mapper.js';
+import type { SourceFile } from '../source/source.js';
+import type { SourceReader } from '../source/source-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 
 /** A file rows were read from, as the duplicate index needs it to read one of them again. */
 export interface RowSource {
-  /** Absolute path of the file. */
+  /** The file and its reader (local disk or S3, R-S3-1). */
+  readonly reader: SourceReader;
+  readonly file: SourceFile;
+  /** The file's path (its reader's: on disk, or `s3://bucket/key`), for messages. */
   readonly path: string;
-  /** Size and modification time when it was read: a file that changed since confirms nothing. */
+  /** Its version when it was read (reader.version): a file that changed since confirms nothing. */
+  readonly version: string;
+  /** Its size when it was read. */
   readonly size: number;
-  readonly mtimeMs: number;
   readonly csv: ResolvedCsvOptions;
   /** The mapper bound to the file's header. */
   readonly map: RowMapper;

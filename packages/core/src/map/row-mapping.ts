@@ -5,10 +5,10 @@
  * are dropped uncounted (R-COUNT-2). Records of a row whose bytes the reader located are stamped with that location
  * (record-source.ts), for the duplicate index (R-DUP-1).
  */
-import { stat } from 'node:fs/promises';
-
 import type { Failure } from '../failure.js';
-import type { SourceEvent } from '../source/source.js';
+import type { SourceEvent, SourceFile } from '../source/source.js';
+import type { SourceReader } from '../source/source-reader.js';
+import { localReader } from '../source/local-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 import type { TimestreamRecord } from './record.js';
 import { stampRecord, type RowSource } from './record-source.js';
@@ -37,11 +37,14 @@ export interface RowMappingOptions {
    * `row` answers is valid only until the next call. @default false
    */
   reuse?: boolean;
+  /** What reads the rows again (R-DUP-1): the source's reader. @default the local disk */
+  reader?: SourceReader;
 }
 
 export class RowMapping {
   private readonly stamp: boolean;
   private readonly reuse: boolean;
+  private readonly reader: SourceReader;
   private map: RowMapper | null = null;
   private source: RowSource | null = null;
   private skippedFile: string | null = null;
@@ -54,6 +57,7 @@ export class RowMapping {
   ) {
     this.stamp = options.stamp ?? true;
     this.reuse = options.reuse ?? false;
+    this.reader = options.reader ?? localReader;
   }
 
   /** An event other than `file-start` mapped: what goes on, or null when it is dropped (a skipped file's). */
@@ -91,7 +95,7 @@ export class RowMapping {
     this.source =
       compiled.csv === undefined || !this.stamp
         ? null
-        : await rowSource(event.file.path, compiled.csv, bound.map, event.header.length);
+        : await rowSource(this.reader, event.file, compiled.csv, bound.map, event.header.length);
     this.skippedFile = null;
     return event;
   }
@@ -129,19 +133,18 @@ export class RowMapping {
   }
 }
 
-/** The file as the duplicate index reads its rows again; null when it cannot be stat'ed (no stamps then). */
-async function rowSource(
-  path: string,
+/** The file as the duplicate index reads its rows again; null when its version cannot be had (no stamps then). */
+export async function rowSource(
+  reader: SourceReader,
+  file: SourceFile,
   csv: ResolvedCsvOptions,
   map: RowMapper,
   columns: number,
 ): Promise<RowSource | null> {
-  try {
-    const { size, mtimeMs } = await stat(path);
-    return { path, size, mtimeMs, csv, map, columns };
-  } catch {
-    return null;
-  }
+  const version = await reader.version(file);
+  return version === null
+    ? null
+    : { reader, file, path: file.path, version, size: file.size, csv, map, columns };
 }
 
 function rowFailure(

@@ -7,6 +7,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { ResolvedSource, SourceFile, SourceLocation } from './source.js';
+import type { SourceReader } from './source-reader.js';
 
 export const SOURCE_ERROR_CODES = [
   'SOURCE_LOCATION_MISSING',
@@ -67,14 +68,19 @@ export async function resolveSource(
         ? await filesFromSource(location.source, spec.prefix)
         : location.s3Root !== undefined
           ? await filesFromS3Root(location.s3Root, spec.bucket, spec.prefix)
-          : fail(
-              'SOURCE_LOCATION_MISSING',
-              `No local location for s3://${spec.bucket}/${spec.prefix}: give --source PATH or --s3-root DIR`,
-            );
+          : location.reader !== undefined
+            ? await filesFromReader(location.reader, spec.bucket, spec.prefix)
+            : fail(
+                'SOURCE_LOCATION_MISSING',
+                `No local location for s3://${spec.bucket}/${spec.prefix}: give --source PATH or --s3-root DIR`,
+              );
     files.sort((a, b) => compareKeys(a.key, b.key));
     let totalBytes = 0;
     for (const file of files) totalBytes += file.size;
-    return { ok: true, source: { files, totalBytes } };
+    // The local disk is the default reader; any other one (S3, R-S3-1) goes with the files it listed.
+    const reader =
+      location.source === undefined && location.s3Root === undefined ? location.reader : undefined;
+    return { ok: true, source: { files, totalBytes, ...(reader !== undefined && { reader }) } };
   } catch (error) {
     if (error instanceof SourceFailure) return { ok: false, error: error.error };
     throw error;
@@ -107,6 +113,23 @@ export async function resolveObject(
     if (error instanceof SourceFailure) return { ok: false, error: error.error };
     throw error;
   }
+}
+
+/** R-S3-1: the objects a reader lists (S3); its errors (bucket missing, access denied, ...) name the cause. */
+async function filesFromReader(reader: SourceReader, bucket: string, prefix: string): Promise<SourceFile[]> {
+  let files: SourceFile[];
+  try {
+    files = await reader.list(bucket, prefix);
+  } catch (error) {
+    const code = (error as { sourceCode?: unknown }).sourceCode;
+    fail(
+      code === 'SOURCE_NOT_FOUND' ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+  if (files.length === 0)
+    fail('SOURCE_EMPTY', `No object in s3://${bucket} has a key starting with "${prefix}"`);
+  return files;
 }
 
 async function filesFromSource(source: string, prefix: string): Promise<SourceFile[]> {

@@ -1,13 +1,16 @@
 /** Source files as resolved from DataSourceS3Configuration (R-IN-3). */
 import type { Failure } from '../failure.js';
+import type { SourceReader } from './source-reader.js';
 
 export interface SourceFile {
   /** The object key relative to the bucket: the file name used in reports (R-IN-3). */
   key: string;
-  /** Absolute path on disk. */
+  /** Where its reader finds it: an absolute path on disk, or `s3://bucket/key` (R-S3-1). */
   path: string;
   /** Size in bytes at resolution time. */
   size: number;
+  /** The ETag the object was listed with (S3): every read asks for that version (R-S3-1). */
+  etag?: string;
 }
 
 export interface ResolvedSource {
@@ -15,6 +18,8 @@ export interface ResolvedSource {
   files: SourceFile[];
   /** Sum of `size` over `files`. */
   totalBytes: number;
+  /** What reads the files (R-S3-1: S3 through @tsbatch/aws). @default the local disk */
+  reader?: SourceReader;
 }
 
 /** How a task's S3 locations map onto the local disk (R-IN-3). */
@@ -23,6 +28,8 @@ export interface SourceLocation {
   source?: string;
   /** `--s3-root DIR`: `DIR/<bucket>/<key>`. */
   s3Root?: string;
+  /** R-S3-1: without `source` and `s3Root`, the buckets are read through this reader (S3, from @tsbatch/aws). */
+  reader?: SourceReader;
 }
 
 /** One event of the reader, in file order. */

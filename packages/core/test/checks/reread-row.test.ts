@@ -140,7 +140,7 @@ describe('record stamps (R-DUP-1)', () => {
   it('leave the record as it was to JSON, keys, spread, clones and deep equality', () => {
     const plain = { MeasureName: 'm', Time: '1', Version: 1 };
     const record = { MeasureName: 'm', Time: '1', Version: 1 };
-    const source = { path: '/x.csv' } as RowSource;
+    const source = { size: 5 } as unknown as RowSource; // a stand-in: only its identity is stamped
     stampRecord(record, source, 10, 5, 2);
     stampRecord(record, source, 99, 9, 9); // a second stamp is ignored
     expect(record).toEqual(plain);

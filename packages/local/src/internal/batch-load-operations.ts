@@ -60,7 +60,8 @@ function summary(task: StoredTask): Json {
 export const batchLoadOperations: Record<string, Operation> = {
   async CreateBatchLoadTask(input, { store, runner }) {
     const s3Root = runner.s3Root;
-    if (s3Root === null) {
+    const location = runner.location;
+    if (location === null) {
       throw new ServiceError(
         'ValidationException',
         'This local endpoint was started without --s3-root, so it has no folder standing for S3 buckets.',
@@ -68,7 +69,7 @@ export const batchLoadOperations: Record<string, Operation> = {
     }
     // R-VAL-*: every issue of the request (and of the header of its first file) at once. A file the run fails as a
     // whole (SOURCE_FILE_FAILS) does not refuse the task: the run counts it as a file failure, as the service does.
-    const result = await validateTask(input, { location: { s3Root }, kind: 'task' });
+    const result = await validateTask(input, { location, kind: 'task' });
     if (result.task === undefined) {
       const errors = result.issues.filter((i) => i.severity === 'error');
       throw new ServiceError(
@@ -76,7 +77,7 @@ export const batchLoadOperations: Record<string, Operation> = {
         `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.map(formatIssue).join('; ')}`,
       );
     }
-    if (result.task.report !== null) {
+    if (result.task.report !== null && s3Root !== null) {
       // R-IN-3: the report location may not lead out of --s3-root either.
       const where = await resolveReportFolder(result.task.report, s3Root);
       if (!where.ok) {

@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   emptyProgressReport,
+  errorReportKey,
   lowerVersionReason,
   VERSION_CONFLICT_REASON,
   resolveReportFolder,
@@ -21,7 +22,10 @@ import {
   type ErrorReport,
   type Failure,
   type LoadSink,
+  type ObjectWriter,
   type ProgressReport,
+  type SourceLocation,
+  type SourceReader,
   type ResolvedTask,
   type TaskStatus,
 } from '@tsbatch/core';
@@ -35,10 +39,18 @@ export interface RunnerState {
   task: ResolvedTask;
 }
 
+/** R-S3-1 / R-S3-2: where batch-load tasks read their buckets and put their error reports when there is no s3Root. */
+export interface BatchLoadObjects {
+  reader: SourceReader;
+  writer: ObjectWriter;
+}
+
 export interface BatchLoadRunnerOptions {
   store: LocalStore;
   /** `--s3-root`: buckets are folders under it (R-IN-3). */
   s3Root: string | null;
+  /** Without s3Root: buckets read and reports put through these (S3). */
+  objects?: BatchLoadObjects | null;
   clock: () => Date;
   log: (line: string) => void;
   /** How often a running task's ProgressReport is saved. @default 500 */
@@ -57,6 +69,13 @@ export class BatchLoadRunner {
   /** Where buckets live (`--s3-root`), or null when the endpoint has none. */
   get s3Root(): string | null {
     return this.options.s3Root;
+  }
+
+  /** Where tasks read their buckets: `--s3-root` folders, else S3 (R-S3-1); null when neither was given. */
+  get location(): SourceLocation | null {
+    if (this.options.s3Root !== null) return { s3Root: this.options.s3Root };
+    const objects = this.options.objects ?? null;
+    return objects === null ? null : { reader: objects.reader };
   }
 
   /** After a start: tasks that were running when the last server stopped become PROGRESS_STOPPED; CREATED ones run. */
@@ -125,13 +144,14 @@ export class BatchLoadRunner {
       });
     };
 
-    if (this.options.s3Root === null) {
+    const location = this.location;
+    if (location === null) {
       return finish(
         'FAILED',
-        'The local endpoint was started without --s3-root, so it cannot read the source.',
+        'The local endpoint was started without --s3-root or S3, so it cannot read the source.',
       );
     }
-    const source = await resolveSource(task.source, { s3Root: this.options.s3Root });
+    const source = await resolveSource(task.source, location);
     if (!source.ok) {
       await this.writeReport(task, {
         taskId,
@@ -193,7 +213,19 @@ export class BatchLoadRunner {
   /** R-REP-2 [choice]: `<s3-root>/<report bucket>/<report prefix>/<TaskId>/error-report.json`, only when something failed. */
   private async writeReport(task: ResolvedTask, report: ErrorReport): Promise<void> {
     const root = this.options.s3Root;
-    if (root === null || task.report === null) return;
+    const writer = this.options.objects?.writer;
+    if (task.report === null) return;
+    if (root === null && writer !== undefined) {
+      // R-S3-2 [choice]: s3://<report bucket>/<prefix>/<TaskId>/error-report.json.
+      const key = errorReportKey(task.report.prefix, report.taskId);
+      try {
+        await writer.put(task.report.bucket, key, `${JSON.stringify(report, null, 2)}\n`);
+      } catch (error) {
+        this.options.log(`task ${report.taskId}: no error report written: ${describe(error)}`);
+      }
+      return;
+    }
+    if (root === null) return;
     // R-IN-3: checked again at write time, since links under the root may have changed since the task was created.
     const where = await resolveReportFolder(task.report, root);
     if (!where.ok) {

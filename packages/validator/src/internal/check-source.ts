@@ -9,6 +9,7 @@ import {
   type ResolvedSource,
   type SourceFile,
   type SourceLocation,
+  type SourceReader,
 } from '@tsbatch/core';
 import type { ColumnUse } from './check-data-model.js';
 import { didYouMean } from './did-you-mean.js';
@@ -36,6 +37,7 @@ export async function checkSource(
   check: SourceCheck,
   location: SourceLocation,
   issues: IssueList,
+  limits = true,
 ): Promise<ResolvedSource | undefined> {
   let resolved: Awaited<ReturnType<typeof resolveSource>>;
   try {
@@ -48,7 +50,7 @@ export async function checkSource(
     issues.error('SOURCE_UNRESOLVED', check.sourcePath, resolved.error.message);
     return undefined;
   }
-  checkLimits(resolved.source, check.sourcePath, issues);
+  if (limits) checkLimits(resolved.source, check.sourcePath, issues);
   if (check.csv !== undefined && check.columns !== undefined) {
     await checkHeaders(resolved.source, check.columns, check, check.csv, issues);
   }
@@ -118,7 +120,7 @@ async function checkHeaders(
   for (const file of source.files.slice(0, SOURCE_LIMITS.maxFiles)) {
     // R-VAL-9 reported it; the run fails it unread (FILE_TOO_LARGE).
     if (file.size > SOURCE_LIMITS.maxFileBytes) continue;
-    const read = await headerOf(file, csv, check.encoding);
+    const read = await headerOf(file, csv, check.encoding, source.reader);
     if (!read.ok) {
       fileFails(issues, check.sourcePath, file.key, read.why, read.code);
       continue;
@@ -156,9 +158,13 @@ async function headerOf(
   file: SourceFile,
   csv: ResolvedCsvOptions,
   encoding: string | undefined,
+  reader: SourceReader | undefined,
 ): Promise<HeaderRead> {
   try {
-    const read = await readHeader(file, csv, encoding === undefined ? {} : { encoding });
+    const read = await readHeader(file, csv, {
+      ...(encoding !== undefined && { encoding }),
+      ...(reader !== undefined && { reader }),
+    });
     if (read.ok) return read;
     return { ok: false, why: read.failure.detail || read.failure.reason, code: read.failure.code };
   } catch (error) {

@@ -1,8 +1,8 @@
 /**
- * R-VAL-2 / R-IN-3: reads the DataModel that DataModelS3Configuration points at, from its local stand-in.
+ * R-VAL-2 / R-IN-3 / R-S3-1: reads the DataModel that DataModelS3Configuration points at, from its local stand-in
+ * or from S3 (the location's reader).
  */
-import { open } from 'node:fs/promises';
-import { resolveObject, type SourceLocation } from '@tsbatch/core';
+import { resolveObjectFile, type SourceLocation } from '@tsbatch/core';
 import type { ValidationCode } from '../issue.js';
 import { parseJsonText } from '../parse-json-text.js';
 
@@ -18,9 +18,9 @@ export async function loadS3Model(
   location: SourceLocation,
 ): Promise<LoadedModel> {
   const where = `s3://${spec.bucket}/${spec.key}`;
-  let resolved: Awaited<ReturnType<typeof resolveObject>>;
+  let resolved: Awaited<ReturnType<typeof resolveObjectFile>>;
   try {
-    resolved = await resolveObject(spec, location);
+    resolved = await resolveObjectFile(spec, location);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     resolved = { ok: false, error: { code: 'SOURCE_UNREADABLE', message: reason } };
@@ -33,22 +33,26 @@ export async function loadS3Model(
       message: `the data model ${where} cannot be found: ${resolved.error.message}`,
     };
   }
+  const { file, reader } = resolved;
+  const shown = file.path === where ? where : `${where} (${file.path})`;
+  if (file.size > MAX_DATA_MODEL_BYTES) {
+    return {
+      ok: false,
+      code: 'MODEL_S3_UNREADABLE',
+      message: `the data model ${shown} is ${file.size} bytes; a data model is at most ${MAX_DATA_MODEL_BYTES} bytes`,
+    };
+  }
   let bytes: Buffer;
   try {
-    const handle = await open(resolved.path, 'r');
-    try {
-      const { size } = await handle.stat();
-      if (size > MAX_DATA_MODEL_BYTES) {
-        return {
-          ok: false,
-          code: 'MODEL_S3_UNREADABLE',
-          message: `the data model ${where} (${resolved.path}) is ${size} bytes; a data model is at most ${MAX_DATA_MODEL_BYTES} bytes`,
-        };
-      }
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of reader.read(file, { highWaterMark: 64 * 1024, end: file.size })) {
+      total += chunk.length;
+      // The file may have grown since it was sized: still never buffer more than the bound.
+      if (total > MAX_DATA_MODEL_BYTES) throw new Error(`it grew past ${MAX_DATA_MODEL_BYTES} bytes`);
+      parts.push(chunk);
     }
+    bytes = Buffer.concat(parts);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
@@ -64,7 +68,7 @@ export async function loadS3Model(
     return {
       ok: false,
       code: 'MODEL_S3_UNREADABLE',
-      message: `the data model ${where} (${resolved.path}) is not valid UTF-8`,
+      message: `the data model ${shown} is not valid UTF-8`,
     };
   }
   const parsed = parseJsonText(text);
@@ -72,7 +76,7 @@ export async function loadS3Model(
     return {
       ok: false,
       code: 'MODEL_S3_UNREADABLE',
-      message: `the data model ${where} (${resolved.path}:${parsed.line}:${parsed.column}) is not valid JSON: ${parsed.message}`,
+      message: `the data model ${where} (${file.path}:${parsed.line}:${parsed.column}) is not valid JSON: ${parsed.message}`,
     };
   }
   return { ok: true, value: parsed.value };

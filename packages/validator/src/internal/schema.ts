@@ -16,6 +16,8 @@ const string = (min: number, max?: number): Record<string, unknown> =>
   max === undefined ? { type: 'string', minLength: min } : { type: 'string', minLength: min, maxLength: max };
 
 const s3ObjectKeyPattern = "^[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+$";
+/** R-VAL-1: what an ObjectKey or ObjectKeyPrefix must match (the service's pattern), for callers that make prefixes. */
+export const S3_OBJECT_KEY_PATTERN = new RegExp(s3ObjectKeyPattern);
 const s3ObjectKeyDescription =
   "an S3 key of at least 2 characters: letters, digits and ! - _ * ' ( ) / . (the first character may also be |, but not / or .)";
 

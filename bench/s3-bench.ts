@@ -1,0 +1,152 @@
+// The S3 row of the bench (issue 17): the same dry run of the same bytes read from local disk (`--s3-root`) and from
+// S3 on loopback (s3rver, the tests' server, in its own process), each as the compiled CLI in its own process. The
+// goal is S3 at >= 0.9x the speed of local disk with identical output (ProgressReport, TaskId, error report). The
+// parallel dry run reads S3 objects in byte ranges on its workers (ranged GETs), rows read again for R-DUP-1 coming
+// from the range cache; the `--workers 1` rows say what the threads add on each side. Programs are interleaved
+// round by round (the machine is shared: a slow minute hits every program alike).
+import { spawnSync } from 'node:child_process';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startS3Server } from '../packages/aws/test/s3-server.js';
+import { generateFleetCsv } from './generate.js';
+import { met } from './table.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+/** [choice] A moderate size: s3rver stores the object as a file under a temp folder, so disk use doubles. */
+const FULL_BYTES = 1e8;
+const QUICK_BYTES = 5e6;
+const BUCKET = 'test-batch-load-west-2';
+const KEY = 'sample.csv';
+
+export interface S3BenchOptions {
+  quick: boolean;
+  log: (line: string) => void;
+  /** @default 100 MB, quick: 5 MB */
+  bytes?: number;
+  seed?: number;
+  runs?: number;
+}
+
+interface Child {
+  code: number;
+  seconds: number;
+  maxRssKiB: number;
+  output: unknown;
+}
+
+function dryRun(args: string[], env: Record<string, string>): Child {
+  const result = spawnSync(process.execPath, [path.join(here, 's3-dry-run-child.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: {
+      ...process.env,
+      FORCE_COLOR: '0',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+    },
+  });
+  const last = result.stdout.trim().split('\n').pop() ?? '';
+  if (result.status !== 0 || last === '')
+    throw new Error(`dry-run child failed (exit ${result.status}): ${result.stderr.slice(-500)}`);
+  return JSON.parse(last) as Child;
+}
+
+/** Each program once per round, round after round; the fastest run of each. */
+function fastest(runs: number, programs: (() => Child)[], log: (line: string) => void): Child[] {
+  const best: (Child | undefined)[] = programs.map(() => undefined);
+  for (let i = 0; i < runs; i++) {
+    log(`s3: round ${i + 1} of ${runs}`);
+    programs.forEach((measure, p) => {
+      const r = measure();
+      if (r.code > 1) throw new Error(`dry run exited ${r.code}: ${JSON.stringify(r.output).slice(0, 300)}`);
+      if (best[p] === undefined || r.seconds < best[p].seconds) best[p] = r;
+    });
+  }
+  return best as Child[];
+}
+
+/** The error report a run wrote (the same file name on both sides). */
+function report(dir: string): string {
+  try {
+    return readFileSync(path.join(dir, 'error-report.json'), 'utf8');
+  } catch {
+    return '(none)';
+  }
+}
+
+export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
+  const { log } = options;
+  const bytes = options.bytes ?? (options.quick ? QUICK_BYTES : FULL_BYTES);
+  const runs = options.runs ?? 1;
+  const file = await generateFleetCsv(path.join(here, 'data'), bytes, options.seed ?? 42);
+  const mb = statSync(file).size / 1e6;
+  // The local side: the same file as <s3-root>/<bucket>/<key> (a hard link, no copy).
+  const s3Root = path.join(here, 'data', 's3-bench-root');
+  rmSync(s3Root, { recursive: true, force: true });
+  mkdirSync(path.join(s3Root, BUCKET), { recursive: true });
+  linkSync(file, path.join(s3Root, BUCKET, KEY));
+  const reports = path.join(here, 'data', 's3-bench-reports');
+  rmSync(reports, { recursive: true, force: true });
+
+  log(`s3: starting s3rver and putting ${mb.toFixed(1)} MB`);
+  const s3 = await startS3Server();
+  try {
+    await s3.createBucket(BUCKET);
+    await s3.put(BUCKET, KEY, readFileSync(file));
+    const task = path.join(root, 'examples/fleet/task.json');
+    const local = (extra: string[], dir: string): Child =>
+      dryRun(
+        ['dry-run', task, '--s3-root', s3Root, '--json', '--report-dir', path.join(reports, dir), ...extra],
+        {},
+      );
+    const remote = (extra: string[], dir: string): Child =>
+      dryRun(['dry-run', task, '--json', '--report-dir', path.join(reports, dir), ...extra], s3.env);
+    log('s3: dry runs from local disk and from S3 on loopback, default workers and --workers 1');
+    const [disk, diskOne, fromS3, s3One] = fastest(
+      runs,
+      [
+        () => local([], 'disk'),
+        () => local(['--workers', '1'], 'disk-1'),
+        () => remote([], 's3'),
+        () => remote(['--workers', '1'], 's3-1'),
+      ],
+      log,
+    ) as [Child, Child, Child, Child];
+    const same =
+      JSON.stringify(fromS3.output) === JSON.stringify(disk.output) &&
+      JSON.stringify(s3One.output) === JSON.stringify(disk.output) &&
+      report(path.join(reports, 's3')) === report(path.join(reports, 'disk')) &&
+      report(path.join(reports, 's3-1')) === report(path.join(reports, 'disk'));
+    const rate = (c: Child): string => `${(mb / c.seconds).toFixed(1)} MB/s`;
+    const ratio = disk.seconds / fromS3.seconds;
+    const ratioOne = diskOne.seconds / s3One.seconds;
+    const label = `${Number(mb.toFixed(1))} MB`;
+    return [
+      [
+        `dry-run ${label}: S3 (loopback) / local disk`,
+        `${ratio.toFixed(2)}x (${rate(fromS3)} vs ${rate(disk)})`,
+        '>= 0.9x',
+        met(ratio >= 0.9),
+      ],
+      [
+        `dry-run ${label}: S3 / local disk, both --workers 1`,
+        `${ratioOne.toFixed(2)}x (${rate(s3One)} vs ${rate(diskOne)})`,
+        '',
+        '',
+      ],
+      [
+        `dry-run ${label}: S3 output = local disk output`,
+        same ? 'identical' : 'DIFFERENT',
+        'identical',
+        met(same),
+      ],
+    ];
+  } finally {
+    await s3.close();
+    rmSync(s3Root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * R-S3-1: S3 objects behind core's SourceReader. Listing is ListObjectsV2, paginated, in S3's key order (core sorts
+ * the keys byte-wise again, R-IN-3); an object is read in ranged GETs of `partBytes`, each with If-Match on the ETag
+ * it was listed with, so an object that changes during the run stops it (SOURCE_CHANGED) instead of mixing
+ * versions. Concurrency is bounded per read: the part being read and, once half of it is consumed, the next one.
+ * Requests retry with the SDK's standard retry; a body cut off midway is asked for again from where it broke.
+ */
+import { closeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  paginateListObjectsV2,
+  S3Client,
+  type GetObjectCommandOutput,
+} from '@aws-sdk/client-s3';
+import type { ReadChunksOptions, ReaderSpec, SourceFile, SourceReader } from '@tsbatch/core';
+
+import { s3ClientConfig, s3EndpointOf, type AwsSettings, type StaticCredentials } from './aws-settings.js';
+import { AwsError } from './errors.js';
+import { objectChanged, s3Error } from './s3-errors.js';
+import { parseS3Path, s3Path } from './s3-uri.js';
+import { RangeCache } from './range-cache.js';
+
+export interface S3ReaderOptions extends AwsSettings {
+  /** Bytes per ranged GET. @default 8 MiB */
+  partBytes?: number;
+  /** Body failures (a connection cut midway) resumed per part before the read fails. @default 3 */
+  bodyRetries?: number;
+  /** Keys per ListObjectsV2 page. @default 1000 (the S3 maximum) */
+  listPageSize?: number;
+  /**
+   * R-DUP-1: where the bytes read are kept for rows read again (range-cache.ts): a folder of this process's cache
+   * (worker threads), or false for none (then no row is read again: the parallel dry run reads on one thread).
+   * @default a new private folder under the system's temporary folder
+   */
+  rangeCache?: string | false;
+}
+
+/** What a worker thread needs to build the same reader (credentials travel apart, as secrets). */
+export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials' | 'rangeCache'> {
+  s3Endpoint?: string;
+}
+
+/** [choice] 8 MiB parts: on loopback a GET costs about a millisecond, so parts this big keep S3 near disk speed. */
+export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+
+/** [choice] A request whose socket is idle this long fails (then the SDK's standard retry tries again). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+const here = import.meta.url;
+/** The module a worker imports to build this reader: the `.ts` source under tsx, the compiled `.js` otherwise. */
+export const S3_READER_MODULE = new URL(
+  here.endsWith('.ts') ? './s3-reader-module.ts' : './s3-reader-module.js',
+  here,
+).href;
+
+/** A SourceReader over S3 with the standard AWS configuration (region, profile, endpoint, credential chain). */
+export function createS3Reader(options: S3ReaderOptions = {}): SourceReader {
+  return new S3SourceReader(options);
+}
+
+class S3SourceReader implements SourceReader {
+  readonly spec: ReaderSpec;
+  private readonly client: S3Client;
+  private readonly partBytes: number;
+  private readonly bodyRetries: number;
+  private readonly cache: RangeCache | null;
+  readonly rereads: boolean;
+
+  constructor(private readonly options: S3ReaderOptions) {
+    this.client = new S3Client({
+      ...s3ClientConfig(options),
+      requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    });
+    this.partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
+    this.bodyRetries = options.bodyRetries ?? 3;
+    if (!Number.isSafeInteger(this.partBytes) || this.partBytes < 1) {
+      throw new AwsError(
+        'AWS_INVALID_SETTING',
+        `partBytes must be a positive integer, got ${this.partBytes}`,
+      );
+    }
+    const { credentials, rangeCache, ...rest } = options;
+    this.cache =
+      rangeCache === false
+        ? null
+        : typeof rangeCache === 'string'
+          ? new RangeCache(rangeCache)
+          : RangeCache.create();
+    this.rereads = this.cache !== null;
+    const endpoint = s3EndpointOf(options);
+    const specOptions: S3ReaderSpecOptions = {
+      ...rest,
+      ...(endpoint !== undefined && { s3Endpoint: endpoint }),
+    };
+    this.spec = {
+      module: S3_READER_MODULE,
+      options: specOptions,
+      ...(credentials !== undefined && { secrets: credentials satisfies StaticCredentials }),
+      ...(this.cache !== null && { local: this.cache.folder }),
+    };
+  }
+
+  async list(bucket: string, prefix: string, signal?: AbortSignal): Promise<SourceFile[]> {
+    const files: SourceFile[] = [];
+    try {
+      const pages = paginateListObjectsV2(
+        {
+          client: this.client,
+          ...(this.options.listPageSize !== undefined && { pageSize: this.options.listPageSize }),
+        },
+        { Bucket: bucket, Prefix: prefix },
+        ...(signal === undefined ? [] : [{ abortSignal: signal }]),
+      );
+      for await (const page of pages) {
+        for (const object of page.Contents ?? []) {
+          const key = object.Key;
+          if (key === undefined) continue;
+          // [choice] A zero-byte key ending in `/` is a console "folder", not a file (no local folder holds one).
+          if (key.endsWith('/') && (object.Size ?? 0) === 0) continue;
+          files.push({
+            key,
+            path: s3Path(bucket, key),
+            size: object.Size ?? 0,
+            ...(object.ETag !== undefined && { etag: object.ETag }),
+          });
+        }
+      }
+    } catch (error) {
+      throw s3Error(error, { bucket, operation: 'ListObjectsV2' });
+    }
+    return files;
+  }
+
+  async head(bucket: string, key: string, signal?: AbortSignal): Promise<SourceFile> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+      return {
+        key,
+        path: s3Path(bucket, key),
+        size: head.ContentLength ?? 0,
+        ...(head.ETag !== undefined && { etag: head.ETag }),
+      };
+    } catch (error) {
+      throw s3Error(error, { bucket, key, operation: 'HeadObject' });
+    }
+  }
+
+  /** R-DUP-1: the ETag stands for the version; rows are read again from the range cache. */
+  version(file: SourceFile): Promise<string | null> {
+    return Promise.resolve(this.cache === null ? null : (file.etag ?? null));
+  }
+
+  readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
+    if (this.cache === null || version !== file.etag) return null;
+    return this.cache.read(file, offset, length);
+  }
+
+  retain(files: readonly SourceFile[]): () => void {
+    return this.cache?.retain(files) ?? (() => undefined);
+  }
+
+  async *read(file: SourceFile, options: ReadChunksOptions): AsyncGenerator<Buffer, void, undefined> {
+    const { bucket, key } = parseS3Path(file.path);
+    const size = file.size;
+    let position = options.start ?? 0;
+    if (position >= size) return;
+    // The first part stops at the caller's hint (a range, a header): the rest is asked for only when read on.
+    const hinted = options.end !== undefined && options.end > position;
+    let partEnd = Math.min(size, hinted ? options.end! : position + this.partBytes);
+    let current: Promise<Readable> | null = this.get(file, bucket, key, position, partEnd, options.signal);
+    let next: { from: number; to: number; body: Promise<Readable> } | null = null;
+    // R-DUP-1: every chunk goes to the range cache before it is parsed, so a row is there before anyone asks for it.
+    let cacheFd: number | null = null;
+    // Socket-sized pieces (16 KiB) are handed on in chunks of about highWaterMark, never across a part's end (a range
+    // that ends in its first part must not wait for the next): fewer, larger parser pushes and cache writes.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = (): Buffer => {
+      const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      if (this.cache !== null) {
+        cacheFd ??= this.cache.openForWrite(file);
+        this.cache.write(cacheFd, out, position - pendingBytes);
+      }
+      pending = [];
+      pendingBytes = 0;
+      return out;
+    };
+    try {
+      while (current !== null) {
+        let body = await current;
+        current = null;
+        let failures = 0;
+        const half = position + Math.floor((partEnd - position) / 2);
+        for (;;) {
+          try {
+            for await (const chunk of body as AsyncIterable<Buffer>) {
+              pending.push(chunk);
+              pendingBytes += chunk.length;
+              position += chunk.length;
+              if (
+                next === null &&
+                partEnd < size &&
+                position >= half &&
+                (!hinted || position >= options.end!)
+              ) {
+                const to = Math.min(size, partEnd + this.partBytes);
+                next = { from: partEnd, to, body: this.get(file, bucket, key, partEnd, to, options.signal) };
+                next.body.catch(() => undefined); // awaited below, or dropped with the read
+              }
+              if (pendingBytes >= options.highWaterMark) yield flush();
+            }
+            break;
+          } catch (error) {
+            body.destroy();
+            options.signal?.throwIfAborted();
+            // A body cut off midway: ask for the rest of the part again (the If-Match keeps it one version).
+            if (++failures > this.bodyRetries || position >= partEnd)
+              throw s3Error(error, { bucket, key, operation: 'GetObject' });
+            body = await this.get(file, bucket, key, position, partEnd, options.signal);
+          }
+        }
+        if (pendingBytes > 0) yield flush();
+        if (position < partEnd) {
+          throw new AwsError(
+            'S3_REQUEST_FAILED',
+            `GetObject s3://${bucket}/${key}: the body ended at byte ${position}, before ${partEnd}`,
+          );
+        }
+        if (partEnd >= size) return;
+        const to = next?.to ?? Math.min(size, partEnd + this.partBytes);
+        current = next?.body ?? this.get(file, bucket, key, partEnd, to, options.signal);
+        next = null;
+        partEnd = to;
+      }
+    } finally {
+      if (cacheFd !== null) closeSync(cacheFd);
+      // Leaving early (a range read far enough, a failure) drops the part asked for ahead.
+      if (next !== null)
+        void next.body.then(
+          (b) => b.destroy(),
+          () => undefined,
+        );
+    }
+  }
+
+  /** One ranged GET of bytes [from, to) of the listed version (If-Match), its body as a stream. */
+  private async get(
+    file: SourceFile,
+    bucket: string,
+    key: string,
+    from: number,
+    to: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Readable> {
+    let output: GetObjectCommandOutput;
+    try {
+      output = await this.client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Range: `bytes=${from}-${to - 1}`,
+          ...(file.etag !== undefined && { IfMatch: file.etag }),
+        }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+    } catch (error) {
+      throw s3Error(error, { bucket, key, operation: 'GetObject' });
+    }
+    const body = output.Body as Readable | undefined;
+    if (body === undefined)
+      throw new AwsError('S3_REQUEST_FAILED', `GetObject s3://${bucket}/${key}: no body`);
+    // A server that ignores If-Match still names the version it sent.
+    if (file.etag !== undefined && output.ETag !== undefined && output.ETag !== file.etag) {
+      body.destroy();
+      throw objectChanged(bucket, key, `: listed ${file.etag}, now ${output.ETag}`);
+    }
+    return body;
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * R-S3-1 against a real S3 server (s3rver on loopback, s3-server.ts): listing in key order across pages, ranged reads
+ * of a 30 MB object (a body cut off midway resumed), the one-thread and parallel dry runs equal to the same files on
+ * local disk, DataModelS3Configuration read from S3, and the clear errors (bucket missing, access denied, object
+ * changed, credentials missing).
+ */
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  dryRun,
+  isSourceChanged,
+  resolveSource,
+  type DryRunResult,
+  type ResolvedSource,
+} from '@tsbatch/core';
+import { parallelDryRun, parallelSupport } from '@tsbatch/parallel';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { FLEET_HEADER, fleetTask } from '../../core/test/dry-run-fixtures.js';
+import { createS3Reader, s3SourceLocation } from '../src/index.js';
+import { startS3Proxy } from './s3-proxy.js';
+import { s3ServerMissing, startS3Server, type S3TestServer } from './s3-server.js';
+
+const missing = s3ServerMissing();
+const NOW = new Date('2024-05-01T01:30:00Z');
+const TABLE = {
+  memoryStoreRetentionPeriodInHours: 24,
+  magneticStoreRetentionPeriodInDays: 0,
+  enableMagneticStoreWrites: false,
+};
+const T0 = 1714521600;
+
+/** A fleet CSV of about `bytes` with bad rows, quoted newlines and conflicting rewrites (so re-reads happen). */
+function fleetCsv(bytes: number, seed: number, rewrites = 53): string {
+  const lines = [FLEET_HEADER];
+  let size = FLEET_HEADER.length + 1;
+  let n = seed;
+  for (let i = 0; size < bytes; i++) {
+    n = (n * 1103515245 + 12345) & 0x7fffffff;
+    const kind = n % 53 === 0 ? 0 : n % rewrites === 1 ? 1 : n % 53 === 2 ? 2 : 3;
+    const line =
+      kind === 0
+        ? `${T0 - (i % 900)},v${i % 7},"R\n${i % 5}",x,1,2,3`
+        : kind === 1
+          ? `${T0 - (i % 40)},v0,R0,${i},1,1,1`
+          : kind === 2
+            ? `${T0},v1,R1,1,2`
+            : `${T0 - (n % 80_000)},v${i % 97},R${i % 89},${i % 1000}.25,${n % 120}.5,${n % 9},${i * 3}`;
+    lines.push(line);
+    size += Buffer.byteLength(line) + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The run's results that must not depend on where the bytes came from. */
+function outcome(result: DryRunResult): unknown {
+  return {
+    status: result.status,
+    progress: result.progress,
+    errorReport: result.errorReport,
+    warnings: result.warnings,
+    taskId: result.taskId,
+  };
+}
+
+describe.skipIf(missing !== null)(
+  `S3 sources on a real S3 server (R-S3-1)${missing === null ? '' : `: skipped, ${missing}`}`,
+  () => {
+    let s3: S3TestServer;
+    let local: string;
+    // Rewrites are rarer in the big file, which keeps its duplicate index small (exact encodings, R-DUP-1).
+    const big = fleetCsv(30 * 1024 * 1024, 7, 2003);
+    const small = fleetCsv(200_000, 3);
+
+    beforeAll(async () => {
+      s3 = await startS3Server();
+      await s3.createBucket('fleet-data');
+      local = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-s3-'));
+      const files: Record<string, string> = {
+        'big/part-0001.csv': big,
+        'mixed/a.csv': small,
+        'mixed/b/é.csv': small.replace('R1,', 'R2,'), // a non-ASCII key: byte-wise order (R-IN-3)
+        'mixed/b/z.csv': small, // the same rows again: every row is a duplicate candidate, read again (R-DUP-1)
+        'mixed/b.csv': `${FLEET_HEADER}\n${T0},v1,R1,1,2,3,4\n`,
+        // Seven keys read two a page (no key beside a folder that sorts before '/', see s3-server.ts).
+        ...Object.fromEntries(
+          ['00.csv', '01.csv', '02/x.csv', '03.csv', 'z/é.csv', 'zz.csv', 'é.csv'].map((k) => [
+            `paged/${k}`,
+            `${FLEET_HEADER}\n${T0},v1,R1,1,2,3,4\n`,
+          ]),
+        ),
+      };
+      for (const [key, body] of Object.entries(files)) {
+        await s3.put('fleet-data', key, body);
+        mkdirSync(path.dirname(path.join(local, 'fleet-data', key)), { recursive: true });
+        writeFileSync(path.join(local, 'fleet-data', key), body);
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      await s3?.close();
+    });
+
+    async function both(
+      prefix: string,
+      listPageSize = 1000,
+    ): Promise<{ fromS3: ResolvedSource; fromDisk: ResolvedSource }> {
+      const fromS3 = await resolveSource(
+        { bucket: 'fleet-data', prefix },
+        s3SourceLocation({ ...s3.settings, listPageSize }),
+      );
+      const fromDisk = await resolveSource({ bucket: 'fleet-data', prefix }, { s3Root: local });
+      if (!fromS3.ok || !fromDisk.ok) throw new Error('unresolved');
+      return { fromS3: fromS3.source, fromDisk: fromDisk.source };
+    }
+
+    it('lists every object under the prefix across pages, as on disk (R-S3-1, R-IN-3)', async () => {
+      const { fromS3, fromDisk } = await both('paged/', 2);
+      expect(fromS3.files.map((f) => [f.key, f.size])).toEqual(fromDisk.files.map((f) => [f.key, f.size]));
+      expect(fromS3.files.map((f) => f.key.slice('paged/'.length))).toEqual([
+        '00.csv',
+        '01.csv',
+        '02/x.csv',
+        '03.csv',
+        'z/é.csv',
+        'zz.csv',
+        'é.csv',
+      ]);
+    });
+
+    it('lists every object under the prefix in byte-wise key order, as on disk (R-S3-1, R-IN-3)', async () => {
+      const { fromS3, fromDisk } = await both('mixed/');
+      expect(fromS3.files.map((f) => [f.key, f.size])).toEqual(fromDisk.files.map((f) => [f.key, f.size]));
+      expect(fromS3.files.map((f) => f.key)).toEqual([
+        'mixed/a.csv',
+        'mixed/b.csv',
+        'mixed/b/z.csv',
+        'mixed/b/é.csv',
+      ]);
+      expect(
+        fromS3.files.every(
+          (f) => f.path === `s3://fleet-data/${f.key}` && /^"[0-9a-f]+"$/.test(f.etag ?? ''),
+        ),
+      ).toBe(true);
+      expect(fromS3.totalBytes).toBe(fromDisk.totalBytes);
+    });
+
+    it('reads a 30 MB object in ranged GETs, byte for byte (R-S3-1)', async () => {
+      const reader = createS3Reader({ ...s3.settings, partBytes: 4 * 1024 * 1024 });
+      const [file] = await reader.list('fleet-data', 'big/');
+      const parts: Buffer[] = [];
+      for await (const chunk of reader.read(file!, { highWaterMark: 65536 })) parts.push(chunk);
+      expect(Buffer.concat(parts).equals(Buffer.from(big))).toBe(true);
+      // From the middle, stopping early: what a range job does.
+      const from = 12_345_678;
+      const got: Buffer[] = [];
+      let n = 0;
+      for await (const chunk of reader.read(file!, {
+        start: from,
+        end: from + 100_000,
+        highWaterMark: 65536,
+      })) {
+        got.push(chunk);
+        n += chunk.length;
+        if (n > 5_000_000) break;
+      }
+      const read = Buffer.concat(got);
+      expect(read.equals(Buffer.from(big).subarray(from, from + read.length))).toBe(true);
+      // R-DUP-1: rows are read again synchronously from the range cache the reads filled, never over HTTP.
+      expect(reader.rereads).toBe(true);
+      const version = await reader.version(file!);
+      expect(version).toBe(file!.etag);
+      const release = reader.retain!([file!]);
+      const row = reader.readSync(file!, version!, from + 1000, 5000);
+      expect(row?.equals(Buffer.from(big).subarray(from + 1000, from + 6000))).toBe(true);
+      expect(reader.readSync(file!, '"another-etag"', from, 10)).toBeNull();
+      // Bytes no read brought are not made up.
+      expect(reader.readSync(file!, version!, big.length - 10, 20)).toBeNull();
+      release();
+      // The run ended: its objects' bytes are gone from the temporary folder.
+      expect(reader.readSync(file!, version!, from + 1000, 5000)).toBeNull();
+      const none = createS3Reader({ ...s3.settings, rangeCache: false });
+      expect(none.rereads).toBe(false);
+      expect(await none.version(file!)).toBeNull();
+    });
+
+    it('gives the dry run of S3 objects the results of the same files on disk, on one thread and in byte ranges on worker threads (R-S3-1, R-DUP-1)', async () => {
+      for (const prefix of ['mixed/', 'big/']) {
+        const { fromS3, fromDisk } = await both(prefix);
+        const options = { now: NOW, table: TABLE };
+        const disk = await dryRun(fleetTask(), fromDisk, options);
+        const oneThread = await dryRun(fleetTask(), fromS3, options);
+        const onMain: string[] = [];
+        const parallelOptions = {
+          ...options,
+          workers: 2,
+          rangeBytes: 3 * 1024 * 1024,
+          minParallelBytes: 0,
+          onMainThreadRange: (r: { reason: string }) => onMain.push(r.reason),
+        };
+        // The ranges go to the workers, which read them in ranged GETs (no fallback to one thread).
+        expect(parallelSupport(parallelOptions, fromS3)).toEqual({ ok: true });
+        const parallel = await parallelDryRun(fleetTask(), fromS3, parallelOptions);
+        expect(onMain).toEqual([]);
+        expect(disk.progress.RecordsProcessed).toBeGreaterThan(0);
+        expect(disk.progress.RecordIngestionFailures).toBeGreaterThan(0); // conflicting rewrites were re-read
+        expect(outcome(oneThread)).toEqual(outcome(disk));
+        expect(outcome(parallel)).toEqual(outcome(disk));
+      }
+    }, 240_000);
+
+    it('names a missing bucket and a denied one clearly (R-S3-1)', async () => {
+      const gone = await resolveSource(
+        { bucket: 'no-such-bucket', prefix: '' },
+        s3SourceLocation(s3.settings),
+      );
+      expect(gone).toMatchObject({ ok: false, error: { code: 'SOURCE_NOT_FOUND' } });
+      expect(!gone.ok && gone.error.message).toMatch(
+        /The bucket no-such-bucket does not exist \(ListObjectsV2/,
+      );
+      const proxy = await startS3Proxy(s3.endpoint, { denied: ['fleet-data'] });
+      try {
+        const denied = await resolveSource(
+          { bucket: 'fleet-data', prefix: '' },
+          s3SourceLocation({ ...s3.settings, s3Endpoint: proxy.endpoint }),
+        );
+        expect(denied).toMatchObject({ ok: false, error: { code: 'SOURCE_UNREADABLE' } });
+        expect(!denied.ok && denied.error.message).toMatch(
+          /^Access denied to s3:\/\/fleet-data \(ListObjectsV2 .*AccessDenied \(HTTP 403\)/,
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('stops a run whose object changed after it was listed, naming it (SOURCE_CHANGED, R-S3-1)', async () => {
+      await s3.put('fleet-data', 'changing/data.csv', small);
+      const resolved = await resolveSource(
+        { bucket: 'fleet-data', prefix: 'changing/' },
+        s3SourceLocation(s3.settings),
+      );
+      if (!resolved.ok) throw new Error('unresolved');
+      const [file] = resolved.source.files;
+      await s3.put('fleet-data', 'changing/data.csv', small.replace('v1', 'v2'));
+      const run = dryRun(fleetTask(), resolved.source, { now: NOW, table: TABLE });
+      await expect(run).rejects.toSatisfy(isSourceChanged);
+      await expect(run).rejects.toThrow(/s3:\/\/fleet-data\/changing\/data\.csv changed during the run/);
+      expect(file!.etag).toMatch(/^"/);
+    });
+  },
+);
