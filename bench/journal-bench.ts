@@ -47,6 +47,10 @@ export async function journalBench(options: JournalBenchOptions): Promise<TableR
   try {
     options.log(`filling a journal of ${revisions.toLocaleString('en-US')} revisions`);
     const fillSeconds = await fillInChild(dataDir, revisions);
+    // Every export ends here: the fill's blocks only. The `live` writes below go to the same ledger (one strand),
+    // so a range ending at each export's start would also take the writes of the phases before it.
+    await new Promise((r) => setTimeout(r, 5)); // after the last block's millisecond
+    const fillEnd = Date.now() / 1000;
     options.log(`filled in ${fillSeconds.toFixed(1)} s`);
     buildCli();
     const serve = await startServe(dataDir, s3Root);
@@ -62,7 +66,7 @@ export async function journalBench(options: JournalBenchOptions): Promise<TableR
         let done = false;
         const writing = writeFor(serve.url, () => (done ? 0 : Infinity));
         const started = performance.now();
-        const exportId = await startExport(serve.url, format);
+        const exportId = await startExport(serve.url, format, fillEnd);
         const status = await waitExport(serve.url, exportId, () => {
           rssPeak = Math.max(rssPeak, rssKiB(serve.pid) ?? 0);
         });
@@ -211,15 +215,14 @@ async function writeFor(url: string, budgetMs: () => number): Promise<{ records:
   return { records, rate: records / ((performance.now() - started) / 1000) };
 }
 
-async function startExport(url: string, format: (typeof FORMATS)[number]): Promise<string> {
-  await new Promise((r) => setTimeout(r, 5)); // the end comes after the last block's millisecond
+async function startExport(url: string, format: (typeof FORMATS)[number], end: number): Promise<string> {
   const res = await fetch(`${url}/ledgers/${LEDGER}/journal-s3-exports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       InclusiveStartTime: 0,
-      // The fill's blocks only: the writes made during the export come later.
-      ExclusiveEndTime: Date.now() / 1000,
+      // The fill's blocks only (the journal's `revisions`): the writes of the rate phases come later.
+      ExclusiveEndTime: end,
       RoleArn: 'arn:aws:iam::000000000000:role/bench',
       OutputFormat: format,
       S3ExportConfiguration: {

@@ -9,7 +9,7 @@
 // then the duplicate check at size (bench/duplicates-bench.ts). Without flags: 100 MB, 1 GB and 5 GB; `--quick`: a
 // 5 MB file, 1 run.
 // The QLDB journal export (bench/journal-bench.ts: export rates of a 10M-revision journal, WriteRecords beside them)
-// comes last; with --quick it runs only under `--only journal` (20k revisions).
+// comes last; with --quick it runs only under `--only journal` (20k revisions); `--revisions 1M` sets its size.
 // The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
 // only under `--only shapes` (5 MB).
 import { spawnSync } from 'node:child_process';
@@ -378,10 +378,14 @@ async function serveRows(quick: boolean, points: number[] | undefined): Promise<
 }
 
 /** Issue 20's rows (bench/journal-bench.ts): QLDB journal export rates and WriteRecords beside them. */
-async function journalRows(quick: boolean): Promise<TableRow[]> {
+async function journalRows(quick: boolean, revisions: number | undefined): Promise<TableRow[]> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   try {
-    return await journalBench({ quick, log: (line) => log(`  journal: ${line}`) });
+    return await journalBench({
+      quick,
+      log: (line) => log(`  journal: ${line}`),
+      ...(revisions !== undefined && { revisions }),
+    });
   } catch (error) {
     process.exitCode = 1;
     return [['journal export bench', `failed: ${(error as Error).message}`, '', 'NO']];
@@ -396,6 +400,7 @@ async function main(argv: string[]): Promise<void> {
       options: {
         size: { type: 'string' },
         points: { type: 'string' },
+        revisions: { type: 'string' },
         seed: { type: 'string', default: '42' },
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
@@ -474,7 +479,12 @@ async function main(argv: string[]): Promise<void> {
   }
   // Like the shapes, --quick alone leaves the journal rows out (CI's time); --quick --only journal is their smoke run.
   if (only === 'journal' || (only === undefined && !values.quick))
-    rows.push(...(await journalRows(values.quick)));
+    rows.push(
+      ...(await journalRows(
+        values.quick,
+        values.revisions === undefined ? undefined : parsePoints(values.revisions),
+      )),
+    );
   // The dry run from S3 on loopback against local disk (bench/s3-bench.ts).
   if (includes('s3')) rows.push(...(await s3Rows(values.quick, seed, runs, only === 's3')));
 

@@ -10,7 +10,7 @@
  *   `<strandId>|<sequenceNo>|<transactionId>|<blockTimestamp as ISO 8601, milliseconds, Z>`;
  * - the first block of a strand has sequenceNo 1 and a previousBlockHash of 32 zero bytes.
  */
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomBytes, type Hash } from 'node:crypto';
 
 /** previousBlockHash of a strand's first block. */
 export const GENESIS_HASH: Buffer = Buffer.alloc(32);
@@ -19,7 +19,8 @@ export const FIRST_SEQUENCE_NO = 1;
 
 /** The hash of one revision: a record stored into a table. */
 export function revisionHashOf(tableName: string, recordJson: string): Buffer {
-  return createHash('sha256').update(`${tableName}\n${recordJson}\n`).digest();
+  // crypto.hash: the same SHA-256 in one call, without a Hash object per revision (it runs on every write).
+  return oneShotHash('sha256', `${tableName}\n${recordJson}\n`, 'buffer');
 }
 
 /** Hashes a block's entries as they are stored, one revision at a time. */

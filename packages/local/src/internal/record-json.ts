@@ -18,17 +18,14 @@ const VERSION_MEMBER = '"Version":';
 
 /** The JSON text of a record: its members in the store's order, Version last and exact. */
 export function recordJson(record: StoredRecord): string {
-  const body: Omit<TimestreamRecord, 'Version'> = {
-    Dimensions: record.Dimensions,
-    MeasureName: record.MeasureName,
-    MeasureValueType: record.MeasureValueType,
-    ...(record.MeasureValue !== undefined && { MeasureValue: record.MeasureValue }),
-    ...(record.MeasureValues !== undefined && { MeasureValues: record.MeasureValues }),
-    Time: record.Time,
-    TimeUnit: record.TimeUnit,
-  };
-  const text = JSON.stringify(body);
-  return `${text.slice(0, -1)},${VERSION_MEMBER}${record.Version}}`;
+  // The members written one by one (no object built per record: this runs on every write), in the store's order;
+  // each value through JSON.stringify, so the text is what stringifying the record would give.
+  let text = `{"Dimensions":${JSON.stringify(record.Dimensions)},"MeasureName":${JSON.stringify(record.MeasureName)}`;
+  text += `,"MeasureValueType":${JSON.stringify(record.MeasureValueType)}`;
+  if (record.MeasureValue !== undefined) text += `,"MeasureValue":${JSON.stringify(record.MeasureValue)}`;
+  if (record.MeasureValues !== undefined) text += `,"MeasureValues":${JSON.stringify(record.MeasureValues)}`;
+  text += `,"Time":${JSON.stringify(record.Time)},"TimeUnit":${JSON.stringify(record.TimeUnit)}`;
+  return `${text},${VERSION_MEMBER}${record.Version}}`;
 }
 
 /**

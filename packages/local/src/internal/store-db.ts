@@ -5,12 +5,19 @@
  * page cache, bounded whatever the data; opening reads no data.
  *
  * Writes are decided synchronously inside one open transaction and committed together (group commit): every call
- * decided in the same turn of the event loop shares one COMMIT, which is fsynced (synchronous=FULL) before any of
- * them is answered. A failure rolls the whole group back and fails each of its calls, so nothing acknowledged is
- * ever lost and nothing unacknowledged half-stays. A crash loses only uncommitted work; a torn WAL tail is ignored
- * by SQLite at the next open (its frames carry checksums).
+ * decided in the same turn of the event loop shares one COMMIT, whose WAL frames are fsynced before any of them is
+ * answered. A failure rolls the whole group back and fails each of its calls, so nothing acknowledged is ever lost
+ * and nothing unacknowledged half-stays. A crash loses only uncommitted work; a torn WAL tail is ignored by SQLite
+ * at the next open (its frames carry checksums).
+ *
+ * The fsync runs off the event loop (wal-sync.ts): SQLite commits with synchronous=NORMAL (it writes the WAL frames
+ * but does not fsync them) and the group's answers wait for an fdatasync of the WAL file on libuv's thread pool,
+ * started after its COMMIT returned. The promise is the same as synchronous=FULL's (an acknowledged write is on
+ * disk, a power loss included); what changes is that the next group is decided while the disk syncs (about 3 ms
+ * a commit here, a fifth of the endpoint's time when it ran on the event loop).
  */
 import Database from 'better-sqlite3';
+import { WalSync } from './wal-sync.js';
 
 export type Sqlite = Database.Database;
 
@@ -20,6 +27,13 @@ export const STORE_FILE = 'store.db';
 const FORMAT = '1';
 /** SQLite's page cache of the writer, KiB (negative cache_size): the store's memory whatever the data. */
 const WRITER_CACHE_KIB = 32 * 1024;
+/**
+ * Pages the WAL may hold before a COMMIT checkpoints it into the file (SQLite's default is 1000). A checkpoint runs
+ * on the event loop and fsyncs twice; one every 40 MiB (4 KiB pages) instead of 4 MiB copies the pages rewritten
+ * by every call (the tips of the indexes) far less often: about 6% less CPU a WriteRecords record here, at the cost
+ * of a WAL of up to ~40 MiB on disk (read back in well under a second by the next open after a crash).
+ */
+const WAL_CHECKPOINT_PAGES = 10_000;
 /** Readers (exports, the journal) stream through a small cache of their own. */
 const READER_CACHE_KIB = 4 * 1024;
 
@@ -63,19 +77,26 @@ export class StoreDb {
   private scheduled = false;
   private waiters: Waiter[] = [];
   private closed = false;
+  /** fsyncs the WAL after each COMMIT, off the event loop (null: `sync` off). */
+  private readonly walSync: WalSync | null;
 
   private constructor(
     readonly db: Sqlite,
     readonly file: string,
-  ) {}
+    sync: boolean,
+  ) {
+    this.walSync = sync ? new WalSync(`${file}-wal`) : null;
+  }
 
   /** Opens (or creates) the store file; `sync` fsyncs every commit. */
   static open(file: string, sync: boolean): StoreDb {
     const db = new Database(file);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${sync ? 'FULL' : 'OFF'}`);
+      // NORMAL, not FULL: the WAL is fsynced by WalSync before any answer (see above); OFF for throwaway stores.
+      db.pragma(`synchronous = ${sync ? 'NORMAL' : 'OFF'}`);
       db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
       const format = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'format'").get();
@@ -87,7 +108,7 @@ export class StoreDb {
       db.close();
       throw error;
     }
-    return new StoreDb(db, file);
+    return new StoreDb(db, file, sync);
   }
 
   /**
@@ -121,9 +142,10 @@ export class StoreDb {
     });
   }
 
-  /** Commits now, synchronously (closing, importing). */
+  /** Commits now, synchronously, and on disk when it returns (closing, importing, creating a table). */
   commitNow(): void {
     this.flush();
+    this.walSync?.syncNow();
   }
 
   private flush(): void {
@@ -142,7 +164,12 @@ export class StoreDb {
       for (const w of waiters) w.reject(error);
       return;
     }
-    for (const w of waiters) w.resolve();
+    if (this.walSync === null || waiters.length === 0) {
+      for (const w of waiters) w.resolve();
+      return;
+    }
+    // Answered once the frames this COMMIT wrote are on disk (R-LOCAL-3).
+    this.walSync.afterWrite(waiters);
   }
 
   private rollback(error: unknown): void {
@@ -162,6 +189,8 @@ export class StoreDb {
       this.flush();
     } finally {
       this.closed = true;
+      // Calls still waiting for a WAL sync are answered first; closing then checkpoints the WAL into the file.
+      this.walSync?.syncNow();
       this.db.close();
     }
   }

@@ -299,6 +299,9 @@ describe('ExportJournalToS3 (R-QLDB-1..4)', () => {
     const cut = new Date();
     await new Promise((r) => setTimeout(r, 30));
     await write(t, DB, 'trucks', [record(2, Date.now())]);
+    // The block's time is its commit's millisecond, which can be this one now that the WAL syncs off the event loop:
+    // the end (exclusive) is taken in a later millisecond, as the block must be inside [cut, end).
+    await tick();
     const end = new Date();
     const a = await t.qldb.send(
       new ExportJournalToS3Command(
