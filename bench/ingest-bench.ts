@@ -10,12 +10,13 @@
 // prints {code, seconds, maxRssKiB, progress}.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { generateFleetCsv } from './generate.js';
+import { procKiB, spawnServe, type ServeProcess } from './serve-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -197,55 +198,6 @@ async function measured<T extends Outcome>(
   } finally {
     await serve.stop();
     rmSync(work, { recursive: true, force: true });
-  }
-}
-
-interface Serve {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startServe(dataDir: string): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [...NODE_ARGS, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--quiet'],
-    { cwd: root, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-      const nl = stdout.indexOf('\n');
-      if (nl >= 0) resolve(stdout.slice(0, nl).trim());
-    });
-    void exited.then(([code]) =>
-      reject(new Error(`tsbatch serve exited (${String(code)}): ${stderr.trim()}`)),
-    );
-  });
-  return {
-    url,
-    pid: child.pid!,
-    async stop(): Promise<void> {
-      if (child.exitCode !== null) return;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Peak resident set of a live process (Linux /proc), KiB. */
-function peakRssKiB(pid: number): number | null {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
   }
 }
 
@@ -452,4 +404,14 @@ async function ingestChild(args: string[]): Promise<void> {
 
 if (process.argv[2] === '--ingest-child' && process.argv[1] === fileURLToPath(import.meta.url)) {
   await ingestChild(process.argv.slice(3));
+}
+
+function startServe(dataDir: string): Promise<ServeProcess> {
+  return spawnServe([...NODE_ARGS, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--quiet'], {
+    cwd: root,
+    env: ENV,
+  });
+}
+function peakRssKiB(pid: number): number | null {
+  return procKiB(pid, 'VmHWM');
 }

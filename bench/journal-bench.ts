@@ -9,11 +9,12 @@
 // through WriteRecords calls of 100 records: every block is a real write of the endpoint.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@tsbatch/local';
+import { procKiB, spawnServe, type ServeProcess } from './serve-process.js';
 import { met, type TableRow } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -256,56 +257,16 @@ function buildCli(): void {
   if (r.status !== 0) throw new Error('building the CLI failed: tsc -b packages/cli/tsconfig.build.json');
 }
 
-interface Serve {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startServe(dataDir: string, s3Root: string): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--s3-root', s3Root, '--quiet'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-      const nl = stdout.indexOf('\n');
-      if (nl >= 0) resolve(stdout.slice(0, nl).trim());
-    });
-    void exited.then(([code]) =>
-      reject(new Error(`tsbatch serve exited (${String(code)}): ${stderr.trim()}`)),
-    );
-  });
-  return {
-    url,
-    pid: child.pid!,
-    async stop(): Promise<void> {
-      if (child.exitCode !== null) return;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Resident set of a live process (Linux /proc), KiB. */
-function rssKiB(pid: number): number | null {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
-  }
-}
-
 if (process.argv[2] === '--fill') {
   const seconds = await fill(process.argv[3]!, Number(process.argv[4]));
   process.stdout.write(`${JSON.stringify({ seconds })}\n`);
+}
+
+function startServe(dataDir: string, s3Root: string): Promise<ServeProcess> {
+  return spawnServe([CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--s3-root', s3Root, '--quiet'], {
+    cwd: root,
+  });
+}
+function rssKiB(pid: number): number | null {
+  return procKiB(pid, 'VmRSS');
 }

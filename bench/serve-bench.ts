@@ -12,6 +12,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { procKiB, spawnServe, type ServeProcess } from './serve-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -36,57 +37,12 @@ export interface ServeBenchOptions {
   sizes?: readonly number[];
 }
 
-interface Serve {
-  url: string;
-  pid: number;
-  /** Milliseconds from spawning the process to its URL line. */
-  startMs: number;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-async function startServe(dataDir: string): Promise<Serve> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--quiet'], {
-    cwd: root,
-    env: ENV,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-      const nl = stdout.indexOf('\n');
-      if (nl >= 0) resolve(stdout.slice(0, nl).trim());
-    });
-    void exited.then(([code]) =>
-      reject(new Error(`tsbatch serve exited (${String(code)}): ${stderr.trim()}`)),
-    );
-  });
-  const startMs = performance.now() - started;
-  return {
-    url,
-    pid: child.pid!,
-    startMs,
-    async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+function startServe(dataDir: string): Promise<ServeProcess> {
+  return spawnServe([CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--quiet'], { cwd: root, env: ENV });
 }
 
 function peakRssKiB(pid: number): number | null {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
-  }
+  return procKiB(pid, 'VmHWM');
 }
 
 /** Runs a child to its end; its last stdout line is JSON. */
