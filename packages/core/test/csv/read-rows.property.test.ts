@@ -2,6 +2,7 @@
  * Invariants of the CSV reader, checked by fast-check (fast-check prints the seed of a failure; pin one with
  * FC_SEED=<seed>): chunking never changes the events; hostile input never throws and every record becomes exactly
  * one event, as an independent reference reader says; CSV written by csv-stringify reads back to its cells.
+ * TSBATCH_LONG=1 runs each property ten times as often (the long profile; see fuzz-helpers.ts).
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -13,9 +14,8 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedCsvOptions, SourceEvent } from '../../src/index.js';
 import { CsvEngine } from '../../src/csv/csv-engine.js';
 import { Utf8Checker } from '../../src/csv/csv-utf8.js';
+import { fcOptions, fuzzRuns } from '../fuzz-helpers.js';
 import { bytes, chunksOf, collect, FILE, show, splitAt } from '../read-rows-helpers.js';
-
-const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 
 const LF = 10;
 const CR = 13;
@@ -95,7 +95,7 @@ describe('UTF-8 checking (R-CSV-2)', () => {
         if (bad === -1) bad = checker.end();
         expect(bad).toBe(valid === input.length ? -1 : valid);
       }),
-      { ...fcOptions, numRuns: 2000 },
+      { ...fcOptions, numRuns: fuzzRuns(2000, 20000) },
     );
   });
 });
@@ -118,7 +118,7 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
           expect(await collect(splitAt(input, [...input.keys()]), csv, { maxRowBytes })).toEqual(expected);
         },
       ),
-      { ...fcOptions, numRuns: 120 },
+      { ...fcOptions, numRuns: fuzzRuns(120, 1200) },
     );
   });
 
@@ -138,7 +138,7 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
           expect(events.filter((e) => e.type === 'row').map((e) => e.cells)).toEqual(rows);
         },
       ),
-      { ...fcOptions, numRuns: 300 },
+      { ...fcOptions, numRuns: fuzzRuns(300, 3000) },
     );
   });
 
@@ -158,7 +158,7 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
           expect(await collect(splitAt(input, cuts), csv, { maxRowBytes: 64 })).toEqual(expected);
         },
       ),
-      { ...fcOptions, numRuns: 150 },
+      { ...fcOptions, numRuns: fuzzRuns(150, 1500) },
     );
   });
 
@@ -189,7 +189,7 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
           expect(show([events[0]!, events.at(-1)!])).toEqual(['start ["h1","h2","h3"]', 'end']);
         },
       ),
-      { ...fcOptions, numRuns: 400 },
+      { ...fcOptions, numRuns: fuzzRuns(400, 4000) },
     );
   });
 
@@ -214,7 +214,7 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
         }
         for (let line = next; line <= lineCount; line++) expect(lines[line - 1]!.trim()).toBe('');
       }),
-      { ...fcOptions, numRuns: 300 },
+      { ...fcOptions, numRuns: fuzzRuns(300, 3000) },
     );
   });
 
@@ -275,7 +275,7 @@ describe('readCsvBytes properties (R-CSV-1..6)', () => {
           );
         },
       ),
-      { ...fcOptions, numRuns: 300 },
+      { ...fcOptions, numRuns: fuzzRuns(300, 3000) },
     );
   });
 });
@@ -418,7 +418,7 @@ describe('the engine against csv-parse, the reference semantics (R-CSV-1)', () =
           expect(events.slice(0, n)).toEqual(expected.events.slice(0, n));
         },
       ),
-      { ...fcOptions, numRuns: 3000 },
+      { ...fcOptions, numRuns: fuzzRuns(3000, 30000) },
     );
     // Most inputs are read whole by both, and the rest compared up to a failure.
     expect(whole).toBeGreaterThan(1000);
@@ -446,7 +446,7 @@ describe('the engine against csv-parse, the reference semantics (R-CSV-1)', () =
           expect(engineRun(splitAt(input, [...input.keys()]), csv, maxRowBytes, range)).toEqual(expected);
         },
       ),
-      { ...fcOptions, numRuns: 1500 },
+      { ...fcOptions, numRuns: fuzzRuns(1500, 15000) },
     );
   });
 
