@@ -28,7 +28,7 @@ export const RECORD_ION_FIELDS = [
 ] as const;
 
 /** Fraction digits of each unit in an Ion timestamp. */
-const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
+export const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
   SECONDS: 0,
   MILLISECONDS: 3,
   MICROSECONDS: 6,
@@ -91,7 +91,8 @@ export function writeRecordIon(w: IonWriter, record: StoredRecord, topLevel = tr
   if (topLevel) w.endValue();
 }
 
-function writeValue(w: IonWriter, type: MeasureValueType, value: string, unit: TimeUnit): void {
+/** A measure value typed by its MeasureValueType (or a MULTI member's Type). */
+export function writeValue(w: IonWriter, type: MeasureValueType, value: string, unit: TimeUnit): void {
   switch (type) {
     case 'DOUBLE':
       w.decimal(decimalOfText(value));

@@ -14,9 +14,10 @@ import { IonBinaryWriter } from '../internal/ion-binary-writer.js';
 import { IonTextWriter, timestampOfDate, type IonWriter } from '../internal/ion-writer.js';
 import { revisionHashOf } from '../internal/journal-hash.js';
 import type { StoredJournalBlock } from '../internal/journal-reader.js';
-import { RECORD_ION_FIELDS, writeRecordIon } from '../internal/record-ion.js';
-import { parseRecordChunk, parseRecordJson, versionOf, type StoredRecord } from '../internal/record-json.js';
+import { RECORD_ION_FIELDS } from '../internal/record-ion.js';
+import { parseRecordJson, versionOf } from '../internal/record-json.js';
 import type { OutputFormat } from './export-request.js';
+import { writeRecordIonOfJson } from './record-transcoder.js';
 
 /** Encodes a batch of consecutive blocks into one chunk of a data object. */
 export type BlockEncoder = (blocks: readonly StoredJournalBlock[]) => Uint8Array;
@@ -56,20 +57,7 @@ export function blockEncoder(format: OutputFormat): BlockEncoder {
   const binary = format === 'ION_BINARY';
   return (blocks) => {
     const w = binary ? new IonBinaryWriter(BLOCK_ION_FIELDS) : new IonTextWriter(BLOCK_ION_FIELDS);
-    // One JSON.parse for the batch's records (record-json.ts).
-    const texts: string[] = [];
-    for (const b of blocks) for (const r of b.revisions) texts.push(r.recordJson);
-    const records = parseRecordChunk(texts);
-    let at = 0;
-    for (const b of blocks) {
-      const mine = records.slice(at, (at += b.revisions.length));
-      writeBlockIon(
-        w,
-        b,
-        mine,
-        b.revisions.map((r) => revisionHashOf(r.tableName, r.recordJson)),
-      );
-    }
+    for (const b of blocks) writeBlockIon(w, b);
     return w.take();
   };
 }
@@ -98,13 +86,11 @@ export function jsonLine(b: StoredJournalBlock): string {
   return `${s}]}\n`;
 }
 
-/** One block as a top-level Ion struct, given its revisions' records (parsed) and hashes. */
-export function writeBlockIon(
-  w: IonWriter,
-  b: StoredJournalBlock,
-  records: readonly StoredRecord[],
-  hashes: readonly Uint8Array[],
-): void {
+/**
+ * One block as a top-level Ion struct. A revision's record goes from its stored text straight to the writer
+ * (record-transcoder.ts: no object tree per record), its hash from journal-hash.ts.
+ */
+export function writeBlockIon(w: IonWriter, b: StoredJournalBlock): void {
   const time = timestampOfDate(b.blockTimestamp);
   w.stepInStruct();
   w.field('blockAddress');
@@ -139,18 +125,17 @@ export function writeBlockIon(
   w.stepInList();
   for (let i = 0; i < b.revisions.length; i++) {
     const r = b.revisions[i]!;
-    const record = records[i]!;
     w.stepInStruct();
     w.field('hash');
-    w.blob(hashes[i]!);
+    w.blob(revisionHashOf(r.tableName, r.recordJson));
     w.field('data');
-    writeRecordIon(w, record, false);
+    const version = writeRecordIonOfJson(w, r.recordJson);
     w.field('metadata');
     w.stepInStruct();
     w.field('tableName');
     w.string(r.tableName);
     w.field('version');
-    w.int(record.Version);
+    w.int(version);
     w.field('txTime');
     w.timestamp(time);
     w.field('txId');
