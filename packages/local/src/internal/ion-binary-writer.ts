@@ -31,6 +31,11 @@ export class IonBinaryWriter implements IonWriter {
   private readonly starts: number[] = [];
   private readonly sids: ReadonlyMap<string, number>;
   private fieldPending = false;
+  /** The calendar fields of the last two timestamps' seconds, the newer first (as IonTextWriter keeps their text). */
+  private seconds0 = Number.NaN;
+  private seconds1 = Number.NaN;
+  private fields0 = utcFields(0);
+  private fields1 = utcFields(0);
 
   constructor(private readonly fieldNames: readonly string[]) {
     this.sids = new Map(fieldNames.map((n, i) => [n, FIRST_LOCAL_SID + i]));
@@ -266,7 +271,15 @@ export class IonBinaryWriter implements IonWriter {
 
   timestamp(value: IonTimestampValue): void {
     this.prefix();
-    const f = utcFields(value.seconds);
+    const seconds = value.seconds;
+    if (seconds !== this.seconds0) {
+      const f = seconds === this.seconds1 ? this.fields1 : utcFields(seconds);
+      this.seconds1 = this.seconds0;
+      this.fields1 = this.fields0;
+      this.seconds0 = seconds;
+      this.fields0 = f;
+    }
+    const f = this.fields0;
     this.open(T_TIMESTAMP);
     this.byte(0x80); // offset +00:00 (UTC), VarInt 0
     this.varUInt(f.y);

@@ -157,9 +157,14 @@ export class IonTextWriter implements IonWriter {
   private fieldPending = false;
   /** Each field's UTF-8 bytes as the first member (`name:`) and as a later one (`,name:`). */
   private readonly names: ReadonlyMap<string, readonly [Buffer, Buffer]>;
-  /** The last timestamp's whole seconds and their text (a chunk's timestamps mostly share their second). */
-  private lastSeconds = Number.NaN;
-  private lastDateTime = '';
+  /**
+   * The last two timestamps' whole seconds and their texts, the newer first: a chunk's timestamps mostly share a
+   * second with the one before or the one before that (a record's Time, then its block's txTime).
+   */
+  private seconds0 = Number.NaN;
+  private seconds1 = Number.NaN;
+  private dateTime0 = '';
+  private dateTime1 = '';
 
   constructor(fieldNames: readonly string[]) {
     this.names = new Map(
@@ -285,11 +290,15 @@ export class IonTextWriter implements IonWriter {
 
   timestamp(value: IonTimestampValue): void {
     this.separate();
-    if (value.seconds !== this.lastSeconds) {
-      this.lastDateTime = dateTimeText(value.seconds);
-      this.lastSeconds = value.seconds;
+    const seconds = value.seconds;
+    if (seconds !== this.seconds0) {
+      const text = seconds === this.seconds1 ? this.dateTime1 : dateTimeText(seconds);
+      this.seconds1 = this.seconds0;
+      this.dateTime1 = this.dateTime0;
+      this.seconds0 = seconds;
+      this.dateTime0 = text;
     }
-    this.ascii(this.lastDateTime);
+    this.ascii(this.dateTime0);
     if (value.fraction !== '') {
       this.byte(0x2e);
       this.ascii(value.fraction);
