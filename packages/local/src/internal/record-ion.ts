@@ -34,6 +34,7 @@ export const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
   MICROSECONDS: 6,
   NANOSECONDS: 9,
 };
+const SHORT_INT = /^-?\d{1,15}$/;
 const DOUBLE_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** A writer of records as Ion text (one per line) or Ion binary. */
@@ -98,7 +99,8 @@ export function writeValue(w: IonWriter, type: MeasureValueType, value: string, 
       w.decimal(decimalOfText(value));
       return;
     case 'BIGINT':
-      w.int(BigInt(value));
+      // Up to 15 digits a double holds exactly, and the writers take a safe number as they take its bigint.
+      w.int(SHORT_INT.test(value) ? Number(value) : BigInt(value));
       return;
     case 'BOOLEAN':
       w.bool(value.toLowerCase() === 'true');
@@ -127,7 +129,8 @@ export function decimalOfText(text: string): IonDecimalValue {
   }
   if (i === text.length && (intEnd > intStart || i > fracStart)) {
     const fraction = fracStart === intEnd ? '' : text.slice(fracStart, i);
-    const digits = `${text.slice(intStart, intEnd)}${fraction}`.replace(/^0+(?=\d)/, '') || '0';
+    const all = `${text.slice(intStart, intEnd)}${fraction}`;
+    const digits = (all.charCodeAt(0) === 48 ? all.replace(/^0+(?=\d)/, '') : all) || '0';
     return { negative, digits, exponent: -fraction.length };
   }
   return decimalWithExponent(text);

@@ -17,7 +17,7 @@ import { parseRecordJson } from '../internal/record-json.js';
 const CONTROL = /[\x00-\x1f]/;
 
 /**
- * A scan of one stored text: string tokens as [start, end) pairs, quotes included, in `tokens`; counts of the
+ * A scan of one stored text: string tokens as [start, end) pairs, quotes included, in `tokens` (an escaped one's start complemented); counts of the
  * repeated members apart. Reused from record to record (no allocation per record beyond the value strings).
  */
 class Scan {
@@ -57,7 +57,9 @@ class Scan {
     if (text.charCodeAt(start) !== 34) return false;
     let end = text.indexOf('"', start + 1);
     if (end < 0) return false;
+    let escaped = false;
     if (this.backslash < end) {
+      escaped = true;
       // Escapes: walk the token, skipping each escaped character (a \uXXXX's digits hold no quote or backslash).
       let i = start + 1;
       for (;;) {
@@ -72,7 +74,8 @@ class Scan {
         this.backslash = next < 0 ? text.length : next;
       }
     }
-    this.tokens.push(start, end + 1);
+    // An escaped token is kept as its start's complement (its value is JSON.parse's).
+    this.tokens.push(escaped ? ~start : start, end + 1);
     this.at = end + 1;
     return true;
   }
@@ -125,8 +128,9 @@ class Scan {
   value(k: number): string {
     const start = this.tokens[2 * k]!;
     const end = this.tokens[2 * k + 1]!;
-    const raw = this.text.slice(start + 1, end - 1);
-    return raw.includes('\\') ? (JSON.parse(this.text.slice(start, end)) as string) : raw;
+    return start < 0
+      ? (JSON.parse(this.text.slice(~start, end)) as string)
+      : this.text.slice(start + 1, end - 1);
   }
 }
 
