@@ -312,8 +312,18 @@ export class IonTextWriter implements IonWriter {
   }
 
   blob(value: Uint8Array): void {
+    this.blobBase64(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+  }
+
+  /** A blob given as its base64 text (standard alphabet, padded, as Buffer's toString('base64') writes it). */
+  blobBase64(base64: string): void {
     this.separate();
-    this.ascii(`{{${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}}}`);
+    this.ensure(base64.length + 4);
+    this.buf[this.pos++] = 0x7b;
+    this.buf[this.pos++] = 0x7b;
+    this.ascii(base64);
+    this.buf[this.pos++] = 0x7d;
+    this.buf[this.pos++] = 0x7d;
   }
 
   endValue(): void {

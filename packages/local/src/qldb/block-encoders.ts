@@ -12,7 +12,7 @@
  */
 import { IonBinaryWriter } from '../internal/ion-binary-writer.js';
 import { IonTextWriter, timestampOfDate, type IonWriter } from '../internal/ion-writer.js';
-import { revisionHashOf } from '../internal/journal-hash.js';
+import { revisionHashBase64Of, revisionHashOf } from '../internal/journal-hash.js';
 import type { StoredJournalBlock } from '../internal/journal-reader.js';
 import { RECORD_ION_FIELDS } from '../internal/record-ion.js';
 import { parseRecordJson, versionOf } from '../internal/record-json.js';
@@ -76,7 +76,7 @@ export function jsonLine(b: StoredJournalBlock): string {
     `"transactionInfo":${info}},"revisions":[`;
   for (let i = 0; i < b.revisions.length; i++) {
     const r = b.revisions[i]!;
-    const hash = revisionHashOf(r.tableName, r.recordJson).toString('base64');
+    const hash = revisionHashBase64Of(r.tableName, r.recordJson);
     // The stored text is JSON already, Version last and exact (record-json.ts): no bigint through JSON.stringify.
     const version = versionOf(r.recordJson) ?? parseRecordJson(r.recordJson).Version;
     s +=
@@ -91,6 +91,8 @@ export function jsonLine(b: StoredJournalBlock): string {
  * (record-transcoder.ts: no object tree per record), its hash from journal-hash.ts.
  */
 export function writeBlockIon(w: IonWriter, b: StoredJournalBlock): void {
+  // Ion text takes a revision's hash as the base64 it writes, made with the hash.
+  const text = w instanceof IonTextWriter;
   const time = timestampOfDate(b.blockTimestamp);
   w.stepInStruct();
   w.field('blockAddress');
@@ -127,7 +129,8 @@ export function writeBlockIon(w: IonWriter, b: StoredJournalBlock): void {
     const r = b.revisions[i]!;
     w.stepInStruct();
     w.field('hash');
-    w.blob(revisionHashOf(r.tableName, r.recordJson));
+    if (text) w.blobBase64(revisionHashBase64Of(r.tableName, r.recordJson));
+    else w.blob(revisionHashOf(r.tableName, r.recordJson));
     w.field('data');
     const version = writeRecordIonOfJson(w, r.recordJson);
     w.field('metadata');
