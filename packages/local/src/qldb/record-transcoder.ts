@@ -14,7 +14,7 @@ import { FRACTION_DIGITS, writeRecordIon, writeValue } from '../internal/record-
 import { parseRecordJson } from '../internal/record-json.js';
 
 /** The raw control characters JSON forbids inside a string (the fallback's JSON.parse throws on them). */
-const CONTROL = /[\x00-\x1f]/;
+const CONTROL = /[^\x20-\uffff]/; // a UTF-16 unit below U+0020
 
 /**
  * A scan of one stored text: string tokens as [start, end) pairs, quotes included, in `tokens` (an escaped one's start complemented); counts of the
@@ -192,7 +192,7 @@ export function writeRecordIonOfJson(w: IonWriter, text: string): bigint | numbe
     w.stepOut();
   }
   w.field('Time');
-  w.timestamp(timestampOfDigits(s.value(k++), places));
+  w.timestamp(timestampOfDigits(s.value(k), places));
   w.field('TimeUnit');
   w.string(unit);
   const digits = text.slice(versionFrom, s.versionEnd);
