@@ -55,6 +55,12 @@ export class IonBinaryWriter implements IonWriter {
   }
 
   private varUInt(n: number): void {
+    if (n < 0x80) {
+      // One byte (every field's symbol id, most lengths and calendar fields).
+      this.ensure(1);
+      this.buf[this.pos++] = n | 0x80;
+      return;
+    }
     this.ensure(5);
     let shift = 28;
     while (shift > 0 && n >>> shift === 0) shift -= 7;
@@ -157,12 +163,18 @@ export class IonBinaryWriter implements IonWriter {
     const n = value.length;
     if (n < 14) {
       // Short ASCII (names, enums, most dimension values) byte by byte: cheaper than a call into the encoder.
-      let ascii = true;
-      for (let i = 0; i < n && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
-      if (ascii) {
-        this.ensure(n + 1);
-        this.buf[this.pos++] = (T_STRING << 4) | n;
-        for (let i = 0; i < n; i++) this.buf[this.pos++] = value.charCodeAt(i);
+      this.ensure(n + 1);
+      const buf = this.buf;
+      let pos = this.pos;
+      buf[pos++] = (T_STRING << 4) | n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (i === n) {
+        this.pos = pos;
         return;
       }
     }
