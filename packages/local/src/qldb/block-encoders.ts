@@ -3,7 +3,8 @@
  * hashes as base64 and the revision's data as the record's stored text (Version exact), as QLDB down-converts Ion to
  * JSON. Ion text and binary: the same block typed (timestamps as Ion timestamps, hashes as blobs, sequence numbers
  * and versions as ints, the record as `tsbatch export` types it) through the package's one Ion writer
- * (internal/ion-writer.ts, ion-js its test oracle). A batch of blocks encodes to one self-contained chunk (an Ion
+ * (internal/ion-writer.ts, ion-js its test oracle), the record read from its stored text by record-transcoder.ts
+ * (no JSON.parse: issue 20's 100k revisions/s). A batch of blocks encodes to one self-contained chunk (an Ion
  * binary chunk starts with its own version marker and symbol table), so an object is written chunk by chunk.
  *
  * A revision is `{hash, data: <the record>, metadata: {tableName, version, txTime, txId}}` [choice: QLDB's
