@@ -3,13 +3,14 @@
 // to another table of the same endpoint. Goals: each export >= 100k revisions/s; WriteRecords during an export runs
 // at >= 0.5x [choice] its rate alone, measured in the same run just before (never blocked: the export runs on a
 // worker thread with its own SQLite connection); the server's RSS grows by at most 256 MiB [choice] while it
-// exports (bounded memory).
+// exports (bounded memory). Beside each rate, the revisions per CPU-second of the export's worker thread (from /proc):
+// on a shared machine the wall rate is the cores' share, that figure what the export costs.
 //
 // The journal is filled through a server without fsync (throwaway data, so the fill is fast) in a child process,
 // through WriteRecords calls of 100 records: every block is a real write of the endpoint.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,8 @@ const FORMATS = ['JSON', 'ION_TEXT', 'ION_BINARY'] as const;
 const EXPORT_GOAL = 100_000;
 const WRITE_RATIO_GOAL = 0.5;
 const RSS_GROWTH_GOAL_MIB = 256;
+/** /proc's clock ticks a second (USER_HZ: 100 on Linux's usual builds). */
+const CLOCK_TICKS = 100;
 
 export interface JournalBenchOptions {
   quick: boolean;
@@ -66,10 +69,14 @@ export async function journalBench(options: JournalBenchOptions): Promise<TableR
       for (const format of FORMATS) {
         let done = false;
         const writing = writeFor(serve.url, () => (done ? 0 : Infinity));
+        const threadsBefore = new Set(threadCpuSeconds(serve.pid).keys());
+        const threadCpu = new Map<number, number>();
         const started = performance.now();
         const exportId = await startExport(serve.url, format, fillEnd);
         const status = await waitExport(serve.url, exportId, () => {
           rssPeak = Math.max(rssPeak, rssKiB(serve.pid) ?? 0);
+          for (const [tid, cpu] of threadCpuSeconds(serve.pid))
+            if (!threadsBefore.has(tid)) threadCpu.set(tid, cpu);
         });
         const seconds = (performance.now() - started) / 1000;
         done = true;
@@ -85,6 +92,17 @@ export async function journalBench(options: JournalBenchOptions): Promise<TableR
           `>= ${EXPORT_GOAL.toLocaleString('en-US')} revisions/s`,
           met(rate >= EXPORT_GOAL),
         ]);
+        // The export's worker thread is the busiest thread started with it; its CPU time as last sampled (up to one
+        // poll before its end, so the rate is a little high): what it costs, whatever else shares the cores.
+        const workerCpu = Math.max(0, ...threadCpu.values());
+        if (workerCpu > 0) {
+          rows.push([
+            `journal export ${format}: revisions per CPU-second of its worker thread`,
+            `${Math.round(revisions / workerCpu).toLocaleString('en-US')} (${workerCpu.toFixed(1)} CPU-s)`,
+            '(the rate on a core of its own; load-independent)',
+            '',
+          ]);
+        }
         const ratio = during.rate / alone.rate;
         rows.push([
           `WriteRecords during the ${format} export / alone`,
@@ -267,6 +285,28 @@ function startServe(dataDir: string, s3Root: string): Promise<ServeProcess> {
     cwd: root,
   });
 }
+/** CPU seconds (user + system) of each thread of a process, by thread id (Linux /proc; empty elsewhere). */
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // After the command name (in parentheses, which may hold spaces): field 3 onwards; utime, stime are 14, 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
 function rssKiB(pid: number): number | null {
   return procKiB(pid, 'VmRSS');
 }

@@ -1,8 +1,9 @@
 /**
  * Ion binary 1.0 written directly (see ion-writer.ts for why; ion-js is the test oracle). The stream starts with the
  * version marker and a local symbol table holding the writer's field names (symbol ids 10 and up), so every struct
- * field is one VarUInt. Values are written forward into one growing buffer; a container's header goes in front of
- * its content when it closes (the content is moved up by the header's few bytes), so lengths are exact and minimal.
+ * field is one VarUInt. Values are written forward into one growing buffer; a container keeps one byte ahead of its
+ * content for its header, written when it closes (the content moved up only when the header needs more), so lengths
+ * are exact and minimal.
  */
 import { utcFields, type IonDecimalValue, type IonTimestampValue, type IonWriter } from './ion-writer.js';
 
@@ -25,10 +26,16 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export class IonBinaryWriter implements IonWriter {
   private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
-  /** Open containers: [type, offset where their content starts]. */
-  private readonly stack: [number, number][] = [];
+  /** Open containers, innermost last: their types, and the offsets where their contents start (no array each). */
+  private readonly types: number[] = [];
+  private readonly starts: number[] = [];
   private readonly sids: ReadonlyMap<string, number>;
   private fieldPending = false;
+  /** The calendar fields of the last two timestamps' seconds, the newer first (as IonTextWriter keeps their text). */
+  private seconds0 = Number.NaN;
+  private seconds1 = Number.NaN;
+  private fields0 = utcFields(0);
+  private fields1 = utcFields(0);
 
   constructor(private readonly fieldNames: readonly string[]) {
     this.sids = new Map(fieldNames.map((n, i) => [n, FIRST_LOCAL_SID + i]));
@@ -48,6 +55,12 @@ export class IonBinaryWriter implements IonWriter {
   }
 
   private varUInt(n: number): void {
+    if (n < 0x80) {
+      // One byte (every field's symbol id, most lengths and calendar fields).
+      this.ensure(1);
+      this.buf[this.pos++] = n | 0x80;
+      return;
+    }
     this.ensure(5);
     let shift = 28;
     while (shift > 0 && n >>> shift === 0) shift -= 7;
@@ -59,23 +72,30 @@ export class IonBinaryWriter implements IonWriter {
   private start(): void {
     for (const b of IVM) this.byte(b);
     // $ion_symbol_table::{symbols: [<field names>]}
-    const outer = this.pos;
-    this.stack.push([T_ANNOTATION, outer]);
+    this.open(T_ANNOTATION);
     this.varUInt(1);
     this.varUInt(SID_ION_SYMBOL_TABLE);
-    this.stack.push([T_STRUCT, this.pos]);
+    this.open(T_STRUCT);
     this.varUInt(SID_SYMBOLS);
-    this.stack.push([T_LIST, this.pos]);
+    this.open(T_LIST);
     for (const name of this.fieldNames) this.stringBytes(name);
     this.close();
     this.close();
     this.close();
   }
 
+  /** A container whose content starts after the one byte kept here for its header (most need no more). */
+  private open(type: number): void {
+    this.ensure(1);
+    this.pos++;
+    this.types.push(type);
+    this.starts.push(this.pos);
+  }
+
   /** Before a value: in a struct, the field's symbol id must have been written. */
   private prefix(): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top !== undefined && top[0] === T_STRUCT) {
+    const depth = this.types.length;
+    if (depth > 0 && this.types[depth - 1] === T_STRUCT) {
       if (!this.fieldPending) throw new Error('a struct member needs a field name');
       this.fieldPending = false;
     }
@@ -106,31 +126,36 @@ export class IonBinaryWriter implements IonWriter {
     return n;
   }
 
-  /** Closes the innermost container: its header goes in front of its content. */
+  /** Closes the innermost container: its header goes in its byte ahead of the content, moved up if it needs more. */
   private close(): void {
-    const [type, from] = this.stack.pop()!;
+    const type = this.types.pop()!;
+    const from = this.starts.pop()!;
     const length = this.pos - from;
+    if (length < 14) {
+      this.buf[from - 1] = (type << 4) | length;
+      return;
+    }
     const size = this.headerSize(length);
-    this.ensure(size);
-    this.buf.copyWithin(from + size, from, this.pos);
-    const end = this.pos + size;
-    this.pos = from;
+    this.ensure(size - 1);
+    this.buf.copyWithin(from - 1 + size, from, this.pos);
+    const end = this.pos + size - 1;
+    this.pos = from - 1;
     this.header(type, length);
     this.pos = end;
   }
 
   stepInStruct(): void {
     this.prefix();
-    this.stack.push([T_STRUCT, this.pos]);
+    this.open(T_STRUCT);
   }
 
   stepInList(): void {
     this.prefix();
-    this.stack.push([T_LIST, this.pos]);
+    this.open(T_LIST);
   }
 
   stepOut(): void {
-    if (this.stack.length === 0) throw new Error('stepOut with no container open');
+    if (this.types.length === 0) throw new Error('stepOut with no container open');
     this.close();
   }
 
@@ -138,12 +163,18 @@ export class IonBinaryWriter implements IonWriter {
     const n = value.length;
     if (n < 14) {
       // Short ASCII (names, enums, most dimension values) byte by byte: cheaper than a call into the encoder.
-      let ascii = true;
-      for (let i = 0; i < n && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
-      if (ascii) {
-        this.ensure(n + 1);
-        this.buf[this.pos++] = (T_STRING << 4) | n;
-        for (let i = 0; i < n; i++) this.buf[this.pos++] = value.charCodeAt(i);
+      this.ensure(n + 1);
+      const buf = this.buf;
+      let pos = this.pos;
+      buf[pos++] = (T_STRING << 4) | n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (i === n) {
+        this.pos = pos;
         return;
       }
     }
@@ -244,7 +275,7 @@ export class IonBinaryWriter implements IonWriter {
       this.byte(T_DECIMAL << 4); // 0d0
       return;
     }
-    this.stack.push([T_DECIMAL, this.pos]);
+    this.open(T_DECIMAL);
     this.varInt(value.exponent);
     this.intField(value.negative, zero ? '0' : value.digits);
     this.close();
@@ -252,8 +283,16 @@ export class IonBinaryWriter implements IonWriter {
 
   timestamp(value: IonTimestampValue): void {
     this.prefix();
-    const f = utcFields(value.seconds);
-    this.stack.push([T_TIMESTAMP, this.pos]);
+    const seconds = value.seconds;
+    if (seconds !== this.seconds0) {
+      const f = seconds === this.seconds1 ? this.fields1 : utcFields(seconds);
+      this.seconds1 = this.seconds0;
+      this.fields1 = this.fields0;
+      this.seconds0 = seconds;
+      this.fields0 = f;
+    }
+    const f = this.fields0;
+    this.open(T_TIMESTAMP);
     this.byte(0x80); // offset +00:00 (UTC), VarInt 0
     this.varUInt(f.y);
     this.varUInt(f.mo);
@@ -286,7 +325,7 @@ export class IonBinaryWriter implements IonWriter {
   }
 
   take(): Uint8Array {
-    if (this.stack.length > 0) throw new Error('take() inside an open container');
+    if (this.types.length > 0) throw new Error('take() inside an open container');
     const bytes = Buffer.from(this.buf.subarray(0, this.pos));
     this.pos = 0;
     return bytes;

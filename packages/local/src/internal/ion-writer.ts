@@ -129,30 +129,85 @@ export function ionDecimalText(v: IonDecimalValue): string {
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 export function ionTimestampText(v: IonTimestampValue): string {
-  const f = utcFields(v.seconds);
-  const date = `${String(f.y).padStart(4, '0')}-${pad2(f.mo)}-${pad2(f.d)}`;
-  const time = `${pad2(f.h)}:${pad2(f.mi)}:${pad2(f.s)}`;
-  return `${date}T${time}${v.fraction === '' ? '' : `.${v.fraction}`}Z`;
+  return `${dateTimeText(v.seconds)}${v.fraction === '' ? '' : `.${v.fraction}`}Z`;
 }
 
-/** Ion text, one top-level value per line. */
+/** `yyyy-mm-ddThh:mm:ss` of a timestamp's whole seconds. */
+function dateTimeText(seconds: number): string {
+  const f = utcFields(seconds);
+  const date = `${String(f.y).padStart(4, '0')}-${pad2(f.mo)}-${pad2(f.d)}`;
+  return `${date}T${pad2(f.h)}:${pad2(f.mi)}:${pad2(f.s)}`;
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/**
+ * Ion text, one top-level value per line, written as UTF-8 into one growing buffer (a string built piece by piece
+ * was a rope of thousands of parts a chunk, and its garbage a fifth of an export's time). The bytes are those of
+ * the text the pieces make: every piece is well-formed (a lone surrogate is U+FFFD already, ionStringText).
+ */
 export class IonTextWriter implements IonWriter {
-  private out = '';
+  private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
   /** Open containers, innermost last: true for a struct. */
   private readonly structs: boolean[] = [];
   /** The next value is the first of its container (no comma before it). */
   private first = true;
   private fieldPending = false;
-  /** Each field's text as the first member (`name:`) and as a later one (`,name:`). */
-  private readonly names: ReadonlyMap<string, readonly [string, string]>;
+  /** Each field's UTF-8 bytes as the first member (`name:`) and as a later one (`,name:`). */
+  private readonly names: ReadonlyMap<string, readonly [Buffer, Buffer]>;
+  /**
+   * The last two timestamps' whole seconds and their texts, the newer first: a chunk's timestamps mostly share a
+   * second with the one before or the one before that (a record's Time, then its block's txTime).
+   */
+  private seconds0 = Number.NaN;
+  private seconds1 = Number.NaN;
+  private dateTime0 = '';
+  private dateTime1 = '';
 
   constructor(fieldNames: readonly string[]) {
     this.names = new Map(
       fieldNames.map((n) => {
         const text = IDENTIFIER.test(n) && !ION_KEYWORDS.has(n) ? n : `'${n.replace(/[\\']/g, '\\$&')}'`;
-        return [n, [`${text}:`, `,${text}:`]] as const;
+        return [n, [Buffer.from(`${text}:`, 'utf8'), Buffer.from(`,${text}:`, 'utf8')]] as const;
       }),
     );
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Text that is mostly ASCII (digits, punctuation, base64) byte by byte; any other as UTF-8. */
+  private ascii(text: string): void {
+    const n = text.length;
+    this.ensure(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) {
+        this.utf8(text);
+        return;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+
+  /** Any text as UTF-8. */
+  private utf8(text: string): void {
+    this.ensure(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
   }
 
   field(name: string): void {
@@ -160,34 +215,36 @@ export class IonTextWriter implements IonWriter {
     if (text === undefined)
       throw new Error(`field ${JSON.stringify(name)} is not one of this writer's fields`);
     if (this.fieldPending) throw new Error('a field name needs a value');
-    // The separator and the name go out at once: one concatenation a member (ropes are the writer's cost).
-    this.out += this.first ? text[0] : text[1];
+    // The separator and the name go out at once.
+    const bytes = this.first ? text[0] : text[1];
+    this.ensure(bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.buf[this.pos++] = bytes[i]!;
     this.first = false;
     this.fieldPending = true;
   }
 
-  private value(text: string): void {
+  /** What goes before a value: nothing in a struct (its field name is out), a comma after a list's first. */
+  private separate(): void {
     const depth = this.structs.length;
     if (depth > 0 && this.structs[depth - 1]) {
       if (!this.fieldPending) throw new Error('a struct member needs a field name');
       this.fieldPending = false;
-      this.out += text;
-    } else if (this.first) {
-      this.out += text;
-    } else {
-      this.out += `,${text}`;
+    } else if (!this.first) {
+      this.byte(COMMA);
     }
     this.first = false;
   }
 
   stepInStruct(): void {
-    this.value('{');
+    this.separate();
+    this.byte(0x7b);
     this.structs.push(true);
     this.first = true;
   }
 
   stepInList(): void {
-    this.value('[');
+    this.separate();
+    this.byte(0x5b);
     this.structs.push(false);
     this.first = true;
   }
@@ -195,43 +252,89 @@ export class IonTextWriter implements IonWriter {
   stepOut(): void {
     const struct = this.structs.pop();
     if (struct === undefined) throw new Error('stepOut with no container open');
-    this.out += struct ? '}' : ']';
+    this.byte(struct ? 0x7d : 0x5d);
     this.first = false;
   }
 
   string(value: string): void {
-    this.value(ionStringText(value));
+    this.separate();
+    // Printable ASCII without a quote or backslash (most names and values) is its own text: copied byte by byte.
+    const n = value.length;
+    this.ensure(n + 2);
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    buf[pos++] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) {
+        this.pos = start;
+        this.utf8(ionStringText(value));
+        return;
+      }
+      buf[pos++] = c;
+    }
+    buf[pos++] = QUOTE;
+    this.pos = pos;
   }
 
   int(value: bigint | number): void {
-    this.value(String(value));
+    this.separate();
+    this.ascii(String(value));
   }
 
   decimal(value: IonDecimalValue): void {
-    this.value(ionDecimalText(value));
+    this.separate();
+    this.ascii(ionDecimalText(value));
   }
 
   timestamp(value: IonTimestampValue): void {
-    this.value(ionTimestampText(value));
+    this.separate();
+    const seconds = value.seconds;
+    if (seconds !== this.seconds0) {
+      const text = seconds === this.seconds1 ? this.dateTime1 : dateTimeText(seconds);
+      this.seconds1 = this.seconds0;
+      this.dateTime1 = this.dateTime0;
+      this.seconds0 = seconds;
+      this.dateTime0 = text;
+    }
+    this.ascii(this.dateTime0);
+    if (value.fraction !== '') {
+      this.byte(0x2e);
+      this.ascii(value.fraction);
+    }
+    this.byte(0x5a);
   }
 
   bool(value: boolean): void {
-    this.value(value ? 'true' : 'false');
+    this.separate();
+    this.ascii(value ? 'true' : 'false');
   }
 
   blob(value: Uint8Array): void {
-    this.value(`{{${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}}}`);
+    this.blobBase64(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+  }
+
+  /** A blob given as its base64 text (standard alphabet, padded, as Buffer's toString('base64') writes it). */
+  blobBase64(base64: string): void {
+    this.separate();
+    this.ensure(base64.length + 4);
+    this.buf[this.pos++] = 0x7b;
+    this.buf[this.pos++] = 0x7b;
+    this.ascii(base64);
+    this.buf[this.pos++] = 0x7d;
+    this.buf[this.pos++] = 0x7d;
   }
 
   endValue(): void {
-    this.out += '\n';
+    this.byte(0x0a);
     this.first = true;
   }
 
   take(): Uint8Array {
     if (this.structs.length > 0) throw new Error('take() inside an open container');
-    const bytes = Buffer.from(this.out, 'utf8');
-    this.out = '';
+    const bytes = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
     return bytes;
   }
 }

@@ -23,6 +23,11 @@ export function revisionHashOf(tableName: string, recordJson: string): Buffer {
   return oneShotHash('sha256', `${tableName}\n${recordJson}\n`, 'buffer');
 }
 
+/** The same hash as base64 (the JSON and Ion text exports' form), made natively without a Buffer between. */
+export function revisionHashBase64Of(tableName: string, recordJson: string): string {
+  return oneShotHash('sha256', `${tableName}\n${recordJson}\n`, 'base64');
+}
+
 /** Hashes a block's entries as they are stored, one revision at a time. */
 export class EntriesHasher {
   private readonly hash: Hash = createHash('sha256');

@@ -28,12 +28,13 @@ export const RECORD_ION_FIELDS = [
 ] as const;
 
 /** Fraction digits of each unit in an Ion timestamp. */
-const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
+export const FRACTION_DIGITS: Readonly<Record<TimeUnit, number>> = {
   SECONDS: 0,
   MILLISECONDS: 3,
   MICROSECONDS: 6,
   NANOSECONDS: 9,
 };
+const SHORT_INT = /^-?\d{1,15}$/;
 const DOUBLE_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** A writer of records as Ion text (one per line) or Ion binary. */
@@ -91,13 +92,15 @@ export function writeRecordIon(w: IonWriter, record: StoredRecord, topLevel = tr
   if (topLevel) w.endValue();
 }
 
-function writeValue(w: IonWriter, type: MeasureValueType, value: string, unit: TimeUnit): void {
+/** A measure value typed by its MeasureValueType (or a MULTI member's Type). */
+export function writeValue(w: IonWriter, type: MeasureValueType, value: string, unit: TimeUnit): void {
   switch (type) {
     case 'DOUBLE':
       w.decimal(decimalOfText(value));
       return;
     case 'BIGINT':
-      w.int(BigInt(value));
+      // Up to 15 digits a double holds exactly, and the writers take a safe number as they take its bigint.
+      w.int(SHORT_INT.test(value) ? Number(value) : BigInt(value));
       return;
     case 'BOOLEAN':
       w.bool(value.toLowerCase() === 'true');
@@ -126,7 +129,8 @@ export function decimalOfText(text: string): IonDecimalValue {
   }
   if (i === text.length && (intEnd > intStart || i > fracStart)) {
     const fraction = fracStart === intEnd ? '' : text.slice(fracStart, i);
-    const digits = `${text.slice(intStart, intEnd)}${fraction}`.replace(/^0+(?=\d)/, '') || '0';
+    const all = `${text.slice(intStart, intEnd)}${fraction}`;
+    const digits = (all.charCodeAt(0) === 48 ? all.replace(/^0+(?=\d)/, '') : all) || '0';
     return { negative, digits, exponent: -fraction.length };
   }
   return decimalWithExponent(text);

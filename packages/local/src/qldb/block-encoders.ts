@@ -3,7 +3,8 @@
  * hashes as base64 and the revision's data as the record's stored text (Version exact), as QLDB down-converts Ion to
  * JSON. Ion text and binary: the same block typed (timestamps as Ion timestamps, hashes as blobs, sequence numbers
  * and versions as ints, the record as `tsbatch export` types it) through the package's one Ion writer
- * (internal/ion-writer.ts, ion-js its test oracle). A batch of blocks encodes to one self-contained chunk (an Ion
+ * (internal/ion-writer.ts, ion-js its test oracle), the record read from its stored text by record-transcoder.ts
+ * (no JSON.parse: issue 20's 100k revisions/s). A batch of blocks encodes to one self-contained chunk (an Ion
  * binary chunk starts with its own version marker and symbol table), so an object is written chunk by chunk.
  *
  * A revision is `{hash, data: <the record>, metadata: {tableName, version, txTime, txId}}` [choice: QLDB's
@@ -12,11 +13,12 @@
  */
 import { IonBinaryWriter } from '../internal/ion-binary-writer.js';
 import { IonTextWriter, timestampOfDate, type IonWriter } from '../internal/ion-writer.js';
-import { revisionHashOf } from '../internal/journal-hash.js';
+import { revisionHashBase64Of, revisionHashOf } from '../internal/journal-hash.js';
 import type { StoredJournalBlock } from '../internal/journal-reader.js';
-import { RECORD_ION_FIELDS, writeRecordIon } from '../internal/record-ion.js';
-import { parseRecordChunk, parseRecordJson, versionOf, type StoredRecord } from '../internal/record-json.js';
+import { RECORD_ION_FIELDS } from '../internal/record-ion.js';
+import { parseRecordJson, versionOf } from '../internal/record-json.js';
 import type { OutputFormat } from './export-request.js';
+import { writeRecordIonOfJson } from './record-transcoder.js';
 
 /** Encodes a batch of consecutive blocks into one chunk of a data object. */
 export type BlockEncoder = (blocks: readonly StoredJournalBlock[]) => Uint8Array;
@@ -56,20 +58,7 @@ export function blockEncoder(format: OutputFormat): BlockEncoder {
   const binary = format === 'ION_BINARY';
   return (blocks) => {
     const w = binary ? new IonBinaryWriter(BLOCK_ION_FIELDS) : new IonTextWriter(BLOCK_ION_FIELDS);
-    // One JSON.parse for the batch's records (record-json.ts).
-    const texts: string[] = [];
-    for (const b of blocks) for (const r of b.revisions) texts.push(r.recordJson);
-    const records = parseRecordChunk(texts);
-    let at = 0;
-    for (const b of blocks) {
-      const mine = records.slice(at, (at += b.revisions.length));
-      writeBlockIon(
-        w,
-        b,
-        mine,
-        b.revisions.map((r) => revisionHashOf(r.tableName, r.recordJson)),
-      );
-    }
+    for (const b of blocks) writeBlockIon(w, b);
     return w.take();
   };
 }
@@ -88,7 +77,7 @@ export function jsonLine(b: StoredJournalBlock): string {
     `"transactionInfo":${info}},"revisions":[`;
   for (let i = 0; i < b.revisions.length; i++) {
     const r = b.revisions[i]!;
-    const hash = revisionHashOf(r.tableName, r.recordJson).toString('base64');
+    const hash = revisionHashBase64Of(r.tableName, r.recordJson);
     // The stored text is JSON already, Version last and exact (record-json.ts): no bigint through JSON.stringify.
     const version = versionOf(r.recordJson) ?? parseRecordJson(r.recordJson).Version;
     s +=
@@ -98,13 +87,13 @@ export function jsonLine(b: StoredJournalBlock): string {
   return `${s}]}\n`;
 }
 
-/** One block as a top-level Ion struct, given its revisions' records (parsed) and hashes. */
-export function writeBlockIon(
-  w: IonWriter,
-  b: StoredJournalBlock,
-  records: readonly StoredRecord[],
-  hashes: readonly Uint8Array[],
-): void {
+/**
+ * One block as a top-level Ion struct. A revision's record goes from its stored text straight to the writer
+ * (record-transcoder.ts: no object tree per record), its hash from journal-hash.ts.
+ */
+export function writeBlockIon(w: IonWriter, b: StoredJournalBlock): void {
+  // Ion text takes a revision's hash as the base64 it writes, made with the hash.
+  const text = w instanceof IonTextWriter;
   const time = timestampOfDate(b.blockTimestamp);
   w.stepInStruct();
   w.field('blockAddress');
@@ -139,18 +128,18 @@ export function writeBlockIon(
   w.stepInList();
   for (let i = 0; i < b.revisions.length; i++) {
     const r = b.revisions[i]!;
-    const record = records[i]!;
     w.stepInStruct();
     w.field('hash');
-    w.blob(hashes[i]!);
+    if (text) w.blobBase64(revisionHashBase64Of(r.tableName, r.recordJson));
+    else w.blob(revisionHashOf(r.tableName, r.recordJson));
     w.field('data');
-    writeRecordIon(w, record, false);
+    const version = writeRecordIonOfJson(w, r.recordJson);
     w.field('metadata');
     w.stepInStruct();
     w.field('tableName');
     w.string(r.tableName);
     w.field('version');
-    w.int(record.Version);
+    w.int(version);
     w.field('txTime');
     w.timestamp(time);
     w.field('txId');

@@ -55,12 +55,23 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
   // The size of the batch not encoded yet, estimated from what was encoded so far, keeps objects near the bound.
   let bytesPerRevision = 0;
   let written = { bytes: 0, revisions: 0 };
+  // One chunk's write is under way while the next batch is encoded (the file's writes run off this thread): the
+  // encoder does not sit idle for the disk, and memory holds at most that one chunk more.
+  let writing: Promise<void> | null = null;
+  const drained = async (): Promise<void> => {
+    const w = writing;
+    writing = null;
+    await w;
+  };
   const flush = async (): Promise<void> => {
     if (batch.length === 0 || object === null) return;
     const chunk = encode(batch);
     written = { bytes: written.bytes + chunk.length, revisions: written.revisions + batched };
     bytesPerRevision = written.bytes / Math.max(1, written.revisions);
-    await object.upload.write(chunk);
+    await drained();
+    writing = object.upload.write(chunk);
+    // Awaited at the next flush or at close; until then its failure must not count as unhandled.
+    writing.catch(() => undefined);
     o.progress.blocks += batch.length;
     o.progress.revisions += batched;
     batch = [];
@@ -69,6 +80,7 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
   const close = async (): Promise<void> => {
     if (object === null) return;
     await flush();
+    await drained();
     const key = `${prefix}${object.hour}/${o.strandId}.${object.first}-${object.last}.${OBJECT_EXTENSION[format]}`;
     await object.upload.commit(key);
     keys.push(key);
@@ -91,6 +103,7 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
     }
     await close();
   } catch (error) {
+    await drained().catch(() => undefined);
     await (object as { upload: ObjectUpload } | null)?.upload.abort();
     throw error;
   }
