@@ -152,12 +152,14 @@ export class ContentStats {
   /**
    * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
    * smaller in tests of what happens past it. `comboTable`: an empty table to use (a worker reuses one per range).
+   * `countTimes`: false in a worker, whose rows' times the main thread counts (addTimes).
    */
   constructor(
     model: ResolvedDataModel,
     private readonly windowMs: { from: number; to: number } | null = null,
     private readonly combosMax = COMBOS_EXACT_MAX,
     comboTable?: ComboTable,
+    private readonly countTimes = true,
   ) {
     this.dimensions = model.dimensions.map((d) => ({ name: d.name }));
     this.width = this.dimensions.length;
@@ -177,11 +179,7 @@ export class ContentStats {
     if (first === undefined) return;
     this.rows++;
     this.records += records.length;
-    this.times.add(0, time);
-    if (time < this.minTime) this.minTime = time;
-    if (time > this.maxTime) this.maxTime = time;
-    const w = this.windowMs;
-    if (w !== null) this.window[time < w.from ? 0 : time >= w.to ? 2 : 1]++;
+    if (this.countTimes) this.addTime(time);
     // R-DIM-1: Dimensions come in mapping order with null ones left out, so a row with as many as the model has
     // them all, in order: no name to compare, nothing to count but the hash (the usual row).
     const dims = first.Dimensions;
@@ -210,6 +208,27 @@ export class ContentStats {
       this.rowValuesOf(dims);
       if (combos.add(hasher.a, hasher.b, 1, bits, this.rowValues, 0) && combos.size > this.combosMax)
         this.overflow();
+    }
+  }
+
+  /** A row's time (ms): the histogram, the range, the window. */
+  addTime(time: number): void {
+    this.times.add(0, time);
+    if (time < this.minTime) this.minTime = time;
+    if (time > this.maxTime) this.maxTime = time;
+    const w = this.windowMs;
+    if (w !== null) this.window[time < w.from ? 0 : time >= w.to ? 2 : 1]++;
+  }
+
+  /**
+   * The times of a range's rows (RangeOutcome.rowTime, NaN for a row without records), counted here on the main
+   * thread: a worker's stats, made with `countTimes` false, leave them out (the main thread waits on the workers,
+   * so what it does costs the parallel run nothing, and it has the times anyway for the failed rows).
+   */
+  addTimes(times: Float64Array): void {
+    for (let i = 0; i < times.length; i++) {
+      const time = times[i]!;
+      if (time === time) this.addTime(time);
     }
   }
 
