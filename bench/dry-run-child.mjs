@@ -1,6 +1,6 @@
 // Child process: the real `tsbatch dry-run` command as users install it (the compiled CLI's main, in-process; plain
 // JavaScript, so neither this process nor its workers load a TypeScript loader), timed from inside. Prints
-// {code, rows, seconds, maxRssKiB} and, when the command printed no ProgressReport (a usage error, e.g. a flag this
+// {code, rows, seconds, cpuSeconds, maxRssKiB} and, when the command printed no ProgressReport (a usage error, e.g. a flag this
 // build does not know), `message`: the first line it wrote to stderr.
 import { Writable } from 'node:stream';
 import { main } from '@tsbatch/cli';
@@ -28,6 +28,8 @@ process.stdout.write(
     code,
     rows: match === null ? -1 : Number(match[1]),
     seconds,
+    // Every thread's CPU time (workers included): on a loaded machine a steadier measure than the wall clock.
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     maxRssKiB: process.resourceUsage().maxRSS,
     ...(match === null ? { message: stderr.text().split('\n')[0] ?? '' } : {}),
   })}\n`,

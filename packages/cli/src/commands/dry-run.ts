@@ -38,7 +38,6 @@ import { createProgress } from '../internal/progress.js';
 import { nowOption, TABLE_OPTIONS, tableRetention } from '../internal/table-flags.js';
 import { DRY_RUN_ADVICE, formatRunIssues, formatWarning } from '../internal/warnings.js';
 import { DRY_RUN_OPTIONS } from './dry-run-options.js';
-import { renderHtmlReport } from '@tsbatch/html-report';
 import { writeOutputFile } from '../internal/output-file.js';
 import { PROFILE_OPTION, REGION_OPTION } from '../internal/aws-settings.js';
 
@@ -147,6 +146,8 @@ export const dryRunCommand: CommandSpec = {
     const { outcome, mainThread } = run;
     if (reportDir !== undefined) await writeErrorReport(io, reportDir, outcome);
     if (htmlFile !== undefined) {
+      // Loaded only here: a dry run without --html (and every other command) does not load the renderer.
+      const { renderHtmlReport } = await import('@tsbatch/html-report');
       const html = renderHtmlReport(outcome, source, { price });
       await writeOutputFile(path.resolve(io.cwd, htmlFile), html, '--html');
     }

@@ -336,7 +336,8 @@ function takeContentStats(
   const dims = job.task.model.dimensions.length;
   const kept = freeCombos.findIndex((t) => t.width === dims);
   const combos = kept === -1 ? new ComboTable(dims) : freeCombos.splice(kept, 1)[0]!;
-  return { stats: new ContentStats(job.task.model, windowMs, undefined, combos), combos };
+  // The rows' times go back in rowTime: the main thread counts them (ContentStats.addTimes).
+  return { stats: new ContentStats(job.task.model, windowMs, undefined, combos, false), combos };
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */

@@ -73,9 +73,12 @@ export class RangeReplay {
   }
 
   /** What the outcome's rows hold, into the report's statistics (issue 19), in file order. */
-  private mergeContent(outcome: Pick<RangeOutcome, 'content'>): void {
+  private mergeContent(outcome: Pick<RangeOutcome, 'content' | 'rowTime'>): void {
     const stats = this.state.stats;
-    if (stats !== null && outcome.content !== undefined) stats.content.merge(outcome.content);
+    if (stats === null || outcome.content === undefined) return;
+    stats.content.merge(outcome.content);
+    // The worker left the times out (they came back per row): counted here, with the content, once per range.
+    if (outcome.rowTime !== undefined) stats.content.addTimes(outcome.rowTime);
   }
 
   /** Closes the files held open for reading rows again. */

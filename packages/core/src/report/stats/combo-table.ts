@@ -50,6 +50,26 @@ export class ComboTable {
   }
 
   /**
+   * A row of a combination already held: adds one row and ORs `bits` in. Answers false (and changes nothing) for a
+   * combination not held yet: the caller gathers its values and calls `add`. The row path touches no values array.
+   */
+  hit(a: number, b: number, bits: number): boolean {
+    const slots = this.slots;
+    let i = (a ^ Math.imul(b, 0x61c88647)) & this.mask;
+    for (;;) {
+      const at = i * WIDTH;
+      const sa = slots[at]!;
+      if (sa === EMPTY) return false;
+      if (sa === a && slots[at + 1] === b) {
+        slots[at + 2]! += 1;
+        slots[at + 3]! |= bits;
+        return true;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /**
    * Adds `rows` to the combination with these lanes, OR-ing `bits` into its measure names. A new one takes its values
    * from `source[from .. from + width)`; answers whether it was new. Counts are int32: a table is per byte range or
    * capped in size.

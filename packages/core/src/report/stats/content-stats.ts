@@ -7,12 +7,12 @@
  * it, exactly, while it holds at most COMBOS_EXACT_MAX combinations and 31 measure names. Past that, bounded
  * sketches take over (TopValues: Misra-Gries; HyperLogLog), and `exact` says so.
  */
-import type { TimestreamRecord } from '../../map/record.js';
-import type { ResolvedDataModel, TimeUnit } from '../../task.js';
+import type { TimestreamDimension, TimestreamRecord } from '../../map/record.js';
+import type { ResolvedDataModel } from '../../task.js';
 import { BucketHistogram, TIME_WIDTHS_MS, type BucketHistogramData } from './bucket-histogram.js';
 import { ComboTable, type ComboTableData } from './combo-table.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
-import { hashInto, LANE_A, LANE_B, mixLane, type HashLanes } from './string-hash.js';
+import { ComboHasher, hashInto, LANE_A, LANE_B, mixLane, type HashLanes } from './string-hash.js';
 import { TopValues, type TopValuesData } from './top-values.js';
 
 /** A measure column as the report counts its nulls: records of `measure` (or every row) lacking `name`. */
@@ -54,21 +54,24 @@ export const TIME_BUCKETS = 400;
 /**
  * A record's time in ms since the epoch, as a double (the histograms need no more precision); NaN for none. Its
  * digits (R-TIME-1: the mapper let only digits through) are read by hand: Number() of a string cost ~40 ns a row.
+ * The last nine digits are summed in int32 arithmetic (they fit), the ones before them (at most ten more, an
+ * instant in ns) as a double: the double's step is a multiply-add with a latency of several cycles, the int32 one
+ * a single cycle or two, and the time is read for every row the report counts.
  */
 export function recordTimeMs(record: TimestreamRecord | undefined): number {
   if (record === undefined) return NaN;
   const time = record.Time;
-  let n = 0;
-  for (let i = 0; i < time.length; i++) n = n * 10 + (time.charCodeAt(i) - 48);
-  return n * MS_PER_UNIT[record.TimeUnit];
+  const n = time.length;
+  let i = 0;
+  let high = 0;
+  for (; i < n - 9; i++) high = high * 10 + (time.charCodeAt(i) - 48);
+  let low = 0;
+  for (; i < n; i++) low = (low * 10 + (time.charCodeAt(i) - 48)) | 0;
+  const unit = record.TimeUnit;
+  const scale =
+    unit === 'SECONDS' ? 1000 : unit === 'MILLISECONDS' ? 1 : unit === 'MICROSECONDS' ? 1e-3 : 1e-6;
+  return (high * 1e9 + low) * scale;
 }
-
-const MS_PER_UNIT: Readonly<Record<TimeUnit, number>> = {
-  SECONDS: 1000,
-  MILLISECONDS: 1,
-  MICROSECONDS: 1e-3,
-  NANOSECONDS: 1e-6,
-};
 
 /** [choice] Combinations of dimension values held exactly (16 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
@@ -122,7 +125,11 @@ export class ContentStats {
   maxTime = -Infinity;
   /** Rows before, inside and after the window. */
   readonly window: [number, number, number] = [0, 0, 0];
-  readonly dimensions: { name: string; present: number }[];
+  readonly dimensions: { name: string }[];
+  /** Per dimension: rows that left it out (null). */
+  private readonly missing: Float64Array;
+  private readonly width: number;
+  private readonly hasher = new ComboHasher();
   readonly slots: MeasureSlot[];
   private readonly present: Float64Array;
   private readonly applies: Float64Array;
@@ -139,21 +146,24 @@ export class ContentStats {
   private seriesSketch: HyperLogLog | null = null;
   private tops: TopValues[] | null = null;
   private readonly measureLanes: HashLanes = { a: 0, b: 0 };
-  private readonly valueLanes: HashLanes = { a: 0, b: 0 };
   /** The row's dimension values by dimension (null: left out), for a combination seen for the first time. */
   private readonly rowValues: (string | null)[];
 
   /**
    * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
    * smaller in tests of what happens past it. `comboTable`: an empty table to use (a worker reuses one per range).
+   * `countTimes`: false in a worker, whose rows' times the main thread counts (addTimes).
    */
   constructor(
     model: ResolvedDataModel,
     private readonly windowMs: { from: number; to: number } | null = null,
     private readonly combosMax = COMBOS_EXACT_MAX,
     comboTable?: ComboTable,
+    private readonly countTimes = true,
   ) {
-    this.dimensions = model.dimensions.map((d) => ({ name: d.name, present: 0 }));
+    this.dimensions = model.dimensions.map((d) => ({ name: d.name }));
+    this.width = this.dimensions.length;
+    this.missing = new Float64Array(this.width);
     this.slots = measureSlots(model);
     this.present = new Float64Array(this.slots.length);
     this.applies = new Float64Array(this.slots.length);
@@ -169,49 +179,96 @@ export class ContentStats {
     if (first === undefined) return;
     this.rows++;
     this.records += records.length;
-    this.times.add(0, time);
-    if (time < this.minTime) this.minTime = time;
-    if (time > this.maxTime) this.maxTime = time;
-    const w = this.windowMs;
-    if (w !== null) this.window[time < w.from ? 0 : time >= w.to ? 2 : 1]++;
-    // R-DIM-1: Dimensions come in mapping order with null ones left out: walk both lists once.
+    if (this.countTimes) this.addTime(time);
+    // R-DIM-1: Dimensions come in mapping order with null ones left out, so a row with as many as the model has
+    // them all, in order: no name to compare, nothing to count but the hash (the usual row).
     const dims = first.Dimensions;
-    const values = this.rowValues;
-    let a = 0;
-    let b = 0;
-    for (let i = 0, k = 0; i < this.dimensions.length; i++) {
-      const d = this.dimensions[i]!;
-      const dim = dims[k];
-      if (dim === undefined || dim.Name !== d.name) {
-        values[i] = null;
-        continue;
-      }
-      k++;
-      d.present++;
-      values[i] = dim.Value;
-      const lanes = hashInto(dim.Value, this.valueLanes);
-      a = mixLane(a, i, lanes.a, LANE_A);
-      b = mixLane(b, i, lanes.b, LANE_B);
-      if (this.tops !== null) this.tops[i]!.add(dim.Value);
-    }
+    const hasher = this.hasher;
+    hasher.start();
+    const n = this.width;
+    if (dims.length === n) for (let i = 0; i < n; i++) hasher.add(i, dims[i]!.Value);
+    else this.hashSparse(dims);
+    hasher.finish();
+    if (this.tops !== null) this.addTops(dims);
     let bits = 0;
     for (const record of records) {
       const bit = this.bitOf(record.MeasureName);
       if (bit >= 0) bits |= bit;
-      if (this.seriesSketch !== null) this.addSeries(this.seriesSketch, a, b, record.MeasureName);
+      if (this.seriesSketch !== null)
+        this.addSeries(this.seriesSketch, hasher.a, hasher.b, record.MeasureName);
       // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
       if (this.multi) {
         if ((record.MeasureValues?.length ?? 0) === this.slots.length) this.complete++;
         else this.countAttributes(record, 0, this.slots.length);
       } else this.countMixed(record);
     }
-    if (
-      this.combos !== null &&
-      this.combos.add(a, b, 1, bits, values, 0) &&
-      this.combos.size > this.combosMax
-    ) {
-      this.overflow();
+    const combos = this.combos;
+    // A combination seen before (the usual row) is one probe; a new one gathers its values first.
+    if (combos !== null && !combos.hit(hasher.a, hasher.b, bits)) {
+      this.rowValuesOf(dims);
+      if (combos.add(hasher.a, hasher.b, 1, bits, this.rowValues, 0) && combos.size > this.combosMax)
+        this.overflow();
     }
+  }
+
+  /** A row's time (ms): the histogram, the range, the window. */
+  addTime(time: number): void {
+    this.times.add(0, time);
+    if (time < this.minTime) this.minTime = time;
+    if (time > this.maxTime) this.maxTime = time;
+    const w = this.windowMs;
+    if (w !== null) this.window[time < w.from ? 0 : time >= w.to ? 2 : 1]++;
+  }
+
+  /**
+   * The times of a range's rows (RangeOutcome.rowTime, NaN for a row without records), counted here on the main
+   * thread: a worker's stats, made with `countTimes` false, leave them out (the main thread waits on the workers,
+   * so what it does costs the parallel run nothing, and it has the times anyway for the failed rows).
+   */
+  addTimes(times: Float64Array): void {
+    for (let i = 0; i < times.length; i++) {
+      const time = times[i]!;
+      if (time === time) this.addTime(time);
+    }
+  }
+
+  /** A row that left dimensions out: hashes those present, counts the others missing. */
+  private hashSparse(dims: readonly TimestreamDimension[]): void {
+    for (let i = 0, k = 0; i < this.width; i++) {
+      const dim = dims[k];
+      if (dim === undefined || dim.Name !== this.dimensions[i]!.name) {
+        this.missing[i]!++;
+        continue;
+      }
+      k++;
+      this.hasher.add(i, dim.Value);
+    }
+  }
+
+  /** The row's values by dimension (null: left out) into rowValues. */
+  private rowValuesOf(dims: readonly TimestreamDimension[]): void {
+    const values = this.rowValues;
+    for (let i = 0, k = 0; i < this.width; i++) {
+      const dim = dims[k];
+      if (dim === undefined || dim.Name !== this.dimensions[i]!.name) values[i] = null;
+      else {
+        values[i] = dim.Value;
+        k++;
+      }
+    }
+  }
+
+  private addTops(dims: readonly TimestreamDimension[]): void {
+    this.rowValuesOf(dims);
+    for (let i = 0; i < this.width; i++) {
+      const v = this.rowValues[i];
+      if (v !== null && v !== undefined) this.tops![i]!.add(v);
+    }
+  }
+
+  /** Rows where dimension `i` was present. */
+  presentOf(i: number): number {
+    return this.rows - this.missing[i]!;
   }
 
   /** The bit of a measure name, or -1 once there are more names than bits (the series sketch counts then). */
@@ -350,7 +407,7 @@ export class ContentStats {
     if (other.minTime < this.minTime) this.minTime = other.minTime;
     if (other.maxTime > this.maxTime) this.maxTime = other.maxTime;
     for (let i = 0; i < 3; i++) this.window[i]! += other.window[i]!;
-    other.present.forEach((n, i) => (this.dimensions[i]!.present += n));
+    other.present.forEach((n, i) => (this.missing[i]! += other.rows - n));
     for (let j = 0; j < this.slots.length; j++) {
       this.present[j]! += other.slotPresent[j]!;
       this.applies[j]! += other.slotApplies[j]!;
@@ -391,7 +448,7 @@ export class ContentStats {
       minTime: this.minTime,
       maxTime: this.maxTime,
       window: [...this.window],
-      present: this.dimensions.map((d) => d.present),
+      present: this.dimensions.map((_, i) => this.presentOf(i)),
       slotPresent: Array.from(this.present, (n) => n + this.complete),
       slotApplies: Array.from(this.applies, (n) => n + this.complete),
       names: this.names,

@@ -173,7 +173,7 @@ export class LoadStatistics {
         name: d.name,
         column: model.dimensions[i]!.source,
         ...content.dimensionSummary(i, TOP_VALUES),
-        nulls: content.rows - d.present,
+        nulls: content.rows - content.presentOf(i),
       })),
       series: content.seriesCount,
     };
@@ -199,7 +199,7 @@ export class LoadStatistics {
     };
     column(model.timeColumn, 'time');
     model.dimensions.forEach((d, i) => {
-      column(d.source, 'dimension').nulls += content.rows - content.dimensions[i]!.present;
+      column(d.source, 'dimension').nulls += content.rows - content.presentOf(i);
     });
     const m = model.measures;
     const nameColumn =

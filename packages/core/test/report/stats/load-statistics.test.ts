@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -15,7 +16,8 @@ import {
   type ResolvedSource,
   type ResolvedTask,
 } from '../../../src/index.js';
-import { ContentStats } from '../../../src/report/stats/content-stats.js';
+import { ContentStats, recordTimeMs } from '../../../src/report/stats/content-stats.js';
+import type { TimestreamRecord } from '../../../src/map/record.js';
 import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
 import { ROOT } from '../../fuzz-helpers.js';
 
@@ -229,5 +231,86 @@ describe('content statistics past their exact bounds', () => {
     // 3000 rows, each its own series (lcm(300, 7, 40) = 8400): an estimate within 3%.
     expect(many.seriesCount.exact).toBe(false);
     expect(Math.abs(many.seriesCount.count - 3000) / 3000).toBeLessThan(0.03);
+  });
+});
+
+const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
+
+describe('content statistics against a Map of the rows (the hand-written combination table)', () => {
+  /** A row of the fleet model: vehicle and licence each null (left out, R-DIM-1) or a value from a small set. */
+  const row = fc.record({
+    vehicle: fc.option(fc.constantFrom('v1', 'v2', 'v12', 'v', 'ab', 'a', ''), { nil: null }),
+    license: fc.option(fc.constantFrom('r1', 'c', 'bc', 'b', 'v1', '\u00e9\u4e00'), { nil: null }),
+    name: fc.constantFrom('m0', 'm1', 'm2'),
+    time: fc.integer({ min: 0, max: 4_000_000_000 }),
+  });
+  const recordsOf = (r: {
+    vehicle: string | null;
+    license: string | null;
+    name: string;
+    time: number;
+  }): TimestreamRecord[] => {
+    const dims: TimestreamRecord['Dimensions'] = [];
+    if (r.vehicle !== null) dims.push({ Name: 'vehicle', Value: r.vehicle, DimensionValueType: 'VARCHAR' });
+    if (r.license !== null) dims.push({ Name: 'license', Value: r.license, DimensionValueType: 'VARCHAR' });
+    return [
+      {
+        Dimensions: dims,
+        MeasureName: r.name,
+        MeasureValues: [{ Name: 'weight', Value: '1', Type: 'DOUBLE' }],
+        MeasureValueType: 'MULTI',
+        Time: String(r.time),
+        TimeUnit: 'SECONDS',
+        Version: 1,
+      },
+    ];
+  };
+
+  it('top values, distinct counts, nulls and the series count are exact, alone and merged from any split', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 300 }), fc.nat(), (rows, cut) => {
+        const alone = new ContentStats(fleetTask().model);
+        const parts = [new ContentStats(fleetTask().model), new ContentStats(fleetTask().model)];
+        const at = rows.length === 0 ? 0 : cut % (rows.length + 1);
+        rows.forEach((r, i) => {
+          alone.add(recordsOf(r));
+          parts[i < at ? 0 : 1]!.add(recordsOf(r));
+        });
+        const merged = new ContentStats(fleetTask().model);
+        for (const p of parts) merged.merge(structuredClone(p.data()));
+        const series = new Set(rows.map((r) => JSON.stringify([r.vehicle, r.license, r.name])));
+        for (const s of [alone, merged]) {
+          expect(s.rows).toBe(rows.length);
+          expect(s.seriesCount).toEqual({ count: series.size, exact: true });
+          (['vehicle', 'license'] as const).forEach((key, i) => {
+            const counts = new Map<string, number>();
+            for (const r of rows) if (r[key] !== null) counts.set(r[key], (counts.get(r[key]) ?? 0) + 1);
+            const summary = s.dimensionSummary(i, 100);
+            expect(summary.exact).toBe(true);
+            expect(summary.distinct).toBe(counts.size);
+            expect(new Map(summary.top.map((t) => [t.value, t.count]))).toEqual(counts);
+            expect(s.rows - s.presentOf(i)).toBe(rows.filter((r) => r[key] === null).length);
+          });
+          expect(s.minTime).toBe(rows.length === 0 ? Infinity : Math.min(...rows.map((r) => r.time * 1000)));
+        }
+      }),
+      fcOptions,
+    );
+  });
+
+  it('reads a record time as Number() does, in every unit', () => {
+    const units = { SECONDS: 1000, MILLISECONDS: 1, MICROSECONDS: 1e-3, NANOSECONDS: 1e-6 } as const;
+    fc.assert(
+      fc.property(
+        // Up to 15 digits, with leading zeros: exact in a double, whichever way it is summed.
+        fc.stringMatching(/^[0-9]{1,15}$/),
+        fc.constantFrom(...(Object.keys(units) as (keyof typeof units)[])),
+        (digits, unit) => {
+          const record = { Time: digits, TimeUnit: unit } as TimestreamRecord;
+          expect(recordTimeMs(record)).toBe(Number(digits) * units[unit]);
+        },
+      ),
+      fcOptions,
+    );
   });
 });

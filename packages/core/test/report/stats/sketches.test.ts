@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { BucketHistogram, LINE_WIDTHS, TIME_WIDTHS_MS } from '../../../src/report/stats/bucket-histogram.js';
 import { HyperLogLog } from '../../../src/report/stats/hyper-log-log.js';
-import { hashInto, LANE_A, mixLane } from '../../../src/report/stats/string-hash.js';
+import { ComboHasher, hashInto, LANE_A, mixLane } from '../../../src/report/stats/string-hash.js';
 import { TopValues } from '../../../src/report/stats/top-values.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
@@ -43,6 +43,54 @@ describe('string hash', () => {
     }
     const v = lanes('x').a;
     expect(mixLane(0, 0, v, LANE_A)).not.toBe(mixLane(0, 1, v, LANE_A));
+  });
+});
+
+describe('combination hash', () => {
+  const combo = (values: (string | null)[]): string => {
+    const h = new ComboHasher();
+    h.start();
+    values.forEach((v, i) => v !== null && h.add(i, v));
+    h.finish();
+    expect(h.a >= 0 && h.a < 2 ** 30 && h.b >= 0 && h.b < 2 ** 30).toBe(true);
+    return `${h.a}/${h.b}`;
+  };
+
+  it('tells apart values split differently, moved to another dimension or left out (R-DIM-1)', () => {
+    const combos: (string | null)[][] = [
+      ['ab', 'c'],
+      ['a', 'bc'],
+      ['abc', ''],
+      ['', 'abc'],
+      ['abc', null],
+      [null, 'abc'],
+      [null, null],
+      ['', null],
+      [null, ''],
+      ['', ''],
+      ['a\u0000', 'b'],
+      ['a', '\u0000b'],
+    ];
+    expect(new Set(combos.map(combo)).size).toBe(combos.length);
+  });
+
+  it('gives distinct lanes to distinct combinations and equal lanes to equal ones', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.array(fc.option(fc.string({ maxLength: 6 }), { nil: null }), { minLength: 3, maxLength: 3 }),
+          {
+            selector: (v) => JSON.stringify(v),
+            maxLength: 200,
+          },
+        ),
+        (values) => {
+          expect(new Set(values.map(combo)).size).toBe(values.length);
+          for (const v of values) expect(combo([...v])).toBe(combo(v));
+        },
+      ),
+      fcOptions,
+    );
   });
 });
 
