@@ -208,6 +208,10 @@ export const serveCommand: CommandSpec = {
       note: 'Any free port (printed first), batch-load tasks reading buckets from examples/fleet/s3.',
     },
     {
+      command: 'tsbatch serve --port 0 --s3-endpoint-url http://127.0.0.1:9000',
+      note: 'Batch-load tasks and journal exports read and write the buckets of an S3-compatible server (no AWS account).',
+    },
+    {
       command:
         'AWS_ACCESS_KEY_ID=AKIDLOCAL AWS_SECRET_ACCESS_KEY=local-secret tsbatch serve --host 0.0.0.0 --verify-sigv4',
       note: 'Reachable from other machines, answering only requests signed with that key.',
