@@ -35,10 +35,12 @@ export interface S3ReaderOptions extends AwsSettings {
    * @default a new private folder under the system's temporary folder
    */
   rangeCache?: string | false;
+  /** The folder the range cache's private folder is made in (`--temp-dir`). @default the system's temporary folder */
+  tempDir?: string;
 }
 
 /** What a worker thread needs to build the same reader (credentials travel apart, as secrets). */
-export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials' | 'rangeCache'> {
+export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials' | 'rangeCache' | 'tempDir'> {
   s3Endpoint?: string;
 }
 
@@ -81,13 +83,13 @@ class S3SourceReader implements SourceReader {
         `partBytes must be a positive integer, got ${this.partBytes}`,
       );
     }
-    const { credentials, rangeCache, ...rest } = options;
+    const { credentials, rangeCache, tempDir, ...rest } = options;
     this.cache =
       rangeCache === false
         ? null
         : typeof rangeCache === 'string'
           ? new RangeCache(rangeCache)
-          : RangeCache.create();
+          : RangeCache.create(tempDir);
     this.rereads = this.cache !== null;
     const endpoint = s3EndpointOf(options);
     const specOptions: S3ReaderSpecOptions = {

@@ -25,8 +25,15 @@ import { openJournalExportService } from './qldb/journal-export-service.js';
 import { matchQldbRoute } from './qldb/qldb-api.js';
 import { storeJournalSource } from './qldb/journal-source.js';
 import type { BatchLoadObjects } from './internal/batch-load-runner.js';
+import type { ExportBuckets, ObjectStoreSpec } from './qldb/bucket-objects.js';
 
 export type { BatchLoadObjects } from './internal/batch-load-runner.js';
+export type { ExportObjectStore, ObjectStoreSpec } from './qldb/bucket-objects.js';
+
+/** Where buckets are read and written without `s3Root`: a writer with a spec also takes journal exports. */
+export interface ServerObjects extends BatchLoadObjects {
+  writer: BatchLoadObjects['writer'] & { readonly spec?: ObjectStoreSpec };
+}
 
 export interface LocalServerOptions {
   /** Interface to listen on; loopback unless told otherwise. @default '127.0.0.1' */
@@ -39,9 +46,10 @@ export interface LocalServerOptions {
   s3Root?: string;
   /**
    * R-S3-1 / R-S3-2: without `s3Root`, batch-load tasks read their buckets through `reader` and put their error
-   * reports with `writer` (S3: the CLI injects @tsbatch/aws's). @default undefined (no batch load)
+   * reports with `writer` (S3: the CLI injects @tsbatch/aws's); journal exports write their objects through the
+   * writer's `spec`, built again in their worker threads (R-QLDB-4). @default undefined (no batch load, no export)
    */
-  objects?: BatchLoadObjects;
+  objects?: ServerObjects;
   /** Region in ARNs. @default 'us-east-1' */
   region?: string;
   /** Account in ARNs. @default '000000000000' */
@@ -102,7 +110,7 @@ export interface ResolvedLocalServerOptions {
   port: number;
   dataDir: string;
   s3Root: string | null;
-  objects: BatchLoadObjects | null;
+  objects: ServerObjects | null;
   region: string;
   accountId: string;
   credentials: ReadonlyMap<string, string>;
@@ -236,7 +244,7 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
   const { api: qldb, exporter } = await openJournalExportService({
     dataDir: store.dataDir,
     source: storeJournalSource(store),
-    s3Root: o.s3Root,
+    buckets: exportBuckets(o),
     clock: o.clock,
     maxObjectBytes: o.journalExportObjectBytes,
     log: o.log,
@@ -478,4 +486,11 @@ function loggable(error: unknown): string {
   if (error instanceof Error && typeof e?.code === 'string')
     return `${error.name} ${e.code}: ${error.message}`;
   return error instanceof Error ? error.name : typeof error;
+}
+
+/** R-QLDB-4: where journal exports write: the folders of `s3Root`, else the object store of the writer's spec. */
+function exportBuckets(o: ResolvedLocalServerOptions): ExportBuckets | null {
+  if (o.s3Root !== null) return { s3Root: o.s3Root };
+  const spec = o.objects?.writer.spec;
+  return spec === undefined ? null : { store: spec };
 }

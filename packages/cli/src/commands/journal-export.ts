@@ -43,7 +43,8 @@ export const journalExportCommand: CommandSpec = {
     "Calls ExportJournalToS3 of the QLDB API that 'tsbatch serve' speaks on its port, then DescribeJournalS3Export " +
       'until the export is COMPLETED or CANCELLED, showing the blocks and revisions written. A ledger is a database ' +
       'of the endpoint; its journal is every write committed to its tables (one block per WriteRecords call and per ' +
-      "chunk a batch-load task commits). The objects go to <serve's --s3-root>/<bucket>/<prefix>: " +
+      "chunk a batch-load task commits). The objects go to <serve's --s3-root>/<bucket>/<prefix>, or to s3://<bucket>/<prefix> " +
+      'when serve reads S3 (no --s3-root, R-S3-2): ' +
       '<id>.started.manifest, yyyy/mm/dd/hh/<strand>.<first>-<last>.ion|json, <id>.<strand>.completed.manifest.',
     'Rules (R-QLDB-3, checked by the endpoint): the start must be before the end, the end not in the future (of ' +
       "the server's clock); a start before the ledger's creation is moved to it; at most two exports of a ledger run " +
@@ -69,7 +70,7 @@ export const journalExportCommand: CommandSpec = {
       name: 'bucket',
       type: 'string',
       value: 'NAME',
-      description: "A bucket: a folder under serve's --s3-root.",
+      description: "A bucket: a folder under serve's --s3-root, or an S3 bucket when serve has none.",
       group: EXPORT,
     },
     {

@@ -19,8 +19,13 @@ import {
   type CommandSpec,
   type ParsedArgs,
 } from '../internal/command.js';
-import { PROFILE_OPTION, S3_ENDPOINT_OPTION } from '../internal/aws-settings.js';
-import { createS3Reader, createS3Writer, type AwsSettings } from '@tsbatch/aws';
+import {
+  awsPackageSettings,
+  PROFILE_OPTION,
+  S3_ENDPOINT_OPTION,
+  type AwsSettings,
+} from '../internal/aws-settings.js';
+import { createS3Reader, createS3Writer } from '@tsbatch/aws';
 
 /** [choice] The port when --port is not given: fixed, so SDK configurations can name it. */
 const DEFAULT_PORT = 8000;
@@ -203,6 +208,10 @@ export const serveCommand: CommandSpec = {
       note: 'Any free port (printed first), batch-load tasks reading buckets from examples/fleet/s3.',
     },
     {
+      command: 'tsbatch serve --port 0 --s3-endpoint-url http://127.0.0.1:9000',
+      note: 'Batch-load tasks and journal exports read and write the buckets of an S3-compatible server (no AWS account).',
+    },
+    {
       command:
         'AWS_ACCESS_KEY_ID=AKIDLOCAL AWS_SECRET_ACCESS_KEY=local-secret tsbatch serve --host 0.0.0.0 --verify-sigv4',
       note: 'Reachable from other machines, answering only requests signed with that key.',
@@ -218,7 +227,8 @@ export const serveCommand: CommandSpec = {
     [2, 'usage error'],
   ],
   async run(args, io): Promise<number> {
-    const options = serveOptions(args, io.cwd, process.env);
+    const { s3, ...options } = serveOptions(args, io.cwd, process.env);
+    if (s3 !== undefined) options.objects = await serveS3Objects(s3);
     const quiet = booleanOption(args, 'quiet');
     if (quiet && booleanOption(args, 'log-requests'))
       throw new UsageError('give --quiet or --log-requests, not both');
@@ -273,18 +283,29 @@ export const serveCommand: CommandSpec = {
   },
 };
 
+/** Server options from the flags; `s3` (no --s3-root): the settings of the S3 that buckets are read from and written to. */
+export type ServeOptions = LocalServerOptions & { dataDir: string; s3Root?: string; s3?: AwsSettings };
+
+/**
+ * R-S3-1 / R-S3-2 / R-QLDB-4: the S3 reader and writer of batch-load tasks and journal exports, with the settings of
+ * the CLI's other S3 paths (awsPackageSettings: on a loopback endpoint the region defaults and the credentials are
+ * those configured or placeholders, so `--s3-endpoint-url http://127.0.0.1:PORT` needs no AWS account).
+ */
+export async function serveS3Objects(
+  settings: AwsSettings,
+): Promise<NonNullable<LocalServerOptions['objects']>> {
+  const resolved = await awsPackageSettings(settings);
+  return { reader: createS3Reader(resolved), writer: createS3Writer(resolved) };
+}
+
 /** The flags as server options; UsageError names the bad flag. */
-export function serveOptions(
-  args: ParsedArgs,
-  cwd: string,
-  env: NodeJS.ProcessEnv = {},
-): LocalServerOptions & { dataDir: string; s3Root?: string } {
+export function serveOptions(args: ParsedArgs, cwd: string, env: NodeJS.ProcessEnv = {}): ServeOptions {
   const portText = stringOption(args, 'port');
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
   if (!/^\d+$/.test(portText ?? '0') || port > 65535) {
     throw new UsageError(`--port must be a whole number from 0 to 65535, got '${portText ?? ''}'`);
   }
-  const options: LocalServerOptions & { dataDir: string; s3Root?: string } = {
+  const options: ServeOptions = {
     host: stringOption(args, 'host') ?? '127.0.0.1',
     port,
     dataDir: path.resolve(cwd, stringOption(args, 'data-dir') ?? '.tsbatch/local'),
@@ -298,12 +319,11 @@ export function serveOptions(
     }
     options.s3Root = path.resolve(cwd, s3Root);
   } else {
-    // R-S3-1 / R-S3-2: without folders standing for buckets, batch-load tasks use S3 itself.
-    const settings: AwsSettings = {
+    // R-S3-1 / R-S3-2 / R-QLDB-4: without folders standing for buckets, batch-load tasks and exports use S3 itself.
+    options.s3 = {
       ...(s3Endpoint !== undefined && { s3Endpoint }),
       ...(profile !== undefined && { profile }),
     };
-    options.objects = { reader: createS3Reader(settings), writer: createS3Writer(settings) };
   }
   const region = stringOption(args, 'region');
   if (region !== undefined) options.region = region;

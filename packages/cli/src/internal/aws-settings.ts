@@ -10,6 +10,7 @@ import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { s3EndpointOf, s3SourceLocation, type AwsSettings as AwsPackageSettings } from '@tsbatch/aws';
 import type { SourceLocation } from '@tsbatch/core';
 import { CliError } from './cli-error.js';
+import { tempDirOption } from './duplicate-flags.js';
 import { stringOption, UsageError, type OptionSpec, type ParsedArgs } from './command.js';
 
 /** Static credentials, the shape every SDK client and @tsbatch/ingest's workers take. */
@@ -131,9 +132,13 @@ export async function awsPackageSettings(
   return { ...out, region: region ?? LOOPBACK_REGION, credentials: await loopbackCredentials(profile)() };
 }
 
-/** R-S3-1: the task's buckets read from S3 with the command's settings. */
-export async function s3Location(args: ParsedArgs): Promise<SourceLocation> {
-  return s3SourceLocation(await awsPackageSettings(awsSettings(args)));
+/** R-S3-1: the task's buckets read from S3 with the command's settings; the range cache under `--temp-dir`. */
+export async function s3Location(args: ParsedArgs, cwd: string): Promise<SourceLocation> {
+  const tempDir = tempDirOption(args, cwd);
+  return s3SourceLocation({
+    ...(await awsPackageSettings(awsSettings(args))),
+    ...(tempDir !== undefined && { tempDir }),
+  });
 }
 
 /** An endpoint on this machine only: `tsbatch serve` by default. */

@@ -19,7 +19,7 @@ export const DUPLICATE_OPTIONS: OptionSpec[] = [
     description:
       "Folder for the duplicate check's temporary files: the record keys that do not fit in memory go there " +
       '(about 32 bytes a record past the budget, removed at the end), so the check stays exact at any size. A full ' +
-      'disk stops the run with exit 75.',
+      'disk stops the run with exit 75. With sources in S3 the bytes read are kept there too for the run (R-S3-1).',
     defaultText: 'the OS temporary folder ($TMPDIR)',
     group: GROUP,
   },
@@ -40,21 +40,30 @@ export const DUPLICATE_EXIT_CODE: [number, string] = [
     'source file changed while it was read',
 ];
 
+/**
+ * `--temp-dir`, the one folder of a command's temporary files: the duplicate check's (R-DUP-1) and the range cache
+ * of S3 sources (R-S3-1, aws-settings.ts s3Location). Undefined: the OS temporary folder. Not a writable folder: a
+ * usage error.
+ */
+export function tempDirOption(args: ParsedArgs, cwd: string): string | undefined {
+  const dir = stringOption(args, 'temp-dir');
+  if (dir === undefined) return undefined;
+  const full = path.resolve(cwd, dir);
+  try {
+    if (!statSync(full).isDirectory()) throw new Error('not a folder');
+    accessSync(full, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--temp-dir ${dir}: not a writable folder (${(error as Error).message})`);
+  }
+  return full;
+}
+
 /** The duplicate check's options from the flags; a --temp-dir that is no writable folder is a usage error. */
 export function duplicateOptions(args: ParsedArgs, cwd: string, io: Io): DuplicateCheckOptions {
-  const dir = stringOption(args, 'temp-dir');
   const keys = stringOption(args, 'max-duplicate-keys');
   const out: DuplicateCheckOptions = { onDuplicateSpill: spillNote(io) };
-  if (dir !== undefined) {
-    const full = path.resolve(cwd, dir);
-    try {
-      if (!statSync(full).isDirectory()) throw new Error('not a folder');
-      accessSync(full, constants.W_OK);
-    } catch (error) {
-      throw new UsageError(`--temp-dir ${dir}: not a writable folder (${(error as Error).message})`);
-    }
-    out.tempDir = full;
-  }
+  const dir = tempDirOption(args, cwd);
+  if (dir !== undefined) out.tempDir = dir;
   if (keys !== undefined) {
     const n = Number(keys.replace(/_/g, ''));
     if (!/^\d[\d_]*$/.test(keys) || !Number.isSafeInteger(n) || n < 1) {

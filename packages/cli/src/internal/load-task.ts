@@ -222,7 +222,9 @@ export async function loadTask(
     stringOption(args, 'profile') !== undefined;
   const location =
     sourceLocation(args, io.cwd) ??
-    ((options.s3 ?? 'without-local') === 'without-local' || asked ? await s3Location(args) : undefined);
+    ((options.s3 ?? 'without-local') === 'without-local' || asked
+      ? await s3Location(args, io.cwd)
+      : undefined);
   const csv = csvFlags(args);
   const result = await validateTask(json, {
     ...(location !== undefined && { location }),

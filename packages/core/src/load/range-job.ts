@@ -19,7 +19,7 @@ import { ComboTable } from '../report/stats/combo-table.js';
 import type { ResolvedTask } from '../task.js';
 import { localReader, isDiskReader } from '../source/local-reader.js';
 import { readerFromSpec, type ReaderSpec, type SourceReader } from '../source/source-reader.js';
-import { firstLineStart, firstLineStartIn, LINE_SEARCH_BYTES } from './range-start.js';
+import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -165,28 +165,35 @@ export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise
   const window: TimeWindow | null =
     job.table === null ? null : createTimeWindow(job.table, new Date(job.nowMs));
   const disk = isDiskReader(from);
-  const start =
-    job.start ??
-    (disk
-      ? await firstLineStart(job.file.path, job.nominal, job.file.size)
-      : await firstLineStartIn(from, job.file, job.nominal));
   const resolved = resolveReadOptions({
     ...(job.maxRowBytes !== undefined && { maxRowBytes: job.maxRowBytes }),
     ...(job.highWaterMark !== undefined && { highWaterMark: job.highWaterMark }),
     maxFileBytes: Number.MAX_SAFE_INTEGER,
   });
+  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts). Other
+  // readers (S3, R-S3-1) are asked for the range and a little more first: it reads past its limit only to a row end;
+  // their line start is found in the same read (one ranged GET per range, readFromLineStart).
+  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
+  let start: number;
+  let chunks: ReturnType<typeof readFileChunksSync> | AsyncIterable<Buffer>;
+  if (disk) {
+    start = job.start ?? (await firstLineStart(job.file.path, job.nominal, job.file.size));
+    chunks = readFileChunksSync(job.file.path, resolved.highWaterMark, start);
+  } else if (job.start !== undefined) {
+    start = job.start;
+    chunks = from.read(job.file, { start, end, highWaterMark: resolved.highWaterMark });
+  } else {
+    ({ start, chunks } = await readFromLineStart(from, job.file, job.nominal, {
+      end,
+      highWaterMark: resolved.highWaterMark,
+    }));
+  }
   const range: ReadRange = {
     header: start === 0 ? null : job.header,
     base: start,
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
   };
-  // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts). Other
-  // readers (S3, R-S3-1) are asked for the range and a little more first: it reads past its limit only to a row end.
-  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
-  const chunks = disk
-    ? readFileChunksSync(job.file.path, resolved.highWaterMark, start)
-    : from.read(job.file, { start, end, highWaterMark: resolved.highWaterMark });
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
   const source: AsyncIterable<SourceEvent[]> =

@@ -38,6 +38,57 @@ export function firstLineStartIn(reader: SourceReader, file: SourceFile, nominal
   return searchLineStart((position) => readBlock(reader, file, position), nominal, file.size);
 }
 
+/**
+ * firstLineStartIn and the read of the range from it in one (R-S3-1: one ranged GET per range instead of a small one
+ * for the line start, then another for the rows, each a round trip): the bytes from `nominal - 1` on are read once,
+ * the line start is found in them exactly as firstLineStartIn finds it, and `chunks` are the bytes from it on.
+ */
+export async function readFromLineStart(
+  reader: SourceReader,
+  file: SourceFile,
+  nominal: number,
+  options: { end: number; highWaterMark: number },
+): Promise<{ start: number; chunks: AsyncIterable<Buffer> }> {
+  if (nominal <= 0) return { start: 0, chunks: reader.read(file, { start: 0, ...options }) };
+  const it = reader.read(file, { start: nominal - 1, ...options })[Symbol.asyncIterator]();
+  // The bytes read and not yet handed on, from `bufferStart`.
+  let buffer: Buffer = Buffer.alloc(0);
+  let bufferStart = nominal - 1;
+  let ended = false;
+  const read: ReadBlock = async (position) => {
+    buffer = buffer.subarray(Math.min(buffer.length, position - bufferStart));
+    bufferStart = position;
+    while (buffer.length < LINE_SEARCH_BYTES && !ended) {
+      const next = await it.next();
+      if (next.done === true) ended = true;
+      else buffer = buffer.length === 0 ? next.value : Buffer.concat([buffer, next.value]);
+    }
+    return buffer.subarray(0, LINE_SEARCH_BYTES);
+  };
+  let start: number;
+  try {
+    start = await searchLineStart(read, nominal, file.size);
+  } catch (error) {
+    await it.return?.();
+    throw error;
+  }
+  const rest = buffer.subarray(Math.min(buffer.length, Math.max(0, start - bufferStart)));
+  const chunks = async function* (): AsyncGenerator<Buffer, void, undefined> {
+    try {
+      if (rest.length > 0) yield rest;
+      if (start >= file.size) return;
+      for (;;) {
+        const next = await it.next();
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  };
+  return { start, chunks: chunks() };
+}
+
 async function readBlock(reader: SourceReader, file: SourceFile, position: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let got = 0;

@@ -9,7 +9,7 @@ import { IonBinaryWriter } from '../internal/ion-binary-writer.js';
 import { IonTextWriter, timestampOfDate } from '../internal/ion-writer.js';
 import type { StoredJournalBlock } from '../internal/journal-reader.js';
 import { blockEncoder, OBJECT_EXTENSION } from './block-encoders.js';
-import { BucketWriter, type ObjectUpload } from './bucket-objects.js';
+import type { ExportBucket, ObjectUpload } from './bucket-objects.js';
 import type { ExportEntry } from './export-registry.js';
 import type { OutputFormat } from './export-request.js';
 
@@ -29,7 +29,8 @@ export interface ExportJournalOptions {
   pages: AsyncIterable<readonly StoredJournalBlock[]>;
   /** The ledger's one strand, named in the completed manifest even when no block is in range. */
   strandId: string;
-  s3Root: string;
+  /** The bucket of the request: a folder under `--s3-root`, or one of an object store (S3). */
+  bucket: ExportBucket;
   maxObjectBytes: number;
   progress: ExportProgress;
 }
@@ -44,7 +45,7 @@ export async function exportJournal(entry: ExportEntry, o: ExportJournalOptions)
   const s3 = entry.S3ExportConfiguration;
   const prefix = keyPrefix(s3.Prefix);
   const format = entry.OutputFormat;
-  const bucket = new BucketWriter(o.s3Root, s3.Bucket);
+  const bucket = o.bucket;
   await bucket.checkBucket();
   await bucket.put(`${prefix}${entry.ExportId}.started.manifest`, manifest(format, startedManifest(entry)));
   const encode = blockEncoder(format);

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readJournalPages } from '../internal/journal-reader.js';
-import { ExportWriteError } from './bucket-objects.js';
+import { ExportWriteError, openBucket, type ExportBucket, type ExportBuckets } from './bucket-objects.js';
 import { exportJournal, type ExportProgress } from './export-journal.js';
 import type { ExportEntry } from './export-registry.js';
 
@@ -18,7 +18,8 @@ export interface ExportJob {
   storeFile: string;
   /** The ledger's strand (its database's id). */
   strandId: string;
-  s3Root: string;
+  /** Where the buckets are: folders under `--s3-root`, or an object store (S3). */
+  buckets: ExportBuckets;
   maxObjectBytes: number;
 }
 
@@ -50,15 +51,17 @@ async function run(job: ExportJob): Promise<ExportWorkerMessage> {
     () => parentPort!.postMessage({ type: 'progress', progress } satisfies ExportWorkerMessage),
     PROGRESS_EVERY_MS,
   );
+  let bucket: ExportBucket | null = null;
   try {
     const range = {
       start: new Date(job.entry.InclusiveStartTime),
       end: new Date(job.entry.ExclusiveEndTime),
     };
+    bucket = await openBucket(job.buckets, job.entry.S3ExportConfiguration.Bucket);
     const keys = await exportJournal(job.entry, {
       pages: readJournalPages(job.storeFile, job.strandId, range, abort.signal),
       strandId: job.strandId,
-      s3Root: job.s3Root,
+      bucket,
       maxObjectBytes: job.maxObjectBytes,
       progress,
     });
@@ -74,6 +77,7 @@ async function run(job: ExportJob): Promise<ExportWorkerMessage> {
     };
   } finally {
     clearInterval(timer);
+    await bucket?.close();
     // Nothing left to wait for: the thread ends once the result is posted.
     parentPort!.off('message', onCommand);
   }

@@ -2,6 +2,7 @@
  * R-QLDB-1..4 wired for a server: the export registry of the data folder, the exporter that runs exports, and the
  * QLDB API that answers requests, all over the store's journal (journal-source.ts).
  */
+import type { ExportBuckets } from './bucket-objects.js';
 import { ExportRegistry } from './export-registry.js';
 import { JournalExporter } from './journal-exporter.js';
 import type { JournalSource } from './journal-source.js';
@@ -10,7 +11,8 @@ import { QldbApi } from './qldb-api.js';
 export interface JournalExportServiceOptions {
   dataDir: string;
   source: JournalSource;
-  s3Root: string | null;
+  /** Where the buckets are: folders under `--s3-root`, or an object store (S3); null: none. */
+  buckets: ExportBuckets | null;
   clock: () => Date;
   maxObjectBytes: number;
   log: (line: string) => void;
@@ -28,10 +30,10 @@ export async function openJournalExportService(
   const exporter = new JournalExporter({
     registry,
     source: o.source,
-    s3Root: o.s3Root,
+    buckets: o.buckets,
     maxObjectBytes: o.maxObjectBytes,
     log: o.log,
   });
-  const api = new QldbApi({ registry, exporter, source: o.source, clock: o.clock, s3Root: o.s3Root });
+  const api = new QldbApi({ registry, exporter, source: o.source, clock: o.clock, buckets: o.buckets });
   return { api, exporter };
 }

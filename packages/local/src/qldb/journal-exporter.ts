@@ -8,6 +8,7 @@
  * objects come out the same.
  */
 import type { Worker } from 'node:worker_threads';
+import type { ExportBuckets } from './bucket-objects.js';
 import type { ExportEntry, ExportRegistry } from './export-registry.js';
 import type { ExportProgress } from './export-journal.js';
 import type { ExportJob, ExportWorkerCommand, ExportWorkerMessage } from './export-worker.js';
@@ -25,8 +26,8 @@ const STOP_GRACE_MS = 10_000;
 export interface JournalExporterOptions {
   registry: ExportRegistry;
   source: JournalSource;
-  /** `--s3-root`: buckets are folders under it. */
-  s3Root: string | null;
+  /** Where the buckets are: folders under `--s3-root`, or an object store (S3); null: none. */
+  buckets: ExportBuckets | null;
   maxObjectBytes: number;
   log: (line: string) => void;
 }
@@ -103,13 +104,13 @@ export class JournalExporter {
   }
 
   private async run(entry: ExportEntry, running: Running): Promise<void> {
-    const { registry, log, s3Root, source } = this.options;
+    const { registry, log, buckets, source } = this.options;
     const what = `journal export ${entry.ExportId} of ${entry.LedgerName}`;
     const cancel = async (reason: string): Promise<void> => {
       await registry.finish(entry.ExportId, 'CANCELLED', reason);
       log(`${what}: CANCELLED: ${reason}`);
     };
-    if (s3Root === null) return cancel('The endpoint was started without --s3-root.');
+    if (buckets === null) return cancel('The endpoint was started without buckets to export to.');
     const ledger = source.ledger(entry.LedgerName);
     // A database made again under the name is another ledger: the one asked for is gone.
     if (ledger === undefined || ledger.creationTime.toISOString() !== entry.ledgerCreationTime) {
@@ -119,7 +120,7 @@ export class JournalExporter {
       entry,
       storeFile: source.storeFile,
       strandId: ledger.strandId,
-      s3Root,
+      buckets,
       maxObjectBytes: this.options.maxObjectBytes,
     });
     const progress = this.progress.get(entry.ExportId)!;

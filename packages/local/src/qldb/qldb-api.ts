@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { resolveReportFolder } from '@tsbatch/core';
 import { base62Id } from '../internal/journal-hash.js';
+import type { ExportBuckets } from './bucket-objects.js';
 import { keyPrefix } from './export-journal.js';
 import type { ExportEntry, ExportRegistry } from './export-registry.js';
 import { checkExportRange, readExportRequest } from './export-request.js';
@@ -28,7 +29,8 @@ export interface QldbApiOptions {
   exporter: JournalExporter;
   source: JournalSource;
   clock: () => Date;
-  s3Root: string | null;
+  /** Where the buckets are: folders under `--s3-root`, or an object store (S3); null: none. */
+  buckets: ExportBuckets | null;
 }
 
 /** [choice] List pages hold 100 exports unless `max_results` says fewer (the model allows 1-100). */
@@ -130,18 +132,21 @@ export class QldbApi {
     if (ledger === undefined) throw ledgerNotFound(ledgerName);
     const now = this.o.clock();
     const start = checkExportRange(request, ledger, now);
-    if (this.o.s3Root === null) {
+    const buckets = this.o.buckets;
+    if (buckets === null) {
       throw new QldbError(
         'ResourcePreconditionNotMetException',
-        'The endpoint was started without --s3-root, so it has no buckets to export to.',
+        'The endpoint was started without --s3-root or S3, so it has no buckets to export to.',
         { ResourceType: 'Bucket', ResourceName: request.s3.Bucket },
       );
     }
-    const where = await resolveReportFolder(
-      { bucket: request.s3.Bucket, prefix: keyPrefix(request.s3.Prefix) },
-      this.o.s3Root,
-    );
-    if (!where.ok) throw invalidParameter('S3ExportConfiguration.Prefix', where.error.message);
+    if ('s3Root' in buckets) {
+      const where = await resolveReportFolder(
+        { bucket: request.s3.Bucket, prefix: keyPrefix(request.s3.Prefix) },
+        buckets.s3Root,
+      );
+      if (!where.ok) throw invalidParameter('S3ExportConfiguration.Prefix', where.error.message);
+    }
     const entry: ExportEntry = {
       LedgerName: ledgerName,
       ExportId: base62Id(),
