@@ -17,6 +17,8 @@ export interface SyncWaiter {
 export class WalSync {
   private running = false;
   private queued: SyncWaiter[] = [];
+  /** Run once when the sync under way ends (the store's next COMMIT waits for it: group commit). */
+  private idle: (() => void) | null = null;
 
   constructor(private readonly path: string) {}
 
@@ -24,6 +26,20 @@ export class WalSync {
   afterWrite(waiters: readonly SyncWaiter[]): void {
     this.queued.push(...waiters);
     if (!this.running) void this.run();
+  }
+
+  /** A sync is under way on the thread pool. */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Runs `fn` when the sync under way has ended and answered its waiters (at once when none runs). The store commits
+   * there: calls decided meanwhile could not be answered before the next sync anyway, so they share its COMMIT.
+   */
+  whenIdle(fn: () => void): void {
+    if (!this.running) fn();
+    else this.idle = fn;
   }
 
   /** Syncs now, on this thread, and answers every waiter not yet in a running sync (closing, commitNow). */
@@ -49,8 +65,14 @@ export class WalSync {
       const batch = this.queued;
       this.queued = [];
       settle(batch, await syncFile(this.path));
+      const idle = this.idle;
+      this.idle = null;
+      idle?.(); // may queue the waiters of the next COMMIT: the loop syncs them
     }
     this.running = false;
+    const idle = this.idle;
+    this.idle = null;
+    idle?.();
   }
 }
 
