@@ -215,6 +215,7 @@ export class StoreDb {
       this.closed = true;
       // Calls still waiting for a WAL sync are answered first; closing then checkpoints the WAL into the file.
       this.walSync?.syncNow();
+      this.walSync?.close();
       this.db.close();
     }
   }

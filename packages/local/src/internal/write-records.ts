@@ -97,6 +97,30 @@ function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   return out;
 }
 
+/** Lists this long are checked for a repeated name pair by pair (no Set per record); longer ones through a Set. */
+const PAIRWISE_MAX = 16;
+
+/** Whether the name of `items[i]` is the name of an item before it (pair by pair). */
+function repeatsBefore(items: readonly { Name: string }[], i: number): boolean {
+  const name = items[i]!.Name;
+  for (let j = 0; j < i; j++) if (items[j]!.Name === name) return true;
+  return false;
+}
+
+/** The first name that an item repeats (in list order), or undefined. */
+function firstRepeated(items: readonly { Name: string }[]): string | undefined {
+  if (items.length > PAIRWISE_MAX) {
+    const seen = new Set<string>();
+    for (const d of items) {
+      if (seen.has(d.Name)) return d.Name;
+      seen.add(d.Name);
+    }
+    return undefined;
+  }
+  for (let i = 1; i < items.length; i++) if (repeatsBefore(items, i)) return items[i]!.Name;
+  return undefined;
+}
+
 function invalid(message: string): ServiceError {
   return new ServiceError('ValidationException', message);
 }
@@ -115,13 +139,11 @@ function merge(common: SentRecord, record: SentRecord, index: number): StoredRec
       );
     }
   }
-  const dimensions = [...commonDims, ...ownDims];
-  const seen = new Set<string>();
-  for (const d of dimensions) {
-    if (seen.has(d.Name)) {
-      throw invalid(`Dimension ${JSON.stringify(d.Name)} appears more than once in record ${index}.`);
-    }
-    seen.add(d.Name);
+  // No new list when the record alone has dimensions (readRecord made it for this record only).
+  const dimensions = commonDims.length === 0 ? ownDims : [...commonDims, ...ownDims];
+  const twice = firstRepeated(dimensions);
+  if (twice !== undefined) {
+    throw invalid(`Dimension ${JSON.stringify(twice)} appears more than once in record ${index}.`);
   }
   if (dimensions.length === 0) throw invalid('At least one dimension is required for a record.');
   for (const d of dimensions) {
@@ -155,14 +177,15 @@ function merge(common: SentRecord, record: SentRecord, index: number): StoredRec
     if (values === undefined || values.length === 0) {
       throw invalid(`Record ${index} is MULTI and needs at least one MeasureValue in MeasureValues.`);
     }
-    const names = new Set<string>();
-    for (const v of values) {
+    const seen = values.length > PAIRWISE_MAX ? new Set<string>() : null;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
       if ((v.Type as MeasureValueType) === 'MULTI')
         throw invalid(`MULTI is an invalid measure value type for MeasureValue ${JSON.stringify(v.Name)}.`);
-      if (names.has(v.Name)) {
+      if (seen === null ? repeatsBefore(values, i) : seen.has(v.Name)) {
         throw invalid(`MeasureValue ${JSON.stringify(v.Name)} appears more than once in record ${index}.`);
       }
-      names.add(v.Name);
+      seen?.add(v.Name);
     }
     out.MeasureValues = values;
   } else {
