@@ -53,12 +53,49 @@ const SAME_VERSION_REASON =
   'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.';
 const HOUR_NS = 3_600_000_000_000n;
 
+/** A JSON object (what Constraints.object takes without a SerializationException). */
+function isObject(item: unknown): item is Record<string, unknown> {
+  return typeof item === 'object' && item !== null && !Array.isArray(item);
+}
+
+/**
+ * A dimension that meets every constraint readRecord checks (the usual case): read without building the paths that
+ * only a broken constraint's message needs (a few strings per member of every record).
+ */
+function isPlainDimension(item: unknown): item is { Name: string; Value: string } {
+  if (!isObject(item)) return false;
+  const { Name: name, Value: value, DimensionValueType: type } = item;
+  return (
+    typeof name === 'string' &&
+    name.length >= 1 &&
+    typeof value === 'string' &&
+    (type === undefined || type === null || type === 'VARCHAR')
+  );
+}
+
+/** A measure value that meets every constraint readRecord checks (see isPlainDimension). */
+function isPlainMeasureValue(item: unknown): item is TimestreamMeasureValue {
+  if (!isObject(item)) return false;
+  const { Name: name, Value: value, Type: type } = item;
+  return (
+    typeof name === 'string' &&
+    name.length >= 1 &&
+    typeof value === 'string' &&
+    value.length >= 1 &&
+    value.length <= 2048 &&
+    typeof type === 'string' &&
+    MEASURE_VALUE_TYPES.includes(type as MeasureValueType)
+  );
+}
+
 function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   const r = c.object(path, value, true) ?? {};
   const out: SentRecord = {};
   const dims = c.list(`${path}.dimensions`, r['Dimensions'], { max: 128 });
   if (dims !== undefined) {
     out.Dimensions = dims.map((item, i) => {
+      if (isPlainDimension(item))
+        return { Name: item.Name, Value: item.Value, DimensionValueType: 'VARCHAR' };
       const at = `${path}.dimensions.${i + 1}.member`;
       const d = c.object(at, item, true) ?? {};
       c.string(`${at}.dimensionValueType`, d['DimensionValueType'], { enum: ['VARCHAR'] });
@@ -84,6 +121,7 @@ function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   const values = c.list(`${path}.measureValues`, r['MeasureValues']);
   if (values !== undefined) {
     out.MeasureValues = values.map((item, i) => {
+      if (isPlainMeasureValue(item)) return { Name: item.Name, Value: item.Value, Type: item.Type };
       const at = `${path}.measureValues.${i + 1}.member`;
       const v = c.object(at, item, true) ?? {};
       return {
