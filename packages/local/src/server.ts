@@ -358,7 +358,10 @@ export async function startServer(options: LocalServerOptions = {}): Promise<Loc
       const ctx: OperationContext = {
         store,
         clock: o.clock,
-        endpointAddress: endpointAddressOf(req, o.host, (server.address() as AddressInfo).port),
+        // Worked out only for the call that answers it (DescribeEndpoints), not on every WriteRecords.
+        get endpointAddress() {
+          return endpointAddressOf(req, o.host, (server.address() as AddressInfo).port);
+        },
         runner,
       };
       const applied = (async () => run(asObject(input), ctx))();

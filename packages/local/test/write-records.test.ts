@@ -230,6 +230,38 @@ describe('WriteRecords: request validation (R-LOCAL-2)', () => {
     );
   });
 
+  it('reports broken constraints inside dimensions and measure values next to valid ones (R-LOCAL-2)', async () => {
+    const e = await failure(
+      write(table, [
+        {
+          ...rec('1'),
+          Dimensions: [
+            { Name: 'host', Value: 'h' },
+            { Name: '', Value: 'x' },
+          ],
+          MeasureValue: undefined,
+          MeasureValueType: 'MULTI',
+          MeasureValues: [
+            { Name: 'ok', Value: '1', Type: 'DOUBLE' },
+            { Name: 'empty', Value: '', Type: 'DOUBLE' },
+            { Name: '', Value: '2', Type: 'BIGINT' },
+            { Name: 'long', Value: '3'.repeat(2049), Type: 'INT' as 'BIGINT' },
+          ],
+        },
+      ]),
+    );
+    const at = 'records.1.member';
+    expect(e.name).toBe('ValidationException');
+    expect(e.message).toBe(
+      '5 validation errors detected: ' +
+        `Value '' at '${at}.dimensions.2.member.name' failed to satisfy constraint: Member must have length greater than or equal to 1; ` +
+        `Value '' at '${at}.measureValues.2.member.value' failed to satisfy constraint: Member must have length greater than or equal to 1; ` +
+        `Value '' at '${at}.measureValues.3.member.name' failed to satisfy constraint: Member must have length greater than or equal to 1; ` +
+        `Value '${'3'.repeat(200)}...' at '${at}.measureValues.4.member.value' failed to satisfy constraint: Member must have length less than or equal to 2048; ` +
+        `Value 'INT' at '${at}.measureValues.4.member.type' failed to satisfy constraint: Member must satisfy enum value set: [DOUBLE, BIGINT, BOOLEAN, VARCHAR, TIMESTAMP, MULTI]`,
+    );
+  });
+
   it.each([
     ['no dimension', rec('1', { Dimensions: [] }), 'At least one dimension is required for a record.'],
     ['a time that is not digits', rec('1', { Time: '2024-05-01T00:00:00Z' }), 'Invalid time for record.'],

@@ -81,10 +81,22 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export function base62Id(): string {
   let out = '';
   while (out.length < 22) {
-    for (const byte of randomBytes(32)) {
-      // 248 = 4 x 62: bytes above it are dropped so that every character is equally likely.
-      if (byte < 248 && out.length < 22) out += BASE62[byte % 62];
-    }
+    const byte = randomByte();
+    // 248 = 4 x 62: bytes above it are dropped so that every character is equally likely.
+    if (byte < 248) out += BASE62[byte % 62];
   }
   return out;
+}
+
+/** Random bytes drawn a pool at a time (an id per journal block: one randomBytes call per block cost ~1 µs). */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  return pool[poolAt++]!;
 }

@@ -33,9 +33,10 @@ export interface OpenBlock {
   firstRev: number;
   lastRev: number;
   revs: number;
-  /** Points it created (not updated), and the earliest time among them. */
+  /** Points it created (not updated), and the earliest and latest time among them. */
   inserted: number;
   minTime: bigint | null;
+  maxTime: bigint | null;
   readonly hasher: EntriesHasher;
   closed: boolean;
   /** A rollback took it (and its revisions) before it was committed. */
@@ -86,6 +87,7 @@ export class JournalWriter {
       revs: 0,
       inserted: 0,
       minTime: null,
+      maxTime: null,
       hasher: new EntriesHasher(),
       closed: false,
       rolledBack: false,
@@ -155,7 +157,12 @@ export class JournalWriter {
       info: JSON.stringify(info),
     });
     if (block.inserted > 0) {
-      this.sql.countTable.run({ added: block.inserted, time: block.minTime!, n: block.table.n });
+      this.sql.countTable.run({
+        added: block.inserted,
+        time: block.minTime!,
+        last: block.maxTime!,
+        n: block.table.n,
+      });
     }
     this.tips.set(ledger, { seq, hash, ts });
   }

@@ -121,6 +121,11 @@ function insertAll(
   statement: (rows: number) => Statement<unknown[]>,
 ): void {
   const rows = params.length / columns;
+  // One statement's worth (a WriteRecords call): the parameters as they are, not copied.
+  if (rows <= ROWS_PER_STATEMENT) {
+    if (rows > 0) statement(rows).run(...params);
+    return;
+  }
   for (let from = 0; from < rows; from += ROWS_PER_STATEMENT) {
     const n = Math.min(ROWS_PER_STATEMENT, rows - from);
     statement(n).run(...params.slice(from * columns, (from + n) * columns));

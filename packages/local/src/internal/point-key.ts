@@ -34,8 +34,13 @@ export function instantNanos(time: string, unit: TimeUnit): bigint {
 
 /** The identity of a point: measure name, dimensions (as a set), instant. */
 export function pointKey(record: PointRecord): string {
+  return pointKeyAt(record, instantDigits(record.Time, record.TimeUnit));
+}
+
+/** `pointKey` of a record whose instant digits (`instantDigits`) the caller has already. */
+export function pointKeyAt(record: PointRecord, digits: string): string {
   const dims = record.Dimensions;
-  let key = `${JSON.stringify(record.MeasureName)}${instantDigits(record.Time, record.TimeUnit)}`;
+  let key = `${JSON.stringify(record.MeasureName)}${digits}`;
   if (dims.length === 1) return key + JSON.stringify(dims[0]!.Name) + JSON.stringify(dims[0]!.Value);
   const parts = dims.map((d) => JSON.stringify(d.Name) + JSON.stringify(d.Value)).sort();
   for (const p of parts) key += p;

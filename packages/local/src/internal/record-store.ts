@@ -12,7 +12,7 @@ import { JournalWriter } from './journal-writer.js';
 import { MultiRowInserts } from './pending-rows.js';
 import { STORE_FILE, StoreDb } from './store-db.js';
 import { Statements } from './store-statements.js';
-import { TableWriter, type StoreParts } from './table-writer.js';
+import { TableWriter, type LatestTime, type StoreParts } from './table-writer.js';
 
 /** A catalog table as the record store needs it. */
 export interface TableIdentity {
@@ -41,14 +41,22 @@ export class RecordStore {
     const file = path.join(dataDir, STORE_FILE);
     const db = StoreDb.open(file, sync);
     const sql = new Statements(db.db);
+    const latest = new Map<number, LatestTime>();
     const store = new RecordStore(file, {
       db,
       sql,
       journal: new JournalWriter(db, sql, clock),
       inserts: new MultiRowInserts(db.db),
+      latest,
     });
-    for (const row of db.db.prepare<[], { n: number; id: string }>('SELECT n, id FROM tables').all()) {
-      store.numbers.set(row.id, row.n);
+    const tables = db.db
+      .prepare<[], { n: number; id: string; last_time: bigint | null }>('SELECT n, id, last_time FROM tables')
+      .safeIntegers(true)
+      .all();
+    for (const row of tables) {
+      const n = Number(row.n);
+      store.numbers.set(row.id, n);
+      latest.set(n, { time: row.last_time ?? -1n });
     }
     return store;
   }

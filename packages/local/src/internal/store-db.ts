@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 -- A served table: 'id' is its catalog id, 'ledger' its database's (R-QLDB-2); names stay after a delete.
 CREATE TABLE IF NOT EXISTS tables (
   n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ledger TEXT NOT NULL, database TEXT NOT NULL,
-  name TEXT NOT NULL, points INTEGER NOT NULL DEFAULT 0, first_time INTEGER, dropped INTEGER NOT NULL DEFAULT 0);
+  name TEXT NOT NULL, points INTEGER NOT NULL DEFAULT 0, first_time INTEGER, dropped INTEGER NOT NULL DEFAULT 0,
+  last_time INTEGER);
 -- R-DUP-1 across writes: a point's current version and the revision holding its record.
 CREATE TABLE IF NOT EXISTS points (
   tbl INTEGER NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, rev INTEGER NOT NULL,
@@ -58,6 +59,23 @@ CREATE TABLE IF NOT EXISTS blocks (
   entries_hash BLOB NOT NULL, previous_hash BLOB NOT NULL, hash BLOB NOT NULL, info TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS blocks_by_ledger ON blocks (ledger, seq);
 `;
+
+/** The largest time a point can have (nanoseconds): a table's last_time when it is not known. */
+export const UNKNOWN_LAST_TIME = 2n ** 63n - 1n;
+
+/**
+ * tables.last_time, the latest time of any point of the table (NULL: no point), came after the first stores: a
+ * store without it gets the column, and its tables that hold points the largest time (unknown: every write looks
+ * its points up). Older tsbatch versions read such a store as before (they ignore the column).
+ */
+function migrateLatestTime(db: Sqlite): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(tables)').all();
+  if (columns.some((c) => c.name === 'last_time')) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE tables ADD COLUMN last_time INTEGER');
+    db.prepare('UPDATE tables SET last_time = ? WHERE points > 0').run(UNKNOWN_LAST_TIME);
+  })();
+}
 
 interface Waiter {
   resolve(): void;
@@ -99,6 +117,7 @@ export class StoreDb {
       db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
+      migrateLatestTime(db);
       const format = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'format'").get();
       if (format === undefined) db.prepare("INSERT INTO meta VALUES ('format', ?)").run(FORMAT);
       else if (format.value !== FORMAT) {
@@ -136,8 +155,13 @@ export class StoreDb {
       this.waiters.push({ resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        // Everything decided in this turn of the event loop shares the COMMIT (group commit).
-        setImmediate(() => this.flush());
+        // Everything decided in this turn of the event loop shares the COMMIT (group commit), and so does
+        // everything decided while the WAL sync of the previous group runs: its answers wait for the next sync
+        // anyway, so the COMMIT waits with them (one COMMIT per sync, however many calls are in flight).
+        setImmediate(() => {
+          if (this.walSync === null) this.flush();
+          else this.walSync.whenIdle(() => this.flush());
+        });
       }
     });
   }
@@ -191,6 +215,7 @@ export class StoreDb {
       this.closed = true;
       // Calls still waiting for a WAL sync are answered first; closing then checkpoints the WAL into the file.
       this.walSync?.syncNow();
+      this.walSync?.close();
       this.db.close();
     }
   }

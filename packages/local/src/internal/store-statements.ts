@@ -32,7 +32,7 @@ export class Statements {
   readonly lastBlock: Statement<[string], { seq: number; hash: Buffer; ts: number }>;
   readonly maxBlockId: Statement<[], number | null>;
   readonly maxRevisionId: Statement<[], number | null>;
-  readonly countTable: Statement<[{ added: number; time: bigint; n: number }]>;
+  readonly countTable: Statement<[{ added: number; time: bigint; last: bigint; n: number }]>;
 
   constructor(db: Sqlite) {
     this.findPoint = db
@@ -53,10 +53,11 @@ export class Statements {
     );
     this.maxBlockId = db.prepare<[], number | null>('SELECT max(id) FROM blocks').pluck();
     this.maxRevisionId = db.prepare<[], number | null>('SELECT max(id) FROM revisions').pluck();
-    // The count and the first time of a table, which start-up and export read.
+    // The count and the first time of a table, which start-up and export read, and its last time (writers).
     this.countTable = db.prepare(
       `UPDATE tables SET points = points + @added,
-        first_time = CASE WHEN first_time IS NULL OR first_time > @time THEN @time ELSE first_time END WHERE n = @n`,
+        first_time = CASE WHEN first_time IS NULL OR first_time > @time THEN @time ELSE first_time END,
+        last_time = CASE WHEN last_time IS NULL OR last_time < @last THEN @last ELSE last_time END WHERE n = @n`,
     );
   }
 }

@@ -4,7 +4,7 @@
  * so a call is decided as a whole before any other request runs; `commit` closes the write's journal block and
  * resolves once it is durable (R-LOCAL-3). Nothing of a point is held in memory between calls.
  */
-import { instantNanos, pointKey, pointValues } from './point-key.js';
+import { instantDigits, pointKeyAt, pointValues } from './point-key.js';
 import { parseRecordJson, recordJson, type StoredRecord } from './record-json.js';
 import type { BlockInfo, JournalWriter, OpenBlock, TableRef } from './journal-writer.js';
 import type { StoreDb } from './store-db.js';
@@ -26,6 +26,17 @@ export interface StoreParts {
   sql: Statements;
   journal: JournalWriter;
   inserts: MultiRowInserts;
+  /**
+   * Per table (its number), the latest time of any point it holds or a writer applied: a record later than that is
+   * a new point, not looked up (a backfill in time order looks nothing up). Never below the truth: a rollback leaves
+   * it higher, which only costs lookups.
+   */
+  latest: Map<number, LatestTime>;
+}
+
+/** A table's latest point time, nanoseconds (UNKNOWN_LAST_TIME when not known; -1 when it has no point). */
+export interface LatestTime {
+  time: bigint;
 }
 
 /** Raised by `commit` when the write was rolled back by a storage failure (nothing of it is stored). */
@@ -39,7 +50,8 @@ export class TableWriter {
   private blocks: OpenBlock[] = [];
   private readonly pending: PendingRows;
   /** check() then apply() of one record looks its point up once. */
-  private last: { record: StoredRecord; key: string; point: Point | undefined } | null = null;
+  private last: { record: StoredRecord; key: string; time: bigint; point: Point | undefined } | null = null;
+  private readonly latest: LatestTime;
 
   constructor(
     private readonly parts: StoreParts,
@@ -47,6 +59,9 @@ export class TableWriter {
     private readonly info: BlockInfo,
   ) {
     this.pending = new PendingRows(parts.inserts);
+    let latest = parts.latest.get(table.n);
+    if (latest === undefined) parts.latest.set(table.n, (latest = { time: -1n }));
+    this.latest = latest;
   }
 
   /** R-LOCAL-2: null when the record may be stored (new point, higher version, or the same values). */
@@ -64,14 +79,13 @@ export class TableWriter {
    * inserted at the next `flush` (the caller's, before it yields) or `commit`.
    */
   apply(record: StoredRecord): ApplyOutcome {
-    const { key, point } = this.lookup(record);
+    const { key, time, point } = this.lookup(record);
     this.last = null;
     if (point !== undefined && record.Version <= point.row.version) return 'unchanged';
     const { db, sql, journal } = this.parts;
     return db.write(() => {
       const block = this.openBlock();
       const json = recordJson(record);
-      const time = instantNanos(record.Time, record.TimeUnit);
       const rev = journal.nextRevisionId();
       const n = this.table.n;
       journal.add(block, rev, json);
@@ -79,6 +93,8 @@ export class TableWriter {
         this.pending.point(n, key, record.Version, rev, block.id, time, json);
         block.inserted++;
         if (block.minTime === null || time < block.minTime) block.minTime = time;
+        if (block.maxTime === null || time > block.maxTime) block.maxTime = time;
+        if (time > this.latest.time) this.latest.time = time;
         return 'inserted';
       }
       const mine = this.pending.find(key);
@@ -131,13 +147,19 @@ export class TableWriter {
     return this.block;
   }
 
-  private lookup(record: StoredRecord): { key: string; point: Point | undefined } {
+  private lookup(record: StoredRecord): { key: string; time: bigint; point: Point | undefined } {
     if (this.last?.record !== record) {
-      const key = pointKey(record);
-      const mine = this.pending.find(key);
-      const row = mine === undefined ? this.parts.sql.findPoint.get(this.table.n, key) : undefined;
-      const point = mine ?? (row === undefined ? undefined : { row, json: null });
-      this.last = { record, key, point };
+      const digits = instantDigits(record.Time, record.TimeUnit);
+      const key = pointKeyAt(record, digits);
+      const time = BigInt(digits);
+      let point: Point | undefined;
+      // Later than every point of the table (those this writer holds included): a new point.
+      if (time <= this.latest.time) {
+        const mine = this.pending.find(key);
+        const row = mine === undefined ? this.parts.sql.findPoint.get(this.table.n, key) : undefined;
+        point = mine ?? (row === undefined ? undefined : { row, json: null });
+      }
+      this.last = { record, key, time, point };
     }
     return this.last;
   }

@@ -53,12 +53,49 @@ const SAME_VERSION_REASON =
   'A record already exists with the same time, dimensions, measure name, and record version. A higher record version must be specified in order to update the measure value. Specifying record version is supported by the latest SDKs.';
 const HOUR_NS = 3_600_000_000_000n;
 
+/** A JSON object (what Constraints.object takes without a SerializationException). */
+function isObject(item: unknown): item is Record<string, unknown> {
+  return typeof item === 'object' && item !== null && !Array.isArray(item);
+}
+
+/**
+ * A dimension that meets every constraint readRecord checks (the usual case): read without building the paths that
+ * only a broken constraint's message needs (a few strings per member of every record).
+ */
+function isPlainDimension(item: unknown): item is { Name: string; Value: string } {
+  if (!isObject(item)) return false;
+  const { Name: name, Value: value, DimensionValueType: type } = item;
+  return (
+    typeof name === 'string' &&
+    name.length >= 1 &&
+    typeof value === 'string' &&
+    (type === undefined || type === null || type === 'VARCHAR')
+  );
+}
+
+/** A measure value that meets every constraint readRecord checks (see isPlainDimension). */
+function isPlainMeasureValue(item: unknown): item is TimestreamMeasureValue {
+  if (!isObject(item)) return false;
+  const { Name: name, Value: value, Type: type } = item;
+  return (
+    typeof name === 'string' &&
+    name.length >= 1 &&
+    typeof value === 'string' &&
+    value.length >= 1 &&
+    value.length <= 2048 &&
+    typeof type === 'string' &&
+    MEASURE_VALUE_TYPES.includes(type as MeasureValueType)
+  );
+}
+
 function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   const r = c.object(path, value, true) ?? {};
   const out: SentRecord = {};
   const dims = c.list(`${path}.dimensions`, r['Dimensions'], { max: 128 });
   if (dims !== undefined) {
     out.Dimensions = dims.map((item, i) => {
+      if (isPlainDimension(item))
+        return { Name: item.Name, Value: item.Value, DimensionValueType: 'VARCHAR' };
       const at = `${path}.dimensions.${i + 1}.member`;
       const d = c.object(at, item, true) ?? {};
       c.string(`${at}.dimensionValueType`, d['DimensionValueType'], { enum: ['VARCHAR'] });
@@ -84,6 +121,7 @@ function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
   const values = c.list(`${path}.measureValues`, r['MeasureValues']);
   if (values !== undefined) {
     out.MeasureValues = values.map((item, i) => {
+      if (isPlainMeasureValue(item)) return { Name: item.Name, Value: item.Value, Type: item.Type };
       const at = `${path}.measureValues.${i + 1}.member`;
       const v = c.object(at, item, true) ?? {};
       return {
@@ -95,6 +133,30 @@ function readRecord(c: Constraints, path: string, value: unknown): SentRecord {
     });
   }
   return out;
+}
+
+/** Lists this long are checked for a repeated name pair by pair (no Set per record); longer ones through a Set. */
+const PAIRWISE_MAX = 16;
+
+/** Whether the name of `items[i]` is the name of an item before it (pair by pair). */
+function repeatsBefore(items: readonly { Name: string }[], i: number): boolean {
+  const name = items[i]!.Name;
+  for (let j = 0; j < i; j++) if (items[j]!.Name === name) return true;
+  return false;
+}
+
+/** The first name that an item repeats (in list order), or undefined. */
+function firstRepeated(items: readonly { Name: string }[]): string | undefined {
+  if (items.length > PAIRWISE_MAX) {
+    const seen = new Set<string>();
+    for (const d of items) {
+      if (seen.has(d.Name)) return d.Name;
+      seen.add(d.Name);
+    }
+    return undefined;
+  }
+  for (let i = 1; i < items.length; i++) if (repeatsBefore(items, i)) return items[i]!.Name;
+  return undefined;
 }
 
 function invalid(message: string): ServiceError {
@@ -115,13 +177,11 @@ function merge(common: SentRecord, record: SentRecord, index: number): StoredRec
       );
     }
   }
-  const dimensions = [...commonDims, ...ownDims];
-  const seen = new Set<string>();
-  for (const d of dimensions) {
-    if (seen.has(d.Name)) {
-      throw invalid(`Dimension ${JSON.stringify(d.Name)} appears more than once in record ${index}.`);
-    }
-    seen.add(d.Name);
+  // No new list when the record alone has dimensions (readRecord made it for this record only).
+  const dimensions = commonDims.length === 0 ? ownDims : [...commonDims, ...ownDims];
+  const twice = firstRepeated(dimensions);
+  if (twice !== undefined) {
+    throw invalid(`Dimension ${JSON.stringify(twice)} appears more than once in record ${index}.`);
   }
   if (dimensions.length === 0) throw invalid('At least one dimension is required for a record.');
   for (const d of dimensions) {
@@ -155,14 +215,15 @@ function merge(common: SentRecord, record: SentRecord, index: number): StoredRec
     if (values === undefined || values.length === 0) {
       throw invalid(`Record ${index} is MULTI and needs at least one MeasureValue in MeasureValues.`);
     }
-    const names = new Set<string>();
-    for (const v of values) {
+    const seen = values.length > PAIRWISE_MAX ? new Set<string>() : null;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
       if ((v.Type as MeasureValueType) === 'MULTI')
         throw invalid(`MULTI is an invalid measure value type for MeasureValue ${JSON.stringify(v.Name)}.`);
-      if (names.has(v.Name)) {
+      if (seen === null ? repeatsBefore(values, i) : seen.has(v.Name)) {
         throw invalid(`MeasureValue ${JSON.stringify(v.Name)} appears more than once in record ${index}.`);
       }
-      names.add(v.Name);
+      seen?.add(v.Name);
     }
     out.MeasureValues = values;
   } else {
