@@ -21,3 +21,4 @@ export {
   writeRecordIon,
 } from './internal/record-ion.js';
 export { parseRecordChunk, parseRecordJson, type StoredRecord } from './internal/record-json.js';
+export { writeRecordIonOfJson } from './qldb/record-transcoder.js';
