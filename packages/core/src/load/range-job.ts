@@ -168,8 +168,8 @@ export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise
   const start =
     job.start ??
     (disk
-      ? await firstLineStart(job.file.path, job.nominal, job.file.size)
-      : await firstLineStartIn(from, job.file, job.nominal));
+      ? await firstLineStart(job.file.path, job.nominal, job.file.size, job.task.csv)
+      : await firstLineStartIn(from, job.file, job.nominal, job.task.csv));
   const resolved = resolveReadOptions({
     ...(job.maxRowBytes !== undefined && { maxRowBytes: job.maxRowBytes }),
     ...(job.highWaterMark !== undefined && { highWaterMark: job.highWaterMark }),
