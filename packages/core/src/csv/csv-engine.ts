@@ -102,7 +102,7 @@ export class CsvEngine implements RecordSink {
       this.head = null; // with an explicit encoding, iconv-lite owns the BOM [choice]
       this.decoder = iconv.getDecoder(options.encoding);
     }
-    this.tok = new CsvTokenizer(csv, this, this.maxRowBytes);
+    this.tok = new CsvTokenizer(csv, this, this.maxRowBytes, this.decoder === null);
   }
 
   /**
