@@ -1,10 +1,32 @@
-/** UTF-8 byte length of a string. ASCII strings (the common case) are measured without leaving JS. */
+/**
+ * [choice] Non-ASCII text longer than this (from its first non-ASCII char on) is measured natively; shorter text,
+ * the common dimension value or VARCHAR, by counting its chars here: a call to Buffer.byteLength cost more than the
+ * whole count on the utf8 shape's values (about 30 against 18 ns a value).
+ */
+const NATIVE_TEXT = 64;
+
+/**
+ * UTF-8 byte length of a string, as Buffer.byteLength(text, 'utf8') (a lone surrogate is the 3 bytes of U+FFFD),
+ * property-tested equal to it. ASCII strings (the common case) and short other ones are measured without leaving JS.
+ */
 export function utf8ByteLength(text: string): number {
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text, 'utf8');
+  let i = 0;
+  while (i < n && text.charCodeAt(i) < 0x80) i++;
+  if (i === n) return n;
+  if (n - i > NATIVE_TEXT) return Buffer.byteLength(text, 'utf8');
+  let bytes = n;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c < 0xd800 || c > 0xdfff) bytes += 2;
+    else if (c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for its 2 chars
+      i++;
+    } else bytes += 2; // a lone surrogate: U+FFFD, 3 bytes
   }
-  return n;
+  return bytes;
 }
 
 /** UTF-8 bytes of one UTF-16 unit as the tokenizer counts them: a surrogate is half of a 4-byte sequence. */
