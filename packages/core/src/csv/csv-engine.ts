@@ -51,6 +51,11 @@ export class CsvEngine implements RecordSink {
    */
   handoff = -1;
   handoffLines = 0;
+  /**
+   * Every text read so far was ASCII (and none came through a decoder): each cell of every row so far has as many
+   * UTF-8 bytes as chars, which metering uses (recordEventSizeAscii).
+   */
+  allAscii = true;
   /** Range mode: records that start at or after this offset (relative) belong to the next range. */
   private limit = NONE;
   /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
@@ -97,7 +102,7 @@ export class CsvEngine implements RecordSink {
       this.head = null; // with an explicit encoding, iconv-lite owns the BOM [choice]
       this.decoder = iconv.getDecoder(options.encoding);
     }
-    this.tok = new CsvTokenizer(csv, this, this.maxRowBytes);
+    this.tok = new CsvTokenizer(csv, this, this.maxRowBytes, this.decoder === null);
   }
 
   /**
@@ -252,6 +257,7 @@ export class CsvEngine implements RecordSink {
     let text = chunkText;
     let byteStart = this.textEnd;
     let isAsciiText = ascii;
+    if (!ascii) this.allAscii = false;
     if (this.pending !== '') {
       text = this.pending + chunkText;
       byteStart = this.pendingByte;

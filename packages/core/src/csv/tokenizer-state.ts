@@ -15,6 +15,13 @@
  *   is a failure (csv-parse reopens a quote after `""` and spaces).
  */
 import type { ResolvedCsvOptions } from '../task.js';
+import { unitBytes, wellFormedSpanBytes } from './utf8-byte-length.js';
+
+/**
+ * [choice] Spans of non-ASCII text longer than this are measured natively (Buffer.byteLength: a few times faster
+ * than a loop over the chars on the utf8 shape's rows); shorter ones char by char (no substring, no call).
+ */
+const NATIVE_SPAN = 24;
 
 export const LF = 10;
 export const CR = 13;
@@ -104,10 +111,15 @@ export class TokenizerState {
   protected readonly escape: number;
   protected readonly trim: boolean;
 
+  /**
+   * `wellFormed`: the texts are decoded from valid UTF-8 (R-CSV-2), so they hold no lone surrogate and byteAt may
+   * measure them natively; false for text from a decoder (ReadOptions.encoding).
+   */
   constructor(
     csv: ResolvedCsvOptions,
     protected readonly sink: RecordSink,
     protected readonly maxRowBytes: number,
+    protected readonly wellFormed = false,
   ) {
     this.sep = csv.columnSeparator.charCodeAt(0);
     this.quote = csv.quoteChar.charCodeAt(0);
@@ -134,11 +146,9 @@ export class TokenizerState {
     }
     const text = this.text;
     let b = this.cursorByte;
-    for (let k = this.cursorChar; k < i; k++) {
-      const c = text.charCodeAt(k);
-      // UTF-8 bytes per UTF-16 unit: a surrogate is half of a 4-byte sequence.
-      b += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
-    }
+    const from = this.cursorChar;
+    if (this.wellFormed && i - from > NATIVE_SPAN) b += wellFormedSpanBytes(text, from, i);
+    else for (let k = from; k < i; k++) b += unitBytes(text.charCodeAt(k));
     this.cursorChar = i;
     this.cursorByte = b;
     return b;

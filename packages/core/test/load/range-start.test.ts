@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { firstLineStartIn, LINE_SEARCH_BYTES, readFromLineStart } from '../../src/load/range-start.js';
+import type { ResolvedCsvOptions } from '../../src/index.js';
 import type { SourceFile } from '../../src/source/source.js';
 import type { ReadChunksOptions, SourceReader } from '../../src/source/source-reader.js';
 
@@ -70,6 +71,44 @@ describe('readFromLineStart (R-S3-1)', () => {
           expect((await all(chunks)).equals(bytes.subarray(Math.min(start, bytes.length)))).toBe(true);
           // One read at most (none when the start is the end of the object).
           expect(reader.reads).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('with the CSV options, skips the starts firstLineStartIn skips as inside a quoted field, and hands on the bytes from it', async () => {
+    const quoted = fc.constantFrom(10, 10, 13, 34, 34, 44, 97, 92, 32);
+    const csv = fc.record<ResolvedCsvOptions>({
+      columnSeparator: fc.constant(','),
+      quoteChar: fc.constant('"'),
+      escapeChar: fc.constantFrom(null, '\\'),
+      nullValue: fc.constant(null),
+      trimWhiteSpace: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(quoted, { maxLength: 400 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }),
+        fc.double({ min: 0, max: 1.2, noNaN: true }),
+        csv,
+        async (content, sizes, where, options) => {
+          const bytes = Buffer.from(content);
+          const file: SourceFile = { key: 'k', path: 's3://b/k', size: bytes.length };
+          const nominal = Math.floor(where * bytes.length);
+          const expected = await firstLineStartIn(memoryReader(bytes, sizes), file, nominal, options);
+          const reader = memoryReader(bytes, sizes);
+          const { start, chunks } = await readFromLineStart(
+            reader,
+            file,
+            nominal,
+            { end: bytes.length, highWaterMark: 1024 },
+            options,
+          );
+          expect(start).toBe(expected);
+          expect((await all(chunks)).equals(bytes.subarray(Math.min(start, bytes.length)))).toBe(true);
+          // A second read only where the quote check gave up and fell back to a start behind what was read.
+          expect(reader.reads).toBeLessThanOrEqual(2);
         },
       ),
       { numRuns: 400 },

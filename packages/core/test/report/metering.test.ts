@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMeter, recordEventSize } from '../../src/index.js';
 import type { ScalarMeasureValueType, TimestreamRecord } from '../../src/index.js';
+import { recordEventSizeAscii } from '../../src/report/metering.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 
@@ -268,5 +269,55 @@ describe('createMeter (R-METER-1)', () => {
     expect(meter.bytesMetered).toBe(0);
     meter.ingested(1500);
     expect(meter.bytesMetered).toBe(2048);
+  });
+});
+
+describe('recordEventSizeAscii (R-METER-1, values of an ASCII text)', () => {
+  it('equals recordEventSize for any record whose values are ASCII, names any text (property)', () => {
+    const name = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }),
+      fc.constantFrom('vehicle', 'é', 'ünï'),
+    );
+    const ascii = fc.string({
+      maxLength: 16,
+      unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+    });
+    const type = fc.constantFrom<ScalarMeasureValueType>(
+      'DOUBLE',
+      'BIGINT',
+      'BOOLEAN',
+      'VARCHAR',
+      'TIMESTAMP',
+    );
+    const dimensions = fc.array(
+      fc.record({ Name: name, Value: ascii, DimensionValueType: fc.constant('VARCHAR' as const) }),
+      { minLength: 1, maxLength: 5 },
+    );
+    const multi = fc.record({
+      Dimensions: dimensions,
+      MeasureName: name,
+      MeasureValues: fc.array(fc.record({ Name: name, Value: ascii, Type: type }), { maxLength: 5 }),
+      MeasureValueType: fc.constant('MULTI' as const),
+      Time: fc.constant('1'),
+      TimeUnit: fc.constant('SECONDS' as const),
+      Version: fc.constant(1),
+    });
+    const scalar = fc.record({
+      Dimensions: dimensions,
+      MeasureName: name,
+      MeasureValue: ascii,
+      MeasureValueType: type,
+      Time: fc.constant('1'),
+      TimeUnit: fc.constant('SECONDS' as const),
+      Version: fc.constant(1),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(multi, scalar), { minLength: 1, maxLength: 4 }), (records) => {
+        for (const r of records as TimestreamRecord[])
+          expect(recordEventSizeAscii(r)).toBe(recordEventSize(r));
+      }),
+      fcOptions,
+    );
   });
 });
