@@ -33,7 +33,7 @@ function serve(
   env: Record<string, string> = {},
 ): Promise<{
   url: string;
-  /** What stderr held when the URL came out. */
+  /** What stderr held when the URL came out (less the "listening on" line written after it). */
   stderrBeforeUrl: string;
   stop(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }>;
 }> {
@@ -51,9 +51,14 @@ function serve(
       stdout += d.toString('utf8');
       const nl = stdout.indexOf('\n');
       if (nl >= 0) {
+        const url = stdout.slice(0, nl);
         resolve({
-          url: stdout.slice(0, nl),
-          stderrBeforeUrl: stderr,
+          url,
+          // The line serve writes to stderr just after the URL can come first: stdout and stderr are two pipes.
+          stderrBeforeUrl: stderr
+            .split(/(?<=\n)/)
+            .filter((line) => !line.startsWith(`tsbatch serve: listening on ${url},`))
+            .join(''),
           async stop(signal) {
             child.kill(signal);
             return { code: await exited, stderr };
