@@ -85,10 +85,11 @@ export function isSourceChanged(error: unknown): boolean {
 }
 
 /**
- * Imports a reader module. A `.ts` module (running from source) that the import hooks cannot load is required:
+ * Imports the module a spec names (a source reader's here, an S3 writer's in @tsbatch/local's exports). A `.ts`
+ * module (running from source) that the import hooks cannot load is required:
  * in a worker thread on Node 20 only tsx's require hook applies (piscina loads our workers the same way).
  */
-async function importModule(url: string): Promise<unknown> {
+export async function importModule(url: string): Promise<unknown> {
   try {
     return await import(url);
   } catch (error) {

@@ -11,12 +11,10 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { resolveReportFolder } from '@tsbatch/core';
+import { importModule, resolveReportFolder } from '@tsbatch/core';
 
 /** Why an export cannot write its objects: the export is CANCELLED with this message (R-QLDB-3). */
 export class ExportWriteError extends Error {
@@ -246,18 +244,4 @@ function objectStoreFromSpec(spec: ObjectStoreSpec): Promise<ExportObjectStore> 
     stores.set(key, store);
   }
   return store;
-}
-
-/**
- * As core's readerFromSpec imports a reader module: a `.ts` module (running from source) that the import hooks cannot
- * load is required (in a worker thread on Node 20 only tsx's require hook applies).
- */
-async function importModule(url: string): Promise<unknown> {
-  try {
-    return await import(url);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !url.endsWith('.ts'))
-      throw error;
-    return createRequire(url)(fileURLToPath(url)) as unknown;
-  }
 }
