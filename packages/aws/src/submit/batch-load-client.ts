@@ -80,9 +80,13 @@ export class BatchLoadClient {
     }
   }
 
-  /** Every task of the account (or endpoint) that counts against the active quotas, all pages. */
+  /**
+   * Every task of the account (or endpoint) that counts against the active quotas, all pages, each once: one listing
+   * per status, so a task that changes status between two of them (CREATED, then IN_PROGRESS) is seen twice and
+   * counted once, as it is now.
+   */
   async listActive(signal?: AbortSignal): Promise<BatchLoadTask[]> {
-    const out: BatchLoadTask[] = [];
+    const out = new Map<string, BatchLoadTask>();
     for (const status of ACTIVE_STATUSES) {
       let token: string | undefined;
       do {
@@ -99,11 +103,14 @@ export class BatchLoadClient {
         } catch (error) {
           throw failed('ListBatchLoadTasks', error);
         }
-        out.push(...(page.BatchLoadTasks ?? []));
+        for (const task of page.BatchLoadTasks ?? []) {
+          out.delete(task.TaskId!);
+          out.set(task.TaskId!, task);
+        }
         token = page.NextToken;
       } while (token !== undefined);
     }
-    return out;
+    return [...out.values()];
   }
 
   async resume(taskId: string): Promise<void> {
