@@ -10,7 +10,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import {
   DescribeJournalS3ExportCommand,
   ExportJournalToS3Command,
@@ -25,12 +24,12 @@ import {
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
 import { createS3Reader, createS3Writer } from '@tsbatch/aws';
-import { main } from '@tsbatch/cli';
 import { startServer, type LocalServer, type LocalServerOptions } from '@tsbatch/local';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { startS3Proxy, type S3Proxy } from '../packages/aws/test/s3-proxy.js';
 import { s3ServerMissing, startS3Server, type S3TestServer } from '../packages/aws/test/s3-server.js';
+import { tsbatch } from './ingest-helpers.js';
 import { ROOT } from './readme-examples.js';
 
 const missing = s3ServerMissing();
@@ -305,28 +304,17 @@ describe.skipIf(missing !== null)(
         const url = await firstLine(child, () => stderr);
         // submit (this process, signed as S3's test user) hands the task to the child, which reads S3 itself.
         for (const [name, value] of Object.entries(s3.env)) vi.stubEnv(name, value);
-        let out = '';
-        const sink = (add: (s: string) => void): Writable =>
-          new Writable({
-            write(chunk: Buffer, _e, done): void {
-              add(chunk.toString());
-              done();
-            },
-          });
-        const exit = await main(
-          [
-            'submit',
-            'examples/fleet/task.json',
-            '--endpoint-url',
-            url,
-            '--poll-interval',
-            '0.05',
-            '--create-table',
-            '--magnetic-writes',
-            '--json',
-          ],
-          { stdout: sink((s) => (out += s)), stderr: sink(() => undefined), cwd: ROOT },
-        );
+        const { exit, stdout: out } = await tsbatch([
+          'submit',
+          'examples/fleet/task.json',
+          '--endpoint-url',
+          url,
+          '--poll-interval',
+          '0.05',
+          '--create-table',
+          '--magnetic-writes',
+          '--json',
+        ]);
         vi.unstubAllEnvs();
         const result = JSON.parse(out) as {
           BatchLoadTaskDescription: {

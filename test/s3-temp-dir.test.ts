@@ -6,31 +6,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '@tsbatch/cli';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { s3ServerMissing, startS3Server, type S3TestServer } from '../packages/aws/test/s3-server.js';
+import { tsbatch } from './ingest-helpers.js';
 import { ROOT } from './readme-examples.js';
 
 const missing = s3ServerMissing();
-
-async function run(argv: string[]): Promise<{ exit: number; stdout: string }> {
-  let stdout = '';
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done): void {
-        add(chunk.toString());
-        done();
-      },
-    });
-  const exit = await main(argv, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink(() => undefined),
-    cwd: ROOT,
-  });
-  return { exit, stdout };
-}
 
 describe.skipIf(missing !== null)(
   `the range cache under --temp-dir (R-S3-1)${missing === null ? '' : `: skipped, ${missing}`}`,
@@ -59,11 +41,11 @@ describe.skipIf(missing !== null)(
       const dir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-temp-dir-'));
       temps.push(dir);
       const task = ['dry-run', 'examples/fleet/task.json', '--json'];
-      const given = await run([...task, '--temp-dir', dir]);
+      const given = await tsbatch([...task, '--temp-dir', dir]);
       expect(given.exit).toBe(0);
       // The cache's folder lives until the process exits (this one: the CLI ran in it).
       expect(readdirSync(dir).filter((name) => name.startsWith('tsbatch-s3-ranges-'))).toHaveLength(1);
-      const without = await run(task);
+      const without = await tsbatch(task);
       expect(without.exit).toBe(0);
       // The same description but for its clock times.
       const timeless = (text: string): unknown =>
