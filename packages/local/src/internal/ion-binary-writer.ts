@@ -5,6 +5,7 @@
  * content for its header, written when it closes (the content moved up only when the header needs more), so lengths
  * are exact and minimal.
  */
+import { GrowingBuffer } from './growing-buffer.js';
 import { utcFields, type IonDecimalValue, type IonTimestampValue, type IonWriter } from './ion-writer.js';
 
 const IVM = [0xe0, 0x01, 0x00, 0xea];
@@ -23,9 +24,7 @@ const T_STRUCT = 0xd;
 const T_ANNOTATION = 0xe;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-export class IonBinaryWriter implements IonWriter {
-  private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
-  private pos = 0;
+export class IonBinaryWriter extends GrowingBuffer implements IonWriter {
   /** Open containers, innermost last: their types, and the offsets where their contents start (no array each). */
   private readonly types: number[] = [];
   private readonly starts: number[] = [];
@@ -38,20 +37,9 @@ export class IonBinaryWriter implements IonWriter {
   private fields1 = utcFields(0);
 
   constructor(private readonly fieldNames: readonly string[]) {
+    super();
     this.sids = new Map(fieldNames.map((n, i) => [n, FIRST_LOCAL_SID + i]));
     this.start();
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
   }
 
   private varUInt(n: number): void {

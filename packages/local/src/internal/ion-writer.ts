@@ -7,6 +7,7 @@
  * local symbol table that starts the stream); everything else is a value: string, int, decimal, timestamp, bool,
  * blob, list, struct.
  */
+import { GrowingBuffer } from './growing-buffer.js';
 
 /** An Ion decimal: coefficient x 10^exponent (the sign apart, so -0 exists). */
 export interface IonDecimalValue {
@@ -147,9 +148,7 @@ const COMMA = 0x2c;
  * was a rope of thousands of parts a chunk, and its garbage a fifth of an export's time). The bytes are those of
  * the text the pieces make: every piece is well-formed (a lone surrogate is U+FFFD already, ionStringText).
  */
-export class IonTextWriter implements IonWriter {
-  private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
-  private pos = 0;
+export class IonTextWriter extends GrowingBuffer implements IonWriter {
   /** Open containers, innermost last: true for a struct. */
   private readonly structs: boolean[] = [];
   /** The next value is the first of its container (no comma before it). */
@@ -167,24 +166,13 @@ export class IonTextWriter implements IonWriter {
   private dateTime1 = '';
 
   constructor(fieldNames: readonly string[]) {
+    super();
     this.names = new Map(
       fieldNames.map((n) => {
         const text = IDENTIFIER.test(n) && !ION_KEYWORDS.has(n) ? n : `'${n.replace(/[\\']/g, '\\$&')}'`;
         return [n, [Buffer.from(`${text}:`, 'utf8'), Buffer.from(`,${text}:`, 'utf8')]] as const;
       }),
     );
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
   }
 
   /** Text that is mostly ASCII (digits, punctuation, base64) byte by byte; any other as UTF-8. */
