@@ -1,5 +1,5 @@
 // `pnpm bench [--size 100M|1G|5G[,...]] [--points 1M,10M] [--runs N] [--quick]
-// [--only dry-run|shapes|html|ingest|serve|duplicates|journal|s3] [--json] [--seed N]`: every
+// [--only dry-run|shapes|html|ingest|serve|duplicates|journal|s3[,...]] [--json] [--seed N]`: every
 // figure is measured in this run, each program in its own process, and the goals are ratios between them (issue 6).
 // Dry-run side, per file size: bare csv-parse (the floor of our parser, 1 thread), tsbatch's reader alone, the real
 // `tsbatch dry-run` (default workers, and `--workers 1` as context), DuckDB's count(*) (the reference of what parsing
@@ -424,10 +424,16 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`--runs: expected a whole number >= 1, got '${values.runs}'`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected a whole number, got '${values.seed}'`);
-  const only = values.only;
-  if (only !== undefined && !(ONLY as readonly string[]).includes(only)) {
-    throw new UsageError(`--only: expected ${ONLY.slice(0, -1).join(', ')} or ${ONLY.at(-1)}, got '${only}'`);
+  // `--only serve,ingest` runs several halves in one run (one table, e.g. every goal of one issue).
+  const onlyList = values.only?.split(',');
+  const badHalf = onlyList?.find((half) => !(ONLY as readonly string[]).includes(half));
+  if (badHalf !== undefined) {
+    throw new UsageError(
+      `--only: expected ${ONLY.slice(0, -1).join(', ')} or ${ONLY.at(-1)} (or several, comma-separated), got '${badHalf}'`,
+    );
   }
+  /** True when `--only` names this half (not when --only is absent). */
+  const picked = (half: (typeof ONLY)[number]): boolean => onlyList?.includes(half) ?? false;
   const shapeList = (values.shapes ?? SHAPES.join(',')).split(',') as Shape[];
   const unknown = shapeList.filter((shape) => !(SHAPES as readonly string[]).includes(shape));
   if (unknown.length > 0)
@@ -435,18 +441,18 @@ async function main(argv: string[]): Promise<void> {
   const shapesSize =
     values['shapes-size'] !== undefined ? parseSize(values['shapes-size']) : values.quick ? QUICK_SIZE : 1e9;
 
-  const includes = (half: (typeof ONLY)[number]): boolean => only === undefined || only === half;
+  const includes = (half: (typeof ONLY)[number]): boolean => onlyList === undefined || picked(half);
 
   const points = values.points?.split(',').map(parsePoints);
 
   const results: SizeResult[] = [];
-  if (only === undefined || only === 'dry-run') {
+  if (includes('dry-run')) {
     log(
       'tsbatch bench: building the CLI (the dry run is measured as installed: dist/, no TypeScript loader)',
     );
     buildCli();
   }
-  if (only === undefined || only === 'dry-run') {
+  if (includes('dry-run')) {
     for (const bytes of sizes) {
       log(`tsbatch bench: ${sizeLabel(bytes)} fleet CSV (seed ${seed}), best of ${runs}`);
       const file = await generateFleetCsv(path.join(here, 'data'), bytes, seed);
@@ -455,30 +461,30 @@ async function main(argv: string[]): Promise<void> {
   }
   // --quick alone keeps to its time (CI runs it); --quick --only shapes checks the shapes rows.
   const shapes =
-    only === 'shapes' || (only === undefined && !values.quick)
+    picked('shapes') || (onlyList === undefined && !values.quick)
       ? await shapesBench({ bytes: shapesSize, runs, seed, shapes: shapeList, log: (line) => log(line) })
       : [];
   // The HTML report's cost (bench/html-bench.ts): on the largest file up to 1 GB.
   const htmlRows: TableRow[] = [];
-  if (only === undefined || only === 'html') {
-    if (only === 'html') buildCli();
+  if (includes('html')) {
+    if (picked('html')) buildCli();
     const bytes = Math.min(Math.max(...sizes), 1e9);
     const file = await generateFleetCsv(path.join(here, 'data'), bytes, seed);
     log(`tsbatch bench: --html on ${sizeLabel(bytes)}, ${Math.max(runs, 2)} interleaved runs`);
     htmlRows.push(...htmlBench({ file, label: sizeLabel(bytes), runs: Math.max(runs, 2), log }));
   }
-  const ingest = only === undefined || only === 'ingest' ? await ingestRows(values.quick) : [];
+  const ingest = includes('ingest') ? await ingestRows(values.quick) : [];
   const serve = includes('serve') ? await serveRows(values.quick, points) : [];
   const rows = [...tableRows(results), ...shapes, ...htmlRows, ...ingest, ...serve];
   // The duplicate check at size (bench/duplicates-bench.ts): --quick runs its small profile, so CI runs its disk path.
   if (includes('duplicates')) {
-    if (only === 'duplicates') buildCli();
+    if (picked('duplicates')) buildCli();
     rows.push(
       ...(await duplicatesBench({ quick: values.quick, log: (line) => log(`  duplicates: ${line}`), seed })),
     );
   }
   // Like the shapes, --quick alone leaves the journal rows out (CI's time); --quick --only journal is their smoke run.
-  if (only === 'journal' || (only === undefined && !values.quick))
+  if (picked('journal') || (onlyList === undefined && !values.quick))
     rows.push(
       ...(await journalRows(
         values.quick,
@@ -486,7 +492,7 @@ async function main(argv: string[]): Promise<void> {
       )),
     );
   // The dry run from S3 on loopback against local disk (bench/s3-bench.ts).
-  if (includes('s3')) rows.push(...(await s3Rows(values.quick, seed, runs, only === 's3')));
+  if (includes('s3')) rows.push(...(await s3Rows(values.quick, seed, runs, picked('s3'))));
 
   if (values.json) {
     const machine = {
