@@ -56,6 +56,8 @@ export class CsvEngine implements RecordSink {
    * UTF-8 bytes as chars, which metering uses (recordEventSizeAscii).
    */
   allAscii = true;
+  /** Row events of a file read as UTF-8 carry `extraBytes` (a range job's metering sets it before reading). */
+  measureRows = false;
   /** Range mode: records that start at or after this offset (relative) belong to the next range. */
   private limit = NONE;
   /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
@@ -307,6 +309,17 @@ export class CsvEngine implements RecordSink {
     } else if (cells.length !== this.headerLength) {
       const failure = fieldCountFailure(cells.length, this.headerLength);
       this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure, cells });
+    } else if (this.measureRows && this.decoder === null) {
+      this.events.push({
+        type: 'row',
+        file: this.key,
+        line,
+        lastLine,
+        cells,
+        offset: this.base + start,
+        bytes: end - start,
+        extraBytes: tok.recordChars < 0 ? -1 : end - start - tok.recordChars,
+      });
     } else {
       this.events.push(
         this.decoder === null

@@ -55,6 +55,8 @@ export interface ReadRange {
   /** Lines before the range, for line numbers in failure texts. @default 0 */
   lineBase?: number;
   engine?: CsvEngine;
+  /** Row events carry `extraBytes` (CsvEngine.measureRows). @default false */
+  measureRows?: boolean;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function* readFileEvents(
   if (range !== undefined) {
     engine.startRange(range.header, range.base, range.limit, range.lineBase);
     range.engine = engine;
+    engine.measureRows = range.measureRows === true;
   }
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();

@@ -42,6 +42,10 @@ export class CsvTokenizer extends TokenizerState {
     this.ascii = ascii;
     this.cursorChar = 0;
     this.cursorByte = byteStart;
+    // Where the current line and record began in this text, if they did (else -1: recordChars is unknown).
+    const atLineStart = this.state === REC_START && this.lineStartByte === byteStart;
+    this.lineStartChar = atLineStart ? 0 : -1;
+    if (this.state !== REC_START) this.recordStartChar = -1;
     const n = text.length;
     let end = n;
     if (!final && n > 0) {
@@ -60,6 +64,7 @@ export class CsvTokenizer extends TokenizerState {
   /** Ends the input: a record in progress ends here. */
   finish(): void {
     if (this.state === REC_START) return;
+    this.recordStartChar = -1;
     this.run('', 0, 0, true);
   }
 
@@ -104,16 +109,19 @@ export class CsvTokenizer extends TokenizerState {
         this.line++;
         i++;
         this.lineStartByte = this.byteAt(i);
+        this.lineStartChar = i;
       } else if (c === CR && text.charCodeAt(i + 1) === LF) {
         this.line++;
         i += 2;
         this.lineStartByte = this.byteAt(i);
+        this.lineStartChar = i;
       } else if (trim && c !== sep && isTrimSpace(c) && !(c === CR && i + 1 >= n && !final)) {
         i++;
       } else break;
     }
     this.recordLine = this.line;
     this.recordStartByte = this.lineStartByte;
+    this.recordStartChar = this.lineStartChar;
     if (!this.sink.onRecordStart()) return stop(i);
     this.state = FIELD_START;
     return i;

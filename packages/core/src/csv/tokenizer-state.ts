@@ -76,6 +76,11 @@ export class TokenizerState {
   /** Line (1-based, in the texts given) where the record begins, and the byte offset of that line's start. */
   recordLine = 0;
   recordStartByte = 0;
+  /**
+   * At the record's end (RecordSink.onRecord): its length in chars of text, line end included, when it began and
+   * ended in the same text; else -1. Its bytes minus this are the bytes its non-ASCII text adds (metering).
+   */
+  recordChars = -1;
   error: TokenError = NO_ERROR;
   /** Index of the field where `error` happened. */
   errorField = 0;
@@ -94,8 +99,11 @@ export class TokenizerState {
   protected prefix = '';
   /** Where the field in progress starts in the current text (0 when it began in an earlier one). */
   protected fieldFrom = 0;
-  /** Byte offset of the line start after the last line end. */
+  /** Byte offset of the line start after the last line end, and its char in the current text (-1: an earlier text). */
   protected lineStartByte = 0;
+  protected lineStartChar = -1;
+  /** Char of the current text where the record in progress began (-1: in an earlier text). */
+  protected recordStartChar = -1;
 
   // ---- the current text and its byte offsets ----
   protected text = '';
@@ -196,6 +204,8 @@ export class TokenizerState {
     this.state = REC_START;
     this.prefix = '';
     this.lineStartByte = endByte;
+    this.lineStartChar = i;
+    this.recordChars = this.recordStartChar < 0 ? -1 : i - this.recordStartChar;
     this.sink.onRecord(endByte, lastLine, terminator, unterminated);
     this.cells = [];
     this.fields = 0;

@@ -11,7 +11,8 @@ import { createTimeWindow, type TimeWindow } from '../checks/time-window.js';
 import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-read-file.js';
 import { RowMapping, type RecordsEvent } from '../map/row-mapping.js';
 import { compileTask, type CompiledTask } from '../map/row-mapper.js';
-import { recordEventSize, recordEventSizeAscii } from '../report/metering.js';
+import { recordEventSizeAscii } from '../report/metering.js';
+import { extraBytesMeterable, rowRecordSize } from '../report/row-metering.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
 import { readFileChunksSync } from '../source/source-chunks.js';
 import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
@@ -214,6 +215,7 @@ export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise
     base: start,
     limit: job.limit,
     lineBase: job.lineBase ?? 0,
+    measureRows: true,
   };
   const events = readFileEvents(job.file, chunks, job.task.csv, resolved, undefined, range);
   const header = range.header;
@@ -255,10 +257,13 @@ async function readRange(
   // Each row's records are used before the next row is mapped: the mapper refills the same objects (no per-row
   // allocation for records, their arrays and the event).
   const mapping = new RowMapping(compiled, { stamp: false, reuse: true });
+  // Whether a row's extraBytes gives its records' sizes (row-metering.ts), for the file's header.
+  let meterable = false;
   for await (const batch of source) {
     // The engine has read only ASCII so far: the batch's values are measured by their length (R-METER-1).
     const ascii = range.engine !== undefined && range.engine.allAscii;
     for (const sourceEvent of batch) {
+      if (sourceEvent.type === 'file-start') meterable = extraBytesMeterable(job.task, sourceEvent.header);
       const event =
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
@@ -271,7 +276,7 @@ async function readRange(
         others.push(event);
         continue;
       }
-      recordsRow(event, start, columns, content?.stats ?? null, window, enc, failures, ascii);
+      recordsRow(event, start, columns, content?.stats ?? null, window, enc, failures, ascii, meterable);
     }
   }
   const outcome = outcomeOf(start, range, columns, failures, others, content?.stats ?? null);
@@ -292,6 +297,7 @@ function recordsRow(
   enc: RecordKeyEncoder,
   failures: Failure[],
   ascii: boolean,
+  meterable: boolean,
 ): void {
   const { kinds, rowLine, rowSpan, rowOffset, rowBytes, rowRecords } = columns;
   const { recSize, recHash, recHashHigh, recFailure, rowTime } = columns;
@@ -309,7 +315,10 @@ function recordsRow(
   rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
   rowBytes.push(event.bytes ?? 0);
   for (const record of records) {
-    const size = ascii ? recordEventSizeAscii(record) : recordEventSize(record);
+    // R-METER-1: an ASCII text's values by their lengths; else by what the row's bytes say (row-metering.ts).
+    const size = ascii
+      ? recordEventSizeAscii(record)
+      : rowRecordSize(record, records.length === 1 ? (event.extraBytes ?? -1) : -1, meterable);
     recSize.push(size);
     // [choice] limits, then the time window (then, on the main thread, duplicates): as runLoad.
     const failure = checkRecordLimits(record, size) ?? window?.check(record) ?? null;

@@ -24,6 +24,8 @@ export interface RecordsEvent {
   /** The row's bytes in the file, when the reader located them (as the `row` event's). */
   offset?: number;
   bytes?: number;
+  /** The row event's `extraBytes`, with `reuse` (-1 when it has none). */
+  extraBytes?: number;
 }
 
 /** What a sink consumes: the reader's events with every `row` replaced by its records or its failure. */
@@ -49,7 +51,16 @@ export class RowMapping {
   private source: RowSource | null = null;
   private skippedFile: string | null = null;
   /** The records event refilled with `reuse`. */
-  private readonly shared: RecordsEvent = { type: 'records', file: '', line: 0, lastLine: 0, records: [] };
+  private readonly shared: RecordsEvent = {
+    type: 'records',
+    file: '',
+    line: 0,
+    lastLine: 0,
+    records: [],
+    offset: 0,
+    bytes: 0,
+    extraBytes: -1,
+  };
 
   constructor(
     private readonly compiled: CompiledTask,
@@ -116,6 +127,7 @@ export class RowMapping {
       shared.records = result;
       shared.offset = offset;
       shared.bytes = bytes;
+      shared.extraBytes = event.extraBytes ?? -1;
       return shared;
     }
     const mapped: RecordsEvent = {

@@ -47,6 +47,11 @@ export type SourceEvent =
        */
       offset?: number;
       bytes?: number;
+      /**
+       * With `bytes`: how many more bytes than chars of text the row has (UTF-8 bytes beyond its UTF-16 length:
+       * 0 for an ASCII row), or -1 when not measured (a row read across chunks). Metering uses it (R-METER-1).
+       */
+      extraBytes?: number;
     }
   | {
       type: 'row-failure';
