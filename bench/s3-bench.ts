@@ -33,8 +33,26 @@ export interface S3BenchOptions {
 interface Child {
   code: number;
   seconds: number;
+  /** CPU (user + system) of the dry run's process, all its threads. */
+  cpuSeconds: number;
+  /** CPU the S3 server spent during this run (0 for the local-disk runs). */
+  serverCpuSeconds: number;
   maxRssKiB: number;
   output: unknown;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN where unreadable. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, inside parentheses): utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    /** [choice] USER_HZ is 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)). */
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function dryRun(args: string[], env: Record<string, string>): Child {
@@ -52,21 +70,34 @@ function dryRun(args: string[], env: Record<string, string>): Child {
   const last = result.stdout.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || last === '')
     throw new Error(`dry-run child failed (exit ${result.status}): ${result.stderr.slice(-500)}`);
-  return JSON.parse(last) as Child;
+  return { serverCpuSeconds: 0, ...(JSON.parse(last) as Omit<Child, 'serverCpuSeconds'>) };
 }
 
-/** Each program once per round, round after round; the fastest run of each. */
-function fastest(runs: number, programs: (() => Child)[], log: (line: string) => void): Child[] {
+/** Each program once per round, round after round; the fastest run of each, and every run (by round) of each. */
+function fastest(
+  runs: number,
+  programs: (() => Child)[],
+  log: (line: string) => void,
+): { best: Child[]; all: Child[][] } {
   const best: (Child | undefined)[] = programs.map(() => undefined);
+  const all: Child[][] = programs.map(() => []);
   for (let i = 0; i < runs; i++) {
     log(`s3: round ${i + 1} of ${runs}`);
     programs.forEach((measure, p) => {
       const r = measure();
       if (r.code > 1) throw new Error(`dry run exited ${r.code}: ${JSON.stringify(r.output).slice(0, 300)}`);
+      all[p]!.push(r);
       if (best[p] === undefined || r.seconds < best[p].seconds) best[p] = r;
     });
   }
-  return best as Child[];
+  return { best: best as Child[], all };
+}
+
+/** The median of round-by-round ratios a/b (runs of one round share the machine's minute). */
+function medianRatio(a: Child[], b: Child[]): number {
+  const ratios = a.map((x, i) => x.seconds / b[i]!.seconds).sort((x, y) => x - y);
+  const mid = Math.floor(ratios.length / 2);
+  return ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
 }
 
 /** The error report a run wrote (the same file name on both sides). */
@@ -103,10 +134,16 @@ export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
         ['dry-run', task, '--s3-root', s3Root, '--json', '--report-dir', path.join(reports, dir), ...extra],
         {},
       );
-    const remote = (extra: string[], dir: string): Child =>
-      dryRun(['dry-run', task, '--json', '--report-dir', path.join(reports, dir), ...extra], s3.env);
+    const remote = (extra: string[], dir: string): Child => {
+      const before = processCpuSeconds(s3.pid);
+      const child = dryRun(
+        ['dry-run', task, '--json', '--report-dir', path.join(reports, dir), ...extra],
+        s3.env,
+      );
+      return { ...child, serverCpuSeconds: processCpuSeconds(s3.pid) - before };
+    };
     log('s3: dry runs from local disk and from S3 on loopback, default workers and --workers 1');
-    const [disk, diskOne, fromS3, s3One] = fastest(
+    const { best, all } = fastest(
       runs,
       [
         () => local([], 'disk'),
@@ -115,7 +152,8 @@ export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
         () => remote(['--workers', '1'], 's3-1'),
       ],
       log,
-    ) as [Child, Child, Child, Child];
+    );
+    const [disk, diskOne, fromS3, s3One] = best as [Child, Child, Child, Child];
     const same =
       JSON.stringify(fromS3.output) === JSON.stringify(disk.output) &&
       JSON.stringify(s3One.output) === JSON.stringify(disk.output) &&
@@ -125,6 +163,16 @@ export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
     const ratio = disk.seconds / fromS3.seconds;
     const ratioOne = diskOne.seconds / s3One.seconds;
     const label = `${Number(mb.toFixed(1))} MB`;
+    const cpu = (c: Child): string => `${c.cpuSeconds.toFixed(2)} s`;
+    for (const [name, c] of [
+      ['disk', disk],
+      ['disk --workers 1', diskOne],
+      ['s3', fromS3],
+      ['s3 --workers 1', s3One],
+    ] as const)
+      log(
+        `s3: fastest ${name}: ${c.seconds.toFixed(2)} s wall, ${cpu(c)} CPU, server ${c.serverCpuSeconds.toFixed(2)} s CPU`,
+      );
     return [
       [
         `dry-run ${label}: S3 (loopback) / local disk`,
@@ -135,6 +183,18 @@ export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
       [
         `dry-run ${label}: S3 / local disk, both --workers 1`,
         `${ratioOne.toFixed(2)}x (${rate(s3One)} vs ${rate(diskOne)})`,
+        '',
+        '',
+      ],
+      [
+        `dry-run ${label}: S3 / local disk, median of the ${runs} rounds' ratios`,
+        `${medianRatio(all[0]!, all[2]!).toFixed(2)}x (--workers 1: ${medianRatio(all[1]!, all[3]!).toFixed(2)}x)`,
+        '',
+        '',
+      ],
+      [
+        `dry-run ${label}: CPU of the S3 run (dry run + s3rver) / local disk`,
+        `${cpu(fromS3)} + ${fromS3.serverCpuSeconds.toFixed(2)} s vs ${cpu(disk)}`,
         '',
         '',
       ],

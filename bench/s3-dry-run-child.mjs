@@ -1,5 +1,5 @@
 // Child process for bench/s3-bench.ts: the compiled `tsbatch dry-run` (as installed), timed from inside. Prints
-// {code, seconds, maxRssKiB, output}: `output` is the --json answer without its clock fields, so two runs over the
+// {code, seconds, cpuSeconds, maxRssKiB, output} (cpuSeconds: user + system of every thread of this process): `output` is the --json answer without its clock fields, so two runs over the
 // same bytes (local disk, S3) can be compared member for member.
 import { Writable } from 'node:stream';
 import { main } from '@tsbatch/cli';
@@ -24,6 +24,7 @@ const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
 });
 const seconds = (performance.now() - started) / 1000;
+const usage = process.resourceUsage();
 let output = null;
 try {
   output = JSON.parse(stdout.text());
@@ -33,5 +34,5 @@ try {
   output = { stderr: stderr.text().split('\n').slice(0, 3).join('\n') };
 }
 process.stdout.write(
-  `${JSON.stringify({ code, seconds, maxRssKiB: process.resourceUsage().maxRSS, output })}\n`,
+  `${JSON.stringify({ code, seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssKiB: usage.maxRSS, output })}\n`,
 );

@@ -16,11 +16,27 @@ import {
   rmSync,
   unlinkSync,
   writeSync,
+  writevSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { SourceFile } from '@tsbatch/core';
+import type { ReadChunksOptions, SourceFile } from '@tsbatch/core';
+
+/**
+ * The chunks of a read from `start` that this process staged (ReadChunksOptions.staged), from the cache: none when
+ * `start` is not inside the staged bytes; fewer when the cache file ends early (the caller reads on from S3).
+ */
+export function* stagedChunks(
+  cache: RangeCache,
+  file: SourceFile,
+  start: number,
+  options: ReadChunksOptions,
+): Generator<Buffer, void, undefined> {
+  const staged = options.staged;
+  if (staged === undefined || start < staged.start || start >= staged.end) return;
+  yield* cache.chunks(file, start, Math.min(staged.end, file.size), options.highWaterMark);
+}
 
 /** Folders this process made, removed when it exits (one listener for all). */
 const made = new Set<string>();
@@ -65,6 +81,22 @@ export class RangeCache {
     while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done, position + done);
   }
 
+  /** The chunks one after the other from `position`, in one system call where the kernel takes them all. */
+  writeAll(fd: number, chunks: Buffer[], position: number): void {
+    let done = writevSync(fd, chunks, position);
+    let offset = position;
+    for (const chunk of chunks) {
+      if (done >= chunk.length) {
+        done -= chunk.length;
+        offset += chunk.length;
+        continue;
+      }
+      this.write(fd, chunk.subarray(done), offset + done);
+      offset += chunk.length;
+      done = 0;
+    }
+  }
+
   /** Bytes [offset, offset + length) as a read wrote them; null when they were never written. */
   read(file: SourceFile, offset: number, length: number): Buffer | null {
     const name = this.fileOf(file);
@@ -85,6 +117,36 @@ export class RangeCache {
       return out;
     } catch {
       return null;
+    }
+  }
+
+  /**
+   * Bytes [from, to) as a read wrote them (SourceReader.stage), in fresh chunks of up to `chunkBytes`; it stops early
+   * where the file ends before `to` (the caller asks S3 for the rest).
+   */
+  *chunks(
+    file: SourceFile,
+    from: number,
+    to: number,
+    chunkBytes: number,
+  ): Generator<Buffer, void, undefined> {
+    let fd: number;
+    try {
+      fd = openSync(this.fileOf(file), 'r');
+    } catch {
+      return;
+    }
+    try {
+      let position = from;
+      while (position < to) {
+        const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, to - position));
+        const n = readSync(fd, chunk, 0, chunk.length, position);
+        if (n === 0) return;
+        position += n;
+        yield n === chunk.length ? chunk : chunk.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 

@@ -1,15 +1,97 @@
-/** The module a worker thread imports (core's readerFromSpec) to build the S3 reader of the main thread. */
-import type { SourceReader } from '@tsbatch/core';
+/**
+ * The module a worker thread imports (core's readerFromSpec) to build the S3 reader of the main thread (R-S3-1).
+ * It loads no SDK itself: a worker of the parallel dry run reads the bytes the main thread staged for its range from
+ * the range cache (S3SourceReader.stage), and only what lies beyond them (a row running past the staged bytes), or
+ * a listing, makes it load the full reader (s3-reader.ts, with @aws-sdk/client-s3: about 0.2 s of CPU per thread).
+ */
+import { importModule, type ReadChunksOptions, type SourceFile, type SourceReader } from '@tsbatch/core';
 
 import type { StaticCredentials } from './aws-settings.js';
-import { createS3Reader, type S3ReaderSpecOptions } from './s3-reader.js';
+import { RangeCache, stagedChunks } from './range-cache.js';
+import type { createS3Reader as CreateS3Reader, S3ReaderSpecOptions } from './s3-reader.js';
+
+const here = import.meta.url;
+/** The full reader's module: the `.ts` source under tsx, the compiled `.js` otherwise. */
+const FULL_READER_MODULE = new URL(here.endsWith('.ts') ? './s3-reader.ts' : './s3-reader.js', here).href;
 
 export function createSourceReader(options: unknown, secrets: unknown, local: unknown): SourceReader {
-  const settings = (options ?? {}) as S3ReaderSpecOptions;
-  return createS3Reader({
-    ...settings,
-    ...(secrets !== undefined && { credentials: secrets as StaticCredentials }),
-    // The main thread's range cache folder (R-DUP-1 re-reads), shared by this process's threads only.
-    rangeCache: typeof local === 'string' ? local : false,
-  });
+  return new LocalFirstS3Reader(
+    (options ?? {}) satisfies S3ReaderSpecOptions,
+    secrets as StaticCredentials | undefined,
+    typeof local === 'string' ? local : undefined,
+  );
+}
+
+/** The main thread's S3 reader as seen from another thread: staged bytes and re-reads from the range cache. */
+class LocalFirstS3Reader implements SourceReader {
+  readonly spec;
+  readonly rereads: boolean;
+  private readonly cache: RangeCache | null;
+  private full: Promise<SourceReader> | null = null;
+
+  constructor(
+    private readonly settings: S3ReaderSpecOptions,
+    private readonly secrets: StaticCredentials | undefined,
+    private readonly folder: string | undefined,
+  ) {
+    this.cache = folder === undefined ? null : new RangeCache(folder);
+    this.rereads = this.cache !== null;
+    this.spec = {
+      module: here,
+      options: settings,
+      ...(secrets !== undefined && { secrets }),
+      ...(folder !== undefined && { local: folder }),
+    };
+  }
+
+  /** The reader with the SDK, loaded the first time a request is needed. */
+  private fullReader(): Promise<SourceReader> {
+    this.full ??= (async () => {
+      const { createS3Reader } = (await importModule(FULL_READER_MODULE)) as {
+        createS3Reader: typeof CreateS3Reader;
+      };
+      return createS3Reader({
+        ...this.settings,
+        ...(this.secrets !== undefined && { credentials: this.secrets }),
+        // The main thread's range cache folder (R-DUP-1 re-reads), shared by this process's threads only.
+        rangeCache: this.folder ?? false,
+      });
+    })();
+    return this.full;
+  }
+
+  async list(bucket: string, prefix: string, signal?: AbortSignal): Promise<SourceFile[]> {
+    return (await this.fullReader()).list(bucket, prefix, signal);
+  }
+
+  async head(bucket: string, key: string, signal?: AbortSignal): Promise<SourceFile> {
+    return (await this.fullReader()).head(bucket, key, signal);
+  }
+
+  async *read(file: SourceFile, options: ReadChunksOptions): AsyncGenerator<Buffer, void, undefined> {
+    let position = options.start ?? 0;
+    if (this.cache !== null) {
+      for (const chunk of stagedChunks(this.cache, file, position, options)) {
+        position += chunk.length;
+        yield chunk;
+      }
+    }
+    if (position >= file.size) return;
+    const { staged: _staged, ...rest } = options;
+    yield* (await this.fullReader()).read(file, { ...rest, start: position });
+  }
+
+  /** R-DUP-1: as the full reader, the ETag stands for the version. */
+  version(file: SourceFile): Promise<string | null> {
+    return Promise.resolve(this.cache === null ? null : (file.etag ?? null));
+  }
+
+  readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
+    if (this.cache === null || version !== file.etag) return null;
+    return this.cache.read(file, offset, length);
+  }
+
+  retain(files: readonly SourceFile[]): () => void {
+    return this.cache?.retain(files) ?? (() => undefined);
+  }
 }

@@ -4,6 +4,10 @@
  * it was listed with, so an object that changes during the run stops it (SOURCE_CHANGED) instead of mixing
  * versions. Concurrency is bounded per read: the part being read and, once half of it is consumed, the next one.
  * Requests retry with the SDK's standard retry; a body cut off midway is asked for again from where it broke.
+ * A read's end hint bounds its first GET and nothing is asked for past it until the caller reads on (a range job's
+ * read used to fire a wasted 8 MiB GET of the next part on reaching its hint). The parallel dry run stages each range
+ * with one GET on the main thread (`stage`, into the range cache); workers build their reader from the spec
+ * (s3-reader-module.ts), read the staged bytes locally and load the SDK only for bytes past them.
  */
 import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -20,7 +24,7 @@ import { s3ClientConfig, s3EndpointOf, type AwsSettings, type StaticCredentials 
 import { AwsError } from './errors.js';
 import { objectChanged, s3Error } from './s3-errors.js';
 import { parseS3Path, s3Path } from './s3-uri.js';
-import { RangeCache } from './range-cache.js';
+import { RangeCache, stagedChunks } from './range-cache.js';
 
 export interface S3ReaderOptions extends AwsSettings {
   /** Bytes per ranged GET. @default 8 MiB */
@@ -46,6 +50,9 @@ export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials'
 
 /** [choice] 8 MiB parts: on loopback a GET costs about a millisecond, so parts this big keep S3 near disk speed. */
 export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+
+/** [choice] Bytes gathered per range-cache write while staging (one writev of the socket's pieces). */
+const STAGE_WRITE_BYTES = 1024 * 1024;
 
 /** [choice] A request whose socket is idle this long fails (then the SDK's standard retry tries again). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -166,7 +173,44 @@ class S3SourceReader implements SourceReader {
     return this.cache?.retain(files) ?? (() => undefined);
   }
 
+  /**
+   * Bytes staged by this process (options.staged, see `stage`) come from the range cache; the rest, and everything
+   * when nothing is staged, from ranged GETs.
+   */
   async *read(file: SourceFile, options: ReadChunksOptions): AsyncGenerator<Buffer, void, undefined> {
+    let position = options.start ?? 0;
+    if (this.cache !== null) {
+      for (const chunk of stagedChunks(this.cache, file, position, options)) {
+        position += chunk.length;
+        yield chunk;
+      }
+    }
+    yield* this.fetch(file, { ...options, start: position }, false);
+  }
+
+  /**
+   * R-S3-1: one ranged GET of bytes [start, end) into the range cache, for a worker of this process to read them
+   * there (`staged`): the main thread of the parallel dry run stages each range just before its worker reads it.
+   */
+  async stage(file: SourceFile, start: number, end: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.cache === null) return false;
+    for await (const _ of this.fetch(
+      file,
+      { start, end, highWaterMark: STAGE_WRITE_BYTES, ...(signal !== undefined && { signal }) },
+      true,
+    ));
+    return true;
+  }
+
+  /**
+   * The bytes from options.start in ranged GETs of the listed version; `stageOnly`: written to the range cache only
+   * (nothing is yielded), to options.end.
+   */
+  private async *fetch(
+    file: SourceFile,
+    options: ReadChunksOptions,
+    stageOnly: boolean,
+  ): AsyncGenerator<Buffer, void, undefined> {
     const { bucket, key } = parseS3Path(file.path);
     const size = file.size;
     let position = options.start ?? 0;
@@ -182,11 +226,15 @@ class S3SourceReader implements SourceReader {
     // that ends in its first part must not wait for the next): fewer, larger parser pushes and cache writes.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    const flush = (): Buffer => {
-      const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      if (this.cache !== null) {
-        cacheFd ??= this.cache.openForWrite(file);
-        this.cache.write(cacheFd, out, position - pendingBytes);
+    const flush = (): Buffer | null => {
+      let out: Buffer | null = null;
+      if (this.cache !== null) cacheFd ??= this.cache.openForWrite(file);
+      if (stageOnly) {
+        // Only to the cache: the socket's pieces as they are, no copy into one buffer.
+        this.cache!.writeAll(cacheFd!, pending, position - pendingBytes);
+      } else {
+        out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        if (cacheFd !== null) this.cache!.write(cacheFd, out, position - pendingBytes);
       }
       pending = [];
       pendingBytes = 0;
@@ -208,13 +256,16 @@ class S3SourceReader implements SourceReader {
                 next === null &&
                 partEnd < size &&
                 position >= half &&
-                (!hinted || position >= options.end!)
+                (!hinted || position > options.end!)
               ) {
                 const to = Math.min(size, partEnd + this.partBytes);
                 next = { from: partEnd, to, body: this.get(file, bucket, key, partEnd, to, options.signal) };
                 next.body.catch(() => undefined); // awaited below, or dropped with the read
               }
-              if (pendingBytes >= options.highWaterMark) yield flush();
+              if (pendingBytes >= options.highWaterMark) {
+                const out = flush();
+                if (out !== null) yield out;
+              }
             }
             break;
           } catch (error) {
@@ -226,14 +277,17 @@ class S3SourceReader implements SourceReader {
             body = await this.get(file, bucket, key, position, partEnd, options.signal);
           }
         }
-        if (pendingBytes > 0) yield flush();
+        if (pendingBytes > 0) {
+          const out = flush();
+          if (out !== null) yield out;
+        }
         if (position < partEnd) {
           throw new AwsError(
             'S3_REQUEST_FAILED',
             `GetObject s3://${bucket}/${key}: the body ended at byte ${position}, before ${partEnd}`,
           );
         }
-        if (partEnd >= size) return;
+        if (partEnd >= size || (stageOnly && partEnd >= (options.end ?? size))) return;
         const to = next?.to ?? Math.min(size, partEnd + this.partBytes);
         current = next?.body ?? this.get(file, bucket, key, partEnd, to, options.signal);
         next = null;

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FLEET_HEADER, fleetTask } from '../../core/test/dry-run-fixtures.js';
 import { createS3Reader, s3SourceLocation } from '../src/index.js';
+import { createSourceReader } from '../src/s3-reader-module.js';
 import { startS3Proxy } from './s3-proxy.js';
 import { s3ServerMissing, startS3Server, type S3TestServer } from './s3-server.js';
 
@@ -183,6 +184,52 @@ describe.skipIf(missing !== null)(
       const none = createS3Reader({ ...s3.settings, rangeCache: false });
       expect(none.rereads).toBe(false);
       expect(await none.version(file!)).toBeNull();
+    });
+
+    it('stages a range on one thread for a worker to read without a request, and reads on past it from S3 (R-S3-1)', async () => {
+      const proxy = await startS3Proxy(s3.endpoint, {});
+      try {
+        const reader = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint });
+        const [file] = await reader.list('fleet-data', 'big/');
+        const release = reader.retain!([file!]);
+        const staged = { start: 4_194_303, end: 8_454_144 };
+        const gets = (): number => proxy.requests.filter((r) => r.startsWith('GET /fleet-data/big')).length;
+        expect(await reader.stage!(file!, staged.start, staged.end)).toBe(true);
+        expect(gets()).toBe(1);
+        // What a worker builds from the spec: no SDK until it needs a request.
+        const spec = reader.spec!;
+        const worker = createSourceReader(spec.options, spec.secrets, spec.local);
+        expect(worker.spec).toEqual(spec);
+        const read = async (from: number, stop: number): Promise<Buffer> => {
+          const got: Buffer[] = [];
+          let n = 0;
+          for await (const chunk of worker.read(file!, {
+            start: from,
+            end: staged.end,
+            highWaterMark: 65536,
+            staged,
+          })) {
+            got.push(chunk);
+            n += chunk.length;
+            if (n >= stop - from) break;
+          }
+          return Buffer.concat(got);
+        };
+        const inside = await read(staged.start + 10, staged.end);
+        expect(inside.equals(Buffer.from(big).subarray(staged.start + 10, staged.end))).toBe(true);
+        expect(gets()).toBe(1);
+        // A row running on past the staged bytes: the rest from S3, byte for byte.
+        const past = await read(staged.start, staged.end + 300_000);
+        expect(past.equals(Buffer.from(big).subarray(staged.start, staged.start + past.length))).toBe(true);
+        expect(past.length).toBeGreaterThanOrEqual(staged.end + 300_000 - staged.start);
+        expect(gets()).toBe(2);
+        // Outside the staged bytes (another start): S3 as usual; re-reads come from the cache the stage filled.
+        const row = worker.readSync(file!, file!.etag!, staged.start + 5000, 100);
+        expect(row?.equals(Buffer.from(big).subarray(staged.start + 5000, staged.start + 5100))).toBe(true);
+        release();
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('gives the dry run of S3 objects the results of the same files on disk, on one thread and in byte ranges on worker threads (R-S3-1, R-DUP-1)', async () => {

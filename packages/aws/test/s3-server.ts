@@ -53,6 +53,8 @@ export function s3ServerMissing(): string | null {
 export interface S3TestServer {
   kind: S3ServerKind;
   endpoint: string;
+  /** The server process's id (the bench reads its CPU time from /proc). */
+  pid: number | undefined;
   /** Whether GET honours If-Match itself (412); s3rver does not, the ETag of each answer still tells a change. */
   honoursIfMatch: boolean;
   client: S3Client;
@@ -148,6 +150,7 @@ export async function startS3Server(): Promise<S3TestServer> {
   return {
     kind: S3_SERVER_KIND,
     endpoint,
+    pid: child.pid,
     honoursIfMatch: S3_SERVER_KIND === 'moto',
     client,
     settings,

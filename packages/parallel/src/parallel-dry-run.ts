@@ -13,6 +13,7 @@ import {
   type DryRunResult,
   type RangeJob,
   type RangeOutcome,
+  rangeReadExtent,
   type ResolvedSource,
   type ResolvedTask,
   runRangeJob,
@@ -131,7 +132,16 @@ export async function parallelDryRun(
     return runRangeJob(job, source.reader);
   };
   const signal = options.signal;
-  const run = async (job: RangeJob): Promise<RangeOutcome> => {
+  const reader = source.reader;
+  const run = async (queued: RangeJob): Promise<RangeOutcome> => {
+    let job = queued;
+    // R-S3-1: this thread brings the range's bytes in (a ranged GET into the range cache) while the workers parse
+    // the ranges before it; the worker then reads them locally, with no request and no SDK of its own.
+    if (reader?.stage !== undefined) {
+      const extent = rangeReadExtent(job);
+      if (extent.end > extent.start && (await reader.stage(job.file, extent.start, extent.end, signal)))
+        job = { ...job, staged: extent };
+    }
     if (broken !== null) return onThisThread(job, broken);
     let answer: WorkerAnswer;
     try {

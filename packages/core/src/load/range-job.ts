@@ -19,7 +19,12 @@ import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/sta
 import { ComboTable } from '../report/stats/combo-table.js';
 import type { ResolvedTask } from '../task.js';
 import { localReader, isDiskReader } from '../source/local-reader.js';
-import { readerFromSpec, type ReaderSpec, type SourceReader } from '../source/source-reader.js';
+import {
+  readerFromSpec,
+  type ReaderSpec,
+  type SourceReader,
+  type StagedBytes,
+} from '../source/source-reader.js';
 import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
@@ -47,6 +52,18 @@ export interface RangeJob {
   highWaterMark?: number;
   /** Gather the report's statistics (LoadOptions.statistics): `rowTime` and `content` in the outcome. */
   statistics?: boolean;
+  /** Bytes of the file the main thread staged for this job (SourceReader.stage): read without a request. */
+  staged?: StagedBytes;
+}
+
+/**
+ * The bytes a range job of a non-disk reader asks for first (runRangeJob): from its proven start, or from the byte
+ * before its nominal start (readFromLineStart), to its limit and a line search more; the rest only if a row runs on.
+ */
+export function rangeReadExtent(job: RangeJob): StagedBytes {
+  const start = job.start ?? Math.max(0, job.nominal - 1);
+  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
+  return { start: Math.min(start, job.file.size), end: Math.min(end, job.file.size) };
 }
 
 /** Per-row outcomes of a range, in file order (transferable typed arrays plus the rare objects). */
@@ -192,7 +209,7 @@ export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise
   // Synchronous reads into one reused buffer: a worker has nothing else to do meanwhile (source-chunks.ts). Other
   // readers (S3, R-S3-1) are asked for the range and a little more first: it reads past its limit only to a row end;
   // their line start is found in the same read (one ranged GET per range, readFromLineStart).
-  const end = Number.isFinite(job.limit) ? job.limit + LINE_SEARCH_BYTES : job.file.size;
+  const end = rangeReadExtent(job).end;
   let start: number;
   let chunks: ReturnType<typeof readFileChunksSync> | AsyncIterable<Buffer>;
   if (disk) {
@@ -200,13 +217,22 @@ export async function runRangeJob(job: RangeJob, reader?: SourceReader): Promise
     chunks = readFileChunksSync(job.file.path, resolved.highWaterMark, start);
   } else if (job.start !== undefined) {
     start = job.start;
-    chunks = from.read(job.file, { start, end, highWaterMark: resolved.highWaterMark });
+    chunks = from.read(job.file, {
+      start,
+      end,
+      highWaterMark: resolved.highWaterMark,
+      ...(job.staged !== undefined && { staged: job.staged }),
+    });
   } else {
     ({ start, chunks } = await readFromLineStart(
       from,
       job.file,
       job.nominal,
-      { end, highWaterMark: resolved.highWaterMark },
+      {
+        end,
+        highWaterMark: resolved.highWaterMark,
+        ...(job.staged !== undefined && { staged: job.staged }),
+      },
       job.task.csv,
     ));
   }

@@ -7,7 +7,7 @@
 import { open } from 'node:fs/promises';
 
 import type { SourceFile } from '../source/source.js';
-import type { SourceReader } from '../source/source-reader.js';
+import type { SourceReader, StagedBytes } from '../source/source-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
 
 const NL = 10;
@@ -64,7 +64,7 @@ export async function readFromLineStart(
   reader: SourceReader,
   file: SourceFile,
   nominal: number,
-  options: { end: number; highWaterMark: number },
+  options: { end: number; highWaterMark: number; staged?: StagedBytes },
   csv?: ResolvedCsvOptions,
 ): Promise<{ start: number; chunks: AsyncIterable<Buffer> }> {
   if (nominal <= 0) return { start: 0, chunks: reader.read(file, { start: 0, ...options }) };

@@ -35,6 +35,17 @@ export interface ReadChunksOptions {
   /** Bytes per chunk (the last may be shorter; a reader may return other sizes, results never depend on them). */
   highWaterMark: number;
   signal?: AbortSignal;
+  /**
+   * Bytes [start, end) of the file that this process's `stage` already brought in (R-S3-1: the main thread's ranged
+   * GET of a worker's range): a reader reads them locally, without a request, and the bytes after them as usual.
+   */
+  staged?: StagedBytes;
+}
+
+/** A byte range of a file that `SourceReader.stage` brought into this process. */
+export interface StagedBytes {
+  start: number;
+  end: number;
 }
 
 export interface SourceReader {
@@ -63,6 +74,13 @@ export interface SourceReader {
    * the returned release is called when the run ends). Absent: nothing to keep.
    */
   retain?(files: readonly SourceFile[]): () => void;
+  /**
+   * Brings bytes [start, end) of the file's listed version into this process (S3's range cache), so that a read
+   * given them as `staged` (on any thread of this process) needs no request for them: the parallel dry run stages
+   * each range on the main thread before a worker reads it (R-S3-1), so workers parse local bytes and load no SDK.
+   * Resolves false when the reader keeps nothing (then nothing is staged). Absent: the bytes are local already.
+   */
+  stage?(file: SourceFile, start: number, end: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 export const SOURCE_CHANGED = 'SOURCE_CHANGED';
