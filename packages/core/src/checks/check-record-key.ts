@@ -57,6 +57,14 @@ export class RecordKeyEncoder {
   /** `keyHash`'s 64-bit hash of the key, as two 32-bit halves, made from the record's strings. */
   keyHashValue = 0;
   keyHashHigh = 0;
+  /**
+   * Set by `keyHash` on its way: the running state (two 32-bit halves, not finalised) after the dimension names, the
+   * measure name and the dimension values, before the time. Equal series (R-DUP-1's key less its time: dimensions as
+   * a set, measure name) give equal states in every encoder and thread; the HTML report's statistics count series by
+   * it (report/stats/content-stats.ts) instead of hashing the row's values again.
+   */
+  seriesHash = 0;
+  seriesHashHigh = 0;
   private readonly shapes: ShapeTable;
   private readonly names: NameTable;
   private unit = '';
@@ -117,6 +125,8 @@ export class RecordKeyEncoder {
         g = high(g, w);
       }
     }
+    this.seriesHash = h;
+    this.seriesHashHigh = g;
     // The instant as putInstant writes it: digits without leading and trailing zeros, then the zeros in ns.
     const time = record.Time;
     let from = 0;

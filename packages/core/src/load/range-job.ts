@@ -15,8 +15,8 @@ import { recordEventSizeAscii } from '../report/metering.js';
 import { extraBytesMeterable, rowRecordSize } from '../report/row-metering.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
 import { readFileChunksSync } from '../source/source-chunks.js';
-import { ContentStats, recordTimeMs, type ContentStatsData } from '../report/stats/content-stats.js';
-import { ComboTable } from '../report/stats/combo-table.js';
+import { ContentStats, writeRecordTime, type ContentStatsData } from '../report/stats/content-stats.js';
+import { SeriesTable } from '../report/stats/series-table.js';
 import type { ResolvedTask } from '../task.js';
 import { localReader, isDiskReader } from '../source/local-reader.js';
 import {
@@ -182,8 +182,8 @@ function newColumns() {
 const freeColumns: ReturnType<typeof newColumns>[] = [];
 
 const compiledTasks = new Map<string, CompiledTask>();
-/** The report's combination tables, kept between range jobs like the columns (no regrowth per range). */
-const freeCombos: ComboTable[] = [];
+/** The report's series tables, kept between range jobs like the columns (no regrowth per range). */
+const freeSeries: SeriesTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
 
 /**
@@ -307,8 +307,8 @@ async function readRange(
   }
   const outcome = outcomeOf(start, range, columns, failures, others, content?.stats ?? null);
   if (content !== null) {
-    content.combos.clear();
-    freeCombos.push(content.combos);
+    content.series.clear();
+    freeSeries.push(content.series);
   }
   return outcome;
 }
@@ -332,19 +332,19 @@ function recordsRow(
   rowSpan.push(event.lastLine - event.line);
   const records = event.records;
   if (content !== null) {
-    const time = recordTimeMs(records[0]); // once for both
-    content.add(records, time);
-    rowTime.push(time);
+    content.addRow(records);
+    rowTime.push(0);
+    writeRecordTime(records[0], rowTime.data, rowTime.length - 1);
   }
   rowRecords.push(records.length);
   // Offsets exist for UTF-8 reads, the only ones done in ranges.
   rowOffset.push(event.offset === undefined ? -1 : event.offset - start);
   rowBytes.push(event.bytes ?? 0);
-  for (const record of records) {
+  const extraBytes = records.length === 1 ? (event.extraBytes ?? -1) : -1;
+  for (let k = 0; k < records.length; k++) {
+    const record = records[k]!;
     // R-METER-1: an ASCII text's values by their lengths; else by what the row's bytes say (row-metering.ts).
-    const size = ascii
-      ? recordEventSizeAscii(record)
-      : rowRecordSize(record, records.length === 1 ? (event.extraBytes ?? -1) : -1, meterable);
+    const size = ascii ? recordEventSizeAscii(record) : rowRecordSize(record, extraBytes, meterable);
     recSize.push(size);
     // [choice] limits, then the time window (then, on the main thread, duplicates): as runLoad.
     const failure = checkRecordLimits(record, size) ?? window?.check(record) ?? null;
@@ -356,6 +356,8 @@ function recordsRow(
     enc.keyHash(record);
     recHash.push(enc.keyHashValue);
     recHashHigh.push(enc.keyHashHigh);
+    // The report's series from the key hash's own state (no value hashed twice).
+    if (content !== null) content.addRecord(record, k === 0, enc.seriesHash, enc.seriesHashHigh);
   }
 }
 
@@ -393,17 +395,17 @@ function outcomeOf(
   };
 }
 
-/** The range's content statistics, over a combination table kept from an earlier job of the same width. */
+/** The range's content statistics, over a series table kept from an earlier job of the same width. */
 function takeContentStats(
   job: RangeJob,
   window: TimeWindow | null,
-): { stats: ContentStats; combos: ComboTable } {
+): { stats: ContentStats; series: SeriesTable } {
   const windowMs = window === null ? null : { from: window.from.getTime(), to: window.to.getTime() };
   const dims = job.task.model.dimensions.length;
-  const kept = freeCombos.findIndex((t) => t.width === dims);
-  const combos = kept === -1 ? new ComboTable(dims) : freeCombos.splice(kept, 1)[0]!;
+  const kept = freeSeries.findIndex((t) => t.width === dims);
+  const series = kept === -1 ? new SeriesTable(dims) : freeSeries.splice(kept, 1)[0]!;
   // The rows' times go back in rowTime: the main thread counts them (ContentStats.addTimes).
-  return { stats: new ContentStats(job.task.model, windowMs, undefined, combos, false), combos };
+  return { stats: new ContentStats(job.task.model, windowMs, undefined, series, false), series };
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */
@@ -420,6 +422,8 @@ export function rangeOutcomeBuffers(outcome: RangeOutcome): ArrayBuffer[] {
     outcome.recHashHigh,
     outcome.recFailure,
     ...(outcome.rowTime === undefined ? [] : [outcome.rowTime]),
+    // The report's series (fresh buffers of the outcome's own: SeriesTable.data).
+    ...(outcome.content?.series == null ? [] : [outcome.content.series.slots, outcome.content.series.chars]),
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

@@ -2,17 +2,19 @@
  * What the rows that mapped to records hold, for the HTML report (issue 19): per dimension its top values, distinct
  * count and nulls; per measure column its nulls; the series count (distinct dimensions + measure name, the service's
  * time series). Gathered where the rows are mapped, in the same pass as the dry run: on the main thread, or per byte
- * range in a worker, sent back as data and merged in file order (`merge`). Each row costs one lookup in a table of
- * its dimension-value combinations (combo-table.ts); top values, distinct counts and the series count are read from
- * it, exactly, while it holds at most COMBOS_EXACT_MAX combinations and 31 measure names. Past that, bounded
+ * range in a worker, sent back as data and merged in file order (`merge`). Each record costs one probe in a table of
+ * its series (series-table.ts), keyed by the hash the duplicate check makes of the record's key anyway
+ * (RecordKeyEncoder.keyHash's series state: a worker hashes no value twice); top values, distinct counts and the
+ * series count are read from it, exactly, while it holds at most COMBOS_EXACT_MAX series. Past that, bounded
  * sketches take over (TopValues: Misra-Gries; HyperLogLog), and `exact` says so.
  */
+import { RecordKeyEncoder } from '../../checks/check-record-key.js';
+import { fmix32 } from '../../checks/record-key-shapes.js';
 import type { TimestreamDimension, TimestreamRecord } from '../../map/record.js';
 import type { ResolvedDataModel } from '../../task.js';
 import { BucketHistogram, TIME_WIDTHS_MS, type BucketHistogramData } from './bucket-histogram.js';
-import { ComboTable, type ComboTableData } from './combo-table.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
-import { ComboHasher, hashInto, LANE_A, LANE_B, mixLane, type HashLanes } from './string-hash.js';
+import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable, type SeriesTableData } from './series-table.js';
 import { TopValues, type TopValuesData } from './top-values.js';
 
 /** A measure column as the report counts its nulls: records of `measure` (or every row) lacking `name`. */
@@ -40,10 +42,9 @@ export interface ContentStatsData {
   /** Per measure slot: values present, and records (or rows) where the slot applies. */
   slotPresent: number[];
   slotApplies: number[];
-  /** Measure names by bit index (the combinations' bits), while at most 31. */
-  names: string[];
-  combos: ComboTableData | null;
-  /** Past the exact bounds: per dimension its summary, and the series sketch. */
+  /** The series, while at most COMBOS_EXACT_MAX. */
+  series: SeriesTableData | null;
+  /** Past the exact bound: per dimension its summary, and the series sketch. */
   tops: TopValuesData[] | null;
   seriesSketch: HyperLogLogData | null;
 }
@@ -73,13 +74,21 @@ export function recordTimeMs(record: TimestreamRecord | undefined): number {
   return (high * 1e9 + low) * scale;
 }
 
-/** [choice] Combinations of dimension values held exactly (16 bytes a slot, plus their values). */
+/**
+ * recordTimeMs(record) written at `times[at]`: a range job's row path calls this, so that no double crosses a call
+ * that might not be inlined (a returned double is a heap number, and each allocation in the row loop brings the next
+ * scavenge nearer, which copies the chunk's live rows: the garbage collector was the largest cost of --html).
+ */
+export function writeRecordTime(record: TimestreamRecord | undefined, times: Float64Array, at: number): void {
+  times[at] = recordTimeMs(record);
+}
+
+/** [choice] Series held exactly (12 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
-/** [choice] Values a dimension's summary holds once the combinations are past COMBOS_EXACT_MAX. */
+/** [choice] Values a dimension's summary holds once the series are past COMBOS_EXACT_MAX. */
 const TOP_CAPACITY = 4096;
 const SERIES_PRECISION = 14;
-/** Measure names a combination's bits can tell apart (31: the bits of a signed int32 but its sign). */
-const MAX_NAMES = 31;
+const MASK30 = 0x3fffffff;
 
 export function measureSlots(model: ResolvedDataModel): MeasureSlot[] {
   const m = model.measures;
@@ -129,85 +138,99 @@ export class ContentStats {
   /** Per dimension: rows that left it out (null). */
   private readonly missing: Float64Array;
   private readonly width: number;
-  private readonly hasher = new ComboHasher();
   readonly slots: MeasureSlot[];
+  private readonly slotCount: number;
   private readonly present: Float64Array;
   private readonly applies: Float64Array;
   /** Multi-measure records that had every attribute: present in (and applying to) every slot. */
   private complete = 0;
   private readonly multi: boolean;
   private readonly attributeNames: string[];
-  private combos: ComboTable | null;
-  private names: string[] = [];
-  private readonly nameBits = new Map<string, number>();
-  private lastName = '';
-  private lastBit = 0;
-  /** The series sketch (past MAX_NAMES names, or past the combinations' bound) and the dimensions' summaries. */
+  private series: SeriesTable | null;
+  /** Past the series' bound: the series sketch and the dimensions' summaries. */
   private seriesSketch: HyperLogLog | null = null;
   private tops: TopValues[] | null = null;
-  private readonly measureLanes: HashLanes = { a: 0, b: 0 };
-  /** The row's dimension values by dimension (null: left out), for a combination seen for the first time. */
+  /** The row's dimension values by dimension (null: left out), for a series seen for the first time. */
   private readonly rowValues: (string | null)[];
+  /** What hashes the records given to `add` (whose caller has no key hash of them). */
+  private encoder: RecordKeyEncoder | null = null;
 
   /**
    * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
-   * smaller in tests of what happens past it. `comboTable`: an empty table to use (a worker reuses one per range).
+   * smaller in tests of what happens past it. `seriesTable`: an empty table to use (a worker reuses one per range).
    * `countTimes`: false in a worker, whose rows' times the main thread counts (addTimes).
    */
   constructor(
     model: ResolvedDataModel,
     private readonly windowMs: { from: number; to: number } | null = null,
     private readonly combosMax = COMBOS_EXACT_MAX,
-    comboTable?: ComboTable,
+    seriesTable?: SeriesTable,
     private readonly countTimes = true,
   ) {
     this.dimensions = model.dimensions.map((d) => ({ name: d.name }));
     this.width = this.dimensions.length;
     this.missing = new Float64Array(this.width);
     this.slots = measureSlots(model);
+    this.slotCount = this.slots.length;
     this.present = new Float64Array(this.slots.length);
     this.applies = new Float64Array(this.slots.length);
     this.multi = model.measures.kind === 'multi';
     this.attributeNames = this.slots.map((s) => s.attribute ?? '');
     this.rowValues = new Array<string | null>(this.dimensions.length).fill(null);
-    this.combos = comboTable ?? new ComboTable(this.dimensions.length);
+    this.series = seriesTable ?? new SeriesTable(this.dimensions.length);
   }
 
-  /** One row's records (all of them share the row's dimensions); `time`: recordTimeMs of the first, if known. */
+  /**
+   * One row's records (all of them share the row's dimensions); `time`: recordTimeMs of the first, if known. Hashes
+   * each record's series itself: a caller that has RecordKeyEncoder.keyHash of each record (a range job) calls
+   * `addRow` and `addRecord` instead.
+   */
   add(records: readonly TimestreamRecord[], time = recordTimeMs(records[0])): void {
-    const first = records[0];
-    if (first === undefined) return;
+    if (records.length === 0) return;
+    if (this.countTimes) this.addTime(time);
+    this.addRow(records);
+    const encoder = (this.encoder ??= new RecordKeyEncoder());
+    for (let k = 0; k < records.length; k++) {
+      const record = records[k]!;
+      encoder.keyHash(record);
+      this.addRecord(record, k === 0, encoder.seriesHash, encoder.seriesHashHigh);
+    }
+  }
+
+  /**
+   * What a row (with at least one record) counts once: itself, the dimensions it left out. Not its time: `add` counts
+   * it, or (in a range job) the main thread from the outcome's rowTime.
+   */
+  addRow(records: readonly TimestreamRecord[]): void {
     this.rows++;
     this.records += records.length;
-    if (this.countTimes) this.addTime(time);
     // R-DIM-1: Dimensions come in mapping order with null ones left out, so a row with as many as the model has
-    // them all, in order: no name to compare, nothing to count but the hash (the usual row).
-    const dims = first.Dimensions;
-    const hasher = this.hasher;
-    hasher.start();
-    const n = this.width;
-    if (dims.length === n) for (let i = 0; i < n; i++) hasher.add(i, dims[i]!.Value);
-    else this.hashSparse(dims);
-    hasher.finish();
+    // them all (the usual row): nothing to count.
+    const dims = records[0]!.Dimensions;
+    if (dims.length !== this.width) this.countMissing(dims);
     if (this.tops !== null) this.addTops(dims);
-    let bits = 0;
-    for (const record of records) {
-      const bit = this.bitOf(record.MeasureName);
-      if (bit >= 0) bits |= bit;
-      if (this.seriesSketch !== null)
-        this.addSeries(this.seriesSketch, hasher.a, hasher.b, record.MeasureName);
-      // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
-      if (this.multi) {
-        if ((record.MeasureValues?.length ?? 0) === this.slots.length) this.complete++;
-        else this.countAttributes(record, 0, this.slots.length);
-      } else this.countMixed(record);
-    }
-    const combos = this.combos;
-    // A combination seen before (the usual row) is one probe; a new one gathers its values first.
-    if (combos !== null && !combos.hit(hasher.a, hasher.b, bits)) {
-      this.rowValuesOf(dims);
-      if (combos.add(hasher.a, hasher.b, 1, bits, this.rowValues, 0) && combos.size > this.combosMax)
-        this.overflow();
+  }
+
+  /**
+   * One record of the row given to `addRow` (`first`: the row's first record, which counts the row for its series):
+   * its measures, and its series by `h`, `g`, RecordKeyEncoder.keyHash's seriesHash and seriesHashHigh of it.
+   */
+  addRecord(record: TimestreamRecord, first: boolean, h: number, g: number): void {
+    // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
+    if (this.multi) {
+      if ((record.MeasureValues?.length ?? 0) === this.slotCount) this.complete++;
+      else this.countAttributes(record, 0, this.slotCount);
+    } else this.countMixed(record);
+    // keyHash's state is not finalised: each half is, to two 30-bit lanes (those of the table and the sketches).
+    const a = fmix32(h) & MASK30;
+    const b = fmix32(g) & MASK30;
+    const series = this.series;
+    const rows = first ? 1 : 0;
+    // A series seen before (the usual record) is one probe; a new one gathers its values first.
+    if (series === null) this.seriesSketch!.add(a, b);
+    else if (!series.hit(a, b, rows)) {
+      this.rowValuesOf(record.Dimensions);
+      if (series.add(a, b, rows, this.rowValues) && series.size > this.combosMax) this.overflow();
     }
   }
 
@@ -232,16 +255,12 @@ export class ContentStats {
     }
   }
 
-  /** A row that left dimensions out: hashes those present, counts the others missing. */
-  private hashSparse(dims: readonly TimestreamDimension[]): void {
+  /** A row that left dimensions out: counts them missing. */
+  private countMissing(dims: readonly TimestreamDimension[]): void {
     for (let i = 0, k = 0; i < this.width; i++) {
       const dim = dims[k];
-      if (dim === undefined || dim.Name !== this.dimensions[i]!.name) {
-        this.missing[i]!++;
-        continue;
-      }
-      k++;
-      this.hasher.add(i, dim.Value);
+      if (dim === undefined || dim.Name !== this.dimensions[i]!.name) this.missing[i]!++;
+      else k++;
     }
   }
 
@@ -271,68 +290,28 @@ export class ContentStats {
     return this.rows - this.missing[i]!;
   }
 
-  /** The bit of a measure name, or -1 once there are more names than bits (the series sketch counts then). */
-  private bitOf(name: string): number {
-    if (name === this.lastName && this.lastBit !== 0) return this.lastBit;
-    let index = this.nameBits.get(name);
-    if (index === undefined) {
-      if (this.names.length >= MAX_NAMES) {
-        this.startSeriesSketch();
-        return -1;
-      }
-      index = this.names.length;
-      this.names.push(name);
-      this.nameBits.set(name, index);
-    }
-    this.lastName = name;
-    this.lastBit = 1 << index;
-    return this.lastBit;
-  }
-
-  private addSeries(sketch: HyperLogLog, dimsA: number, dimsB: number, measureName: string): void {
-    hashInto(measureName, this.measureLanes);
-    sketch.add(
-      mixLane(dimsA, 0xffff, this.measureLanes.a, LANE_A),
-      mixLane(dimsB, 0xffff, this.measureLanes.b, LANE_B),
-    );
-  }
-
-  /** The series sketch, seeded with every series the combinations know. */
-  private startSeriesSketch(): HyperLogLog {
-    if (this.seriesSketch === null) {
-      const sketch = new HyperLogLog(SERIES_PRECISION);
-      for (const e of this.combos?.entries() ?? []) this.addComboSeries(sketch, e.a, e.b, e.bits, this.names);
-      this.seriesSketch = sketch;
-    }
-    return this.seriesSketch;
-  }
-
-  private addComboSeries(
-    sketch: HyperLogLog,
-    a: number,
-    b: number,
-    bits: number,
-    names: readonly string[],
-  ): void {
-    for (let i = 0; i < names.length; i++)
-      if ((bits & (1 << i)) !== 0) this.addSeries(sketch, a, b, names[i]!);
-  }
-
-  /** Past COMBOS_EXACT_MAX: the combinations so far become the dimensions' summaries and the series sketch. */
+  /** Past COMBOS_EXACT_MAX: the series so far become the series sketch and the dimensions' summaries. */
   private overflow(): void {
-    this.startSeriesSketch();
+    const sketch = new HyperLogLog(SERIES_PRECISION);
     const tops = this.dimensions.map(() => new TopValues(TOP_CAPACITY));
-    for (const e of this.combos?.entries() ?? []) this.addComboValues(tops, e.values, e.rows);
+    for (const e of this.series?.entries() ?? []) {
+      sketch.add(e.a, e.b);
+      this.addSeriesValues(tops, e.values, e.rows);
+    }
+    this.seriesSketch = sketch;
     this.tops = tops;
-    this.combos = null;
+    this.series = null;
   }
 
-  private addComboValues(tops: TopValues[], values: readonly (string | null)[], rows: number): void {
+  /** A series' dimension values, counted `rows` times (the rows it was the first record of) in the summaries. */
+  private addSeriesValues(tops: TopValues[], values: readonly (string | null)[], rows: number): void {
+    if (rows === 0) return;
     values.forEach((v, i) => {
       if (v !== null)
         tops[i]!.merge({ capacity: 1, values: [v], counts: [rows], total: rows, error: 0, distinct: null });
     });
   }
+
   /** R-MEAS-2: MeasureValues come in mapping order with null attributes left out. */
   private countAttributes(record: TimestreamRecord, from: number, to: number): void {
     const values = record.MeasureValues ?? [];
@@ -375,11 +354,7 @@ export class ContentStats {
 
   get seriesCount(): { count: number; exact: boolean } {
     if (this.seriesSketch !== null) return { count: Math.round(this.seriesSketch.estimate()), exact: false };
-    let count = 0;
-    for (const e of this.combos?.entries() ?? []) {
-      for (let bits = e.bits; bits !== 0; bits &= bits - 1) count++;
-    }
-    return { count, exact: true };
+    return { count: this.series?.size ?? 0, exact: true };
   }
 
   /** Dimension `i`'s distinct count and its `k` most frequent values, in rows that mapped. */
@@ -389,9 +364,10 @@ export class ContentStats {
       return { distinct: t.distinct, exact: t.exact, error: t.error, top: t.top(k) };
     }
     const counts = new Map<string, number>();
-    for (const e of this.combos?.entries() ?? []) {
+    for (const e of this.series?.entries() ?? []) {
       const v = e.values[i];
-      if (v !== null && v !== undefined) counts.set(v, (counts.get(v) ?? 0) + e.rows);
+      // A series with no rows of its own (never a row's first record) shares its values with one that has them.
+      if (v !== null && v !== undefined && e.rows > 0) counts.set(v, (counts.get(v) ?? 0) + e.rows);
     }
     const top = [...counts]
       .map(([value, count]) => ({ value, count }))
@@ -412,32 +388,27 @@ export class ContentStats {
       this.present[j]! += other.slotPresent[j]!;
       this.applies[j]! += other.slotApplies[j]!;
     }
-    // The other's bit i is the name other.names[i]: re-number it here.
-    const remap = other.names.map((name) => this.bitOf(name));
-    if (other.combos !== null) {
-      const { slots, values: flat, width } = other.combos;
-      const count = slots.length / 4;
-      for (let c = 0; c < count; c++) {
-        const at = c * 4;
+    if (other.series !== null) {
+      const { slots, chars, width } = other.series;
+      for (let at = 0; at < slots.length; at += SERIES_SLOT_WIDTH) {
         const a = slots[at]!;
         const b = slots[at + 1]!;
         const rows = slots[at + 2]!;
-        let bits = 0;
-        for (let i = 0; i < remap.length; i++)
-          if ((slots[at + 3]! & (1 << i)) !== 0 && remap[i]! > 0) bits |= remap[i]!;
-        if (this.seriesSketch !== null)
-          this.addComboSeries(this.seriesSketch, a, b, slots[at + 3]!, other.names);
-        if (this.combos !== null) {
-          if (this.combos.add(a, b, rows, bits, flat, c * width) && this.combos.size > this.combosMax)
+        // A series held already (most of a range's) adds its rows: no value is read.
+        if (this.series !== null) {
+          if (this.series.addEncoded(a, b, rows, chars, slots[at + 3]!) && this.series.size > this.combosMax)
             this.overflow();
-        } else this.addComboValues(this.tops!, flat.slice(c * width, (c + 1) * width), rows);
+        } else {
+          this.seriesSketch!.add(a, b);
+          if (rows > 0) this.addSeriesValues(this.tops!, decodeValues(chars, slots[at + 3]!, width), rows);
+        }
       }
     }
     if (other.tops !== null) {
       if (this.tops === null) this.overflow();
       other.tops.forEach((t, i) => this.tops![i]!.merge(t));
     }
-    if (other.seriesSketch !== null) this.startSeriesSketch().merge(HyperLogLog.from(other.seriesSketch));
+    if (other.seriesSketch !== null) this.seriesSketch!.merge(HyperLogLog.from(other.seriesSketch));
   }
 
   data(): ContentStatsData {
@@ -451,8 +422,7 @@ export class ContentStats {
       present: this.dimensions.map((_, i) => this.presentOf(i)),
       slotPresent: Array.from(this.present, (n) => n + this.complete),
       slotApplies: Array.from(this.applies, (n) => n + this.complete),
-      names: this.names,
-      combos: this.combos?.data() ?? null,
+      series: this.series?.data() ?? null,
       tops: this.tops?.map((t) => t.data()) ?? null,
       seriesSketch: this.seriesSketch?.data() ?? null,
     };

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 
 import { BucketHistogram, LINE_WIDTHS, TIME_WIDTHS_MS } from '../../../src/report/stats/bucket-histogram.js';
 import { HyperLogLog } from '../../../src/report/stats/hyper-log-log.js';
-import { ComboHasher, hashInto, LANE_A, mixLane } from '../../../src/report/stats/string-hash.js';
+import { hashInto } from '../../../src/report/stats/string-hash.js';
+import { RecordKeyEncoder } from '../../../src/checks/check-record-key.js';
+import type { TimestreamRecord } from '../../../src/map/record.js';
 import { TopValues } from '../../../src/report/stats/top-values.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
@@ -33,7 +35,7 @@ const add = (sketch: HyperLogLog, text: string): void => {
 };
 
 describe('string hash', () => {
-  it('gives two 30-bit lanes, different for near strings and for the tag of a combination', () => {
+  it('gives two 30-bit lanes, different for near strings', () => {
     const words = ['a', 'b', 'ab', 'ba', '', 'vehicle-1', 'vehicle-2'];
     const pairs = new Set(words.map((s) => `${lanes(s).a}/${lanes(s).b}`));
     expect(pairs.size).toBe(words.length);
@@ -41,19 +43,26 @@ describe('string hash', () => {
       const { a, b } = lanes(s);
       expect(a >= 0 && a < 2 ** 30 && b >= 0 && b < 2 ** 30).toBe(true);
     }
-    const v = lanes('x').a;
-    expect(mixLane(0, 0, v, LANE_A)).not.toBe(mixLane(0, 1, v, LANE_A));
   });
 });
 
-describe('combination hash', () => {
-  const combo = (values: (string | null)[]): string => {
-    const h = new ComboHasher();
-    h.start();
-    values.forEach((v, i) => v !== null && h.add(i, v));
-    h.finish();
-    expect(h.a >= 0 && h.a < 2 ** 30 && h.b >= 0 && h.b < 2 ** 30).toBe(true);
-    return `${h.a}/${h.b}`;
+describe('series hash (RecordKeyEncoder.keyHash state, what the report counts series by)', () => {
+  /** The series state of a fleet-like record with these dimension values (null: left out, R-DIM-1). */
+  const series = (values: (string | null)[], name = 'm', time = '1'): string => {
+    const enc = new RecordKeyEncoder();
+    const record: TimestreamRecord = {
+      Dimensions: values.flatMap((v, i) =>
+        v === null ? [] : [{ Name: `d${i}`, Value: v, DimensionValueType: 'VARCHAR' as const }],
+      ),
+      MeasureName: name,
+      MeasureValueType: 'DOUBLE',
+      MeasureValue: '1',
+      Time: time,
+      TimeUnit: 'SECONDS',
+      Version: 1,
+    };
+    enc.keyHash(record);
+    return `${enc.seriesHash}/${enc.seriesHashHigh}`;
   };
 
   it('tells apart values split differently, moved to another dimension or left out (R-DIM-1)', () => {
@@ -71,10 +80,13 @@ describe('combination hash', () => {
       ['a\u0000', 'b'],
       ['a', '\u0000b'],
     ];
-    expect(new Set(combos.map(combo)).size).toBe(combos.length);
+    expect(new Set(combos.map((c) => series(c))).size).toBe(combos.length);
+    expect(series(['a', 'b'], 'm1')).not.toBe(series(['a', 'b'], 'm2'));
+    // The time is not part of the series.
+    expect(series(['a', 'b'], 'm', '1714521600')).toBe(series(['a', 'b'], 'm', '1'));
   });
 
-  it('gives distinct lanes to distinct combinations and equal lanes to equal ones', () => {
+  it('gives distinct states to distinct series and equal states to equal ones', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(
@@ -85,8 +97,8 @@ describe('combination hash', () => {
           },
         ),
         (values) => {
-          expect(new Set(values.map(combo)).size).toBe(values.length);
-          for (const v of values) expect(combo([...v])).toBe(combo(v));
+          expect(new Set(values.map((v) => series(v))).size).toBe(values.length);
+          for (const v of values) expect(series([...v], 'm', '7')).toBe(series(v));
         },
       ),
       fcOptions,
