@@ -24,6 +24,29 @@ import path from 'node:path';
 import type { ReadChunksOptions, SourceFile } from '@tsbatch/core';
 
 /**
+ * The reader methods both S3 readers (s3-reader.ts, and s3-reader-module.ts in other threads) share. R-DUP-1: an
+ * object's ETag stands for its version, and rows are read again from the range cache; without a cache, no re-read.
+ */
+export const cachedRereads = {
+  version(cache: RangeCache | null, file: SourceFile): Promise<string | null> {
+    return Promise.resolve(cache === null ? null : (file.etag ?? null));
+  },
+  readSync(
+    cache: RangeCache | null,
+    file: SourceFile,
+    version: string,
+    offset: number,
+    length: number,
+  ): Buffer | null {
+    if (cache === null || version !== file.etag) return null;
+    return cache.read(file, offset, length);
+  },
+  retain(cache: RangeCache | null, files: readonly SourceFile[]): () => void {
+    return cache?.retain(files) ?? (() => undefined);
+  },
+};
+
+/**
  * The chunks of a read from `start` that this process staged (ReadChunksOptions.staged), from the cache: none when
  * `start` is not inside the staged bytes; fewer when the cache file ends early (the caller reads on from S3).
  */

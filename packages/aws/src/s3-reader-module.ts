@@ -7,7 +7,7 @@
 import { importModule, type ReadChunksOptions, type SourceFile, type SourceReader } from '@tsbatch/core';
 
 import type { StaticCredentials } from './aws-settings.js';
-import { RangeCache, stagedChunks } from './range-cache.js';
+import { cachedRereads, RangeCache, stagedChunks } from './range-cache.js';
 import type { createS3Reader as CreateS3Reader, S3ReaderSpecOptions } from './s3-reader.js';
 
 const here = import.meta.url;
@@ -81,17 +81,16 @@ class LocalFirstS3Reader implements SourceReader {
     yield* (await this.fullReader()).read(file, { ...rest, start: position });
   }
 
-  /** R-DUP-1: as the full reader, the ETag stands for the version. */
+  /** R-DUP-1: the ETag stands for the version; rows are read again from the range cache (range-cache.ts). */
   version(file: SourceFile): Promise<string | null> {
-    return Promise.resolve(this.cache === null ? null : (file.etag ?? null));
+    return cachedRereads.version(this.cache, file);
   }
 
   readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
-    if (this.cache === null || version !== file.etag) return null;
-    return this.cache.read(file, offset, length);
+    return cachedRereads.readSync(this.cache, file, version, offset, length);
   }
 
   retain(files: readonly SourceFile[]): () => void {
-    return this.cache?.retain(files) ?? (() => undefined);
+    return cachedRereads.retain(this.cache, files);
   }
 }

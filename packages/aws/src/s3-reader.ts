@@ -24,7 +24,7 @@ import { s3ClientConfig, s3EndpointOf, type AwsSettings, type StaticCredentials 
 import { AwsError } from './errors.js';
 import { objectChanged, s3Error } from './s3-errors.js';
 import { parseS3Path, s3Path } from './s3-uri.js';
-import { RangeCache, stagedChunks } from './range-cache.js';
+import { cachedRereads, RangeCache, stagedChunks } from './range-cache.js';
 
 export interface S3ReaderOptions extends AwsSettings {
   /** Bytes per ranged GET. @default 8 MiB */
@@ -159,18 +159,17 @@ class S3SourceReader implements SourceReader {
     }
   }
 
-  /** R-DUP-1: the ETag stands for the version; rows are read again from the range cache. */
+  /** R-DUP-1: the ETag stands for the version; rows are read again from the range cache (range-cache.ts). */
   version(file: SourceFile): Promise<string | null> {
-    return Promise.resolve(this.cache === null ? null : (file.etag ?? null));
+    return cachedRereads.version(this.cache, file);
   }
 
   readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
-    if (this.cache === null || version !== file.etag) return null;
-    return this.cache.read(file, offset, length);
+    return cachedRereads.readSync(this.cache, file, version, offset, length);
   }
 
   retain(files: readonly SourceFile[]): () => void {
-    return this.cache?.retain(files) ?? (() => undefined);
+    return cachedRereads.retain(this.cache, files);
   }
 
   /**
