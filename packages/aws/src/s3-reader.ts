@@ -445,8 +445,8 @@ function waitFor(block: StageBlock, position: number, signal: AbortSignal | unde
   return new Promise<void>((resolve, reject) => {
     const check = (): void => {
       if (block.written >= position) done(resolve);
-      else if (block.error !== null) done(() => reject(block.error!.cause));
-      else if (signal?.aborted === true) done(() => reject(signal.reason));
+      else if (block.error !== null) done(() => reject(asError(block.error!.cause)));
+      else if (signal?.aborted === true) done(() => reject(asError(signal.reason)));
     };
     const done = (settle: () => void): void => {
       block.waiting.delete(check);
@@ -457,4 +457,8 @@ function waitFor(block: StageBlock, position: number, signal: AbortSignal | unde
     signal?.addEventListener('abort', check);
     check();
   });
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
