@@ -12,6 +12,8 @@
 // comes last; with --quick it runs only under `--only journal` (20k revisions); `--revisions 1M` sets its size.
 // The CSV shapes (bench/csv-shapes-bench.ts: `--shapes-size`, default 1 GB; `--shapes a,b`) come after the dry run; with --quick they run
 // only under `--only shapes` (5 MB).
+// The S3 rows (bench/s3-bench.ts: the dry run from S3 on loopback against local disk) come at 100 MB unless `--size`
+// is given (`--only s3 --size 100M,1G`: rows at each size).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -354,11 +356,23 @@ async function ingestRows(quick: boolean): Promise<TableRow[]> {
 }
 
 /** The S3 row (bench/s3-bench.ts): the dry run from S3 on loopback against local disk. */
-async function s3Rows(quick: boolean, seed: number, runs: number, build: boolean): Promise<TableRow[]> {
+async function s3Rows(
+  quick: boolean,
+  seed: number,
+  runs: number,
+  build: boolean,
+  sizes: number[] | undefined,
+): Promise<TableRow[]> {
   if (build) buildCli();
   const { s3Bench } = await import('./s3-bench.js');
   try {
-    const rows = await s3Bench({ quick, seed, runs, log: (line) => log(`  ${line}`) });
+    const rows = await s3Bench({
+      quick,
+      seed,
+      runs,
+      log: (line) => log(`  ${line}`),
+      ...(sizes !== undefined && { sizes }),
+    });
     return rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? '', r[3] ?? '']);
   } catch (error) {
     process.exitCode = 1;
@@ -492,7 +506,17 @@ async function main(argv: string[]): Promise<void> {
       )),
     );
   // The dry run from S3 on loopback against local disk (bench/s3-bench.ts).
-  if (includes('s3')) rows.push(...(await s3Rows(values.quick, seed, runs, picked('s3'))));
+  // Its default is 100 MB alone (5 MB with --quick); `--size 100M,1G` gives rows at each size.
+  if (includes('s3'))
+    rows.push(
+      ...(await s3Rows(
+        values.quick,
+        seed,
+        runs,
+        picked('s3'),
+        values.size === undefined ? undefined : sizes,
+      )),
+    );
 
   if (values.json) {
     const machine = {

@@ -9,13 +9,16 @@ import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startS3Server } from '../packages/aws/test/s3-server.js';
+import { startS3Server, type S3TestServer } from '../packages/aws/test/s3-server.js';
 import { generateFleetCsv } from './generate.js';
 import { met } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-/** [choice] A moderate size: s3rver stores the object as a file under a temp folder, so disk use doubles. */
+/**
+ * [choice] A moderate default size: s3rver stores the object as a file under a temp folder, so disk use doubles.
+ * Users' backfill files are GBs: `--size 100M,1G` adds the 1 GB rows, where a run's fixed costs no longer dominate.
+ */
 const FULL_BYTES = 1e8;
 const QUICK_BYTES = 5e6;
 const BUCKET = 'test-batch-load-west-2';
@@ -24,8 +27,8 @@ const KEY = 'sample.csv';
 export interface S3BenchOptions {
   quick: boolean;
   log: (line: string) => void;
-  /** @default 100 MB, quick: 5 MB */
-  bytes?: number;
+  /** File sizes, one set of rows each (`pnpm bench --only s3 --size 100M,1G`). @default [100 MB], quick: [5 MB] */
+  sizes?: number[];
   seed?: number;
   runs?: number;
 }
@@ -109,25 +112,47 @@ function report(dir: string): string {
   }
 }
 
+/**
+ * The rows of each size in `options.sizes`, one after the other on one s3rver (each size's object put in place of
+ * the one before: s3rver keeps a copy on disk).
+ */
 export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
-  const { log } = options;
-  const bytes = options.bytes ?? (options.quick ? QUICK_BYTES : FULL_BYTES);
+  const sizes = options.sizes ?? [options.quick ? QUICK_BYTES : FULL_BYTES];
+  const s3Root = path.join(here, 'data', 's3-bench-root');
+  options.log('s3: starting s3rver');
+  const s3 = await startS3Server();
+  try {
+    await s3.createBucket(BUCKET);
+    const rows: string[][] = [];
+    for (const bytes of sizes) rows.push(...(await s3BenchSize(s3, s3Root, bytes, options)));
+    return rows;
+  } finally {
+    await s3.close();
+    rmSync(s3Root, { recursive: true, force: true });
+  }
+}
+
+async function s3BenchSize(
+  s3: S3TestServer,
+  s3Root: string,
+  bytes: number,
+  options: S3BenchOptions,
+): Promise<string[][]> {
   const runs = options.runs ?? 1;
   const file = await generateFleetCsv(path.join(here, 'data'), bytes, options.seed ?? 42);
   const mb = statSync(file).size / 1e6;
+  const label = mb >= 1000 ? `${Number((mb / 1000).toFixed(1))} GB` : `${Number(mb.toFixed(1))} MB`;
+  const log = (line: string): void => options.log(line.replace(/^s3: /, `s3 ${label}: `));
   // The local side: the same file as <s3-root>/<bucket>/<key> (a hard link, no copy).
-  const s3Root = path.join(here, 'data', 's3-bench-root');
   rmSync(s3Root, { recursive: true, force: true });
   mkdirSync(path.join(s3Root, BUCKET), { recursive: true });
   linkSync(file, path.join(s3Root, BUCKET, KEY));
   const reports = path.join(here, 'data', 's3-bench-reports');
   rmSync(reports, { recursive: true, force: true });
 
-  log(`s3: starting s3rver and putting ${mb.toFixed(1)} MB`);
-  const s3 = await startS3Server();
-  try {
-    await s3.createBucket(BUCKET);
-    await s3.put(BUCKET, KEY, readFileSync(file));
+  log(`s3: putting ${mb.toFixed(1)} MB`);
+  {
+    await s3.putFile(BUCKET, KEY, file);
     const task = path.join(root, 'examples/fleet/task.json');
     const local = (extra: string[], dir: string): Child =>
       dryRun(
@@ -162,7 +187,6 @@ export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
     const rate = (c: Child): string => `${(mb / c.seconds).toFixed(1)} MB/s`;
     const ratio = disk.seconds / fromS3.seconds;
     const ratioOne = diskOne.seconds / s3One.seconds;
-    const label = `${Number(mb.toFixed(1))} MB`;
     const cpu = (c: Child): string => `${c.cpuSeconds.toFixed(2)} s`;
     for (const [name, c] of [
       ['disk', disk],
@@ -205,8 +229,5 @@ export async function s3Bench(options: S3BenchOptions): Promise<string[][]> {
         met(same),
       ],
     ];
-  } finally {
-    await s3.close();
-    rmSync(s3Root, { recursive: true, force: true });
   }
 }

@@ -34,5 +34,5 @@ try {
   output = { stderr: stderr.text().split('\n').slice(0, 3).join('\n') };
 }
 process.stdout.write(
-  `${JSON.stringify({ code, seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssKiB: usage.maxRSS, output })}\n`,
+  `${JSON.stringify({ code, seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, userSeconds: usage.userCPUTime / 1e6, systemSeconds: usage.systemCPUTime / 1e6, maxRssKiB: usage.maxRSS, output })}\n`,
 );

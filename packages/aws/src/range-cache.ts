@@ -68,6 +68,8 @@ let listening = false;
 export class RangeCache {
   private readonly readFds = new Map<string, number>();
   private readonly holds = new Map<string, number>();
+  /** Told of each object file deleted (its last run ended): what was staged into it is gone (S3SourceReader.stage). */
+  private readonly dropListeners: ((name: string) => void)[] = [];
 
   /** A cache over `folder`, made by another thread of this process (a worker's reader). */
   constructor(readonly folder: string) {}
@@ -173,6 +175,11 @@ export class RangeCache {
     }
   }
 
+  /** `listener` is told the name (fileOf) of each object file deleted when the last run holding it ends. */
+  onDrop(listener: (name: string) => void): void {
+    this.dropListeners.push(listener);
+  }
+
   /** A run reads these objects: their files stay until the returned release is called (by every run holding them). */
   retain(files: readonly SourceFile[]): () => void {
     const names = files.map((f) => this.fileOf(f));
@@ -191,6 +198,7 @@ export class RangeCache {
         const fd = this.readFds.get(name);
         this.readFds.delete(name);
         if (fd !== undefined) closeSync(fd);
+        for (const listener of this.dropListeners) listener(name);
         try {
           unlinkSync(name);
         } catch {

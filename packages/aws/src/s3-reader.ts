@@ -31,6 +31,8 @@ export interface S3ReaderOptions extends AwsSettings {
   partBytes?: number;
   /** Body failures (a connection cut midway) resumed per part before the read fails. @default 3 */
   bodyRetries?: number;
+  /** Bytes per staging GET of the parallel dry run (`stage`). @default STAGE_BLOCK_BYTES (32 MiB) */
+  stageBytes?: number;
   /** Keys per ListObjectsV2 page. @default 1000 (the S3 maximum) */
   listPageSize?: number;
   /**
@@ -54,6 +56,27 @@ export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 /** [choice] Bytes gathered per range-cache write while staging (one writev of the socket's pieces). */
 const STAGE_WRITE_BYTES = 1024 * 1024;
 
+/**
+ * [choice] Bytes per staging GET (`stage`): several ranges of the parallel dry run (4 MiB each) come in one request.
+ * A GET costs s3rver and the SDK a few milliseconds of CPU each besides the bytes (100 MB in 4 MiB GETs: about 0.3 s
+ * of server CPU and 0.25 s of client CPU on loopback; in 32 MiB GETs about half), CPU the parsing threads share.
+ */
+export const STAGE_BLOCK_BYTES = 32 * 1024 * 1024;
+
+/** One staging GET of bytes [start, end) into the range cache, shared by the stages of the ranges inside it. */
+interface StageBlock {
+  readonly start: number;
+  readonly end: number;
+  /** Bytes [start, written) are in the range cache. */
+  written: number;
+  /** Why the GET failed (the block is then dropped, so a later stage asks again). */
+  error: { cause: unknown } | null;
+  /** Stages waiting for more bytes of it. */
+  readonly waiting: Set<() => void>;
+  /** Aborted when the object's cache file is deleted (its runs ended). */
+  readonly controller: AbortController;
+}
+
 /** [choice] A request whose socket is idle this long fails (then the SDK's standard retry tries again). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -73,9 +96,12 @@ class S3SourceReader implements SourceReader {
   readonly spec: ReaderSpec;
   private readonly client: S3Client;
   private readonly partBytes: number;
+  private readonly stageBytes: number;
   private readonly bodyRetries: number;
   private readonly cache: RangeCache | null;
   readonly rereads: boolean;
+  /** The staging GETs of each object's cache file (RangeCache.fileOf), in byte order, none overlapping. */
+  private readonly blocks = new Map<string, StageBlock[]>();
 
   constructor(private readonly options: S3ReaderOptions) {
     this.client = new S3Client({
@@ -83,12 +109,14 @@ class S3SourceReader implements SourceReader {
       requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
     });
     this.partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
+    this.stageBytes = options.stageBytes ?? STAGE_BLOCK_BYTES;
     this.bodyRetries = options.bodyRetries ?? 3;
-    if (!Number.isSafeInteger(this.partBytes) || this.partBytes < 1) {
-      throw new AwsError(
-        'AWS_INVALID_SETTING',
-        `partBytes must be a positive integer, got ${this.partBytes}`,
-      );
+    for (const [name, value] of [
+      ['partBytes', this.partBytes],
+      ['stageBytes', this.stageBytes],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 1)
+        throw new AwsError('AWS_INVALID_SETTING', `${name} must be a positive integer, got ${value}`);
     }
     const { credentials, rangeCache, tempDir, ...rest } = options;
     this.cache =
@@ -98,6 +126,11 @@ class S3SourceReader implements SourceReader {
           ? new RangeCache(rangeCache)
           : RangeCache.create(tempDir);
     this.rereads = this.cache !== null;
+    // The object's file is deleted: what was staged into it is gone, and a GET still filling it is of no use.
+    this.cache?.onDrop((name) => {
+      for (const block of this.blocks.get(name) ?? []) block.controller.abort();
+      this.blocks.delete(name);
+    });
     const endpoint = s3EndpointOf(options);
     const specOptions: S3ReaderSpecOptions = {
       ...rest,
@@ -188,17 +221,84 @@ class S3SourceReader implements SourceReader {
   }
 
   /**
-   * R-S3-1: one ranged GET of bytes [start, end) into the range cache, for a worker of this process to read them
-   * there (`staged`): the main thread of the parallel dry run stages each range just before its worker reads it.
+   * R-S3-1: bytes [start, end) into the range cache, for a worker of this process to read them there (`staged`): the
+   * main thread of the parallel dry run stages each range just before its worker reads it. The bytes come in GETs of
+   * `stageBytes` (one request for several ranges, each stage resolved as soon as its own bytes are written),
+   * and the next block is asked for once the stages come within half a block of a block's end (the workers never
+   * wait for a request to start).
    */
   async stage(file: SourceFile, start: number, end: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.cache === null) return false;
-    for await (const _ of this.fetch(
-      file,
-      { start, end, highWaterMark: STAGE_WRITE_BYTES, ...(signal !== undefined && { signal }) },
-      true,
-    ));
+    const cache = this.cache;
+    if (cache === null) return false;
+    const to = Math.min(end, file.size);
+    const name = cache.fileOf(file);
+    const blocks = this.cover(file, name, start, to);
+    this.cover(file, name, to, Math.min(file.size, to + Math.floor(this.stageBytes / 2)));
+    for (const block of blocks) await waitFor(block, Math.min(block.end, to), signal);
     return true;
+  }
+
+  /** The staging GETs holding bytes [from, to) of the object, those missing started now. */
+  private cover(file: SourceFile, name: string, from: number, to: number): StageBlock[] {
+    const blocks: StageBlock[] = [];
+    for (let position = from; position < to;) {
+      const block = this.blockAt(file, name, position, to);
+      blocks.push(block);
+      position = block.end;
+    }
+    return blocks;
+  }
+
+  /**
+   * The staging GET holding byte `position` (< the object's size), started now if none does: from `position` to at
+   * least `to` (up to `stageBytes`), ending where the next block starts.
+   */
+  private blockAt(file: SourceFile, name: string, position: number, to: number): StageBlock {
+    let blocks = this.blocks.get(name);
+    if (blocks === undefined) this.blocks.set(name, (blocks = []));
+    let at = 0;
+    while (at < blocks.length && blocks[at]!.end <= position) at++;
+    const found = blocks[at];
+    if (found !== undefined && found.start <= position) return found;
+    const end = Math.min(file.size, found?.start ?? Infinity, Math.max(to, position + this.stageBytes));
+    const block: StageBlock = {
+      start: position,
+      end,
+      written: position,
+      error: null,
+      waiting: new Set(),
+      controller: new AbortController(),
+    };
+    blocks.splice(at, 0, block);
+    const wake = (): void => {
+      for (const resume of block.waiting) resume();
+    };
+    void (async () => {
+      try {
+        for await (const _ of this.fetch(
+          file,
+          {
+            start: block.start,
+            end: block.end,
+            highWaterMark: STAGE_WRITE_BYTES,
+            signal: block.controller.signal,
+          },
+          true,
+          (written) => {
+            block.written = written;
+            wake();
+          },
+        ));
+      } catch (error) {
+        block.error = { cause: error };
+        // Dropped: the next stage of these bytes asks for them again.
+        const list = this.blocks.get(name);
+        const index = list?.indexOf(block) ?? -1;
+        if (index >= 0) list!.splice(index, 1);
+        wake();
+      }
+    })();
+    return block;
   }
 
   /**
@@ -209,6 +309,7 @@ class S3SourceReader implements SourceReader {
     file: SourceFile,
     options: ReadChunksOptions,
     stageOnly: boolean,
+    onStaged?: (written: number) => void,
   ): AsyncGenerator<Buffer, void, undefined> {
     const { bucket, key } = parseS3Path(file.path);
     const size = file.size;
@@ -231,6 +332,7 @@ class S3SourceReader implements SourceReader {
       if (stageOnly) {
         // Only to the cache: the socket's pieces as they are, no copy into one buffer.
         this.cache!.writeAll(cacheFd!, pending, position - pendingBytes);
+        onStaged?.(position);
       } else {
         out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         if (cacheFd !== null) this.cache!.write(cacheFd, out, position - pendingBytes);
@@ -336,4 +438,27 @@ class S3SourceReader implements SourceReader {
     }
     return body;
   }
+}
+
+/** Resolves once bytes up to `position` of the block are in the range cache; rejects with its GET's error. */
+function waitFor(block: StageBlock, position: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (block.written >= position) done(resolve);
+      else if (block.error !== null) done(() => reject(asError(block.error!.cause)));
+      else if (signal?.aborted === true) done(() => reject(asError(signal.reason)));
+    };
+    const done = (settle: () => void): void => {
+      block.waiting.delete(check);
+      signal?.removeEventListener('abort', check);
+      settle();
+    };
+    block.waiting.add(check);
+    signal?.addEventListener('abort', check);
+    check();
+  });
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -232,6 +232,55 @@ describe.skipIf(missing !== null)(
       }
     });
 
+    it('stages consecutive ranges in GETs of stageBytes, several ranges a request, the next one asked for ahead (R-S3-1)', async () => {
+      const proxy = await startS3Proxy(s3.endpoint, {});
+      try {
+        const stageBytes = 8 * 1024 * 1024;
+        const reader = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint, stageBytes });
+        const [file] = await reader.list('fleet-data', 'big/');
+        const size = file!.size;
+        const release = reader.retain!([file!]);
+        const gets = (): number => proxy.requests.filter((r) => r.startsWith('GET /fleet-data/big')).length;
+        // The parallel dry run's extents: 4 MiB ranges from the byte before each nominal start, a little past its end.
+        const extents: { start: number; end: number }[] = [];
+        for (let nominal = 0; nominal < size; nominal += 4 * 1024 * 1024)
+          extents.push({
+            start: Math.max(0, nominal - 1),
+            end: Math.min(size, nominal + 4 * 1024 * 1024 + 65536),
+          });
+        await expect(reader.stage!(file!, 0, 100, AbortSignal.abort())).rejects.toThrow();
+        // Four in flight at once, as the parallel dry run has them (two per worker).
+        for (let i = 0; i < extents.length; i += 4)
+          await Promise.all(extents.slice(i, i + 4).map((e) => reader.stage!(file!, e.start, e.end)));
+        expect(gets()).toBe(Math.ceil(size / stageBytes));
+        const spec = reader.spec!;
+        const worker = createSourceReader(spec.options, spec.secrets, spec.local);
+        for (const staged of extents) {
+          const got: Buffer[] = [];
+          for await (const chunk of worker.read(file!, {
+            start: staged.start,
+            end: staged.end,
+            highWaterMark: 65536,
+            staged,
+          })) {
+            got.push(chunk);
+            if (Buffer.concat(got).length >= staged.end - staged.start) break;
+          }
+          const bytes = Buffer.concat(got).subarray(0, staged.end - staged.start);
+          expect(bytes.equals(Buffer.from(big).subarray(staged.start, staged.end))).toBe(true);
+        }
+        expect(gets()).toBe(Math.ceil(size / stageBytes));
+        release();
+        // The run ended: its staged bytes are gone, and staging again asks S3 again.
+        const again = reader.retain!([file!]);
+        expect(await reader.stage!(file!, 0, 1000)).toBe(true);
+        expect(gets()).toBe(Math.ceil(size / stageBytes) + 1);
+        again();
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('gives the dry run of S3 objects the results of the same files on disk, on one thread and in byte ranges on worker threads (R-S3-1, R-DUP-1)', async () => {
       for (const prefix of ['mixed/', 'big/']) {
         const { fromS3, fromDisk } = await both(prefix);

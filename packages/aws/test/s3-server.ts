@@ -12,7 +12,7 @@
  *   continuation token then skips it: tests that page across pages keep clear of that layout (real S3 lists bytes).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,8 @@ export interface S3TestServer {
   env: Record<string, string>;
   createBucket(name: string): Promise<void>;
   put(bucket: string, key: string, body: string | Buffer): Promise<string>;
+  /** Puts a file streamed from disk (the bench's GB files, never held in memory). */
+  putFile(bucket: string, key: string, file: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -166,6 +168,17 @@ export async function startS3Server(): Promise<S3TestServer> {
     },
     async put(bucket, key, body) {
       const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      return out.ETag ?? '';
+    },
+    async putFile(bucket, key, file) {
+      const out = await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: createReadStream(file),
+          ContentLength: statSync(file).size,
+        }),
+      );
       return out.ETag ?? '';
     },
     async close() {
