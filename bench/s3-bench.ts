@@ -45,7 +45,7 @@ interface Child {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN where unreadable. */
-function processCpuSeconds(pid: number | undefined): number {
+export function processCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -151,83 +151,81 @@ async function s3BenchSize(
   rmSync(reports, { recursive: true, force: true });
 
   log(`s3: putting ${mb.toFixed(1)} MB`);
-  {
-    await s3.putFile(BUCKET, KEY, file);
-    const task = path.join(root, 'examples/fleet/task.json');
-    const local = (extra: string[], dir: string): Child =>
-      dryRun(
-        ['dry-run', task, '--s3-root', s3Root, '--json', '--report-dir', path.join(reports, dir), ...extra],
-        {},
-      );
-    const remote = (extra: string[], dir: string): Child => {
-      const before = processCpuSeconds(s3.pid);
-      const child = dryRun(
-        ['dry-run', task, '--json', '--report-dir', path.join(reports, dir), ...extra],
-        s3.env,
-      );
-      return { ...child, serverCpuSeconds: processCpuSeconds(s3.pid) - before };
-    };
-    log('s3: dry runs from local disk and from S3 on loopback, default workers and --workers 1');
-    const { best, all } = fastest(
-      runs,
-      [
-        () => local([], 'disk'),
-        () => local(['--workers', '1'], 'disk-1'),
-        () => remote([], 's3'),
-        () => remote(['--workers', '1'], 's3-1'),
-      ],
-      log,
+  await s3.putFile(BUCKET, KEY, file);
+  const task = path.join(root, 'examples/fleet/task.json');
+  const local = (extra: string[], dir: string): Child =>
+    dryRun(
+      ['dry-run', task, '--s3-root', s3Root, '--json', '--report-dir', path.join(reports, dir), ...extra],
+      {},
     );
-    const [disk, diskOne, fromS3, s3One] = best as [Child, Child, Child, Child];
-    const same =
-      JSON.stringify(fromS3.output) === JSON.stringify(disk.output) &&
-      JSON.stringify(s3One.output) === JSON.stringify(disk.output) &&
-      report(path.join(reports, 's3')) === report(path.join(reports, 'disk')) &&
-      report(path.join(reports, 's3-1')) === report(path.join(reports, 'disk'));
-    const rate = (c: Child): string => `${(mb / c.seconds).toFixed(1)} MB/s`;
-    const ratio = disk.seconds / fromS3.seconds;
-    const ratioOne = diskOne.seconds / s3One.seconds;
-    const cpu = (c: Child): string => `${c.cpuSeconds.toFixed(2)} s`;
-    for (const [name, c] of [
-      ['disk', disk],
-      ['disk --workers 1', diskOne],
-      ['s3', fromS3],
-      ['s3 --workers 1', s3One],
-    ] as const)
-      log(
-        `s3: fastest ${name}: ${c.seconds.toFixed(2)} s wall, ${cpu(c)} CPU, server ${c.serverCpuSeconds.toFixed(2)} s CPU`,
-      );
-    return [
-      [
-        `dry-run ${label}: S3 (loopback) / local disk`,
-        `${ratio.toFixed(2)}x (${rate(fromS3)} vs ${rate(disk)})`,
-        '>= 0.9x',
-        met(ratio >= 0.9),
-      ],
-      [
-        `dry-run ${label}: S3 / local disk, both --workers 1`,
-        `${ratioOne.toFixed(2)}x (${rate(s3One)} vs ${rate(diskOne)})`,
-        '',
-        '',
-      ],
-      [
-        `dry-run ${label}: S3 / local disk, median of the ${runs} rounds' ratios`,
-        `${medianRatio(all[0]!, all[2]!).toFixed(2)}x (--workers 1: ${medianRatio(all[1]!, all[3]!).toFixed(2)}x)`,
-        '',
-        '',
-      ],
-      [
-        `dry-run ${label}: CPU of the S3 run (dry run + s3rver) / local disk`,
-        `${cpu(fromS3)} + ${fromS3.serverCpuSeconds.toFixed(2)} s vs ${cpu(disk)}`,
-        '',
-        '',
-      ],
-      [
-        `dry-run ${label}: S3 output = local disk output`,
-        same ? 'identical' : 'DIFFERENT',
-        'identical',
-        met(same),
-      ],
-    ];
-  }
+  const remote = (extra: string[], dir: string): Child => {
+    const before = processCpuSeconds(s3.pid);
+    const child = dryRun(
+      ['dry-run', task, '--json', '--report-dir', path.join(reports, dir), ...extra],
+      s3.env,
+    );
+    return { ...child, serverCpuSeconds: processCpuSeconds(s3.pid) - before };
+  };
+  log('s3: dry runs from local disk and from S3 on loopback, default workers and --workers 1');
+  const { best, all } = fastest(
+    runs,
+    [
+      () => local([], 'disk'),
+      () => local(['--workers', '1'], 'disk-1'),
+      () => remote([], 's3'),
+      () => remote(['--workers', '1'], 's3-1'),
+    ],
+    log,
+  );
+  const [disk, diskOne, fromS3, s3One] = best as [Child, Child, Child, Child];
+  const same =
+    JSON.stringify(fromS3.output) === JSON.stringify(disk.output) &&
+    JSON.stringify(s3One.output) === JSON.stringify(disk.output) &&
+    report(path.join(reports, 's3')) === report(path.join(reports, 'disk')) &&
+    report(path.join(reports, 's3-1')) === report(path.join(reports, 'disk'));
+  const rate = (c: Child): string => `${(mb / c.seconds).toFixed(1)} MB/s`;
+  const ratio = disk.seconds / fromS3.seconds;
+  const ratioOne = diskOne.seconds / s3One.seconds;
+  const cpu = (c: Child): string => `${c.cpuSeconds.toFixed(2)} s`;
+  for (const [name, c] of [
+    ['disk', disk],
+    ['disk --workers 1', diskOne],
+    ['s3', fromS3],
+    ['s3 --workers 1', s3One],
+  ] as const)
+    log(
+      `s3: fastest ${name}: ${c.seconds.toFixed(2)} s wall, ${cpu(c)} CPU, server ${c.serverCpuSeconds.toFixed(2)} s CPU`,
+    );
+  return [
+    [
+      `dry-run ${label}: S3 (loopback) / local disk`,
+      `${ratio.toFixed(2)}x (${rate(fromS3)} vs ${rate(disk)})`,
+      '>= 0.9x',
+      met(ratio >= 0.9),
+    ],
+    [
+      `dry-run ${label}: S3 / local disk, both --workers 1`,
+      `${ratioOne.toFixed(2)}x (${rate(s3One)} vs ${rate(diskOne)})`,
+      '',
+      '',
+    ],
+    [
+      `dry-run ${label}: S3 / local disk, median of the ${runs} rounds' ratios`,
+      `${medianRatio(all[0]!, all[2]!).toFixed(2)}x (--workers 1: ${medianRatio(all[1]!, all[3]!).toFixed(2)}x)`,
+      '',
+      '',
+    ],
+    [
+      `dry-run ${label}: CPU of the S3 run (dry run + s3rver) / local disk`,
+      `${cpu(fromS3)} + ${fromS3.serverCpuSeconds.toFixed(2)} s vs ${cpu(disk)}`,
+      '',
+      '',
+    ],
+    [
+      `dry-run ${label}: S3 output = local disk output`,
+      same ? 'identical' : 'DIFFERENT',
+      'identical',
+      met(same),
+    ],
+  ];
 }

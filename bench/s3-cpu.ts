@@ -2,12 +2,13 @@
 // alternated round by round, min of N (user, system, s3rver). Usage: node --conditions=source --import tsx
 // bench/s3-cpu.ts [MB] [RUNS] [extra dry-run args...]
 import { spawnSync } from 'node:child_process';
-import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { linkSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startS3Server } from '../packages/aws/test/s3-server.js';
 import { generateFleetCsv } from './generate.js';
+import { processCpuSeconds } from './s3-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -17,19 +18,13 @@ const extra = process.argv.slice(4);
 const BUCKET = 'test-batch-load-west-2';
 const out = path.join(here, 'data', `s3-cpu-${process.pid}`);
 
-function cpuOf(pid: number | undefined): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 const file = await generateFleetCsv(path.join(here, 'data'), mb * 1e6, 42);
 mkdirSync(path.join(out, 'root', BUCKET), { recursive: true });
 linkSync(file, path.join(out, 'root', BUCKET, 'sample.csv'));
 const s3 = await startS3Server();
 try {
   await s3.createBucket(BUCKET);
-  await s3.put(BUCKET, 'sample.csv', readFileSync(file));
+  await s3.putFile(BUCKET, 'sample.csv', file);
   const task = path.join(root, 'examples/fleet/task.json');
   const best: Record<string, { wall: number; cpu: number; user: number; sys: number; server: number }> = {};
   const outputs: Record<string, string> = {};
@@ -43,7 +38,7 @@ try {
         : [['s3-base', [], s3.env, base] as [string, string[], Record<string, string>, string]]),
     ];
     for (const [name, args, env, at] of programs) {
-      const before = name !== 'disk' ? cpuOf(s3.pid) : 0;
+      const before = name !== 'disk' ? processCpuSeconds(s3.pid) : 0;
       const run = spawnSync(
         process.execPath,
         [path.join(at, 'bench', 's3-dry-run-child.mjs'), 'dry-run', task, '--json', ...extra, ...args],
@@ -53,7 +48,7 @@ try {
           env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
         },
       );
-      const server = name !== 'disk' ? cpuOf(s3.pid) - before : 0;
+      const server = name !== 'disk' ? processCpuSeconds(s3.pid) - before : 0;
       const r = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
         code: number;
         seconds: number;
