@@ -155,7 +155,12 @@ export class LoadDuplicates {
     const folder = SpillFolder.create(this.tempDir);
     this.folder = folder;
     // Its own encoder (sharing the name lists): the table keeps encoding the records it answers meanwhile.
-    this.spill = new DuplicateSpill(folder, new RecordKeyEncoder(table.encoder), expectedRecords, this.hashMask);
+    this.spill = new DuplicateSpill(
+      folder,
+      new RecordKeyEncoder(table.encoder),
+      expectedRecords,
+      this.hashMask,
+    );
     return this.spill;
   }
 

@@ -254,7 +254,14 @@ export async function runDeferredLoad(
             duplicates.inMemory &&
             shouldSpillAhead(place.recordsPassed, place.expectedRecords(event), maxKeys)
           ) {
-            ahead = new SpillAhead(source, state, compiled, duplicates, ordinal, place.expectedRecords(event));
+            ahead = new SpillAhead(
+              source,
+              state,
+              compiled,
+              duplicates,
+              ordinal,
+              place.expectedRecords(event),
+            );
           }
           ahead?.passed(ordinal, event.records.length, event.file, event.line);
           ordinal += event.records.length;
