@@ -261,6 +261,7 @@ export async function runDeferredLoad(
               duplicates,
               ordinal,
               place.expectedRecords(event),
+              signal,
             );
           }
           ahead?.passed(ordinal, event.records.length, event.file, event.line);

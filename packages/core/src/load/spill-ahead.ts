@@ -105,8 +105,11 @@ export class SpillAhead {
     private readonly duplicates: LoadDuplicates,
     recordsSoFar: number,
     expectedRecords: number,
+    /** The load's signal: it stops the pass too, as it stops the spill-rest's reading and resolution. */
+    private readonly signal?: AbortSignal,
   ) {
     this.agreement = new ReadAgreement(recordsSoFar, source);
+    signal?.addEventListener('abort', this.onAbort, { once: true });
     this.done = this.run(expectedRecords).catch((error: unknown) => this.fail(error));
   }
 
@@ -136,7 +139,10 @@ export class SpillAhead {
     this.cancelled = true;
     this.controller.abort();
     await this.done;
+    this.signal?.removeEventListener('abort', this.onAbort);
   }
+
+  private readonly onAbort = (): void => this.controller.abort(this.signal?.reason);
 
   private fail(error: unknown): void {
     this.failure ??= { error };

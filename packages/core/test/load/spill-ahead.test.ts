@@ -182,4 +182,31 @@ describe('runDeferredLoad spilling ahead of the send path (R-DUP-1, issue 16)', 
       expect(sink.sent.length).toBe(10);
     }
   });
+
+  it('leaves no temporary file behind when the load is stopped while the pass runs ahead', async () => {
+    const rows = [FLEET_HEADER];
+    for (let i = 0; i < 4_000; i++) rows.push(`${T0 + i},Truck-${i % 40},TX,1.5,1,2,${i}`);
+    const source = sourceOf({ 'f.csv': `${rows.join('\n')}\n` });
+    const tempDir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-ahead-test-'));
+    try {
+      const controller = new AbortController();
+      let during = -1;
+      const sink = laterSink((row) => {
+        if (row.line !== 60) return;
+        during = readdirSync(tempDir).length;
+        controller.abort(new Error('stop here'));
+      });
+      const run = runDeferredLoad(fleetTask(), source, sink, {
+        now: NOW,
+        maxDuplicateKeys: 100,
+        tempDir,
+        signal: controller.signal,
+      });
+      await expect(run).rejects.toThrow('stop here');
+      expect(during).toBe(1);
+      expect(readdirSync(tempDir)).toEqual([]);
+    } finally {
+      rmSync(tempDir, { recursive: true, force: true });
+    }
+  });
 });
