@@ -264,7 +264,7 @@ export async function runDeferredLoad(
               signal,
             );
           }
-          ahead?.passed(ordinal, event.records.length, event.file, event.line);
+          ahead?.passed(ordinal, event.records, event.file, event.line);
           ordinal += event.records.length;
         }
         place.passed(event);

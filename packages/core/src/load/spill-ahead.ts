@@ -8,9 +8,9 @@
  * The answers are the same either way: the disk resolution is exact for every record from the first, so the records
  * the table answered get the same answers on disk, and those after it are answered as the spill-rest would.
  *
- * The two readings must see the same rows: every ROW_SAMPLE-th record's row (its ordinal, file and line) is
+ * The two readings must see the same rows: every ROW_SAMPLE-th record's row (its ordinal, file, line and records) is
  * compared between them, by whichever reader gets there second; a difference means a file changed during the run
- * (DUPLICATES_SOURCE_CHANGED). Memory: the samples the leading reader is ahead by (24 bytes per 65,536 records).
+ * (DUPLICATES_SOURCE_CHANGED). Memory: the samples the leading reader is ahead by (a row's text per 65,536 records).
  *
  * A failure of the pass ahead (temporary folder, disk full, a changed file) is told to the load only when it needs
  * the answers: a load whose table never fills has its answers already and ends as it would have without the pass.
@@ -20,6 +20,7 @@ import { sourceChanged } from '../checks/duplicate-errors.js';
 import { FLAG_MULTI, FLAG_PREFAIL } from '../checks/duplicate-spill.js';
 import type { LoadDuplicates } from '../checks/load-duplicates.js';
 import { mapRows, readerOption } from '../map/map-rows.js';
+import type { TimestreamRecord } from '../map/record.js';
 import type { CompiledTask } from '../map/row-mapper.js';
 import type { ResolvedSource } from '../source/source.js';
 import type { LoadState } from './load-state.js';
@@ -41,12 +42,12 @@ export function shouldSpillAhead(recordsSoFar: number, expectedRecords: number, 
   );
 }
 
-const MAIN = 0;
-const AHEAD = 1;
+export const MAIN = 0;
+export const AHEAD = 1;
 
-/** The rows both readings must agree on (see the file's comment). */
-class ReadAgreement {
-  /** Samples of the leading reading not compared yet: ordinal, file, line (flat). */
+/** The rows both readings must agree on (see the file's comment); exported for its tests. */
+export class ReadAgreement {
+  /** Samples of the leading reading not compared yet: ordinal, file, line and what the row holds (flat). */
   private queue: (number | string)[] = [];
   private head = 0;
   /** Samples taken by each reading. */
@@ -62,21 +63,26 @@ class ReadAgreement {
     this.next = [first, first];
   }
 
-  /** A records row of one reading: its first record's ordinal and its record count. Throws when they disagree. */
-  pass(who: number, ordinal: number, count: number, file: string, line: number): void {
+  /**
+   * A records row of one reading: its first record's ordinal and its records (their text is compared, for the
+   * sampled rows only). Throws DUPLICATES_SOURCE_CHANGED when the two readings disagree.
+   */
+  pass(who: number, ordinal: number, records: readonly TimestreamRecord[], file: string, line: number): void {
+    const count = records.length;
     const next = this.next[who]!;
     if (ordinal + count <= next) return;
     this.next[who] = (Math.floor((ordinal + count - 1) / ROW_SAMPLE) + 1) * ROW_SAMPLE;
     const n = this.taken[who]!++;
+    const text = JSON.stringify(records);
     if (n >= this.taken[1 - who]!) {
-      this.queue.push(ordinal, file, line);
+      this.queue.push(ordinal, file, line, text);
       return;
     }
     const q = this.queue;
     const at = this.head;
-    const same = q[at] === ordinal && q[at + 1] === file && q[at + 2] === line;
-    this.head += 3;
-    if (this.head > 3 * 1024 && this.head * 2 > q.length) {
+    const same = q[at] === ordinal && q[at + 1] === file && q[at + 2] === line && q[at + 3] === text;
+    this.head += 4;
+    if (this.head > 4 * 1024 && this.head * 2 > q.length) {
       this.queue = q.slice(this.head);
       this.head = 0;
     }
@@ -114,10 +120,10 @@ export class SpillAhead {
   }
 
   /** A records row of the load's own reading (the ordinal of its first record), compared with the pass's. */
-  passed(ordinal: number, count: number, file: string, line: number): void {
+  passed(ordinal: number, records: readonly TimestreamRecord[], file: string, line: number): void {
     if (this.failure !== null && !this.switched) return;
     try {
-      this.agreement.pass(MAIN, ordinal, count, file, line);
+      this.agreement.pass(MAIN, ordinal, records, file, line);
     } catch (error) {
       // Once switched, the answers come from the pass: a difference stops the load. Before, it is the pass's failure.
       if (this.switched) throw error;
@@ -157,7 +163,7 @@ export class SpillAhead {
       for (const e of batch) {
         if (e.type !== 'records') continue;
         const records = e.records;
-        this.agreement.pass(AHEAD, ordinal, records.length, e.file, e.line);
+        this.agreement.pass(AHEAD, ordinal, records, e.file, e.line);
         const flags = (state.prefails(records) ? FLAG_PREFAIL : 0) | (records.length > 1 ? FLAG_MULTI : 0);
         for (let i = 0; i < records.length; i++) spill.addRecord(records[i]!, i, flags);
         ordinal += records.length;
