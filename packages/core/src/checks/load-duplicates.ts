@@ -6,6 +6,12 @@
  * `check` for each in order, now answered from the resolved conflicts. The bound is disk space: a full disk stops
  * the run with DUPLICATES_TEMP_FULL. `close` removes the temporary files, whatever happened.
  *
+ * A load known early to exceed the budget can spill AHEAD of itself (load/spill-ahead.ts, issue 16): `startAhead`
+ * opens the spill while the table still answers, a second reader of the same source hands it every record of the
+ * load from the first, `resolve` decides them, and when the table fills `switchAhead` drops the table and answers the
+ * rest by ordinal, from the record after the last one the table answered. Its events are held until the switch, so
+ * they come in the same order as the spill's (a load that never fills tells of no spill and removes its files).
+ *
  * Mixed-model rows yield several records, in different partitions; a row is stored only if none of its records
  * conflicts. Each resolution round decides every partition with the rows known refused through another partition;
  * a row that has a conflict and a record that a later record meets is refused in the next round, until a round
@@ -14,6 +20,7 @@
 import type { Failure } from '../failure.js';
 import type { TimestreamRecord } from '../map/record.js';
 import type { RowSource } from '../map/record-source.js';
+import { RecordKeyEncoder } from './check-record-key.js';
 import { resolveSpill, type Resolution } from './duplicate-resolve.js';
 import { DuplicateSpill } from './duplicate-spill.js';
 import { PointTable } from './point-table.js';
@@ -46,6 +53,10 @@ export class LoadDuplicates {
   private folder: SpillFolder | null = null;
   private cursor: ConflictCursor | null = null;
   private ordinal = 0;
+  /** Records answered by the table: where the answers of a spill started ahead take over (`switchAhead`). */
+  private asked = 0;
+  /** Events of a spill started ahead, held until the load switches to it (null: told at once). */
+  private held: DuplicateSpillEvent[] | null = null;
   private readonly tempDir: string | undefined;
 
   /** The tests give a `hashMask` to make key hashes collide, in memory and on disk alike. */
@@ -83,7 +94,10 @@ export class LoadDuplicates {
 
   /** The verdict of the next record of the load (every record is asked, in order, once). */
   check(record: TimestreamRecord): Failure | null {
-    if (this.table !== null) return this.table.check(record);
+    if (this.table !== null) {
+      this.asked++;
+      return this.table.check(record);
+    }
     return this.next();
   }
 
@@ -102,7 +116,10 @@ export class LoadDuplicates {
     bytes: number,
     index: number,
   ): Failure | null {
-    if (this.table !== null) return this.table.checkRow(low, high, source, offset, bytes, index);
+    if (this.table !== null) {
+      this.asked++;
+      return this.table.checkRow(low, high, source, offset, bytes, index);
+    }
     return this.next();
   }
 
@@ -117,7 +134,7 @@ export class LoadDuplicates {
     if (table === null) throw new Error('LoadDuplicates: the load spilled already');
     const folder = SpillFolder.create(this.tempDir);
     this.folder = folder;
-    this.options.onDuplicateSpill?.({ type: 'spill-start', folder: folder.path, keysInMemory: table.size });
+    this.emit({ type: 'spill-start', folder: folder.path, keysInMemory: table.size });
     const spill = new DuplicateSpill(folder, table.encoder, table.size + expectedRecords, this.hashMask);
     table.dump(spill);
     table.close();
@@ -126,13 +143,53 @@ export class LoadDuplicates {
     return spill;
   }
 
+  /**
+   * Opens a spill for every record of the load from its first, while the table goes on answering (spill-ahead.ts):
+   * the caller hands it the records in load order and calls `resolve`; `switchAhead` makes it answer. Throws as
+   * startSpill does when the temporary folder cannot be made.
+   */
+  startAhead(expectedRecords: number): DuplicateSpill {
+    const table = this.table;
+    if (table === null || this.spill !== null) throw new Error('LoadDuplicates: the load spilled already');
+    this.held = [];
+    const folder = SpillFolder.create(this.tempDir);
+    this.folder = folder;
+    // Its own encoder (sharing the name lists): the table keeps encoding the records it answers meanwhile.
+    this.spill = new DuplicateSpill(
+      folder,
+      new RecordKeyEncoder(table.encoder),
+      expectedRecords,
+      this.hashMask,
+    );
+    return this.spill;
+  }
+
+  /**
+   * The table is full: the spill started ahead, resolved, answers from the next record on (the table's answers for
+   * the records before are the same, R-DUP-1 being exact either way), and the table is freed.
+   */
+  switchAhead(): void {
+    const table = this.table;
+    const folder = this.folder;
+    if (table === null || folder === null || this.cursor === null || this.held === null) {
+      throw new Error('LoadDuplicates: no resolved spill started ahead to switch to');
+    }
+    const held = this.held;
+    this.held = null;
+    this.emit({ type: 'spill-start', folder: folder.path, keysInMemory: table.size });
+    for (const event of held) this.emit(event);
+    table.close();
+    this.table = null;
+    this.ordinal = this.asked;
+  }
+
   /** Decides the spilled records; `check` then answers them in order. */
   async resolve(signal?: AbortSignal): Promise<void> {
     const spill = this.spill;
     const folder = this.folder;
     if (spill === null || folder === null) throw new Error('LoadDuplicates: nothing was spilled');
     const partitions = spill.finish();
-    this.options.onDuplicateSpill?.({
+    this.emit({
       type: 'resolve-start',
       folder: folder.path,
       records: spill.ordinal,
@@ -160,7 +217,7 @@ export class LoadDuplicates {
       rejected = new Set(again);
     }
     this.cursor = new ConflictCursor(result.conflicts);
-    this.options.onDuplicateSpill?.({
+    this.emit({
       type: 'spill-end',
       folder: folder.path,
       bytesWritten: folder.written,
@@ -174,6 +231,11 @@ export class LoadDuplicates {
     this.table?.close();
     this.folder?.remove();
     this.folder = null;
+  }
+
+  private emit(event: DuplicateSpillEvent): void {
+    if (this.held !== null) this.held.push(event);
+    else this.options.onDuplicateSpill?.(event);
   }
 
   private next(): Failure | null {

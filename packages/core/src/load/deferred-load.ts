@@ -12,8 +12,9 @@ import type { ResolvedSource } from '../source/source.js';
 import type { ResolvedTask } from '../task.js';
 import type { LoadOptions, LoadResult, LoadWarning } from './load-types.js';
 import { createLoadState } from './load-state.js';
-import { LoadDuplicates } from '../checks/load-duplicates.js';
+import { DEFAULT_MAX_DUPLICATE_KEYS, LoadDuplicates } from '../checks/load-duplicates.js';
 import { LoadPlace } from './spill-rest.js';
+import { shouldSpillAhead, SpillAhead } from './spill-ahead.js';
 
 /** A row handed to a deferred sink. */
 export interface SentRow {
@@ -72,6 +73,13 @@ export interface DeferredLoadOptions extends LoadOptions {
   onSettled?: (position: LoadPosition) => void;
   /** Rows handed over or waiting behind them before the reader waits for the oldest one. @default 50_000 */
   maxPendingRows?: number;
+  /**
+   * R-DUP-1 for a load that will not fit the duplicate check's memory: spill and resolve it with a second reading
+   * AHEAD of the send path (spill-ahead.ts), so that sending does not stop when the table fills. Same results either
+   * way. Only for local files (a source with its own reader, such as S3, reads the rest once the table is full).
+   * @default true
+   */
+  spillAhead?: boolean;
 }
 
 type PendingRow =
@@ -109,6 +117,16 @@ export async function runDeferredLoad(
   // R-DUP-1 decided here, in file order, as in a dry run: two conflicting records never race to the target.
   const duplicates = options.duplicates === false ? null : new LoadDuplicates(options);
   const place = new LoadPlace(source);
+  const maxKeys = options.maxDuplicateKeys ?? DEFAULT_MAX_DUPLICATE_KEYS;
+  // Not with a sink check: the table leaves out rows it refuses, which a reading ahead cannot know of.
+  const aheadAllowed =
+    duplicates !== null &&
+    options.spillAhead !== false &&
+    sinkCheck === undefined &&
+    source.reader === undefined;
+  let ahead: SpillAhead | null = null;
+  /** Records of the rows read so far (the ordinal of the next one). */
+  let ordinal = 0;
   let queue: (PendingRow | undefined)[] = [];
   let head = 0;
   let waiter: (() => void) | null = null;
@@ -224,10 +242,30 @@ export async function runDeferredLoad(
     for await (const batch of mapRows(state.events(), compiled, readerOption(source))) {
       for (const event of batch) {
         if (stopping) throw cause;
-        if (event.type === 'records' && duplicates?.full === true) {
-          // Rows sent so far settle meanwhile; the rest of the load is read once more for its keys.
-          await sink.flush();
-          await place.spill(event, duplicates, state, compiled, signal);
+        if (event.type === 'records' && duplicates !== null) {
+          if (duplicates.full) {
+            // Rows sent so far settle meanwhile; the rest of the load is (or was, ahead) read once more for its keys.
+            await sink.flush();
+            if (ahead !== null) await ahead.take();
+            else await place.spill(event, duplicates, state, compiled, signal);
+          } else if (
+            aheadAllowed &&
+            ahead === null &&
+            duplicates.inMemory &&
+            shouldSpillAhead(place.recordsPassed, place.expectedRecords(event), maxKeys)
+          ) {
+            ahead = new SpillAhead(
+              source,
+              state,
+              compiled,
+              duplicates,
+              ordinal,
+              place.expectedRecords(event),
+              signal,
+            );
+          }
+          ahead?.passed(ordinal, event.records, event.file, event.line);
+          ordinal += event.records.length;
         }
         place.passed(event);
         switch (event.type) {
@@ -298,6 +336,7 @@ export async function runDeferredLoad(
     throw cause;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    await ahead?.cancel();
     duplicates?.close();
     release?.();
   }

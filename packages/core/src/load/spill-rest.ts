@@ -40,6 +40,18 @@ export class LoadPlace {
     }
   }
 
+  /** Records of the rows passed so far. */
+  get recordsPassed(): number {
+    return this.records;
+  }
+
+  /** Every record of the load, estimated from the bytes read up to the row `event` (not passed yet). */
+  expectedRecords(event: Extract<MappedEvent, { type: 'records' }>): number {
+    const file = this.source.files[this.file];
+    const done = this.bytesBefore + (event.offset ?? (file?.size ?? 0) / 2);
+    return Math.ceil((this.records * this.source.totalBytes) / Math.max(1, done));
+  }
+
   /** Spills the rest of the load from the row `event` (not handled yet) and resolves it. */
   async spill(
     event: Extract<MappedEvent, { type: 'records' }>,
@@ -52,9 +64,7 @@ export class LoadPlace {
     const first = files[0];
     if (this.file < 0 || first === undefined || first.key !== event.file) throw sourceChanged(event.file);
     // The records still to come, in proportion to the bytes read so far (it sizes the partitions).
-    const done = this.bytesBefore + (event.offset ?? first.size / 2);
-    const expected = Math.ceil((this.records * this.source.totalBytes) / Math.max(1, done));
-    const spill = duplicates.startSpill(expected);
+    const spill = duplicates.startSpill(this.expectedRecords(event));
     const reader = this.source.reader;
     const rest: ResolvedSource = {
       files,
