@@ -64,7 +64,8 @@ for (let nominal = 0; nominal < size; nominal += RANGE) {
     for (let i = 0; i < col.length; i++) hash = (Math.imul(hash, 31) + col[i]) | 0;
   }
   hash = (Math.imul(hash, 31) + out.failures.length + out.others.length * 7) | 0;
-  if (out.rowTime !== undefined) for (let i = 0; i < out.rowTime.length; i++) hash = (Math.imul(hash, 31) + out.rowTime[i]) | 0;
+  if (out.rowTime !== undefined)
+    for (let i = 0; i < out.rowTime.length; i++) hash = (Math.imul(hash, 31) + out.rowTime[i]) | 0;
   if (out.content !== undefined) {
     const text = JSON.stringify(out.content, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
     for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
