@@ -15,7 +15,7 @@ import { recordEventSizeAscii } from '../report/metering.js';
 import { extraBytesMeterable, rowRecordSize } from '../report/row-metering.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
 import { readFileChunksSync } from '../source/source-chunks.js';
-import { ContentStats, writeRecordTime, type ContentStatsData } from '../report/stats/content-stats.js';
+import { ContentStats, type ContentStatsData } from '../report/stats/content-stats.js';
 import { SeriesTable } from '../report/stats/series-table.js';
 import type { ResolvedTask } from '../task.js';
 import { localReader, isDiskReader } from '../source/local-reader.js';
@@ -185,6 +185,9 @@ const compiledTasks = new Map<string, CompiledTask>();
 /** The report's series tables, kept between range jobs like the columns (no regrowth per range). */
 const freeSeries: SeriesTable[] = [];
 let encoder: RecordKeyEncoder | null = null;
+/** A records row's series states (RecordKeyEncoder.keyHash's seriesHash, seriesHashHigh) by record, for the report. */
+let seriesLow = new Int32Array(16);
+let seriesHigh = new Int32Array(16);
 
 /**
  * The worker's half: reads, maps and checks one range (see the file's comment). Never throws for bad input. The
@@ -331,10 +334,9 @@ function recordsRow(
   rowLine.push(event.line);
   rowSpan.push(event.lastLine - event.line);
   const records = event.records;
-  if (content !== null) {
-    content.addRow(records);
-    rowTime.push(0);
-    writeRecordTime(records[0], rowTime.data, rowTime.length - 1);
+  if (content !== null && records.length > seriesLow.length) {
+    seriesLow = new Int32Array(records.length * 2);
+    seriesHigh = new Int32Array(records.length * 2);
   }
   rowRecords.push(records.length);
   // Offsets exist for UTF-8 reads, the only ones done in ranges.
@@ -356,8 +358,16 @@ function recordsRow(
     enc.keyHash(record);
     recHash.push(enc.keyHashValue);
     recHashHigh.push(enc.keyHashHigh);
-    // The report's series from the key hash's own state (no value hashed twice).
-    if (content !== null) content.addRecord(record, k === 0, enc.seriesHash, enc.seriesHashHigh);
+    // The report's series from the key hash's own state (no value hashed twice), counted after the loop.
+    if (content !== null) {
+      seriesLow[k] = enc.seriesHash;
+      seriesHigh[k] = enc.seriesHashHigh;
+    }
+  }
+  // The report's statistics of the row in one call that is not inlined here (ContentStats.addRangeRow).
+  if (content !== null) {
+    rowTime.push(0);
+    content.addRangeRow(records, rowTime.data, rowTime.length - 1, seriesLow, seriesHigh);
   }
 }
 

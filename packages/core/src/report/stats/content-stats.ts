@@ -74,15 +74,6 @@ export function recordTimeMs(record: TimestreamRecord | undefined): number {
   return (high * 1e9 + low) * scale;
 }
 
-/**
- * recordTimeMs(record) written at `times[at]`: a range job's row path calls this, so that no double crosses a call
- * that might not be inlined (a returned double is a heap number, and each allocation in the row loop brings the next
- * scavenge nearer, which copies the chunk's live rows: the garbage collector was the largest cost of --html).
- */
-export function writeRecordTime(record: TimestreamRecord | undefined, times: Float64Array, at: number): void {
-  times[at] = recordTimeMs(record);
-}
-
 /** [choice] Series held exactly (12 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
 /** [choice] Values a dimension's summary holds once the series are past COMBOS_EXACT_MAX. */
@@ -154,6 +145,10 @@ export class ContentStats {
   private readonly rowValues: (string | null)[];
   /** What hashes the records given to `add` (whose caller has no key hash of them). */
   private encoder: RecordKeyEncoder | null = null;
+  /** `add`'s series states by record, and the time addRangeRow writes (`add` counts its own). */
+  private lows = new Int32Array(16);
+  private highs = new Int32Array(16);
+  private readonly rowTime = new Float64Array(1);
 
   /**
    * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
@@ -183,54 +178,82 @@ export class ContentStats {
   /**
    * One row's records (all of them share the row's dimensions); `time`: recordTimeMs of the first, if known. Hashes
    * each record's series itself: a caller that has RecordKeyEncoder.keyHash of each record (a range job) calls
-   * `addRow` and `addRecord` instead.
+   * `addRangeRow` instead.
    */
   add(records: readonly TimestreamRecord[], time = recordTimeMs(records[0])): void {
     if (records.length === 0) return;
     if (this.countTimes) this.addTime(time);
-    this.addRow(records);
     const encoder = (this.encoder ??= new RecordKeyEncoder());
-    for (let k = 0; k < records.length; k++) {
-      const record = records[k]!;
-      encoder.keyHash(record);
-      this.addRecord(record, k === 0, encoder.seriesHash, encoder.seriesHashHigh);
+    if (records.length > this.lows.length) {
+      this.lows = new Int32Array(records.length * 2);
+      this.highs = new Int32Array(records.length * 2);
     }
+    for (let k = 0; k < records.length; k++) {
+      encoder.keyHash(records[k]!);
+      this.lows[k] = encoder.seriesHash;
+      this.highs[k] = encoder.seriesHashHigh;
+    }
+    this.addRangeRow(records, this.rowTime, 0, this.lows, this.highs);
   }
 
   /**
-   * What a row (with at least one record) counts once: itself, the dimensions it left out. Not its time: `add` counts
-   * it, or (in a range job) the main thread from the outcome's rowTime.
+   * A records row (at least one record; all share the row's dimensions): the row, the dimensions it left out, its
+   * first record's time (recordTimeMs, written at `times[at]`: not counted here, see `addTimes`), and per record k
+   * its measures and its series by lows[k], highs[k] (RecordKeyEncoder.keyHash's seriesHash and seriesHashHigh of
+   * it; the row counts for its first record's series).
+   *
+   * One method with the time and the record's steps written in, not three calls: a range job's row loop
+   * (range-job.ts recordsRow) calls it once per row, and TurboFan inlines a callee of under 460 bytecode bytes
+   * with its callees into a budget of 920 per optimised function. Three small calls there (about 500 bytes) took
+   * the loop's budget, and its own steps (record sizes, column pushes) became calls (--trace-turbo-inlining), which
+   * cost the worker more than the statistics themselves. This method is too large to be inlined there.
    */
-  addRow(records: readonly TimestreamRecord[]): void {
+  addRangeRow(
+    records: readonly TimestreamRecord[],
+    times: Float64Array,
+    at: number,
+    lows: Int32Array,
+    highs: Int32Array,
+  ): void {
+    const n = records.length;
+    const head = records[0]!;
     this.rows++;
-    this.records += records.length;
+    this.records += n;
     // R-DIM-1: Dimensions come in mapping order with null ones left out, so a row with as many as the model has
     // them all (the usual row): nothing to count.
-    const dims = records[0]!.Dimensions;
+    const dims = head.Dimensions;
     if (dims.length !== this.width) this.countMissing(dims);
     if (this.tops !== null) this.addTops(dims);
-  }
-
-  /**
-   * One record of the row given to `addRow` (`first`: the row's first record, which counts the row for its series):
-   * its measures, and its series by `h`, `g`, RecordKeyEncoder.keyHash's seriesHash and seriesHashHigh of it.
-   */
-  addRecord(record: TimestreamRecord, first: boolean, h: number, g: number): void {
-    // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
-    if (this.multi) {
-      if ((record.MeasureValues?.length ?? 0) === this.slotCount) this.complete++;
-      else this.countAttributes(record, 0, this.slotCount);
-    } else this.countMixed(record);
-    // keyHash's state is not finalised: each half is, to two 30-bit lanes (those of the table and the sketches).
-    const a = fmix32(h) & MASK30;
-    const b = fmix32(g) & MASK30;
-    const series = this.series;
-    const rows = first ? 1 : 0;
-    // A series seen before (the usual record) is one probe; a new one gathers its values first.
-    if (series === null) this.seriesSketch!.add(a, b);
-    else if (!series.hit(a, b, rows)) {
-      this.rowValuesOf(record.Dimensions);
-      if (series.add(a, b, rows, this.rowValues) && series.size > this.combosMax) this.overflow();
+    // recordTimeMs(head), as there (R-TIME-1: only digits get this far).
+    const time = head.Time;
+    const digits = time.length;
+    let i = 0;
+    let high = 0;
+    for (; i < digits - 9; i++) high = high * 10 + (time.charCodeAt(i) - 48);
+    let low = 0;
+    for (; i < digits; i++) low = (low * 10 + (time.charCodeAt(i) - 48)) | 0;
+    const unit = head.TimeUnit;
+    const scale =
+      unit === 'SECONDS' ? 1000 : unit === 'MILLISECONDS' ? 1 : unit === 'MICROSECONDS' ? 1e-3 : 1e-6;
+    times[at] = (high * 1e9 + low) * scale;
+    for (let k = 0; k < n; k++) {
+      const record = records[k]!;
+      // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
+      if (this.multi) {
+        if ((record.MeasureValues?.length ?? 0) === this.slotCount) this.complete++;
+        else this.countAttributes(record, 0, this.slotCount);
+      } else this.countMixed(record);
+      // keyHash's state is not finalised: each half is, to two 30-bit lanes (those of the table and the sketches).
+      const a = fmix32(lows[k]!) & MASK30;
+      const b = fmix32(highs[k]!) & MASK30;
+      const series = this.series;
+      const rows = k === 0 ? 1 : 0;
+      // A series seen before (the usual record) is one probe; a new one gathers its values first.
+      if (series === null) this.seriesSketch!.add(a, b);
+      else if (!series.hit(a, b, rows)) {
+        this.rowValuesOf(record.Dimensions);
+        if (series.add(a, b, rows, this.rowValues) && series.size > this.combosMax) this.overflow();
+      }
     }
   }
 

@@ -321,4 +321,33 @@ describe('content statistics against a Map of the rows (the hand-written series 
       fcOptions,
     );
   });
+
+  it('writes the row time addRangeRow reads by hand as recordTimeMs reads it, in every unit', () => {
+    // ContentStats.addRangeRow has recordTimeMs written in (its size keeps it out of the range job's row loop).
+    const units = { SECONDS: 1000, MILLISECONDS: 1, MICROSECONDS: 1e-3, NANOSECONDS: 1e-6 } as const;
+    const stats = new ContentStats(fleetTask().model, null, undefined, undefined, false);
+    const times = new Float64Array(4);
+    const hashes = new Int32Array(1);
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[0-9]{1,19}$/),
+        fc.constantFrom(...(Object.keys(units) as (keyof typeof units)[])),
+        fc.nat(3),
+        (digits, unit, at) => {
+          const record = {
+            Time: digits,
+            TimeUnit: unit,
+            Dimensions: [],
+            MeasureName: 'm',
+            MeasureValueType: 'MULTI',
+            MeasureValues: [],
+          } as unknown as TimestreamRecord;
+          stats.addRangeRow([record], times, at, hashes, hashes);
+          expect(times[at]).toBe(recordTimeMs(record));
+          if (digits.length <= 15) expect(times[at]).toBe(Number(digits) * units[unit]);
+        },
+      ),
+      fcOptions,
+    );
+  });
 });
