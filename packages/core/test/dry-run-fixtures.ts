@@ -48,6 +48,25 @@ export function fleetTask(overrides: Partial<ResolvedTask> = {}): ResolvedTask {
 
 export const FLEET_HEADER = 'timestamp,vehicle,registration,wgt,spd,fuel_consumption,miles';
 
+/** The fleet file read with two scalar records per row (mixed model): `speed` (DOUBLE) and `miles` (BIGINT). */
+export function mixedTask(): ResolvedTask {
+  return fleetTask({
+    model: {
+      timeColumn: 'timestamp',
+      timeUnit: 'SECONDS',
+      dimensions: [{ source: 'vehicle', name: 'vehicle' }],
+      measures: {
+        kind: 'mixed',
+        measureNameColumn: null,
+        mappings: [
+          { match: null, measureName: 'speed', type: 'DOUBLE', source: 'spd', attributes: [] },
+          { match: null, measureName: 'miles', type: 'BIGINT', source: 'miles', attributes: [] },
+        ],
+      },
+    },
+  });
+}
+
 /** Writes files into a fresh temporary folder and returns them as a source, in key order. */
 export function sourceOf(files: Record<string, string | Uint8Array>): ResolvedSource {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsbatch-dry-run-'));

@@ -14,28 +14,9 @@ import { compileTask, createDuplicateIndex, mapRows, readRows } from '../../src/
 import { RecordKeyEncoder } from '../../src/checks/check-record-key.js';
 import { PointTable } from '../../src/checks/point-table.js';
 import { readStamp, type RecordStamp } from '../../src/map/record-source.js';
-import { collect, fleetTask, FLEET_HEADER, sourceOf } from '../dry-run-fixtures.js';
+import { collect, fleetTask, FLEET_HEADER, sourceOf, mixedTask } from '../dry-run-fixtures.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
-
-/** Two scalar records per row (mixed model): `speed` and `miles`. */
-function mixedTask(): ResolvedTask {
-  return fleetTask({
-    model: {
-      timeColumn: 'timestamp',
-      timeUnit: 'SECONDS',
-      dimensions: [{ source: 'vehicle', name: 'vehicle' }],
-      measures: {
-        kind: 'mixed',
-        measureNameColumn: null,
-        mappings: [
-          { match: null, measureName: 'speed', type: 'DOUBLE', source: 'spd', attributes: [] },
-          { match: null, measureName: 'miles', type: 'BIGINT', source: 'miles', attributes: [] },
-        ],
-      },
-    },
-  });
-}
 
 interface Row {
   line: number;

@@ -18,31 +18,12 @@ import {
   type ResolvedTask,
   type SentRow,
 } from '../../src/index.js';
-import { FLEET_HEADER, fleetTask, sourceOf } from '../dry-run-fixtures.js';
+import { FLEET_HEADER, fleetTask, sourceOf, mixedTask } from '../dry-run-fixtures.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 const NOW = new Date('2024-05-01T01:30:00Z');
 const T0 = 1714521600;
 const UNBOUNDED = 10_000_000;
-
-/** Two scalar records per row (mixed model): `speed` and `miles`. */
-function mixedTask(): ResolvedTask {
-  return fleetTask({
-    model: {
-      timeColumn: 'timestamp',
-      timeUnit: 'SECONDS',
-      dimensions: [{ source: 'vehicle', name: 'vehicle' }],
-      measures: {
-        kind: 'mixed',
-        measureNameColumn: null,
-        mappings: [
-          { match: null, measureName: 'speed', type: 'DOUBLE', source: 'spd', attributes: [] },
-          { match: null, measureName: 'miles', type: 'BIGINT', source: 'miles', attributes: [] },
-        ],
-      },
-    },
-  });
-}
 
 /** A target that stores everything, answering a few turns of the event loop later. */
 function laterSink(onSend?: (row: SentRow) => void): DeferredLoadSink & { sent: SentRow[] } {
