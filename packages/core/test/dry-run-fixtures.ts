@@ -1,4 +1,5 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedSource, ResolvedTask, TimestreamRecord } from '../src/index.js';
@@ -47,6 +48,30 @@ export function fleetTask(overrides: Partial<ResolvedTask> = {}): ResolvedTask {
 }
 
 export const FLEET_HEADER = 'timestamp,vehicle,registration,wgt,spd,fuel_consumption,miles';
+
+/**
+ * Fleet lines (and a blank one in ten) on a small key space from `t0`, so that points repeat across partitions,
+ * ranges and files, with values that collide ('1' and '1.0', '7' and '+7') and a bad BIGINT: the duplicate
+ * check's property tests.
+ */
+export function collidingFleetLines(t0: number, maxLength: number): fc.Arbitrary<string[]> {
+  const line = fc
+    .record({
+      t: fc.integer({ min: 0, max: 15 }),
+      v: fc.integer({ min: 0, max: 1 }),
+      spd: fc.constantFrom('1', '1.0', '2'),
+      miles: fc.constantFrom('7', '+7', '8', 'x'),
+      quoted: fc.boolean(),
+    })
+    .map(
+      ({ t, v, spd, miles, quoted }) =>
+        `${t0 + t},${quoted ? `"truck ${v}"` : `truck-${v}`},R,1,${spd},2,${miles}`,
+    );
+  return fc.array(fc.oneof({ weight: 9, arbitrary: line }, { weight: 1, arbitrary: fc.constant('') }), {
+    minLength: 20,
+    maxLength,
+  });
+}
 
 /** The fleet file read with two scalar records per row (mixed model): `speed` (DOUBLE) and `miles` (BIGINT). */
 export function mixedTask(): ResolvedTask {

@@ -23,7 +23,7 @@ import {
   type ResolvedTask,
   type TimestreamRecord,
 } from '../../src/index.js';
-import { FLEET_HEADER, fleetTask, sourceOf, mixedTask } from '../dry-run-fixtures.js';
+import { collidingFleetLines, FLEET_HEADER, fleetTask, mixedTask, sourceOf } from '../dry-run-fixtures.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 const NOW = new Date('2024-05-01T01:30:00Z');
@@ -120,25 +120,9 @@ describe('the dry run past the in-memory key budget (R-DUP-1)', () => {
   });
 
   it('gives the unbounded result for any budget, range size and file, one thread or in ranges (property)', async () => {
-    // A small key space so that points repeat across partitions and ranges; values that collide.
-    const line = fc
-      .record({
-        t: fc.integer({ min: 0, max: 15 }),
-        v: fc.integer({ min: 0, max: 1 }),
-        spd: fc.constantFrom('1', '1.0', '2'),
-        miles: fc.constantFrom('7', '+7', '8', 'x'),
-        quoted: fc.boolean(),
-      })
-      .map(
-        ({ t, v, spd, miles, quoted }) =>
-          `${T0 + t},${quoted ? `"truck ${v}"` : `truck-${v}`},R,1,${spd},2,${miles}`,
-      );
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof({ weight: 9, arbitrary: line }, { weight: 1, arbitrary: fc.constant('') }), {
-          minLength: 20,
-          maxLength: 120,
-        }),
+        collidingFleetLines(T0, 120),
         fc.integer({ min: 1, max: 16 }),
         fc.integer({ min: 40, max: 2000 }),
         fc.boolean(),

@@ -18,7 +18,7 @@ import {
   type ResolvedTask,
   type SentRow,
 } from '../../src/index.js';
-import { FLEET_HEADER, fleetTask, sourceOf, mixedTask } from '../dry-run-fixtures.js';
+import { collidingFleetLines, FLEET_HEADER, fleetTask, mixedTask, sourceOf } from '../dry-run-fixtures.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 const NOW = new Date('2024-05-01T01:30:00Z');
@@ -68,25 +68,9 @@ async function deferred(
 
 describe('runDeferredLoad spilling ahead of the send path (R-DUP-1, issue 16)', () => {
   it('gives the verdicts, rejects, ProgressReport and spill events of the spill-rest and of an unbounded table (property)', async () => {
-    // A small key space so that points repeat across partitions and files; values that collide.
-    const line = fc
-      .record({
-        t: fc.integer({ min: 0, max: 15 }),
-        v: fc.integer({ min: 0, max: 1 }),
-        spd: fc.constantFrom('1', '1.0', '2'),
-        miles: fc.constantFrom('7', '+7', '8', 'x'),
-        quoted: fc.boolean(),
-      })
-      .map(
-        ({ t, v, spd, miles, quoted }) =>
-          `${T0 + t},${quoted ? `"truck ${v}"` : `truck-${v}`},R,1,${spd},2,${miles}`,
-      );
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof({ weight: 9, arbitrary: line }, { weight: 1, arbitrary: fc.constant('') }), {
-          minLength: 20,
-          maxLength: 150,
-        }),
+        collidingFleetLines(T0, 150),
         fc.integer({ min: 1, max: 16 }),
         fc.boolean(),
         async (lines, budget, mixed) => {
