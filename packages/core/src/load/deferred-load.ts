@@ -125,8 +125,6 @@ export async function runDeferredLoad(
     sinkCheck === undefined &&
     source.reader === undefined;
   let ahead: SpillAhead | null = null;
-  /** Records of the rows read so far (the ordinal of the next one). */
-  let ordinal = 0;
   let queue: (PendingRow | undefined)[] = [];
   let head = 0;
   let waiter: (() => void) | null = null;
@@ -243,29 +241,20 @@ export async function runDeferredLoad(
       for (const event of batch) {
         if (stopping) throw cause;
         if (event.type === 'records' && duplicates !== null) {
+          // The ordinal of the row's first record in the load (the place counts the rows before this one).
+          const ordinal = place.recordsPassed;
           if (duplicates.full) {
             // Rows sent so far settle meanwhile; the rest of the load is (or was, ahead) read once more for its keys.
             await sink.flush();
             if (ahead !== null) await ahead.take();
             else await place.spill(event, duplicates, state, compiled, signal);
-          } else if (
-            aheadAllowed &&
-            ahead === null &&
-            duplicates.inMemory &&
-            shouldSpillAhead(place.recordsPassed, place.expectedRecords(event), maxKeys)
-          ) {
-            ahead = new SpillAhead(
-              source,
-              state,
-              compiled,
-              duplicates,
-              ordinal,
-              place.expectedRecords(event),
-              signal,
-            );
+          } else if (aheadAllowed && ahead === null && duplicates.inMemory) {
+            const expected = place.expectedRecords(event);
+            if (shouldSpillAhead(ordinal, expected, maxKeys)) {
+              ahead = new SpillAhead(source, state, compiled, duplicates, ordinal, expected, signal);
+            }
           }
           ahead?.passed(ordinal, event.records, event.file, event.line);
-          ordinal += event.records.length;
         }
         place.passed(event);
         switch (event.type) {
