@@ -26,6 +26,7 @@ import {
   type StagedBytes,
 } from '../source/source-reader.js';
 import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
+import { rowKernel, type RowKernel } from './row-kernel.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -54,6 +55,8 @@ export interface RangeJob {
   statistics?: boolean;
   /** Bytes of the file the main thread staged for this job (SourceReader.stage): read without a request. */
   staged?: StagedBytes;
+  /** Map every row the generic way, never through the row kernel (row-kernel.ts): for tests that compare the two. */
+  genericOnly?: boolean;
 }
 
 /**
@@ -288,14 +291,24 @@ async function readRange(
   const mapping = new RowMapping(compiled, { stamp: false, reuse: true });
   // Whether a row's extraBytes gives its records' sizes (row-metering.ts), for the file's header.
   let meterable = false;
+  // The row kernel while the mapper is bound to a header (not with statistics: they read the records).
+  let kernel: RowKernel | null = null;
+  const kernelUsable = content === null && job.genericOnly !== true;
   for await (const batch of source) {
     // The engine has read only ASCII so far: the batch's values are measured by their length (R-METER-1).
     const ascii = range.engine !== undefined && range.engine.allAscii;
     for (const sourceEvent of batch) {
-      if (sourceEvent.type === 'file-start') meterable = extraBytesMeterable(job.task, sourceEvent.header);
+      if (sourceEvent.type === 'row') {
+        if (kernel !== null && kernelRow(sourceEvent, start, columns, kernel, ascii)) continue;
+      } else if (sourceEvent.type === 'file-start') {
+        meterable = extraBytesMeterable(job.task, sourceEvent.header);
+      } else if (sourceEvent.type === 'file-end' || sourceEvent.type === 'file-failure') kernel = null;
       const event =
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
+      if (sourceEvent.type === 'file-start' && event.type === 'file-start' && kernelUsable) {
+        kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc);
+      }
       if (event.type !== 'records') {
         if (skipStart && event.type === 'file-start') {
           skipStart = false;
@@ -369,6 +382,34 @@ function recordsRow(
     rowTime.push(0);
     content.addRangeRow(records, rowTime.data, rowTime.length - 1, seriesLow, seriesHigh);
   }
+}
+
+/**
+ * A row through the row kernel (row-kernel.ts) into the columns, as recordsRow writes its one record; false (nothing
+ * written) for a row the kernel leaves to the generic path.
+ */
+function kernelRow(
+  row: Extract<SourceEvent, { type: 'row' }>,
+  start: number,
+  columns: ReturnType<typeof newColumns>,
+  kernel: RowKernel,
+  ascii: boolean,
+): boolean {
+  const { offset, bytes } = row;
+  // As RowMapping's records event: the row's extraBytes only where its bytes were located.
+  const located = offset !== undefined && bytes !== undefined;
+  if (!kernel.row(row.cells, ascii, located ? (row.extraBytes ?? -1) : -1)) return false;
+  columns.kinds.push(ROW);
+  columns.rowLine.push(row.line);
+  columns.rowSpan.push(row.lastLine - row.line);
+  columns.rowRecords.push(1);
+  columns.rowOffset.push(offset === undefined ? -1 : offset - start);
+  columns.rowBytes.push(bytes ?? 0);
+  columns.recSize.push(kernel.size);
+  columns.recFailure.push(-1);
+  columns.recHash.push(kernel.hash);
+  columns.recHashHigh.push(kernel.hashHigh);
+  return true;
 }
 
 /** The range's columns, copied to buffers of their own length (they cross threads), and its rare objects. */
