@@ -13,7 +13,7 @@
  * path, so the outcome is the same either way (property-tested in test/load/row-kernel.test.ts). Mixed models are
  * not taken (rowKernel answers null): they keep the generic path.
  */
-import { RecordKeyEncoder } from '../checks/check-record-key.js';
+import type { RecordKeyEncoder } from '../checks/check-record-key.js';
 import { canonicalShape, FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
@@ -185,7 +185,8 @@ export function rowKernel(
   // None at all fails every row (R-DIM-1, R-MEAS-2); too many fails every record (R-LIM-1): the generic path says how.
   const dims = task.model.dimensions.length;
   if (dims === 0 || dims > MAX_DIMENSIONS_PER_RECORD) return null;
-  if (measures.attributes.length === 0 || measures.attributes.length > MAX_MEASURE_VALUES_PER_RECORD) return null;
+  if (measures.attributes.length === 0 || measures.attributes.length > MAX_MEASURE_VALUES_PER_RECORD)
+    return null;
   // The header's first column of each name, as the mapper's findColumns.
   const index = new Map<string, number>();
   header.forEach((name, i) => {
