@@ -32,6 +32,47 @@ const TIME_BYTES = 8;
 /** How an attribute's value is metered (R-METER-1): its text (VARCHAR), or a fixed size. */
 const METER_TEXT = -1;
 
+/**
+ * R-MEAS-1 for the common DOUBLE: `[+-]?\d*\.?\d*` with a digit and at most 308 integer digits is finite (the
+ * parser's own shortcut, map-values.ts); anything else (an exponent, a bad cell) is left to the parser.
+ */
+export function plainDouble(text: string): boolean {
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 43 || c === 45) c = text.charCodeAt(++i);
+  const from = i;
+  while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+  const intDigits = i - from;
+  let digits = intDigits;
+  if (c === 46) {
+    c = text.charCodeAt(++i);
+    const fracFrom = i;
+    while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+    digits += i - fracFrom;
+  }
+  return i === text.length && digits > 0 && intDigits <= 308;
+}
+
+/** R-MEAS-1 for the common BIGINT: a sign and at most 18 digits is within 64 bits; longer is left to the parser. */
+export function shortBigint(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  const c = text.charCodeAt(0);
+  if (c === 43 || c === 45) i = 1;
+  if (i === n || n - i > 18) return false;
+  for (; i < n; i++) {
+    const d = text.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
+}
+
+/** An attribute's check: its type's shortcut (else its parser), or none (VARCHAR: every text is one). */
+const CHECK_PARSER = 0;
+const CHECK_DOUBLE = 1;
+const CHECK_BIGINT = 2;
+const CHECK_NONE = 3;
+
 export class RowKernel {
   /** The last row taken: its record's event size and key hash (RecordKeyEncoder.keyHashValue, keyHashHigh). */
   size = 0;
@@ -55,7 +96,8 @@ export class RowKernel {
   private readonly attrIndex: Int32Array;
   /** Per attribute: its metered size, or METER_TEXT; and its parser, null for VARCHAR (every text is one). */
   private readonly attrBytes: Int32Array;
-  private readonly attrParse: (ValueParser | null)[];
+  private readonly attrCheck: Int32Array;
+  private readonly attrParse: ValueParser[];
   /** 8 + the UTF-8 bytes of every name in the record (R-METER-1), the measure name's when it is fixed. */
   private readonly baseBytes: number;
 
@@ -91,9 +133,16 @@ export class RowKernel {
     this.attrBytes = Int32Array.from(measures.attributes, (a) =>
       a.type === 'VARCHAR' ? METER_TEXT : a.type === 'BOOLEAN' ? 1 : 8,
     );
-    this.attrParse = measures.attributes.map((a) =>
-      a.type === 'VARCHAR' ? null : valueParser(a.type, model.timeUnit),
+    this.attrCheck = Int32Array.from(measures.attributes, (a) =>
+      a.type === 'VARCHAR'
+        ? CHECK_NONE
+        : a.type === 'DOUBLE'
+          ? CHECK_DOUBLE
+          : a.type === 'BIGINT'
+            ? CHECK_BIGINT
+            : CHECK_PARSER,
     );
+    this.attrParse = measures.attributes.map((a) => valueParser(a.type, model.timeUnit));
     let names = TIME_BYTES + (fixed === null ? 0 : utf8ByteLength(fixed));
     for (const name of dimNames) names += utf8ByteLength(name);
     for (const a of measures.attributes) names += utf8ByteLength(a.name);
@@ -139,15 +188,17 @@ export class RowKernel {
         this.nameHashHigh = hashString(0, name, HIGH_PRIME);
       }
     }
-    const { attrIndex, attrBytes, attrParse } = this;
+    const { attrIndex, attrBytes, attrCheck } = this;
     for (let k = 0; k < attrIndex.length; k++) {
       const value = cells[attrIndex[k]!];
       if (value === undefined || value === '' || value === nullText) return false;
-      const bytes = attrBytes[k]!;
-      if (bytes === METER_TEXT) size += byLength ? value.length : utf8ByteLength(value);
+      const check = attrCheck[k]!;
+      if (check === CHECK_NONE) size += byLength ? value.length : utf8ByteLength(value);
       else {
-        if (attrParse[k]!(value) === undefined) return false;
-        size += bytes;
+        const valid =
+          check === CHECK_DOUBLE ? plainDouble(value) : check === CHECK_BIGINT ? shortBigint(value) : false;
+        if (!valid && this.attrParse[k]!(value) === undefined) return false;
+        size += attrBytes[k]!;
       }
     }
     if (size > MAX_RECORD_BYTES) return false;

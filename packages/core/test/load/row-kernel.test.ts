@@ -16,7 +16,8 @@ import {
   type TableRetention,
   type TimeUnit,
 } from '../../src/index.js';
-import { RowKernel } from '../../src/load/row-kernel.js';
+import { plainDouble, RowKernel, shortBigint } from '../../src/load/row-kernel.js';
+import { valueParser } from '../../src/map/map-values.js';
 import { fleetTask, sourceOf } from '../dry-run-fixtures.js';
 import { fcOptions, FUZZ_TIMEOUT, fuzzRuns } from '../fuzz-helpers.js';
 
@@ -273,5 +274,24 @@ describe('the row kernel of a range job', () => {
       false,
     ]);
     expect(kernel).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true));
+  });
+
+  it('its DOUBLE and BIGINT shortcuts take only what the parsers take (R-MEAS-1, fast-check)', () => {
+    const numeric = fc
+      .array(fc.constantFrom('0', '1', '9', '5', '.', '-', '+', 'e', 'E', 'x', ' ', '٣'), { maxLength: 24 })
+      .map((parts) => parts.join(''));
+    const long = fc.integer({ min: 300, max: 320 }).map((n) => '9'.repeat(n));
+    const parseDouble = valueParser('DOUBLE', 'SECONDS');
+    const parseBigint = valueParser('BIGINT', 'SECONDS');
+    fc.assert(
+      fc.property(fc.oneof(numeric, long, fc.string()), (text) => {
+        if (plainDouble(text)) expect(parseDouble(text)).toBe(text);
+        if (shortBigint(text)) expect(parseBigint(text)).toBe(text);
+      }),
+      { numRuns: fuzzRuns(2000, 50000), ...fcOptions },
+    );
+    // Both take the common cells.
+    expect(['1.5', '-0.25', '12', '.5', '5.'].every(plainDouble)).toBe(true);
+    expect(['0', '-12', '+123456789012345678'].every(shortBigint)).toBe(true);
   });
 });
