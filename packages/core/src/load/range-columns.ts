@@ -3,7 +3,7 @@
  * the one row the row kernel (row-kernel.ts) writes into them.
  */
 import type { SourceEvent } from '../source/source.js';
-import type { RowKernel } from './row-kernel.js';
+import type { Kernel } from './kernel-cells.js';
 
 /** Per event of RangeOutcome.kinds: a records row, or the next of `others`. */
 export const ROW = 0;
@@ -79,29 +79,33 @@ export const freeColumns: RangeColumns[] = [];
 export type RangeColumns = ReturnType<typeof newColumns>;
 
 /**
- * A row through the row kernel (row-kernel.ts) into the columns, as recordsRow writes its one record; false (nothing
+ * A row through a row kernel (row-kernel.ts) into the columns, as recordsRow writes its records; false (nothing
  * written) for a row the kernel leaves to the generic path.
  */
 export function kernelRow(
   row: Extract<SourceEvent, { type: 'row' }>,
   start: number,
   columns: RangeColumns,
-  kernel: RowKernel,
+  kernel: Kernel,
   ascii: boolean,
 ): boolean {
   const { offset, bytes } = row;
   // As RowMapping's records event: the row's extraBytes only where its bytes were located.
   const located = offset !== undefined && bytes !== undefined;
-  if (!kernel.row(row.cells, ascii, located ? (row.extraBytes ?? -1) : -1)) return false;
+  const count = kernel.row(row.cells, ascii, located ? (row.extraBytes ?? -1) : -1);
+  if (count === 0) return false;
   columns.kinds.push(ROW);
   columns.rowLine.push(row.line);
   columns.rowSpan.push(row.lastLine - row.line);
-  columns.rowRecords.push(1);
+  columns.rowRecords.push(count);
   columns.rowOffset.push(offset === undefined ? -1 : offset - start);
   columns.rowBytes.push(bytes ?? 0);
-  columns.recSize.push(kernel.size);
-  columns.recFailure.push(-1);
-  columns.recHash.push(kernel.hash);
-  columns.recHashHigh.push(kernel.hashHigh);
+  const { sizes, hashes, hashesHigh } = kernel;
+  for (let k = 0; k < count; k++) {
+    columns.recSize.push(sizes[k]!);
+    columns.recFailure.push(-1);
+    columns.recHash.push(hashes[k]!);
+    columns.recHashHigh.push(hashesHigh[k]!);
+  }
   return true;
 }

@@ -27,7 +27,7 @@ import {
 } from '../source/source-reader.js';
 import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
 import { freeColumns, kernelRow, newColumns, OTHER, ROW, type RangeColumns } from './range-columns.js';
-import { rowKernel, type RowKernel } from './row-kernel.js';
+import { rowKernel, type Kernel } from './row-kernel.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -225,7 +225,7 @@ async function readRange(
   // Whether a row's extraBytes gives its records' sizes (row-metering.ts), for the file's header.
   let meterable = false;
   // The row kernel while the mapper is bound to a header (not with statistics: they read the records).
-  let kernel: RowKernel | null = null;
+  let kernel: Kernel | null = null;
   const kernelUsable = content === null && job.genericOnly !== true;
   for await (const batch of source) {
     // The engine has read only ASCII so far: the batch's values are measured by their length (R-METER-1).

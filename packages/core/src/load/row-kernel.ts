@@ -10,74 +10,39 @@
  * MeasureNameColumn cell if any and every attribute cell is present and not null (R-CSV-7), every attribute is a
  * valid value of its type (the mapper's own parsers, R-MEAS-1), and the record is within the size limit and the
  * window. Any other row (a failure, a null left out of the record, a limit or window failure) is left to the generic
- * path, so the outcome is the same either way (property-tested in test/load/row-kernel.test.ts). Mixed models are
- * not taken (rowKernel answers null): they keep the generic path.
+ * path, so the outcome is the same either way (property-tested in test/load/row-kernel.test.ts). Mixed models have
+ * their kernel in mixed-kernel.ts; rowKernel picks the one for the task.
  */
 import type { RecordKeyEncoder } from '../checks/check-record-key.js';
 import { canonicalShape, FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
-import { compareDigitsFrom } from '../map/map-digits.js';
 import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
 import type { ResolvedTask, TimeUnit } from '../task.js';
+import {
+  checkOf,
+  MAX_DIMENSIONS_PER_RECORD,
+  MAX_MEASURE_VALUES_PER_RECORD,
+  MAX_RECORD_BYTES,
+  METER_TEXT,
+  meterOf,
+  nullTextOf,
+  simpleTime,
+  TIME_BYTES,
+  validValue,
+  type Kernel,
+} from './kernel-cells.js';
+import { MixedKernel } from './mixed-kernel.js';
 
-/** R-LIM-1's bounds (checks/limits.ts): a record within the size bound is within every size limit. */
-const MAX_DIMENSIONS_PER_RECORD = 128;
-const MAX_MEASURE_VALUES_PER_RECORD = 256;
-const MAX_RECORD_BYTES = 2048;
-/** R-METER-1: the timestamp's bytes in every event. */
-const TIME_BYTES = 8;
+export type { Kernel } from './kernel-cells.js';
+export { plainDouble, shortBigint } from './kernel-cells.js';
 
-/** How an attribute's value is metered (R-METER-1): its text (VARCHAR), or a fixed size. */
-const METER_TEXT = -1;
-
-/**
- * R-MEAS-1 for the common DOUBLE: `[+-]?\d*\.?\d*` with a digit and at most 308 integer digits is finite (the
- * parser's own shortcut, map-values.ts); anything else (an exponent, a bad cell) is left to the parser.
- */
-export function plainDouble(text: string): boolean {
-  let i = 0;
-  let c = text.charCodeAt(0);
-  if (c === 43 || c === 45) c = text.charCodeAt(++i);
-  const from = i;
-  while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
-  const intDigits = i - from;
-  let digits = intDigits;
-  if (c === 46) {
-    c = text.charCodeAt(++i);
-    const fracFrom = i;
-    while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
-    digits += i - fracFrom;
-  }
-  return i === text.length && digits > 0 && intDigits <= 308;
-}
-
-/** R-MEAS-1 for the common BIGINT: a sign and at most 18 digits is within 64 bits; longer is left to the parser. */
-export function shortBigint(text: string): boolean {
-  const n = text.length;
-  let i = 0;
-  const c = text.charCodeAt(0);
-  if (c === 43 || c === 45) i = 1;
-  if (i === n || n - i > 18) return false;
-  for (; i < n; i++) {
-    const d = text.charCodeAt(i);
-    if (d < 48 || d > 57) return false;
-  }
-  return true;
-}
-
-/** An attribute's check: its type's shortcut (else its parser), or none (VARCHAR: every text is one). */
-const CHECK_PARSER = 0;
-const CHECK_DOUBLE = 1;
-const CHECK_BIGINT = 2;
-const CHECK_NONE = 3;
-
-export class RowKernel {
-  /** The last row taken: its record's event size and key hash (RecordKeyEncoder.keyHashValue, keyHashHigh). */
-  size = 0;
-  hash = 0;
-  hashHigh = 0;
+/** The kernel of a multi-measure model: one record per row. */
+export class RowKernel implements Kernel {
+  readonly sizes = new Int32Array(1);
+  readonly hashes = new Int32Array(1);
+  readonly hashesHigh = new Int32Array(1);
   private readonly timeIndex: number;
   private readonly unit: TimeUnit;
   private readonly maxTime: string;
@@ -115,8 +80,7 @@ export class RowKernel {
     this.unit = model.timeUnit;
     this.maxTime = MAX_TIME_DIGITS[model.timeUnit];
     this.unitZeros = NANO_SUFFIX[model.timeUnit].length;
-    // As the mapper's (row-mapper.ts, R-CSV-7): cells arrive trimmed, so the NullValue is compared trimmed.
-    this.nullText = csv.nullValue === null ? '' : csv.trimWhiteSpace ? csv.nullValue.trim() : csv.nullValue;
+    this.nullText = nullTextOf(csv);
     const dimNames = model.dimensions.map((d) => d.name);
     this.dimIndex = Int32Array.from(model.dimensions, (d) => col(d.source));
     const shape = canonicalShape(dimNames, null);
@@ -130,18 +94,8 @@ export class RowKernel {
     this.nameHash = hashString(0, this.lastName, FNV_PRIME);
     this.nameHashHigh = hashString(0, this.lastName, HIGH_PRIME);
     this.attrIndex = Int32Array.from(measures.attributes, (a) => col(a.source));
-    this.attrBytes = Int32Array.from(measures.attributes, (a) =>
-      a.type === 'VARCHAR' ? METER_TEXT : a.type === 'BOOLEAN' ? 1 : 8,
-    );
-    this.attrCheck = Int32Array.from(measures.attributes, (a) =>
-      a.type === 'VARCHAR'
-        ? CHECK_NONE
-        : a.type === 'DOUBLE'
-          ? CHECK_DOUBLE
-          : a.type === 'BIGINT'
-            ? CHECK_BIGINT
-            : CHECK_PARSER,
-    );
+    this.attrBytes = Int32Array.from(measures.attributes, (a) => meterOf(a.type));
+    this.attrCheck = Int32Array.from(measures.attributes, (a) => checkOf(a.type));
     this.attrParse = measures.attributes.map((a) => valueParser(a.type, model.timeUnit));
     let names = TIME_BYTES + (fixed === null ? 0 : utf8ByteLength(fixed));
     for (const name of dimNames) names += utf8ByteLength(name);
@@ -149,25 +103,11 @@ export class RowKernel {
     this.baseBytes = names;
   }
 
-  /**
-   * Takes a row (true: `size`, `hash`, `hashHigh` are its record's) or leaves it to the generic path (false).
-   * `ascii`: the engine has read only ASCII (CsvEngine.allAscii); `extraBytes`: the row's (-1: unknown).
-   */
-  row(cells: readonly string[], ascii: boolean, extraBytes: number): boolean {
+  row(cells: readonly string[], ascii: boolean, extraBytes: number): number {
     const nullText = this.nullText;
-    // R-TIME-1: digits, at most the unit's last instant; not null.
     const time = cells[this.timeIndex];
-    if (time === undefined) return false;
-    const tn = time.length;
-    if (tn === 0) return false;
-    for (let i = 0; i < tn; i++) {
-      const c = time.charCodeAt(i);
-      if (c < 48 || c > 57) return false;
-    }
-    const maxTime = this.maxTime;
-    if (tn >= maxTime.length && compareDigitsFrom(time, 0, maxTime) > 0) return false;
-    if (time === nullText) return false;
-    if (this.window !== null && !this.window.contains(time, this.unit)) return false;
+    if (time === undefined || !simpleTime(time, this.maxTime) || time === nullText) return 0;
+    if (this.window !== null && !this.window.contains(time, this.unit)) return 0;
     // R-METER-1 as rowRecordSize: values by their lengths when the row is ASCII (or its extra bytes are added).
     const extra = !ascii && extraBytes > 0 && this.meterable;
     const byLength = ascii || extraBytes === 0 || extra;
@@ -175,12 +115,12 @@ export class RowKernel {
     const dimIndex = this.dimIndex;
     for (let k = 0; k < dimIndex.length; k++) {
       const value = cells[dimIndex[k]!];
-      if (value === undefined || value === '' || value === nullText) return false;
+      if (value === undefined || value === '' || value === nullText) return 0;
       size += byLength ? value.length : utf8ByteLength(value);
     }
     if (this.nameIndex >= 0) {
       const name = cells[this.nameIndex];
-      if (name === undefined || name === '' || name === nullText) return false;
+      if (name === undefined || name === '' || name === nullText) return 0;
       size += byLength ? name.length : utf8ByteLength(name);
       if (name !== this.lastName) {
         this.lastName = name;
@@ -188,21 +128,17 @@ export class RowKernel {
         this.nameHashHigh = hashString(0, name, HIGH_PRIME);
       }
     }
-    const { attrIndex, attrBytes, attrCheck } = this;
+    const { attrIndex, attrBytes, attrCheck, attrParse } = this;
     for (let k = 0; k < attrIndex.length; k++) {
       const value = cells[attrIndex[k]!];
-      if (value === undefined || value === '' || value === nullText) return false;
-      const check = attrCheck[k]!;
-      if (check === CHECK_NONE) size += byLength ? value.length : utf8ByteLength(value);
-      else {
-        const valid =
-          check === CHECK_DOUBLE ? plainDouble(value) : check === CHECK_BIGINT ? shortBigint(value) : false;
-        if (!valid && this.attrParse[k]!(value) === undefined) return false;
-        size += attrBytes[k]!;
-      }
+      if (value === undefined || value === '' || value === nullText) return 0;
+      const bytes = attrBytes[k]!;
+      if (bytes === METER_TEXT) size += byLength ? value.length : utf8ByteLength(value);
+      else if (validValue(attrCheck[k]!, attrParse[k]!, value)) size += bytes;
+      else return 0;
     }
-    if (size > MAX_RECORD_BYTES) return false;
-    this.size = size;
+    if (size > MAX_RECORD_BYTES) return 0;
+    this.sizes[0] = size;
     const enc = this.enc;
     enc.keyHashCells(
       this.dimNameHash,
@@ -214,15 +150,16 @@ export class RowKernel {
       time,
       this.unitZeros,
     );
-    this.hash = enc.keyHashValue;
-    this.hashHigh = enc.keyHashHigh;
-    return true;
+    this.hashes[0] = enc.keyHashValue;
+    this.hashesHigh[0] = enc.keyHashHigh;
+    return 1;
   }
 }
 
 /**
  * The kernel for a file with this header (bound: the header has every column the model reads), or null when the
- * model is not one it takes (a mixed model; more dimensions or attributes than R-LIM-1 allows).
+ * model is not one a kernel takes: no dimension or no measure (every row fails, R-DIM-1, R-MEAS-2), more dimensions
+ * or attributes than R-LIM-1 allows (every record fails), a mixed model with a MULTI mapping.
  */
 export function rowKernel(
   task: Pick<ResolvedTask, 'model' | 'csv'>,
@@ -230,14 +167,14 @@ export function rowKernel(
   window: TimeWindow | null,
   meterable: boolean,
   enc: RecordKeyEncoder,
-): RowKernel | null {
+): Kernel | null {
   const measures = task.model.measures;
-  if (measures.kind !== 'multi') return null;
-  // None at all fails every row (R-DIM-1, R-MEAS-2); too many fails every record (R-LIM-1): the generic path says how.
   const dims = task.model.dimensions.length;
   if (dims === 0 || dims > MAX_DIMENSIONS_PER_RECORD) return null;
-  if (measures.attributes.length === 0 || measures.attributes.length > MAX_MEASURE_VALUES_PER_RECORD)
-    return null;
+  if (measures.kind === 'multi') {
+    const n = measures.attributes.length;
+    if (n === 0 || n > MAX_MEASURE_VALUES_PER_RECORD) return null;
+  } else if (measures.mappings.length === 0 || measures.mappings.some((m) => m.type === 'MULTI')) return null;
   // The header's first column of each name, as the mapper's findColumns.
   const index = new Map<string, number>();
   header.forEach((name, i) => {
@@ -248,5 +185,7 @@ export function rowKernel(
     if (i === undefined) throw new Error(`rowKernel: the header has no column ${JSON.stringify(column)}`);
     return i;
   };
-  return new RowKernel(task, col, window, meterable, enc);
+  return measures.kind === 'multi'
+    ? new RowKernel(task, col, window, meterable, enc)
+    : new MixedKernel(task, col, window, enc);
 }

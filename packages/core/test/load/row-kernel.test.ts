@@ -16,6 +16,7 @@ import {
   type TableRetention,
   type TimeUnit,
 } from '../../src/index.js';
+import { MixedKernel } from '../../src/load/mixed-kernel.js';
 import { plainDouble, RowKernel, shortBigint } from '../../src/load/row-kernel.js';
 import { valueParser } from '../../src/map/map-values.js';
 import { fleetTask, sourceOf } from '../dry-run-fixtures.js';
@@ -46,6 +47,8 @@ const model = fc.record({
   separator: fc.constantFrom(',', ';', '\t'),
   window: fc.boolean(),
   unmapped: fc.boolean(),
+  /** Mixed with a MeasureNameColumn: the first mapping applies to every row (match null). */
+  everyRow: fc.boolean(),
   order: fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6, 7, 8], { minLength: 9, maxLength: 9 }),
 });
 type Model = typeof model extends fc.Arbitrary<infer T> ? T : never;
@@ -65,7 +68,7 @@ function taskOf(m: Model): ResolvedTask {
         kind: 'mixed',
         measureNameColumn: m.kind === 'mixed-column' ? 'n' : null,
         mappings: attributes.map((a) => ({
-          match: m.kind === 'mixed-column' ? a.source : null,
+          match: m.kind === 'mixed-column' && !(m.everyRow && a === attributes[0]) ? a.source : null,
           measureName: a.name,
           type: a.type,
           source: a.source,
@@ -182,6 +185,7 @@ describe('the row kernel of a range job', () => {
     'gives every outcome column the generic path gives, for random tasks, rows and ranges (fast-check)',
     async () => {
       const taken = vi.spyOn(RowKernel.prototype, 'row');
+      const takenMixed = vi.spyOn(MixedKernel.prototype, 'row');
       await fc.assert(
         fc.asyncProperty(
           model.chain((m) =>
@@ -226,9 +230,11 @@ describe('the row kernel of a range job', () => {
         { numRuns: fuzzRuns(300, 5000), ...fcOptions },
       );
       // The kernel took rows (else this would prove nothing of it), and left others to the generic path.
-      const results = taken.mock.results.map((r) => r.value as boolean);
-      expect(results.filter((v) => v).length).toBeGreaterThan(100);
-      expect(results.filter((v) => !v).length).toBeGreaterThan(100);
+      for (const spy of [taken, takenMixed]) {
+        const results = spy.mock.results.map((r) => r.value as number);
+        expect(results.filter((v) => v > 0).length).toBeGreaterThan(100);
+        expect(results.filter((v) => v === 0).length).toBeGreaterThan(100);
+      }
     },
     FUZZ_TIMEOUT,
   );
@@ -247,6 +253,7 @@ describe('the row kernel of a range job', () => {
       separator: ',',
       window: false,
       unmapped: false,
+      everyRow: false,
       order: [0, 1, 2, 3, 4, 5, 6, 7, 8],
     };
     const task = taskOf(m);
@@ -264,7 +271,7 @@ describe('the row kernel of a range job', () => {
     const file = sourceOf({ 'data.csv': `${content}\n` }).files[0]!;
     const taken = vi.spyOn(RowKernel.prototype, 'row');
     const kernel = await outcomes(task, null, file.path, file.size, 1e6, false);
-    expect(taken.mock.results.map((r) => r.value as boolean)).toEqual([
+    expect(taken.mock.results.map((r) => (r.value as number) > 0)).toEqual([
       true,
       false,
       false,
@@ -293,5 +300,33 @@ describe('the row kernel of a range job', () => {
     // Both take the common cells.
     expect(['1.5', '-0.25', '12', '.5', '5.'].every(plainDouble)).toBe(true);
     expect(['0', '-12', '+123456789012345678'].every(shortBigint)).toBe(true);
+  });
+
+  it('takes a mixed record of 2048 bytes and leaves one of 2049 to the generic path (R-LIM-1)', async () => {
+    const m: Model = {
+      unit: 'SECONDS',
+      dims: ['d1'],
+      dimNames: ['v', 'ville', 'zz'],
+      kind: 'mixed',
+      attrs: ['a1', 'a2'],
+      types: ['VARCHAR', 'BIGINT', 'VARCHAR'],
+      measureName: 'm',
+      nullValue: null,
+      trim: false,
+      separator: ',',
+      window: false,
+      unmapped: false,
+      everyRow: false,
+      order: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    };
+    const task = taskOf(m);
+    // R-METER-1: 8 + "v" + "v1" + "a1-0" + the value: 2048 with 2033 chars, then 2049.
+    const content = ['t,d1,a1,a2', `${NOW_S},v1,${'x'.repeat(2033)},7`, `${NOW_S},v1,${'x'.repeat(2034)},7`];
+    const file = sourceOf({ 'data.csv': `${content.join('\n')}\n` }).files[0]!;
+    const taken = vi.spyOn(MixedKernel.prototype, 'row');
+    const kernel = await outcomes(task, null, file.path, file.size, 1e6, false);
+    expect(taken.mock.results.map((r) => r.value as number)).toEqual([2, 0]);
+    expect(kernel[0]!.recFailure[2]).not.toBe(-1); // LIMIT_RECORD_SIZE, from the generic path
+    expect(kernel).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true));
   });
 });
