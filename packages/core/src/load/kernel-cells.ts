@@ -1,11 +1,17 @@
 /**
  * What the row kernels of a range job (row-kernel.ts: multi-measure models; mixed-kernel.ts: mixed ones) share: the
- * interface range-columns.ts writes from, R-LIM-1's bounds, and the checks of a time cell (R-TIME-1) and of a value
- * cell (R-MEAS-1) by the mapper's own rules (its parsers, behind shortcuts for the common DOUBLE and BIGINT).
+ * interface range-columns.ts writes from, R-LIM-1's bounds, the checks of a value cell (R-MEAS-1) by the mapper's own
+ * rules (its parsers, behind shortcuts for the common DOUBLE and BIGINT), and RowCells: the time and dimension cells
+ * of a row, checked, measured and hashed.
  */
+import type { RecordKeyEncoder } from '../checks/check-record-key.js';
+import { canonicalShape } from '../checks/record-key-shapes.js';
+import type { TimeWindow } from '../checks/time-window.js';
+import { utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { compareDigitsFrom } from '../map/map-digits.js';
+import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import type { ValueParser } from '../map/map-values.js';
-import type { ResolvedCsvOptions, ScalarMeasureValueType } from '../task.js';
+import type { ResolvedCsvOptions, ResolvedTask, ScalarMeasureValueType, TimeUnit } from '../task.js';
 
 /** R-LIM-1's bounds (checks/limits.ts): a record within the size bound is within every size limit. */
 export const MAX_DIMENSIONS_PER_RECORD = 128;
@@ -104,4 +110,81 @@ export function meterOf(type: ScalarMeasureValueType): number {
 /** As the mapper's (row-mapper.ts, R-CSV-7): cells arrive trimmed, so the NullValue is compared trimmed. */
 export function nullTextOf(csv: ResolvedCsvOptions): string {
   return csv.nullValue === null ? '' : csv.trimWhiteSpace ? csv.nullValue.trim() : csv.nullValue;
+}
+
+/**
+ * What every record of a row shares, read from its cells: the time (R-TIME-1, R-WIN-1), the dimensions (every one
+ * present: R-DIM-1's nulls are left to the generic path) and their part of the key hash (R-DUP-1).
+ */
+export class RowCells {
+  readonly nullText: string;
+  private readonly timeIndex: number;
+  private readonly unit: TimeUnit;
+  private readonly maxTime: string;
+  private readonly unitZeros: number;
+  /** Cells of the dimensions in the model's order, and in the canonical order of their names (keyHash). */
+  private readonly dimIndex: Int32Array;
+  private readonly dimCanonical: Int32Array;
+  private readonly dimNameHash: number;
+  private readonly dimNameHashHigh: number;
+  /** 8 (the time) + the UTF-8 bytes of the dimension names (R-METER-1). */
+  readonly baseBytes: number;
+
+  constructor(
+    task: Pick<ResolvedTask, 'model' | 'csv'>,
+    col: (column: string) => number,
+    private readonly window: TimeWindow | null,
+    /** `hash` leaves its result in the encoder (keyHashValue, keyHashHigh). */
+    readonly enc: RecordKeyEncoder,
+  ) {
+    const { model, csv } = task;
+    this.nullText = nullTextOf(csv);
+    this.timeIndex = col(model.timeColumn);
+    this.unit = model.timeUnit;
+    this.maxTime = MAX_TIME_DIGITS[model.timeUnit];
+    this.unitZeros = NANO_SUFFIX[model.timeUnit].length;
+    const dimNames = model.dimensions.map((d) => d.name);
+    this.dimIndex = Int32Array.from(model.dimensions, (d) => col(d.source));
+    const shape = canonicalShape(dimNames, null);
+    this.dimCanonical = Int32Array.from(shape.order, (i) => this.dimIndex[i]!);
+    this.dimNameHash = shape.nameHash;
+    this.dimNameHashHigh = shape.nameHashHigh;
+    let bytes = TIME_BYTES;
+    for (const name of dimNames) bytes += utf8ByteLength(name);
+    this.baseBytes = bytes;
+  }
+
+  /** The row's time cell when it is simple (valid, not null) and inside the window; else null. */
+  time(cells: readonly string[]): string | null {
+    const time = cells[this.timeIndex];
+    if (time === undefined || !simpleTime(time, this.maxTime) || time === this.nullText) return null;
+    return this.window === null || this.window.contains(time, this.unit) ? time : null;
+  }
+
+  /** The metered bytes of the row's dimension values (by their lengths, or their UTF-8), or -1 for a null one. */
+  dimensionBytes(cells: readonly string[], byLength: boolean): number {
+    const nullText = this.nullText;
+    const dimIndex = this.dimIndex;
+    let bytes = 0;
+    for (let k = 0; k < dimIndex.length; k++) {
+      const value = cells[dimIndex[k]!];
+      if (value === undefined || value === '' || value === nullText) return -1;
+      bytes += byLength ? value.length : utf8ByteLength(value);
+    }
+    return bytes;
+  }
+
+  /** The key hash of the row's record with this measure name (its hashes): into the encoder's keyHashValue/High. */
+  hash(cells: readonly string[], time: string, nameHash: number, nameHashHigh: number): void {
+    this.enc.keyHashCells(
+      this.dimNameHash,
+      this.dimNameHashHigh,
+      nameHash,
+      nameHashHigh,
+      cells,
+      this.dimCanonical,
+      time,
+      this.unitZeros,
+    );
+  }
 }

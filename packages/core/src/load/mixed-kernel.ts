@@ -7,20 +7,17 @@
  * to the generic path. Mappings with a MULTI type are not taken (rowKernel answers null).
  */
 import type { RecordKeyEncoder } from '../checks/check-record-key.js';
-import { canonicalShape, FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
+import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
-import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
-import type { ResolvedTask, TimeUnit } from '../task.js';
+import type { ResolvedTask } from '../task.js';
 import {
   checkOf,
   MAX_RECORD_BYTES,
   METER_TEXT,
   meterOf,
-  nullTextOf,
-  simpleTime,
-  TIME_BYTES,
+  RowCells,
   validValue,
   type Kernel,
 } from './kernel-cells.js';
@@ -42,15 +39,7 @@ export class MixedKernel implements Kernel {
   readonly sizes: Int32Array;
   readonly hashes: Int32Array;
   readonly hashesHigh: Int32Array;
-  private readonly timeIndex: number;
-  private readonly unit: TimeUnit;
-  private readonly maxTime: string;
-  private readonly unitZeros: number;
-  private readonly nullText: string;
-  private readonly dimIndex: Int32Array;
-  private readonly dimCanonical: Int32Array;
-  private readonly dimNameHash: number;
-  private readonly dimNameHashHigh: number;
+  private readonly cells: RowCells;
   /** The MeasureNameColumn's cell, or -1 (every mapping applies to every row). */
   private readonly nameIndex: number;
   private readonly all: Mapping[];
@@ -61,26 +50,14 @@ export class MixedKernel implements Kernel {
   constructor(
     task: Pick<ResolvedTask, 'model' | 'csv'>,
     col: (column: string) => number,
-    private readonly window: TimeWindow | null,
-    private readonly enc: RecordKeyEncoder,
+    window: TimeWindow | null,
+    enc: RecordKeyEncoder,
   ) {
-    const { model, csv } = task;
+    const { model } = task;
     const measures = model.measures;
     if (measures.kind !== 'mixed') throw new Error('MixedKernel: not a mixed model');
-    this.timeIndex = col(model.timeColumn);
-    this.unit = model.timeUnit;
-    this.maxTime = MAX_TIME_DIGITS[model.timeUnit];
-    this.unitZeros = NANO_SUFFIX[model.timeUnit].length;
-    this.nullText = nullTextOf(csv);
-    const dimNames = model.dimensions.map((d) => d.name);
-    this.dimIndex = Int32Array.from(model.dimensions, (d) => col(d.source));
-    const shape = canonicalShape(dimNames, null);
-    this.dimCanonical = Int32Array.from(shape.order, (i) => this.dimIndex[i]!);
-    this.dimNameHash = shape.nameHash;
-    this.dimNameHashHigh = shape.nameHashHigh;
+    this.cells = new RowCells(task, col, window, enc);
     this.nameIndex = measures.measureNameColumn === null ? -1 : col(measures.measureNameColumn);
-    let dimNameBytes = 0;
-    for (const name of dimNames) dimNameBytes += utf8ByteLength(name);
     const mappings = measures.mappings;
     this.all = mappings.map((m) => {
       if (m.type === 'MULTI' || m.source === null) throw new Error('MixedKernel: a MULTI mapping');
@@ -89,7 +66,7 @@ export class MixedKernel implements Kernel {
         check: checkOf(m.type),
         parse: valueParser(m.type, model.timeUnit),
         bytes: meterOf(m.type),
-        baseBytes: TIME_BYTES + utf8ByteLength(m.measureName) + dimNameBytes,
+        baseBytes: this.cells.baseBytes + utf8ByteLength(m.measureName),
         nameHash: hashString(0, m.measureName, FNV_PRIME),
         nameHashHigh: hashString(0, m.measureName, HIGH_PRIME),
       };
@@ -111,10 +88,10 @@ export class MixedKernel implements Kernel {
   }
 
   row(cells: readonly string[], ascii: boolean, extraBytes: number): number {
-    const nullText = this.nullText;
-    const time = cells[this.timeIndex];
-    if (time === undefined || !simpleTime(time, this.maxTime) || time === nullText) return 0;
-    if (this.window !== null && !this.window.contains(time, this.unit)) return 0;
+    const shared = this.cells;
+    const time = shared.time(cells);
+    if (time === null) return 0;
+    const nullText = shared.nullText;
     let mappings = this.all;
     if (this.nameIndex >= 0) {
       const name = cells[this.nameIndex];
@@ -128,13 +105,8 @@ export class MixedKernel implements Kernel {
     // R-METER-1 as recordsRow's rowRecordSize: by lengths when the text is ASCII, or a lone record's row has no
     // extra bytes; else every value measured.
     const byLength = ascii || (count === 1 && extraBytes === 0);
-    let dimBytes = 0;
-    const dimIndex = this.dimIndex;
-    for (let k = 0; k < dimIndex.length; k++) {
-      const value = cells[dimIndex[k]!];
-      if (value === undefined || value === '' || value === nullText) return 0;
-      dimBytes += byLength ? value.length : utf8ByteLength(value);
-    }
+    const dimBytes = shared.dimensionBytes(cells, byLength);
+    if (dimBytes < 0) return 0;
     const sizes = this.sizes;
     for (let i = 0; i < count; i++) {
       const m = mappings[i]!;
@@ -148,21 +120,11 @@ export class MixedKernel implements Kernel {
       if (size > MAX_RECORD_BYTES) return 0;
       sizes[i] = size;
     }
-    const enc = this.enc;
     for (let i = 0; i < count; i++) {
       const m = mappings[i]!;
-      enc.keyHashCells(
-        this.dimNameHash,
-        this.dimNameHashHigh,
-        m.nameHash,
-        m.nameHashHigh,
-        cells,
-        this.dimCanonical,
-        time,
-        this.unitZeros,
-      );
-      this.hashes[i] = enc.keyHashValue;
-      this.hashesHigh[i] = enc.keyHashHigh;
+      shared.hash(cells, time, m.nameHash, m.nameHashHigh);
+      this.hashes[i] = shared.enc.keyHashValue;
+      this.hashesHigh[i] = shared.enc.keyHashHigh;
     }
     return count;
   }

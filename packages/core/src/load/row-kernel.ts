@@ -14,12 +14,11 @@
  * their kernel in mixed-kernel.ts; rowKernel picks the one for the task.
  */
 import type { RecordKeyEncoder } from '../checks/check-record-key.js';
-import { canonicalShape, FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
+import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
-import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
-import type { ResolvedTask, TimeUnit } from '../task.js';
+import type { ResolvedTask } from '../task.js';
 import {
   checkOf,
   MAX_DIMENSIONS_PER_RECORD,
@@ -27,9 +26,7 @@ import {
   MAX_RECORD_BYTES,
   METER_TEXT,
   meterOf,
-  nullTextOf,
-  simpleTime,
-  TIME_BYTES,
+  RowCells,
   validValue,
   type Kernel,
 } from './kernel-cells.js';
@@ -43,23 +40,14 @@ export class RowKernel implements Kernel {
   readonly sizes = new Int32Array(1);
   readonly hashes = new Int32Array(1);
   readonly hashesHigh = new Int32Array(1);
-  private readonly timeIndex: number;
-  private readonly unit: TimeUnit;
-  private readonly maxTime: string;
-  private readonly unitZeros: number;
-  private readonly nullText: string;
-  /** Cells of the dimensions in the model's order, and in the canonical order of their names (keyHash). */
-  private readonly dimIndex: Int32Array;
-  private readonly dimCanonical: Int32Array;
-  private readonly dimNameHash: number;
-  private readonly dimNameHashHigh: number;
+  private readonly cells: RowCells;
   /** The MeasureNameColumn's cell, or -1 (a fixed name, hashed once). */
   private readonly nameIndex: number;
   private lastName = '';
   private nameHash: number;
   private nameHashHigh: number;
   private readonly attrIndex: Int32Array;
-  /** Per attribute: its metered size, or METER_TEXT; and its parser, null for VARCHAR (every text is one). */
+  /** Per attribute: its metered size or METER_TEXT, its check (CHECK_*) and its parser. */
   private readonly attrBytes: Int32Array;
   private readonly attrCheck: Int32Array;
   private readonly attrParse: ValueParser[];
@@ -69,24 +57,13 @@ export class RowKernel implements Kernel {
   constructor(
     task: Pick<ResolvedTask, 'model' | 'csv'>,
     col: (column: string) => number,
-    private readonly window: TimeWindow | null,
+    window: TimeWindow | null,
     private readonly meterable: boolean,
-    private readonly enc: RecordKeyEncoder,
+    enc: RecordKeyEncoder,
   ) {
-    const { model, csv } = task;
-    const measures = model.measures;
+    const measures = task.model.measures;
     if (measures.kind !== 'multi') throw new Error('RowKernel: not a multi-measure model');
-    this.timeIndex = col(model.timeColumn);
-    this.unit = model.timeUnit;
-    this.maxTime = MAX_TIME_DIGITS[model.timeUnit];
-    this.unitZeros = NANO_SUFFIX[model.timeUnit].length;
-    this.nullText = nullTextOf(csv);
-    const dimNames = model.dimensions.map((d) => d.name);
-    this.dimIndex = Int32Array.from(model.dimensions, (d) => col(d.source));
-    const shape = canonicalShape(dimNames, null);
-    this.dimCanonical = Int32Array.from(shape.order, (i) => this.dimIndex[i]!);
-    this.dimNameHash = shape.nameHash;
-    this.dimNameHashHigh = shape.nameHashHigh;
+    this.cells = new RowCells(task, col, window, enc);
     const measureName = measures.measureName;
     const fixed = measureName.kind === 'fixed' ? measureName.name : null;
     this.nameIndex = measureName.kind === 'column' ? col(measureName.column) : -1;
@@ -96,28 +73,23 @@ export class RowKernel implements Kernel {
     this.attrIndex = Int32Array.from(measures.attributes, (a) => col(a.source));
     this.attrBytes = Int32Array.from(measures.attributes, (a) => meterOf(a.type));
     this.attrCheck = Int32Array.from(measures.attributes, (a) => checkOf(a.type));
-    this.attrParse = measures.attributes.map((a) => valueParser(a.type, model.timeUnit));
-    let names = TIME_BYTES + (fixed === null ? 0 : utf8ByteLength(fixed));
-    for (const name of dimNames) names += utf8ByteLength(name);
+    this.attrParse = measures.attributes.map((a) => valueParser(a.type, task.model.timeUnit));
+    let names = this.cells.baseBytes + (fixed === null ? 0 : utf8ByteLength(fixed));
     for (const a of measures.attributes) names += utf8ByteLength(a.name);
     this.baseBytes = names;
   }
 
   row(cells: readonly string[], ascii: boolean, extraBytes: number): number {
-    const nullText = this.nullText;
-    const time = cells[this.timeIndex];
-    if (time === undefined || !simpleTime(time, this.maxTime) || time === nullText) return 0;
-    if (this.window !== null && !this.window.contains(time, this.unit)) return 0;
+    const shared = this.cells;
+    const time = shared.time(cells);
+    if (time === null) return 0;
     // R-METER-1 as rowRecordSize: values by their lengths when the row is ASCII (or its extra bytes are added).
     const extra = !ascii && extraBytes > 0 && this.meterable;
     const byLength = ascii || extraBytes === 0 || extra;
-    let size = this.baseBytes + (extra ? extraBytes : 0);
-    const dimIndex = this.dimIndex;
-    for (let k = 0; k < dimIndex.length; k++) {
-      const value = cells[dimIndex[k]!];
-      if (value === undefined || value === '' || value === nullText) return 0;
-      size += byLength ? value.length : utf8ByteLength(value);
-    }
+    const dimBytes = shared.dimensionBytes(cells, byLength);
+    if (dimBytes < 0) return 0;
+    let size = this.baseBytes + dimBytes + (extra ? extraBytes : 0);
+    const nullText = shared.nullText;
     if (this.nameIndex >= 0) {
       const name = cells[this.nameIndex];
       if (name === undefined || name === '' || name === nullText) return 0;
@@ -139,19 +111,9 @@ export class RowKernel implements Kernel {
     }
     if (size > MAX_RECORD_BYTES) return 0;
     this.sizes[0] = size;
-    const enc = this.enc;
-    enc.keyHashCells(
-      this.dimNameHash,
-      this.dimNameHashHigh,
-      this.nameHash,
-      this.nameHashHigh,
-      cells,
-      this.dimCanonical,
-      time,
-      this.unitZeros,
-    );
-    this.hashes[0] = enc.keyHashValue;
-    this.hashesHigh[0] = enc.keyHashHigh;
+    shared.hash(cells, time, this.nameHash, this.nameHashHigh);
+    this.hashes[0] = shared.enc.keyHashValue;
+    this.hashesHigh[0] = shared.enc.keyHashHigh;
     return 1;
   }
 }

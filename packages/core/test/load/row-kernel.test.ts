@@ -176,6 +176,24 @@ async function outcomes(
   return out;
 }
 
+/** The model of the example tests: time, dimension d1 ("v"), attributes a1 and a2 (DOUBLE, BOOLEAN). */
+const EXAMPLE: Model = {
+  unit: 'SECONDS',
+  dims: ['d1'],
+  dimNames: ['v', 'ville', 'zz'],
+  kind: 'multi-fixed',
+  attrs: ['a1', 'a2'],
+  types: ['DOUBLE', 'BOOLEAN', 'VARCHAR'],
+  measureName: 'm',
+  nullValue: null,
+  trim: false,
+  separator: ',',
+  window: false,
+  unmapped: false,
+  everyRow: false,
+  order: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+};
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -240,23 +258,7 @@ describe('the row kernel of a range job', () => {
   );
 
   it('leaves the edge cases to the generic path: a time or a cell equal to NullValue, a time past the last instant', async () => {
-    const m: Model = {
-      unit: 'SECONDS',
-      dims: ['d1', 'd2'],
-      dimNames: ['v', 'ville', 'zz'],
-      kind: 'multi-fixed',
-      attrs: ['a1', 'a2'],
-      types: ['DOUBLE', 'BOOLEAN', 'VARCHAR'],
-      measureName: 'm',
-      nullValue: '0',
-      trim: false,
-      separator: ',',
-      window: false,
-      unmapped: false,
-      everyRow: false,
-      order: [0, 1, 2, 3, 4, 5, 6, 7, 8],
-    };
-    const task = taskOf(m);
+    const task = taskOf({ ...EXAMPLE, dims: ['d1', 'd2'], nullValue: '0' });
     const content = [
       't,d1,d2,a1,a2',
       `${NOW_S},v1,w1,1.5,true`,
@@ -303,23 +305,7 @@ describe('the row kernel of a range job', () => {
   });
 
   it('takes a mixed record of 2048 bytes and leaves one of 2049 to the generic path (R-LIM-1)', async () => {
-    const m: Model = {
-      unit: 'SECONDS',
-      dims: ['d1'],
-      dimNames: ['v', 'ville', 'zz'],
-      kind: 'mixed',
-      attrs: ['a1', 'a2'],
-      types: ['VARCHAR', 'BIGINT', 'VARCHAR'],
-      measureName: 'm',
-      nullValue: null,
-      trim: false,
-      separator: ',',
-      window: false,
-      unmapped: false,
-      everyRow: false,
-      order: [0, 1, 2, 3, 4, 5, 6, 7, 8],
-    };
-    const task = taskOf(m);
+    const task = taskOf({ ...EXAMPLE, kind: 'mixed', types: ['VARCHAR', 'BIGINT', 'VARCHAR'] });
     // R-METER-1: 8 + "v" + "v1" + "a1-0" + the value: 2048 with 2033 chars, then 2049.
     const content = ['t,d1,a1,a2', `${NOW_S},v1,${'x'.repeat(2033)},7`, `${NOW_S},v1,${'x'.repeat(2034)},7`];
     const file = sourceOf({ 'data.csv': `${content.join('\n')}\n` }).files[0]!;
