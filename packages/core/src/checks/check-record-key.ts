@@ -47,6 +47,30 @@ function high(g: number, c: number): number {
   return (g << 13) | (g >>> 19);
 }
 
+/** mixText's result: the running key hash's two halves. */
+let mixLow = 0;
+let mixHigh = 0;
+
+/** Text [from, to) into the running hash (h, g): its length, then its code units two at a time (16 bits each). */
+function mixText(h: number, g: number, text: string, from: number, to: number): void {
+  const n = to - from;
+  h = Math.imul(h ^ (0x10000 + n), FNV_PRIME);
+  g = high(g, 0x10000 + n);
+  let i = from;
+  for (; i + 1 < to; i += 2) {
+    const w = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    h = Math.imul(h ^ w, FNV_PRIME);
+    g = high(g, w);
+  }
+  if (i < to) {
+    const w = text.charCodeAt(i);
+    h = Math.imul(h ^ w, FNV_PRIME);
+    g = high(g, w);
+  }
+  mixLow = h;
+  mixHigh = g;
+}
+
 export class RecordKeyEncoder {
   /** The last encoding: bytes [0, keyLength) are the key, [keyLength, length) the values. */
   buf = new Uint8Array(1024);
@@ -106,49 +130,56 @@ export class RecordKeyEncoder {
     }
     h = Math.imul(h ^ this.lastNameHash, FNV_PRIME);
     g = high(g, this.lastNameHashHigh);
-    // Each value as its length, then its code units two at a time (16 bits each): one step per pair.
     const order = dimShape.order;
     for (let k = 0; k < order.length; k++) {
       const value = dims[order[k]!]!.Value;
-      const n = value.length;
-      h = Math.imul(h ^ (0x10000 + n), FNV_PRIME);
-      g = high(g, 0x10000 + n);
-      let i = 0;
-      for (; i + 1 < n; i += 2) {
-        const w = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
-        h = Math.imul(h ^ w, FNV_PRIME);
-        g = high(g, w);
-      }
-      if (i < n) {
-        const w = value.charCodeAt(i);
-        h = Math.imul(h ^ w, FNV_PRIME);
-        g = high(g, w);
-      }
+      mixText(h, g, value, 0, value.length);
+      h = mixLow;
+      g = mixHigh;
     }
+    this.finishKey(h, g, record.Time, this.unitZeros);
+  }
+
+  /**
+   * keyHash of the record a row's cells make, straight from the cells (the range job's row kernel,
+   * load/row-kernel.ts): the dimension names' hashes (canonicalShape), the measure name's (hashString with each
+   * prime), the cell of each dimension in canonical order, the time cell and its unit's zeros (NANO_SUFFIX). Every
+   * dimension is present (none null). Bit-identical to keyHash: the same steps (mixText, finishKey).
+   */
+  keyHashCells(
+    dimNameHash: number,
+    dimNameHashHigh: number,
+    nameHash: number,
+    nameHashHigh: number,
+    cells: readonly string[],
+    dimCells: Int32Array,
+    time: string,
+    unitZeros: number,
+  ): void {
+    let h = Math.imul(dimNameHash ^ nameHash, FNV_PRIME);
+    let g = high(dimNameHashHigh, nameHashHigh);
+    for (let k = 0; k < dimCells.length; k++) {
+      const value = cells[dimCells[k]!]!;
+      mixText(h, g, value, 0, value.length);
+      h = mixLow;
+      g = mixHigh;
+    }
+    this.finishKey(h, g, time, unitZeros);
+  }
+
+  /** The series state (seriesHash), then the instant as putInstant writes it, and the final mix of both halves. */
+  private finishKey(h: number, g: number, time: string, unitZeros: number): void {
     this.seriesHash = h;
     this.seriesHashHigh = g;
-    // The instant as putInstant writes it: digits without leading and trailing zeros, then the zeros in ns.
-    const time = record.Time;
+    // Digits without leading and trailing zeros, then the zeros in ns.
     let from = 0;
     let to = time.length;
     while (from < to && time.charCodeAt(from) === ZERO) from++;
     while (to > from && time.charCodeAt(to - 1) === ZERO) to--;
-    h = Math.imul(h ^ (0x10000 + to - from), FNV_PRIME);
-    g = high(g, 0x10000 + to - from);
-    let i = from;
-    for (; i + 1 < to; i += 2) {
-      const w = time.charCodeAt(i) | (time.charCodeAt(i + 1) << 16);
-      h = Math.imul(h ^ w, FNV_PRIME);
-      g = high(g, w);
-    }
-    if (i < to) {
-      const w = time.charCodeAt(i);
-      h = Math.imul(h ^ w, FNV_PRIME);
-      g = high(g, w);
-    }
-    const zeros = from === to ? 0 : time.length - to + this.unitZeros;
-    this.keyHashValue = fmix32(Math.imul(h ^ zeros, FNV_PRIME));
-    this.keyHashHigh = fmix32(high(g, zeros) ^ 0x9e3779b9);
+    mixText(h, g, time, from, to);
+    const zeros = from === to ? 0 : time.length - to + unitZeros;
+    this.keyHashValue = fmix32(Math.imul(mixLow ^ zeros, FNV_PRIME));
+    this.keyHashHigh = fmix32(high(mixHigh, zeros) ^ 0x9e3779b9);
   }
 
   /** Encodes the record into `buf`: key bytes, then value bytes (see the file's comment). */

@@ -91,14 +91,9 @@ export class ShapeTable {
     const recordOrder = shapeKey(names, types);
     const known = this.byRecordOrder.get(recordOrder);
     if (known !== undefined) return this.remember(known);
-    const positions = names.map((_, i) => i);
-    positions.sort((a, b) => {
-      if (names[a] !== names[b]) return names[a]! < names[b]! ? -1 : 1;
-      if (types !== null && types[a] !== types[b]) return types[a]! < types[b]! ? -1 : 1;
-      return a - b; // [choice] duplicated names (an invalid record) keep their record order
-    });
-    const canonicalNames = positions.map((i) => names[i]!);
-    const canonicalTypes = types === null ? null : positions.map((i) => types[i]!);
+    const { order, nameHash, nameHashHigh } = canonicalShape(names, types);
+    const canonicalNames = Array.from(order, (i) => names[i]!);
+    const canonicalTypes = types === null ? null : Array.from(order, (i) => types[i]!);
     const canonical = shapeKey(canonicalNames, canonicalTypes);
     let id = this.byCanonical.get(canonical) ?? -1;
     if (id === -1 && this.byCanonical.size < this.limit) {
@@ -106,13 +101,7 @@ export class ShapeTable {
       this.byCanonical.set(canonical, id);
       this.info.push({ names: canonicalNames, types: canonicalTypes });
     }
-    let nameHash = FNV_BASIS;
-    let nameHashHigh = HIGH_BASIS;
-    for (const name of canonicalNames) {
-      nameHash = hashString(nameHash, name, FNV_PRIME);
-      nameHashHigh = hashString(nameHashHigh, name, HIGH_PRIME);
-    }
-    const shape: Shape = { id, names, types, order: Int32Array.from(positions), nameHash, nameHashHigh };
+    const shape: Shape = { id, names, types, order, nameHash, nameHashHigh };
     // A transient shape is still recognised while it is recent; it is just never given an id.
     if (id !== -1 && this.byRecordOrder.size < this.limit) this.byRecordOrder.set(recordOrder, shape);
     return this.remember(shape);
@@ -123,6 +112,30 @@ export class ShapeTable {
     this.recent.unshift(shape);
     return shape;
   }
+}
+
+/**
+ * A name list's canonical order (record positions, sorted by name, then type) and the hashes of its names in that
+ * order: what a Shape holds, the same for every order of the same names (R-DUP-1). The row kernel of a range job
+ * (load/row-kernel.ts) takes its dimensions' from here, as ShapeTable does.
+ */
+export function canonicalShape(
+  names: readonly string[],
+  types: readonly ScalarMeasureValueType[] | null,
+): { order: Int32Array; nameHash: number; nameHashHigh: number } {
+  const positions = names.map((_, i) => i);
+  positions.sort((a, b) => {
+    if (names[a] !== names[b]) return names[a]! < names[b]! ? -1 : 1;
+    if (types !== null && types[a] !== types[b]) return types[a]! < types[b]! ? -1 : 1;
+    return a - b; // [choice] duplicated names (an invalid record) keep their record order
+  });
+  let nameHash = FNV_BASIS;
+  let nameHashHigh = HIGH_BASIS;
+  for (const i of positions) {
+    nameHash = hashString(nameHash, names[i]!, FNV_PRIME);
+    nameHashHigh = hashString(nameHashHigh, names[i]!, HIGH_PRIME);
+  }
+  return { order: Int32Array.from(positions), nameHash, nameHashHigh };
 }
 
 /** An unambiguous text for a list of names (and types). */

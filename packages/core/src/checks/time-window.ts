@@ -18,6 +18,8 @@ export interface TimeWindow {
   /** Exclusive upper bound. */
   readonly to: Date;
   check(record: TimestreamRecord): Failure | null;
+  /** Whether a time (digits, in `unit`) is inside the window: `check` passes a record with it. */
+  contains(time: string, unit: TimeUnit): boolean;
   describe(): string;
 }
 
@@ -59,20 +61,18 @@ export function createTimeWindow(retention: TableRetention, now: Date): TimeWind
     bounds[unit] = { min: String(min < 0n ? 0n : min), max: max < 0n ? null : String(max) };
   }
 
+  const contains = (time: string, unit: TimeUnit): boolean => {
+    const b = bounds[unit];
+    return b.max !== null && compareDigitsFrom(time, 0, b.min) >= 0 && compareDigitsFrom(time, 0, b.max) <= 0;
+  };
   const window = `[${from.toISOString()}, ${to.toISOString()})`;
   return {
     from,
     to,
+    contains,
     check(record: TimestreamRecord): Failure | null {
-      const b = bounds[record.TimeUnit];
       const time = record.Time;
-      if (
-        b.max !== null &&
-        compareDigitsFrom(time, 0, b.min) >= 0 &&
-        compareDigitsFrom(time, 0, b.max) <= 0
-      ) {
-        return null;
-      }
+      if (contains(time, record.TimeUnit)) return null;
       return {
         kind: 'ingestion',
         code: 'TIME_OUTSIDE_WINDOW',

@@ -26,6 +26,8 @@ import {
   type StagedBytes,
 } from '../source/source-reader.js';
 import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
+import { freeColumns, kernelRow, newColumns, OTHER, ROW, type RangeColumns } from './range-columns.js';
+import { rowKernel, type Kernel } from './row-kernel.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
 export interface RangeJob {
@@ -54,6 +56,8 @@ export interface RangeJob {
   statistics?: boolean;
   /** Bytes of the file the main thread staged for this job (SourceReader.stage): read without a request. */
   staged?: StagedBytes;
+  /** Map every row the generic way, never through the row kernel (row-kernel.ts): for tests that compare the two. */
+  genericOnly?: boolean;
 }
 
 /**
@@ -105,81 +109,13 @@ export interface RangeOutcome {
 
 export type OtherEvent = Exclude<SourceEvent, { type: 'row' }>;
 
-export const ROW = 0;
-export const OTHER = 1;
+export { OTHER, ROW } from './range-columns.js';
 
 /** Runs one job: in a worker (runRangeJob there), or in-process. */
 export type RangeRunner = (job: RangeJob) => Promise<RangeOutcome>;
 
 /** Failures whose texts name a line of the file (csv-engine.ts). */
 const TEXT_NAMES_LINE = new Set(['FILE_INVALID_UTF8', 'CSV_UNTERMINATED_QUOTE']);
-
-/** A growable typed-array column. */
-interface Column<T extends Int32Array | Uint8Array | Float64Array> {
-  length: number;
-  data: T;
-  push(value: number): void;
-  /** A copy of the column in a buffer of its own length (it crosses threads; the column's buffer stays for reuse). */
-  done(): T;
-}
-
-/**
- * One column class per array type: each has its own `push`, which thus sees one kind of typed array (a class shared
- * by the three made its element store polymorphic: about 2% of a worker's time in the profile).
- */
-function columnClass<T extends Int32Array | Uint8Array | Float64Array>(
-  make: (n: number) => T,
-): new (n: number) => Column<T> {
-  return class {
-    length = 0;
-    data: T;
-    constructor(n: number) {
-      this.data = make(n);
-    }
-    push(value: number): void {
-      if (this.length === this.data.length) {
-        const next = make(this.data.length * 2);
-        next.set(this.data);
-        this.data = next;
-      }
-      this.data[this.length++] = value;
-    }
-    done(): T {
-      return this.data.slice(0, this.length) as T;
-    }
-  };
-}
-
-const I32Column = columnClass((n) => new Int32Array(n));
-const U8Column = columnClass((n) => new Uint8Array(n));
-const F64Column = columnClass((n) => new Float64Array(n));
-const i32 = (n: number): Column<Int32Array> => new I32Column(n);
-const u8 = (n: number): Column<Uint8Array> => new U8Column(n);
-const f64 = (n: number): Column<Float64Array> => new F64Column(n);
-
-/** The columns of one range job's outcome. */
-function newColumns() {
-  return {
-    kinds: u8(1024),
-    rowLine: i32(8192),
-    rowSpan: i32(8192),
-    rowOffset: i32(8192),
-    rowBytes: i32(1024),
-    rowRecords: i32(1024),
-    recSize: i32(1024),
-    recHash: i32(1024),
-    recHashHigh: i32(1024),
-    recFailure: i32(1024),
-    rowTime: f64(1024),
-  };
-}
-
-/**
- * Columns kept between the range jobs of a thread (one set per job running at once). Grown anew for each range,
- * they left megabytes of outgrown buffers per range to the garbage collector, which frees a buffer that outlived
- * the young generation only at a full collection: with few of those, a worker's buffers piled up (tens of MiB).
- */
-const freeColumns: ReturnType<typeof newColumns>[] = [];
 
 const compiledTasks = new Map<string, CompiledTask>();
 /** The report's series tables, kept between range jobs like the columns (no regrowth per range). */
@@ -274,7 +210,7 @@ async function readRange(
   start: number,
   range: ReadRange,
   source: AsyncIterable<SourceEvent[]>,
-  columns: ReturnType<typeof newColumns>,
+  columns: RangeColumns,
 ): Promise<RangeOutcome> {
   const header = range.header;
   const { kinds } = columns;
@@ -288,14 +224,24 @@ async function readRange(
   const mapping = new RowMapping(compiled, { stamp: false, reuse: true });
   // Whether a row's extraBytes gives its records' sizes (row-metering.ts), for the file's header.
   let meterable = false;
+  // The row kernel while the mapper is bound to a header (not with statistics: they read the records).
+  let kernel: Kernel | null = null;
+  const kernelUsable = content === null && job.genericOnly !== true;
   for await (const batch of source) {
     // The engine has read only ASCII so far: the batch's values are measured by their length (R-METER-1).
     const ascii = range.engine !== undefined && range.engine.allAscii;
     for (const sourceEvent of batch) {
-      if (sourceEvent.type === 'file-start') meterable = extraBytesMeterable(job.task, sourceEvent.header);
+      if (sourceEvent.type === 'row') {
+        if (kernel !== null && kernelRow(sourceEvent, start, columns, kernel, ascii)) continue;
+      } else if (sourceEvent.type === 'file-start') {
+        meterable = extraBytesMeterable(job.task, sourceEvent.header);
+      } else if (sourceEvent.type === 'file-end' || sourceEvent.type === 'file-failure') kernel = null;
       const event =
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
+      if (sourceEvent.type === 'file-start' && event.type === 'file-start' && kernelUsable) {
+        kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc);
+      }
       if (event.type !== 'records') {
         if (skipStart && event.type === 'file-start') {
           skipStart = false;
@@ -320,7 +266,7 @@ async function readRange(
 function recordsRow(
   event: RecordsEvent,
   start: number,
-  columns: ReturnType<typeof newColumns>,
+  columns: RangeColumns,
   content: ContentStats | null,
   window: TimeWindow | null,
   enc: RecordKeyEncoder,
@@ -375,7 +321,7 @@ function recordsRow(
 function outcomeOf(
   start: number,
   range: ReadRange,
-  columns: ReturnType<typeof newColumns>,
+  columns: RangeColumns,
   failures: Failure[],
   others: OtherEvent[],
   content: ContentStats | null,

@@ -1,0 +1,190 @@
+/**
+ * What the row kernels of a range job (row-kernel.ts: multi-measure models; mixed-kernel.ts: mixed ones) share: the
+ * interface range-columns.ts writes from, R-LIM-1's bounds, the checks of a value cell (R-MEAS-1) by the mapper's own
+ * rules (its parsers, behind shortcuts for the common DOUBLE and BIGINT), and RowCells: the time and dimension cells
+ * of a row, checked, measured and hashed.
+ */
+import type { RecordKeyEncoder } from '../checks/check-record-key.js';
+import { canonicalShape } from '../checks/record-key-shapes.js';
+import type { TimeWindow } from '../checks/time-window.js';
+import { utf8ByteLength } from '../csv/utf8-byte-length.js';
+import { compareDigitsFrom } from '../map/map-digits.js';
+import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
+import type { ValueParser } from '../map/map-values.js';
+import type { ResolvedCsvOptions, ResolvedTask, ScalarMeasureValueType, TimeUnit } from '../task.js';
+
+/** R-LIM-1's bounds (checks/limits.ts): a record within the size bound is within every size limit. */
+export const MAX_DIMENSIONS_PER_RECORD = 128;
+export const MAX_MEASURE_VALUES_PER_RECORD = 256;
+export const MAX_RECORD_BYTES = 2048;
+/** R-METER-1: the timestamp's bytes in every event. */
+export const TIME_BYTES = 8;
+
+/** How an attribute's value is metered (R-METER-1): its text (VARCHAR), or a fixed size. */
+export const METER_TEXT = -1;
+
+/**
+ * R-MEAS-1 for the common DOUBLE: `[+-]?\d*\.?\d*` with a digit and at most 308 integer digits is finite (the
+ * parser's own shortcut, map-values.ts); anything else (an exponent, a bad cell) is left to the parser.
+ */
+export function plainDouble(text: string): boolean {
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 43 || c === 45) c = text.charCodeAt(++i);
+  const from = i;
+  while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+  const intDigits = i - from;
+  let digits = intDigits;
+  if (c === 46) {
+    c = text.charCodeAt(++i);
+    const fracFrom = i;
+    while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+    digits += i - fracFrom;
+  }
+  return i === text.length && digits > 0 && intDigits <= 308;
+}
+
+/** R-MEAS-1 for the common BIGINT: a sign and at most 18 digits is within 64 bits; longer is left to the parser. */
+export function shortBigint(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  const c = text.charCodeAt(0);
+  if (c === 43 || c === 45) i = 1;
+  if (i === n || n - i > 18) return false;
+  for (; i < n; i++) {
+    const d = text.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
+}
+
+/** An attribute's check: its type's shortcut (else its parser), or none (VARCHAR: every text is one). */
+export const CHECK_PARSER = 0;
+export const CHECK_DOUBLE = 1;
+export const CHECK_BIGINT = 2;
+export const CHECK_NONE = 3;
+
+/** What range-columns.ts's kernelRow asks of a kernel. */
+export interface Kernel {
+  /**
+   * Takes a row: the count of its records (their event sizes and key hashes in `sizes`, `hashes`, `hashesHigh`), or
+   * 0 to leave it to the generic path. `ascii`: the engine has read only ASCII (CsvEngine.allAscii); `extraBytes`:
+   * the row's, where its bytes were located (-1: unknown).
+   */
+  row(cells: readonly string[], ascii: boolean, extraBytes: number): number;
+  readonly sizes: Int32Array;
+  readonly hashes: Int32Array;
+  readonly hashesHigh: Int32Array;
+}
+
+/** R-TIME-1: the time cell is digits, at most the unit's last instant (its null check is the caller's). */
+export function simpleTime(time: string, maxTime: string): boolean {
+  const n = time.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = time.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return n < maxTime.length || compareDigitsFrom(time, 0, maxTime) <= 0;
+}
+
+/** An attribute's or a scalar measure's check (CHECK_*). */
+export function checkOf(type: ScalarMeasureValueType): number {
+  if (type === 'VARCHAR') return CHECK_NONE;
+  return type === 'DOUBLE' ? CHECK_DOUBLE : type === 'BIGINT' ? CHECK_BIGINT : CHECK_PARSER;
+}
+
+/** R-MEAS-1: whether a (non-null) cell is a value of its type: the shortcut of its check, else its parser. */
+export function validValue(check: number, parse: ValueParser, value: string): boolean {
+  if (check === CHECK_NONE) return true;
+  const quick =
+    check === CHECK_DOUBLE ? plainDouble(value) : check === CHECK_BIGINT ? shortBigint(value) : false;
+  return quick || parse(value) !== undefined;
+}
+
+/** R-METER-1: a value's metered bytes by its type: its text's (VARCHAR), 1 (BOOLEAN), else 8. */
+export function meterOf(type: ScalarMeasureValueType): number {
+  return type === 'VARCHAR' ? METER_TEXT : type === 'BOOLEAN' ? 1 : 8;
+}
+
+/** As the mapper's (row-mapper.ts, R-CSV-7): cells arrive trimmed, so the NullValue is compared trimmed. */
+export function nullTextOf(csv: ResolvedCsvOptions): string {
+  return csv.nullValue === null ? '' : csv.trimWhiteSpace ? csv.nullValue.trim() : csv.nullValue;
+}
+
+/**
+ * What every record of a row shares, read from its cells: the time (R-TIME-1, R-WIN-1), the dimensions (every one
+ * present: R-DIM-1's nulls are left to the generic path) and their part of the key hash (R-DUP-1).
+ */
+export class RowCells {
+  readonly nullText: string;
+  private readonly timeIndex: number;
+  private readonly unit: TimeUnit;
+  private readonly maxTime: string;
+  private readonly unitZeros: number;
+  /** Cells of the dimensions in the model's order, and in the canonical order of their names (keyHash). */
+  private readonly dimIndex: Int32Array;
+  private readonly dimCanonical: Int32Array;
+  private readonly dimNameHash: number;
+  private readonly dimNameHashHigh: number;
+  /** 8 (the time) + the UTF-8 bytes of the dimension names (R-METER-1). */
+  readonly baseBytes: number;
+
+  constructor(
+    task: Pick<ResolvedTask, 'model' | 'csv'>,
+    col: (column: string) => number,
+    private readonly window: TimeWindow | null,
+    /** `hash` leaves its result in the encoder (keyHashValue, keyHashHigh). */
+    readonly enc: RecordKeyEncoder,
+  ) {
+    const { model, csv } = task;
+    this.nullText = nullTextOf(csv);
+    this.timeIndex = col(model.timeColumn);
+    this.unit = model.timeUnit;
+    this.maxTime = MAX_TIME_DIGITS[model.timeUnit];
+    this.unitZeros = NANO_SUFFIX[model.timeUnit].length;
+    const dimNames = model.dimensions.map((d) => d.name);
+    this.dimIndex = Int32Array.from(model.dimensions, (d) => col(d.source));
+    const shape = canonicalShape(dimNames, null);
+    this.dimCanonical = Int32Array.from(shape.order, (i) => this.dimIndex[i]!);
+    this.dimNameHash = shape.nameHash;
+    this.dimNameHashHigh = shape.nameHashHigh;
+    let bytes = TIME_BYTES;
+    for (const name of dimNames) bytes += utf8ByteLength(name);
+    this.baseBytes = bytes;
+  }
+
+  /** The row's time cell when it is simple (valid, not null) and inside the window; else null. */
+  time(cells: readonly string[]): string | null {
+    const time = cells[this.timeIndex];
+    if (time === undefined || !simpleTime(time, this.maxTime) || time === this.nullText) return null;
+    return this.window === null || this.window.contains(time, this.unit) ? time : null;
+  }
+
+  /** The metered bytes of the row's dimension values (by their lengths, or their UTF-8), or -1 for a null one. */
+  dimensionBytes(cells: readonly string[], byLength: boolean): number {
+    const nullText = this.nullText;
+    const dimIndex = this.dimIndex;
+    let bytes = 0;
+    for (let k = 0; k < dimIndex.length; k++) {
+      const value = cells[dimIndex[k]!];
+      if (value === undefined || value === '' || value === nullText) return -1;
+      bytes += byLength ? value.length : utf8ByteLength(value);
+    }
+    return bytes;
+  }
+
+  /** The key hash of the row's record with this measure name (its hashes): into the encoder's keyHashValue/High. */
+  hash(cells: readonly string[], time: string, nameHash: number, nameHashHigh: number): void {
+    this.enc.keyHashCells(
+      this.dimNameHash,
+      this.dimNameHashHigh,
+      nameHash,
+      nameHashHigh,
+      cells,
+      this.dimCanonical,
+      time,
+      this.unitZeros,
+    );
+  }
+}
