@@ -158,15 +158,13 @@ export class OutcomeLog {
     const form = min === max ? CONST : min >= 0 && max < 256 ? U8 : min >= -32768 && max < 32768 ? I16 : I32;
     this.writer.write(new Uint8Array(new Int32Array([form, values.length, min, 0]).buffer));
     if (form === CONST) return;
-    const data =
-      form === U8
-        ? Uint8Array.from(values)
-        : form === I16
-          ? Int16Array.from(values)
-          : Int32Array.from(values);
-    this.writer.write(new Uint8Array(data.buffer));
+    // The values fit the form: a typed copy (`set` converts natively; `from` iterates), or the column itself.
+    const data = form === U8 ? new Uint8Array(values.length) : form === I16 ? new Int16Array(values.length) : null;
+    if (data !== null) data.set(values);
+    const bytes = data ?? values;
+    this.writer.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     // Keep the next header aligned on 4 bytes.
-    const pad = (4 - (data.byteLength % 4)) % 4;
+    const pad = (4 - (bytes.byteLength % 4)) % 4;
     if (pad > 0) this.writer.write(new Uint8Array(pad));
   }
 }
