@@ -82,6 +82,11 @@ export class LoadDuplicates {
     return this.table !== null;
   }
 
+  /** The load expects about this many records in all: the table makes room for them, up to its budget, at once. */
+  reserve(records: number): void {
+    this.table?.reserve(records);
+  }
+
   /** The folder of the temporary files, once the load spilled. */
   get spillFolder(): SpillFolder | null {
     return this.folder;

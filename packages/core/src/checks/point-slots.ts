@@ -127,11 +127,25 @@ export class PointSlots {
     }
   }
 
+  /**
+   * Room for `entries` points in all without growing (a load that expects them skips the copies of growing by
+   * steps: each moves every point to a random slot of the new arrays). Forgets the last probe's end, as growing does.
+   */
+  reserveFor(entries: number): void {
+    let capacity = this.capacity;
+    while (capacity < entries * 2) capacity *= 2;
+    if (capacity > this.capacity) this.rehash(capacity);
+  }
+
   private grow(maxEntries: number): void {
+    const quadruple = this.capacity < QUADRUPLE_BELOW && this.capacity * 8 <= maxEntries;
+    this.rehash(this.capacity * (quadruple ? 4 : 2));
+  }
+
+  private rehash(capacity: number): void {
     const old = this.slots;
     const oldHighs = this.highs;
-    const quadruple = this.capacity < QUADRUPLE_BELOW && this.capacity * 8 <= maxEntries;
-    this.capacity *= quadruple ? 4 : 2;
+    this.capacity = capacity;
     this.slots = new Int32Array(this.capacity * 4);
     this.highs = new Int32Array(this.capacity);
     for (let i = 0; i < oldHighs.length; i++) {

@@ -103,6 +103,11 @@ export class PointTable implements DuplicateIndex {
     return this.slots.size;
   }
 
+  /** Room for this many points (at most the budget) without growing by steps (PointSlots.reserveFor). */
+  reserve(points: number): void {
+    this.slots.reserveFor(Math.min(points, this.maxEntries));
+  }
+
   /** The points reached the memory budget: the load goes on with its keys on disk. */
   get full(): boolean {
     return this.slots.size >= this.maxEntries || this.arena.bytes >= this.maxEntries * ARENA_BYTES_PER_KEY;

@@ -45,6 +45,8 @@ export class RangeReplay {
   private spill: DuplicateSpill | null = null;
   private log: OutcomeLog | null = null;
   private readonly rereader = new RowRereader(4096, true);
+  /** Records of the outcomes replayed while the table is in memory. */
+  private records = 0;
 
   constructor(
     private readonly state: LoadState,
@@ -57,6 +59,9 @@ export class RangeReplay {
   async add(planned: PlannedFile, outcome: RangeOutcome, lineBase: number): Promise<void> {
     if (this.files[this.files.length - 1] !== planned) this.files.push(planned);
     if (this.spill === null) {
+      // The table sized at once for the records expected (at most its budget), rather than grown step by step.
+      this.duplicates.reserve(this.records + this.expectedRecords());
+      this.records += outcome.recSize.length;
       this.mergeContent(outcome);
       const stopped = await this.replay(planned, outcome, lineBase, START);
       if (stopped === null) return;
@@ -207,24 +212,29 @@ export class RangeReplay {
   /** Hands the records of the outcome's rows from `from` on to the spill. */
   private spillKeys(planned: PlannedFile, outcome: RangeOutcome, from: ReplayPosition): void {
     const spill = this.spill!;
-    const { kinds, rowRecords, recFailure, recHash, recHashHigh } = outcome;
+    const { kinds, rowRecords, recFailure, recHash, recHashHigh, rowOffset, rowBytes, start } = outcome;
+    const source = planned.rowSource;
+    // The source's id in the spill's entries, asked at the first row (as addRow would, once per record).
+    let id = -2;
     let { row, record: rec } = from;
     for (let e = from.event; e < kinds.length; e++) {
       if (kinds[e] === OTHER) continue;
       const count = rowRecords[row]!;
       let flags = count > 1 ? FLAG_MULTI : 0;
       for (let r = 0; r < count; r++) if (recFailure[rec + r] !== -1) flags |= FLAG_PREFAIL;
-      const relative = outcome.rowOffset[row]!;
-      const source = planned.rowSource;
+      const relative = rowOffset[row]!;
       if (source === null || relative < 0) throw sourceChanged(source?.path ?? planned.file.key);
-      const offset = outcome.start + relative;
-      const bytes = outcome.rowBytes[row]!;
+      if (id === -2) id = spill.sourceId(source);
+      const offset = start + relative;
+      const bytes = rowBytes[row]!;
       for (let r = 0; r < count; r++) {
-        spill.addRow(recHash[rec + r]!, recHashHigh[rec + r]!, source, offset, bytes, r, flags, () => {
-          const record = this.rereader.record(source, offset, bytes, r);
-          if (record === null) throw sourceChanged(source.path);
-          return record;
-        });
+        if (spill.fitsRow(id, r)) {
+          spill.addRowEntry(recHash[rec + r]!, recHashHigh[rec + r]!, id, offset, bytes, r, flags);
+          continue;
+        }
+        const record = this.rereader.record(source, offset, bytes, r);
+        if (record === null) throw sourceChanged(source.path);
+        spill.addJson(recHash[rec + r]!, recHashHigh[rec + r]!, record, r, flags);
       }
       rec += count;
       row++;
