@@ -266,11 +266,11 @@ export class PointTable implements DuplicateIndex {
     this.lastHigh = high;
     const slots = this.slots;
     for (let i = slots.start(hash); ; i = slots.next(i)) {
-      const tag = slots.word(i, 1);
-      if (tag === 0) {
+      if (!slots.taken(i)) {
         this.lastSlot = i;
         return false;
       }
+      const tag = slots.word(i, 1);
       if (slots.word(i, 0) !== hash || slots.high(i) !== high) continue;
       // Confirm exactly: a hash never decides.
       if (tag === ARENA ? this.sameArenaKey(slots.word(i, 3), record) : this.sameRowKey(i, tag, record)) {
