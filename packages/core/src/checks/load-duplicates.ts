@@ -97,6 +97,17 @@ export class LoadDuplicates {
     return this.next();
   }
 
+  /**
+   * After `resolve`: when none of the next `count` records has a conflict, answers them all at once (as `count`
+   * calls of `verdict` would, each null) and returns true; else answers none and returns false.
+   */
+  skipClear(count: number): boolean {
+    const cursor = this.cursor;
+    if (this.table !== null || cursor === null || this.ordinal + count > cursor.clearBelow) return false;
+    this.ordinal += count;
+    return true;
+  }
+
   /** The verdict of the next record of the load (every record is asked, in order, once). */
   check(record: TimestreamRecord): Failure | null {
     if (this.table !== null) {
