@@ -161,7 +161,8 @@ export class OutcomeLog {
     this.writer.write(new Uint8Array(new Int32Array([form, values.length, min, 0]).buffer));
     if (form === CONST) return;
     // The values fit the form: a typed copy (`set` converts natively; `from` iterates), or the column itself.
-    const data = form === U8 ? new Uint8Array(values.length) : form === I16 ? new Int16Array(values.length) : null;
+    const data =
+      form === U8 ? new Uint8Array(values.length) : form === I16 ? new Int16Array(values.length) : null;
     if (data !== null) data.set(values);
     const bytes = data ?? values;
     this.writer.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -20,7 +20,10 @@ describe('PointSlots (R-DUP-1: the duplicate table of point-table.ts)', () => {
   it('probes as a scan of the slots by their tags would, across growth and reserveFor (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer(), fc.integer({ min: -3, max: 3 }), fc.boolean()), { maxLength: 2500, size: 'max' }),
+        fc.array(fc.tuple(fc.integer(), fc.integer({ min: -3, max: 3 }), fc.boolean()), {
+          maxLength: 2500,
+          size: 'max',
+        }),
         fc.integer({ min: 0, max: 3000 }),
         fc.integer({ min: 6, max: 32 }),
         (keys, reserveAt, mask) => {
@@ -41,7 +44,8 @@ describe('PointSlots (R-DUP-1: the duplicate table of point-table.ts)', () => {
               }
             }
             const probed = slots.probe(low, high);
-            if (probed !== found || found !== stored.has(id)) expect({ n, probed, found }).toBe(stored.has(id));
+            if (probed !== found || found !== stored.has(id))
+              expect({ n, probed, found }).toBe(stored.has(id));
             if (found) return;
             const end = slots.probeEnd(low);
             if (end < 0 || slots.word(end, 1) !== 0) expect({ n, end }).toBe('an empty slot');
