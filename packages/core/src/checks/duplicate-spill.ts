@@ -138,10 +138,31 @@ export class DuplicateSpill implements PointVisitor {
     reread: () => TimestreamRecord,
   ): void {
     const id = this.sourceId(source);
-    if (id === -1 || index >= MAX_ROW_INDEX) {
+    if (!this.fitsRow(id, index)) {
       this.addJson(low, high, reread(), index, flags);
       return;
     }
+    this.addRowEntry(low, high, id, offset, bytes, index, flags);
+  }
+
+  /** Whether record `index` of a row of the source with this id (sourceId) can go as a ROW entry, else as JSON. */
+  fitsRow(id: number, index: number): boolean {
+    return id !== -1 && index < MAX_ROW_INDEX;
+  }
+
+  /**
+   * addRow for the replay's loop, without a closure or a source look-up per record: `id` is sourceId's, and
+   * fitsRow(id, index) holds (else the caller hands the record to addJson).
+   */
+  addRowEntry(
+    low: number,
+    high: number,
+    id: number,
+    offset: number,
+    bytes: number,
+    index: number,
+    flags: number,
+  ): void {
     if ((flags & FLAG_MULTI) !== 0) this.anyMulti = true;
     this.put(low, high, this.ordinal++, offset, bytes, entryWord(KIND_ROW, flags, index, id));
   }
@@ -175,7 +196,8 @@ export class DuplicateSpill implements PointVisitor {
     return this.partitions.map((p, i) => ({ file: p.file, entries: this.counts[i]! }));
   }
 
-  private addJson(low: number, high: number, record: TimestreamRecord, index: number, flags: number): void {
+  /** The next record of the load as JSON in the payload file (a record no ROW entry can point at). */
+  addJson(low: number, high: number, record: TimestreamRecord, index: number, flags: number): void {
     if ((flags & FLAG_MULTI) !== 0) this.anyMulti = true;
     const json = Buffer.from(JSON.stringify(record));
     const position = this.payload.size;
@@ -202,7 +224,8 @@ export class DuplicateSpill implements PointVisitor {
     i32[w + 7] = word;
   }
 
-  private sourceId(source: RowSource): number {
+  /** The id of a source in ROW entries; -1 when MAX_SOURCES sources have ids already. */
+  sourceId(source: RowSource): number {
     let id = this.sourceIds.get(source);
     if (id === undefined) {
       if (this.sources.length >= MAX_SOURCES) return -1;

@@ -82,6 +82,11 @@ export class LoadDuplicates {
     return this.table !== null;
   }
 
+  /** The load expects about this many records in all: the table makes room for them, up to its budget, at once. */
+  reserve(records: number): void {
+    this.table?.reserve(records);
+  }
+
   /** The folder of the temporary files, once the load spilled. */
   get spillFolder(): SpillFolder | null {
     return this.folder;
@@ -90,6 +95,17 @@ export class LoadDuplicates {
   /** The resolved verdict of the next record (after `resolve`). */
   verdict(): Failure | null {
     return this.next();
+  }
+
+  /**
+   * After `resolve`: when none of the next `count` records has a conflict, answers them all at once (as `count`
+   * calls of `verdict` would, each null) and returns true; else answers none and returns false.
+   */
+  skipClear(count: number): boolean {
+    const cursor = this.cursor;
+    if (this.table !== null || cursor === null || this.ordinal + count > cursor.clearBelow) return false;
+    this.ordinal += count;
+    return true;
   }
 
   /** The verdict of the next record of the load (every record is asked, in order, once). */

@@ -1,6 +1,9 @@
 /**
  * The open-addressing slots of the duplicate table (point-table.ts says what a slot holds): four int32 per slot in
  * `slots`, the key hash's high half in `highs`, linear probing on the low half. The table doubles when half full.
+ * A bit per slot in `used` says which slots are taken (as a non-zero tag does): a probe of a new key (most keys)
+ * ends on an empty slot, and the bitmap (1/128 of `slots`, small enough to stay in cache) tells it so without the
+ * cache miss of reading the slot itself in a table of tens of megabytes.
  */
 
 /** Tag of a slot whose point is an arena entry. */
@@ -25,6 +28,7 @@ export class PointSlots {
   size = 0;
   private slots = new Int32Array(INITIAL_SLOTS * 4);
   private highs = new Int32Array(INITIAL_SLOTS);
+  private used = new Int32Array(INITIAL_SLOTS >>> 5);
   private capacity = INITIAL_SLOTS;
   /** The empty slot where the last `probe` ended (-1: none), for the hash it probed. */
   private probeHash = 0;
@@ -43,6 +47,11 @@ export class PointSlots {
     return this.slots[(i << 2) + w]!;
   }
 
+  /** Whether slot `i` holds a point (its tag is non-zero), from the bitmap. */
+  taken(i: number): boolean {
+    return (this.used[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+
   high(i: number): number {
     return this.highs[i]!;
   }
@@ -50,10 +59,11 @@ export class PointSlots {
   /** Whether a slot has this hash (a candidate); else remembers the empty slot where the probe ended. */
   probe(hash: number, high: number): boolean {
     const slots = this.slots;
+    const used = this.used;
     const mask = this.capacity - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const k = i << 2;
-      if (slots[k + 1] === 0) {
+      if ((used[i >>> 5]! & (1 << (i & 31))) === 0) {
         this.probeHash = hash;
         this.probeSlot = i;
         this.probeCapacity = this.capacity;
@@ -74,7 +84,7 @@ export class PointSlots {
     const slot = this.probeSlot;
     this.probeSlot = -1;
     if (hash !== this.probeHash || slot < 0 || this.probeCapacity !== this.capacity) return -1;
-    return this.slots[(slot << 2) + 1] === 0 ? slot : -1;
+    return (this.used[slot >>> 5]! & (1 << (slot & 31))) === 0 ? slot : -1;
   }
 
   /** Counts a new point to go in the empty slot `slot` for `hash`; the slot to write (it moves when the table grows). */
@@ -104,6 +114,7 @@ export class PointSlots {
     this.slots[k + 2] = bytes;
     this.slots[k + 3] = offset - top * TWO_32;
     this.highs[slot] = high;
+    this.used[slot >>> 5]! |= 1 << (slot & 31);
   }
 
   setArena(slot: number, hash: number, high: number, address: number): void {
@@ -113,6 +124,7 @@ export class PointSlots {
     this.slots[k + 2] = 0;
     this.slots[k + 3] = address;
     this.highs[slot] = high;
+    this.used[slot >>> 5]! |= 1 << (slot & 31);
   }
 
   /** Every occupied slot: its index, hash halves and three words (tag, bytes, offset or address). */
@@ -127,13 +139,28 @@ export class PointSlots {
     }
   }
 
+  /**
+   * Room for `entries` points in all without growing (a load that expects them skips the copies of growing by
+   * steps: each moves every point to a random slot of the new arrays). Forgets the last probe's end, as growing does.
+   */
+  reserveFor(entries: number): void {
+    let capacity = this.capacity;
+    while (capacity < entries * 2) capacity *= 2;
+    if (capacity > this.capacity) this.rehash(capacity);
+  }
+
   private grow(maxEntries: number): void {
+    const quadruple = this.capacity < QUADRUPLE_BELOW && this.capacity * 8 <= maxEntries;
+    this.rehash(this.capacity * (quadruple ? 4 : 2));
+  }
+
+  private rehash(capacity: number): void {
     const old = this.slots;
     const oldHighs = this.highs;
-    const quadruple = this.capacity < QUADRUPLE_BELOW && this.capacity * 8 <= maxEntries;
-    this.capacity *= quadruple ? 4 : 2;
+    this.capacity = capacity;
     this.slots = new Int32Array(this.capacity * 4);
     this.highs = new Int32Array(this.capacity);
+    this.used = new Int32Array(this.capacity >>> 5);
     for (let i = 0; i < oldHighs.length; i++) {
       const k = i << 2;
       if (old[k + 1] === 0) continue;
@@ -143,13 +170,15 @@ export class PointSlots {
       this.slots[j + 2] = old[k + 2]!;
       this.slots[j + 3] = old[k + 3]!;
       this.highs[j >>> 2] = oldHighs[i]!;
+      this.used[j >>> 7]! |= 1 << ((j >>> 2) & 31);
     }
   }
 
   private emptySlot(hash: number): number {
     const mask = this.capacity - 1;
     let i = hash & mask;
-    while (this.slots[(i << 2) + 1] !== 0) i = (i + 1) & mask;
+    const used = this.used;
+    while ((used[i >>> 5]! & (1 << (i & 31))) !== 0) i = (i + 1) & mask;
     return i;
   }
 }

@@ -58,6 +58,9 @@ export class PointTable implements DuplicateIndex {
   private readonly arena = new PointArena();
   private readonly sources: RowSource[] = [];
   private readonly sourceIds = new Map<RowSource, number>();
+  /** The source sourceId gave an id last (null: none yet), and that id. */
+  private lastSource: RowSource | null = null;
+  private lastSourceId = -1;
   private readonly stamp: RecordStamp = { source: null, offset: 0, bytes: 0, index: 0 };
   private readonly rereader: RowRereader;
   /** Reads the rows of checkRow/addRow: its own cache, apart from the stored points'. */
@@ -101,6 +104,11 @@ export class PointTable implements DuplicateIndex {
 
   get size(): number {
     return this.slots.size;
+  }
+
+  /** Room for this many points (at most the budget) without growing by steps (PointSlots.reserveFor). */
+  reserve(points: number): void {
+    this.slots.reserveFor(Math.min(points, this.maxEntries));
   }
 
   /** The points reached the memory budget: the load goes on with its keys on disk. */
@@ -261,11 +269,11 @@ export class PointTable implements DuplicateIndex {
     this.lastHigh = high;
     const slots = this.slots;
     for (let i = slots.start(hash); ; i = slots.next(i)) {
-      const tag = slots.word(i, 1);
-      if (tag === 0) {
+      if (!slots.taken(i)) {
         this.lastSlot = i;
         return false;
       }
+      const tag = slots.word(i, 1);
       if (slots.word(i, 0) !== hash || slots.high(i) !== high) continue;
       // Confirm exactly: a hash never decides.
       if (tag === ARENA ? this.sameArenaKey(slots.word(i, 3), record) : this.sameRowKey(i, tag, record)) {
@@ -369,6 +377,8 @@ export class PointTable implements DuplicateIndex {
 
   /** The id of a source in slot tags; -1 when the table already knows MAX_SOURCES sources. */
   private sourceId(source: RowSource): number {
+    // Rows come from one file after another: the last answer, without the map (once per new key).
+    if (source === this.lastSource) return this.lastSourceId;
     let id = this.sourceIds.get(source);
     if (id === undefined) {
       if (this.sources.length >= MAX_SOURCES) return -1;
@@ -376,6 +386,8 @@ export class PointTable implements DuplicateIndex {
       this.sources.push(source);
       this.sourceIds.set(source, id);
     }
+    this.lastSource = source;
+    this.lastSourceId = id;
     return id;
   }
 

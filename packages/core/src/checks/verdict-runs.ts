@@ -167,6 +167,11 @@ export class ConflictCursor {
     this.next = this.lowest();
   }
 
+  /** The lowest ordinal that may have a failure: `at` of any ordinal below it is null (and changes nothing). */
+  get clearBelow(): number {
+    return this.next;
+  }
+
   /** The failure of the record with this ordinal, or null; ordinals must not decrease from call to call. */
   at(ordinal: number): Failure | null {
     if (ordinal < this.next) return null;

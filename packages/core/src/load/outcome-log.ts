@@ -29,7 +29,8 @@ export interface LoggedOutcome {
     RangeOutcome,
     'rowLine' | 'rowSpan' | 'rowRecords' | 'recSize' | 'recFailure' | 'failures' | 'others'
   > & {
-    kinds: ArrayLike<number>;
+    /** A Uint8Array, as a live outcome's (the replay's loop then sees one array type). */
+    kinds: Uint8Array;
     rowTime?: Float64Array;
     content?: ContentStatsData;
   };
@@ -90,6 +91,7 @@ export class OutcomeLog {
     const reader = new SpillReader(this.writer.file);
     const columns = Array.from({ length: 6 }, () => new ReusedColumn());
     let times = new Float64Array(1024);
+    let kindsOut = new Uint8Array(1024);
     try {
       let position = 0;
       const read = (length: number): Uint8Array => {
@@ -113,7 +115,11 @@ export class OutcomeLog {
           ReusedColumn,
           ReusedColumn,
         ];
-        const kinds = a.read(read);
+        const kindValues = a.read(read);
+        if (kindValues.length > kindsOut.length)
+          kindsOut = new Uint8Array(Math.max(kindValues.length, kindsOut.length * 2));
+        const kinds = kindsOut.subarray(0, kindValues.length);
+        kinds.set(kindValues);
         const rowLine = sums(b.read(read));
         const rowSpan = c.read(read);
         const rowRecords = d.read(read);
@@ -148,25 +154,20 @@ export class OutcomeLog {
 
   /** A column: its form, its length, then one value or all of them. */
   private column(values: Int32Array | Uint8Array): void {
-    let min = 0;
-    let max = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (i === 0 || v < min) min = v;
-      if (i === 0 || v > max) max = v;
-    }
+    const range = values instanceof Uint8Array ? rangeOfBytes(values) : rangeOfInts(values);
+    const min = range[0]!;
+    const max = range[1]!;
     const form = min === max ? CONST : min >= 0 && max < 256 ? U8 : min >= -32768 && max < 32768 ? I16 : I32;
     this.writer.write(new Uint8Array(new Int32Array([form, values.length, min, 0]).buffer));
     if (form === CONST) return;
+    // The values fit the form: a typed copy (`set` converts natively; `from` iterates), or the column itself.
     const data =
-      form === U8
-        ? Uint8Array.from(values)
-        : form === I16
-          ? Int16Array.from(values)
-          : Int32Array.from(values);
-    this.writer.write(new Uint8Array(data.buffer));
+      form === U8 ? new Uint8Array(values.length) : form === I16 ? new Int16Array(values.length) : null;
+    if (data !== null) data.set(values);
+    const bytes = data ?? values;
+    this.writer.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     // Keep the next header aligned on 4 bytes.
-    const pad = (4 - (data.byteLength % 4)) % 4;
+    const pad = (4 - (bytes.byteLength % 4)) % 4;
     if (pad > 0) this.writer.write(new Uint8Array(pad));
   }
 }
@@ -188,6 +189,35 @@ class ReusedColumn {
     else out.set(new Int32Array(bytes.buffer, 0, length));
     return out;
   }
+}
+
+/** The least and greatest value (0 and 0 for no values), in RANGE: one loop per array type, each monomorphic. */
+const RANGE = new Int32Array(2);
+
+function rangeOfInts(values: Int32Array): Int32Array {
+  let min = values.length === 0 ? 0 : values[0]!;
+  let max = min;
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  RANGE[0] = min;
+  RANGE[1] = max;
+  return RANGE;
+}
+
+function rangeOfBytes(values: Uint8Array): Int32Array {
+  let min = values.length === 0 ? 0 : values[0]!;
+  let max = min;
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  RANGE[0] = min;
+  RANGE[1] = max;
+  return RANGE;
 }
 
 function differences(values: Int32Array): Int32Array {

@@ -45,6 +45,8 @@ export class RangeReplay {
   private spill: DuplicateSpill | null = null;
   private log: OutcomeLog | null = null;
   private readonly rereader = new RowRereader(4096, true);
+  /** Records of the outcomes replayed while the table is in memory. */
+  private records = 0;
 
   constructor(
     private readonly state: LoadState,
@@ -57,6 +59,9 @@ export class RangeReplay {
   async add(planned: PlannedFile, outcome: RangeOutcome, lineBase: number): Promise<void> {
     if (this.files[this.files.length - 1] !== planned) this.files.push(planned);
     if (this.spill === null) {
+      // The table sized at once for the records expected (at most its budget), rather than grown step by step.
+      this.duplicates.reserve(this.records + this.expectedRecords());
+      this.records += outcome.recSize.length;
       this.mergeContent(outcome);
       const stopped = await this.replay(planned, outcome, lineBase, START);
       if (stopped === null) return;
@@ -118,8 +123,10 @@ export class RangeReplay {
         continue;
       }
       if (this.duplicates.full) return { event: e, row, record: rec, other };
-      const wait = this.row(planned, outcome, lineBase, row, rec);
-      if (wait !== undefined) await wait;
+      if (!this.clearRow(outcome, row, rec)) {
+        const wait = this.row(planned, outcome, lineBase, row, rec);
+        if (wait !== undefined) await wait;
+      }
       last = rowLine[row]! + rowSpan[row]! + lineBase;
       rec += rowRecords[row]!;
       row++;
@@ -148,6 +155,20 @@ export class RangeReplay {
       case 'file-start':
         return;
     }
+  }
+
+  /**
+   * `row` of a logged outcome's row in one step (most rows, once the keys are resolved): no record has a limit or
+   * window failure and none has a conflict, so it is ingested (row's answer then, without asking each record).
+   * False, having done nothing, for any other row.
+   */
+  private clearRow(outcome: ReplayedOutcome, row: number, rec: number): boolean {
+    const count = outcome.rowRecords[row]!;
+    const recFailure = outcome.recFailure;
+    for (let r = 0; r < count; r++) if (recFailure[rec + r] !== -1) return false;
+    if (!this.duplicates.skipClear(count)) return false;
+    this.state.ingestedSizes(outcome.recSize, rec, rec + count);
+    return true;
   }
 
   /** A records row (its records from `rec`): the first failure of limits, window, duplicates; else stored. */
@@ -207,24 +228,29 @@ export class RangeReplay {
   /** Hands the records of the outcome's rows from `from` on to the spill. */
   private spillKeys(planned: PlannedFile, outcome: RangeOutcome, from: ReplayPosition): void {
     const spill = this.spill!;
-    const { kinds, rowRecords, recFailure, recHash, recHashHigh } = outcome;
+    const { kinds, rowRecords, recFailure, recHash, recHashHigh, rowOffset, rowBytes, start } = outcome;
+    const source = planned.rowSource;
+    // The source's id in the spill's entries, asked at the first row (as addRow would, once per record).
+    let id = -2;
     let { row, record: rec } = from;
     for (let e = from.event; e < kinds.length; e++) {
       if (kinds[e] === OTHER) continue;
       const count = rowRecords[row]!;
       let flags = count > 1 ? FLAG_MULTI : 0;
       for (let r = 0; r < count; r++) if (recFailure[rec + r] !== -1) flags |= FLAG_PREFAIL;
-      const relative = outcome.rowOffset[row]!;
-      const source = planned.rowSource;
+      const relative = rowOffset[row]!;
       if (source === null || relative < 0) throw sourceChanged(source?.path ?? planned.file.key);
-      const offset = outcome.start + relative;
-      const bytes = outcome.rowBytes[row]!;
+      if (id === -2) id = spill.sourceId(source);
+      const offset = start + relative;
+      const bytes = rowBytes[row]!;
       for (let r = 0; r < count; r++) {
-        spill.addRow(recHash[rec + r]!, recHashHigh[rec + r]!, source, offset, bytes, r, flags, () => {
-          const record = this.rereader.record(source, offset, bytes, r);
-          if (record === null) throw sourceChanged(source.path);
-          return record;
-        });
+        if (spill.fitsRow(id, r)) {
+          spill.addRowEntry(recHash[rec + r]!, recHashHigh[rec + r]!, id, offset, bytes, r, flags);
+          continue;
+        }
+        const record = this.rereader.record(source, offset, bytes, r);
+        if (record === null) throw sourceChanged(source.path);
+        spill.addJson(recHash[rec + r]!, recHashHigh[rec + r]!, record, r, flags);
       }
       rec += count;
       row++;
