@@ -252,16 +252,19 @@ function sums(values: Int32Array): Int32Array {
 export function timeSteps(times: Float64Array): { steps: Int32Array; unit: number } | null {
   const steps = new Int32Array(times.length);
   let before = times.length === 0 ? 0 : times[0]!;
-  let seconds = true;
+  // The steps' remainders in whole seconds, or-ed: 0 when every step is whole seconds.
+  let ms = 0;
   for (let i = 0; i < times.length; i++) {
     const time = times[i]!;
-    const step = time - before;
-    if ((step | 0) !== step || before + step !== time || Object.is(time, -0)) return null;
+    const step = (time - before) | 0;
+    // A step that does not give the time back (or -0, which adding 0 would make +0) keeps the times as they are.
+    if (before + step !== time || (time === 0 && 1 / time < 0)) return null;
     steps[i] = step;
-    if (step % 1000 !== 0) seconds = false;
+    // An int32 remainder (a double's would be a call to fmod: most of this loop's time).
+    ms |= step % 1000;
     before = time;
   }
-  if (!seconds) return { steps, unit: 1 };
+  if (ms !== 0) return { steps, unit: 1 };
   for (let i = 0; i < steps.length; i++) steps[i] = steps[i]! / 1000;
   return { steps, unit: 1000 };
 }
