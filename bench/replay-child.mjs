@@ -17,7 +17,9 @@ const cache = new Map();
 const keyOf = (job) => `${job.nominal}:${job.start}:${job.lineBase}`;
 const reading = (job) => runRangeJob(job).then((o) => (cache.set(keyOf(job), o), o));
 const cached = async (job) => cache.get(keyOf(job)) ?? reading(job);
-await dryRunInRanges(task, source, reading, { inFlight: 1 });
+// STATS=1: with the HTML report's statistics (what `dry-run --html` asks).
+const statistics = process.env.STATS === '1';
+await dryRunInRanges(task, source, reading, { inFlight: 1, statistics });
 const seconds = [];
 const cpuSeconds = [];
 let report;
@@ -26,6 +28,7 @@ for (let r = 0; r < Number(runsText ?? 3); r++) {
   const cpu = process.cpuUsage();
   report = await dryRunInRanges(task, source, cached, {
     inFlight: 1,
+    statistics,
     ...(process.env.SPILL_LOG && { onDuplicateSpill: (e) => process.stderr.write(`${JSON.stringify(e)}\n`) }),
   });
   const used = process.cpuUsage(cpu);

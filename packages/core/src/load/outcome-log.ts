@@ -3,13 +3,17 @@
  * kept on disk in file order, to be replayed when the spilled keys are resolved (range-replay.ts). Only what the
  * replay needs is kept (events, lines, record counts and sizes, limit/window failures, the rare objects), each
  * column in its narrowest form: one value when all are equal (most are: spans, counts, failures), else bytes,
- * 16 or 32 bits; line numbers as differences. With the report's statistics, each row's time (64-bit, as is) and what
- * the range's rows hold (v8-serialised: it is merged when the outcome is replayed, so a stopped run's statistics
- * cover the rows it counted).
+ * 16 or 32 bits; line numbers as differences. With the report's statistics, each row's time and what the range's
+ * rows hold (v8-serialised: it is merged when the outcome is replayed, so a stopped run's statistics cover the rows
+ * it counted). Both are most of the log, so both are kept small, exactly: the times as steps from one row to the
+ * next when each step is a whole int32 that gives the time back to the bit (times in whole ms: any time unit of
+ * seconds or ms), else as they are; the series' values once per log (a range holds most of the file's series again,
+ * their values are most of its content), in a dictionary kept in memory up to SERIES_DICTIONARY_MAX series.
  */
 import { deserialize, serialize } from 'node:v8';
 import { SpillReader, SpillWriter, type SpillFolder } from '../checks/spill-files.js';
-import type { ContentStatsData } from '../report/stats/content-stats.js';
+import { COMBOS_EXACT_MAX, type ContentStatsData } from '../report/stats/content-stats.js';
+import { SERIES_SLOT_WIDTH, SeriesTable } from '../report/stats/series-table.js';
 import type { RangeOutcome } from './range-job.js';
 
 /** Where to resume replaying an outcome: its event, row, record and `others` indexes. */
@@ -40,12 +44,19 @@ const CONST = 0;
 const U8 = 1;
 const I16 = 2;
 const I32 = 3;
-const HEADER_WORDS = 10;
+const HEADER_WORDS = 12;
+/** How a logged outcome's row times are kept (header word 9): as they are, or steps of this many ms (1 or 1000). */
+const TIMES_AS_IS = 0;
+/** [choice] Series whose values the log keeps once (then, per outcome, as it came: memory stays bounded). */
+const SERIES_DICTIONARY_MAX = COMBOS_EXACT_MAX;
+const NO_CHARS = new Uint16Array(0);
 
 /** Appends outcomes; `entries` reads them back in order. */
 export class OutcomeLog {
   private readonly writer: SpillWriter;
   private count = 0;
+  /** The series' values, each once (SeriesTableData.chars of every logged content that refers to it). */
+  private values: SeriesTable | null = null;
 
   constructor(folder: SpillFolder) {
     this.writer = new SpillWriter(folder, folder.file('outcomes.bin'), 1 << 20);
@@ -53,7 +64,11 @@ export class OutcomeLog {
 
   append(file: number, lineBase: number, from: ReplayPosition, outcome: RangeOutcome): void {
     const json = Buffer.from(JSON.stringify([outcome.failures, outcome.others]));
-    const content = outcome.content === undefined ? null : serialize(outcome.content);
+    const logged = outcome.content === undefined ? null : this.withoutValues(outcome.content);
+    const content = logged === null ? null : serialize(logged.content);
+    const times = outcome.rowTime;
+    // No rows, no times: nothing is written for them (and none read back).
+    const steps = times === undefined || times.length === 0 ? null : timeSteps(times);
     const header = new Float64Array([
       file,
       lineBase,
@@ -62,9 +77,11 @@ export class OutcomeLog {
       from.record,
       from.other,
       json.length,
-      outcome.rowTime === undefined ? 0 : outcome.rowTime.length,
+      times === undefined ? 0 : times.length,
       content === null ? 0 : content.length,
-      0,
+      steps === null ? TIMES_AS_IS : steps.unit,
+      steps === null ? 0 : times![0]!,
+      logged?.interned === true ? 1 : 0,
     ]);
     this.writer.write(new Uint8Array(header.buffer));
     this.writer.write(json);
@@ -75,11 +92,32 @@ export class OutcomeLog {
     this.column(outcome.rowRecords);
     this.column(outcome.recSize);
     this.column(outcome.recFailure);
-    if (outcome.rowTime !== undefined)
-      this.writer.write(
-        new Uint8Array(outcome.rowTime.buffer, outcome.rowTime.byteOffset, outcome.rowTime.byteLength),
-      );
+    if (steps !== null) this.column(steps.steps);
+    else if (times !== undefined)
+      this.writer.write(new Uint8Array(times.buffer, times.byteOffset, times.byteLength));
     this.count++;
+  }
+
+  /**
+   * The content to log: its series' values moved to the log's dictionary (their offsets into it), or the content
+   * as it came once the dictionary is full.
+   */
+  private withoutValues(content: ContentStatsData): { content: ContentStatsData; interned: boolean } {
+    const series = content.series;
+    if (series === null) return { content, interned: false };
+    const values = (this.values ??= new SeriesTable(series.width));
+    if (
+      values.width !== series.width ||
+      values.size + series.slots.length / SERIES_SLOT_WIDTH > SERIES_DICTIONARY_MAX
+    )
+      return { content, interned: false };
+    const slots = series.slots.slice();
+    for (let at = 0; at < slots.length; at += SERIES_SLOT_WIDTH)
+      slots[at + 3] = values.intern(slots[at]!, slots[at + 1]!, series.chars, slots[at + 3]!);
+    return {
+      content: { ...content, series: { slots, chars: NO_CHARS, width: series.width } },
+      interned: true,
+    };
   }
 
   /**
@@ -90,6 +128,8 @@ export class OutcomeLog {
     this.writer.close();
     const reader = new SpillReader(this.writer.file);
     const columns = Array.from({ length: 6 }, () => new ReusedColumn());
+    const stepColumn = new ReusedColumn();
+    const dictionary = this.values?.valueChars() ?? NO_CHARS;
     let times = new Float64Array(1024);
     let kindsOut = new Uint8Array(1024);
     try {
@@ -107,6 +147,7 @@ export class OutcomeLog {
           RangeOutcome['others'],
         ];
         const content = h[8] === 0 ? undefined : (deserialize(Buffer.from(read(h[8]!))) as ContentStatsData);
+        if (content?.series != null && h[11] === 1) content.series.chars = dictionary;
         const [a, b, c, d, e, f] = columns as [
           ReusedColumn,
           ReusedColumn,
@@ -128,7 +169,9 @@ export class OutcomeLog {
         const timed = h[7]!;
         if (timed > times.length) times = new Float64Array(Math.max(timed, times.length * 2));
         const rowTime = timed === 0 ? undefined : times.subarray(0, timed);
-        if (rowTime !== undefined) new Uint8Array(rowTime.buffer, 0, timed * 8).set(read(timed * 8));
+        if (rowTime !== undefined && h[9] !== TIMES_AS_IS)
+          unstep(stepColumn.read(read), h[10]!, h[9]!, rowTime);
+        else if (rowTime !== undefined) new Uint8Array(rowTime.buffer, 0, timed * 8).set(read(timed * 8));
         yield {
           file: h[0]!,
           lineBase: h[1]!,
@@ -229,4 +272,38 @@ function differences(values: Int32Array): Int32Array {
 function sums(values: Int32Array): Int32Array {
   for (let i = 1; i < values.length; i++) values[i] = values[i]! + values[i - 1]!;
   return values;
+}
+
+/**
+ * The times as int32 steps from the first (steps[0] = 0) of `unit` ms each (1000 when every step is whole seconds,
+ * else 1), when every step is one that gives the time back exactly (unstep adds them in the same order); else null
+ * (a NaN, a fraction of a ms, a step past int32).
+ */
+export function timeSteps(times: Float64Array): { steps: Int32Array; unit: number } | null {
+  const steps = new Int32Array(times.length);
+  let before = times.length === 0 ? 0 : times[0]!;
+  // The steps' remainders in whole seconds, or-ed: 0 when every step is whole seconds.
+  let ms = 0;
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i]!;
+    const step = (time - before) | 0;
+    // A step that does not give the time back (or -0, which adding 0 would make +0) keeps the times as they are.
+    if (before + step !== time || (time === 0 && 1 / time < 0)) return null;
+    steps[i] = step;
+    // An int32 remainder (a double's would be a call to fmod: most of this loop's time).
+    ms |= step % 1000;
+    before = time;
+  }
+  if (ms !== 0) return { steps, unit: 1 };
+  for (let i = 0; i < steps.length; i++) steps[i] = steps[i]! / 1000;
+  return { steps, unit: 1000 };
+}
+
+/** The times of timeSteps' steps of `unit` ms from `first`, into `out`. */
+export function unstep(steps: Int32Array, first: number, unit: number, out: Float64Array): void {
+  let time = first;
+  for (let i = 0; i < steps.length; i++) {
+    time += steps[i]! * unit;
+    out[i] = time;
+  }
 }

@@ -360,8 +360,8 @@ function takeContentStats(
   const dims = job.task.model.dimensions.length;
   const kept = freeSeries.findIndex((t) => t.width === dims);
   const series = kept === -1 ? new SeriesTable(dims) : freeSeries.splice(kept, 1)[0]!;
-  // The rows' times go back in rowTime: the main thread counts them (ContentStats.addTimes).
-  return { stats: new ContentStats(job.task.model, windowMs, undefined, series, false), series };
+  // The rows' times are counted here, with the content; they go back in rowTime too, for the rows that fail.
+  return { stats: new ContentStats(job.task.model, windowMs, undefined, series), series };
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */

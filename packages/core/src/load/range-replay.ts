@@ -78,12 +78,11 @@ export class RangeReplay {
   }
 
   /** What the outcome's rows hold, into the report's statistics (issue 19), in file order. */
-  private mergeContent(outcome: Pick<RangeOutcome, 'content' | 'rowTime'>): void {
+  private mergeContent(outcome: Pick<RangeOutcome, 'content'>): void {
     const stats = this.state.stats;
     if (stats === null || outcome.content === undefined) return;
+    // The rows' times with it (their histogram, range and window counts: the worker counted them).
     stats.content.merge(outcome.content);
-    // The worker left the times out (they came back per row): counted here, with the content, once per range.
-    if (outcome.rowTime !== undefined) stats.content.addTimes(outcome.rowTime);
   }
 
   /** Closes the files held open for reading rows again. */

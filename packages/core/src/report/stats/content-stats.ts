@@ -153,7 +153,8 @@ export class ContentStats {
   /**
    * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
    * smaller in tests of what happens past it. `seriesTable`: an empty table to use (a worker reuses one per range).
-   * `countTimes`: false in a worker, whose rows' times the main thread counts (addTimes).
+   * `countTimes`: whether addRangeRow counts the times it writes (the histogram, the range, the window); a test
+   * reads the written times alone.
    */
   constructor(
     model: ResolvedDataModel,
@@ -176,13 +177,11 @@ export class ContentStats {
   }
 
   /**
-   * One row's records (all of them share the row's dimensions); `time`: recordTimeMs of the first, if known. Hashes
-   * each record's series itself: a caller that has RecordKeyEncoder.keyHash of each record (a range job) calls
-   * `addRangeRow` instead.
+   * One row's records (all of them share the row's dimensions). Hashes each record's series itself: a caller that
+   * has RecordKeyEncoder.keyHash of each record (a range job) calls `addRangeRow` instead.
    */
-  add(records: readonly TimestreamRecord[], time = recordTimeMs(records[0])): void {
+  add(records: readonly TimestreamRecord[]): void {
     if (records.length === 0) return;
-    if (this.countTimes) this.addTime(time);
     const encoder = (this.encoder ??= new RecordKeyEncoder());
     if (records.length > this.lows.length) {
       this.lows = new Int32Array(records.length * 2);
@@ -198,7 +197,9 @@ export class ContentStats {
 
   /**
    * A records row (at least one record; all share the row's dimensions): the row, the dimensions it left out, its
-   * first record's time (recordTimeMs, written at `times[at]`: not counted here, see `addTimes`), and per record k
+   * first record's time (recordTimeMs, written at `times[at]` for the replay's failed rows, and counted: in a range
+   * job too, so that the main thread merges a range's times with its content instead of counting them row by
+   * row; BucketHistogram.merge is exact), and per record k
    * its measures and its series by lows[k], highs[k] (RecordKeyEncoder.keyHash's seriesHash and seriesHashHigh of
    * it; the row counts for its first record's series).
    *
@@ -236,7 +237,9 @@ export class ContentStats {
     const unit = head.TimeUnit;
     const scale =
       unit === 'SECONDS' ? 1000 : unit === 'MILLISECONDS' ? 1 : unit === 'MICROSECONDS' ? 1e-3 : 1e-6;
-    times[at] = (high * 1e9 + low) * scale;
+    const ms = (high * 1e9 + low) * scale;
+    times[at] = ms;
+    if (this.countTimes) this.addTime(ms);
     for (let k = 0; k < n; k++) {
       const record = records[k]!;
       // A multi-measure record with every attribute (the usual one) is counted once, not per attribute.
@@ -265,18 +268,6 @@ export class ContentStats {
     if (time > this.maxTime) this.maxTime = time;
     const w = this.windowMs;
     if (w !== null) this.window[time < w.from ? 0 : time >= w.to ? 2 : 1]++;
-  }
-
-  /**
-   * The times of a range's rows (RangeOutcome.rowTime, NaN for a row without records), counted here on the main
-   * thread: a worker's stats, made with `countTimes` false, leave them out (the main thread waits on the workers,
-   * so what it does costs the parallel run nothing, and it has the times anyway for the failed rows).
-   */
-  addTimes(times: Float64Array): void {
-    for (let i = 0; i < times.length; i++) {
-      const time = times[i]!;
-      if (time === time) this.addTime(time);
-    }
   }
 
   /** A row that left dimensions out: counts them missing. */

@@ -167,6 +167,28 @@ export class SeriesTable {
     return true;
   }
 
+  /**
+   * Where the values of the series with these lanes start in `valueChars()`: copied from `source` at `from` (another
+   * table's data) when the series is new here. For a dictionary of values (the spill log's, outcome-log.ts): the
+   * rows it keeps are not counted.
+   */
+  intern(a: number, b: number, source: Uint16Array, from: number): number {
+    const i = this.find(a, b);
+    if (!this.claim(i, a, b, 0)) return this.slots[i * WIDTH + 3]!;
+    const end = valuesEnd(source, from, this.width);
+    this.reserve(end - from);
+    const at = this.used;
+    this.chars.set(source.subarray(from, end), at);
+    this.used += end - from;
+    this.added();
+    return at;
+  }
+
+  /** The values of every series held (a view: `intern` may move them; read it once nothing more is added). */
+  valueChars(): Uint16Array {
+    return this.chars.subarray(0, this.used);
+  }
+
   /** `add` of a series whose values are encoded in `source` at `from` (another table's data). */
   addEncoded(a: number, b: number, rows: number, source: Uint16Array, from: number): boolean {
     if (!this.claim(this.find(a, b), a, b, rows)) return false;
