@@ -11,6 +11,7 @@ import { utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { compareDigitsFrom } from '../map/map-digits.js';
 import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import type { ValueParser } from '../map/map-values.js';
+import type { ContentStats } from '../report/stats/content-stats.js';
 import type { ResolvedCsvOptions, ResolvedTask, ScalarMeasureValueType, TimeUnit } from '../task.js';
 
 /** R-LIM-1's bounds (checks/limits.ts): a record within the size bound is within every size limit. */
@@ -75,6 +76,11 @@ export interface Kernel {
   readonly sizes: Int32Array;
   readonly hashes: Int32Array;
   readonly hashesHigh: Int32Array;
+  /**
+   * The report's statistics of the row `row` just took (ContentStats.addCellsRow, its time at `times[at]`); absent
+   * where the kernel gives none (mixed models: their rows take the generic path when statistics are asked).
+   */
+  countRow?(cells: readonly string[], content: ContentStats, times: Float64Array, at: number): void;
 }
 
 /** R-TIME-1: the time cell is digits, at most the unit's last instant (its null check is the caller's). */
@@ -119,11 +125,11 @@ export function nullTextOf(csv: ResolvedCsvOptions): string {
 export class RowCells {
   readonly nullText: string;
   private readonly timeIndex: number;
-  private readonly unit: TimeUnit;
+  readonly unit: TimeUnit;
   private readonly maxTime: string;
   private readonly unitZeros: number;
   /** Cells of the dimensions in the model's order, and in the canonical order of their names (keyHash). */
-  private readonly dimIndex: Int32Array;
+  readonly dimIndex: Int32Array;
   private readonly dimCanonical: Int32Array;
   private readonly dimNameHash: number;
   private readonly dimNameHashHigh: number;

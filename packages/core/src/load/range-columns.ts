@@ -2,6 +2,7 @@
  * The outcome columns of a range job (range-job.ts): growable typed arrays, kept between the jobs of a thread, and
  * the one row the row kernel (row-kernel.ts) writes into them.
  */
+import type { ContentStats } from '../report/stats/content-stats.js';
 import type { SourceEvent } from '../source/source.js';
 import type { Kernel } from './kernel-cells.js';
 
@@ -88,6 +89,8 @@ export function kernelRow(
   columns: RangeColumns,
   kernel: Kernel,
   ascii: boolean,
+  /** The report's statistics (RangeJob.statistics): only with a kernel that gives them (Kernel.countRow). */
+  content: ContentStats | null,
 ): boolean {
   const { offset, bytes } = row;
   // As RowMapping's records event: the row's extraBytes only where its bytes were located.
@@ -106,6 +109,11 @@ export function kernelRow(
     columns.recFailure.push(-1);
     columns.recHash.push(hashes[k]!);
     columns.recHashHigh.push(hashesHigh[k]!);
+  }
+  if (content !== null) {
+    const { rowTime } = columns;
+    rowTime.push(0);
+    kernel.countRow!(row.cells, content, rowTime.data, rowTime.length - 1);
   }
   return true;
 }

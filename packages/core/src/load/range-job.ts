@@ -224,23 +224,24 @@ async function readRange(
   const mapping = new RowMapping(compiled, { stamp: false, reuse: true });
   // Whether a row's extraBytes gives its records' sizes (row-metering.ts), for the file's header.
   let meterable = false;
-  // The row kernel while the mapper is bound to a header (not with statistics: they read the records).
+  // The row kernel while the mapper is bound to a header (with statistics, only one that gives them: countRow).
   let kernel: Kernel | null = null;
-  const kernelUsable = content === null && job.genericOnly !== true;
+  const stats = content?.stats ?? null;
   for await (const batch of source) {
     // The engine has read only ASCII so far: the batch's values are measured by their length (R-METER-1).
     const ascii = range.engine !== undefined && range.engine.allAscii;
     for (const sourceEvent of batch) {
       if (sourceEvent.type === 'row') {
-        if (kernel !== null && kernelRow(sourceEvent, start, columns, kernel, ascii)) continue;
+        if (kernel !== null && kernelRow(sourceEvent, start, columns, kernel, ascii, stats)) continue;
       } else if (sourceEvent.type === 'file-start') {
         meterable = extraBytesMeterable(job.task, sourceEvent.header);
       } else if (sourceEvent.type === 'file-end' || sourceEvent.type === 'file-failure') kernel = null;
       const event =
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
-      if (sourceEvent.type === 'file-start' && event.type === 'file-start' && kernelUsable) {
+      if (sourceEvent.type === 'file-start' && event.type === 'file-start' && job.genericOnly !== true) {
         kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc);
+        if (stats !== null && kernel?.countRow === undefined) kernel = null;
       }
       if (event.type !== 'records') {
         if (skipStart && event.type === 'file-start') {
@@ -251,10 +252,10 @@ async function readRange(
         others.push(event);
         continue;
       }
-      recordsRow(event, start, columns, content?.stats ?? null, window, enc, failures, ascii, meterable);
+      recordsRow(event, start, columns, stats, window, enc, failures, ascii, meterable);
     }
   }
-  const outcome = outcomeOf(start, range, columns, failures, others, content?.stats ?? null);
+  const outcome = outcomeOf(start, range, columns, failures, others, stats);
   if (content !== null) {
     content.series.clear();
     freeSeries.push(content.series);

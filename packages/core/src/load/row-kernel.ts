@@ -18,6 +18,7 @@ import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.j
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
+import type { ContentStats } from '../report/stats/content-stats.js';
 import type { ResolvedTask } from '../task.js';
 import {
   checkOf,
@@ -41,6 +42,10 @@ export class RowKernel implements Kernel {
   readonly hashes = new Int32Array(1);
   readonly hashesHigh = new Int32Array(1);
   private readonly cells: RowCells;
+  /** The time cell and series state (keyHashCells' seriesHash, seriesHashHigh) of the row `row` took last. */
+  private time = '';
+  private seriesLow = 0;
+  private seriesHigh = 0;
   /** The MeasureNameColumn's cell, or -1 (a fixed name, hashed once). */
   private readonly nameIndex: number;
   private lastName = '';
@@ -114,7 +119,24 @@ export class RowKernel implements Kernel {
     shared.hash(cells, time, this.nameHash, this.nameHashHigh);
     this.hashes[0] = shared.enc.keyHashValue;
     this.hashesHigh[0] = shared.enc.keyHashHigh;
+    this.time = time;
+    this.seriesLow = shared.enc.seriesHash;
+    this.seriesHigh = shared.enc.seriesHashHigh;
     return 1;
+  }
+
+  countRow(cells: readonly string[], content: ContentStats, times: Float64Array, at: number): void {
+    const shared = this.cells;
+    content.addCellsRow(
+      cells,
+      shared.dimIndex,
+      this.time,
+      shared.unit,
+      times,
+      at,
+      this.seriesLow,
+      this.seriesHigh,
+    );
   }
 }
 

@@ -146,6 +146,7 @@ async function outcomes(
   size: number,
   rangeBytes: number,
   generic: boolean,
+  statistics = false,
 ): Promise<RangeOutcome[]> {
   const out: RangeOutcome[] = [];
   let header: string[] | null = null;
@@ -163,6 +164,7 @@ async function outcomes(
       nowMs: NOW_MS,
       highWaterMark: 64,
       genericOnly: generic,
+      ...(statistics && { statistics: true }),
     };
     out.push(await runRangeJob(job));
     const last = out[out.length - 1]!;
@@ -212,9 +214,12 @@ describe('the row kernel of a range job', () => {
               rows: fc.array(row(m.unit, m.types), { maxLength: 25 }),
               crlf: fc.boolean(),
               rangeBytes: fc.integer({ min: 40, max: 2000 }),
+              // The report's statistics (issue 19): a multi-measure model's kernel gives them (ContentStats.addCellsRow);
+              // a mixed model's rows take the generic path then (the example test below).
+              statistics: fc.boolean(),
             }),
           ),
-          async ({ m, rows, crlf, rangeBytes }) => {
+          async ({ m, rows, crlf, rangeBytes, statistics }) => {
             const task = taskOf(m);
             const columns = m.order.filter((i) => m.unmapped || HEADER[i] !== 'x');
             const eol = crlf ? '\r\n' : '\n';
@@ -241,7 +246,15 @@ describe('the row kernel of a range job', () => {
             // R-WIN-1: an hour of memory store back from NOW_MS, 15 min ahead; some times fall out on each side.
             const table = m.window ? TABLE : null;
             const run = (generic: boolean) =>
-              outcomes(task, table, file.path, file.size, rangeBytes, generic);
+              outcomes(
+                task,
+                table,
+                file.path,
+                file.size,
+                rangeBytes,
+                generic,
+                statistics && task.model.measures.kind === 'multi',
+              );
             expect(await run(false)).toEqual(await run(true));
           },
         ),
@@ -314,5 +327,19 @@ describe('the row kernel of a range job', () => {
     expect(taken.mock.results.map((r) => r.value as number)).toEqual([2, 0]);
     expect(kernel[0]!.recFailure[2]).not.toBe(-1); // LIMIT_RECORD_SIZE, from the generic path
     expect(kernel).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true));
+  });
+
+  it("gives a mixed model's rows to the generic path when the report's statistics are asked (issue 19)", async () => {
+    const task = taskOf({ ...EXAMPLE, kind: 'mixed', types: ['VARCHAR', 'BIGINT', 'VARCHAR'] });
+    const content = ['t,d1,a1,a2', `${NOW_S},v1,x,7`, `${NOW_S + 1},v2,y,8`];
+    const file = sourceOf({ 'data.csv': `${content.join('\n')}\n` }).files[0]!;
+    const taken = vi.spyOn(MixedKernel.prototype, 'row');
+    const withStats = await outcomes(task, null, file.path, file.size, 1e6, false, true);
+    expect(taken).not.toHaveBeenCalled();
+    expect(withStats[0]!.content?.records).toBe(4);
+    expect(withStats).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true, true));
+    // Without statistics the kernel takes both rows.
+    await outcomes(task, null, file.path, file.size, 1e6, false);
+    expect(taken.mock.results.map((r) => r.value as number)).toEqual([2, 2]);
   });
 });

@@ -11,11 +11,14 @@
 import { RecordKeyEncoder } from '../../checks/check-record-key.js';
 import { fmix32 } from '../../checks/record-key-shapes.js';
 import type { TimestreamDimension, TimestreamRecord } from '../../map/record.js';
-import type { ResolvedDataModel } from '../../task.js';
+import type { ResolvedDataModel, TimeUnit } from '../../task.js';
 import { BucketHistogram, TIME_WIDTHS_MS, type BucketHistogramData } from './bucket-histogram.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
 import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable, type SeriesTableData } from './series-table.js';
+import { recordTimeMs, timeDigitsMs } from './record-time.js';
 import { TopValues, type TopValuesData } from './top-values.js';
+
+export { recordTimeMs } from './record-time.js';
 
 /** A measure column as the report counts its nulls: records of `measure` (or every row) lacking `name`. */
 export interface MeasureSlot {
@@ -51,28 +54,6 @@ export interface ContentStatsData {
 
 /** [choice] Buckets of the time histogram. */
 export const TIME_BUCKETS = 400;
-
-/**
- * A record's time in ms since the epoch, as a double (the histograms need no more precision); NaN for none. Its
- * digits (R-TIME-1: the mapper let only digits through) are read by hand: Number() of a string cost ~40 ns a row.
- * The last nine digits are summed in int32 arithmetic (they fit), the ones before them (at most ten more, an
- * instant in ns) as a double: the double's step is a multiply-add with a latency of several cycles, the int32 one
- * a single cycle or two, and the time is read for every row the report counts.
- */
-export function recordTimeMs(record: TimestreamRecord | undefined): number {
-  if (record === undefined) return NaN;
-  const time = record.Time;
-  const n = time.length;
-  let i = 0;
-  let high = 0;
-  for (; i < n - 9; i++) high = high * 10 + (time.charCodeAt(i) - 48);
-  let low = 0;
-  for (; i < n; i++) low = (low * 10 + (time.charCodeAt(i) - 48)) | 0;
-  const unit = record.TimeUnit;
-  const scale =
-    unit === 'SECONDS' ? 1000 : unit === 'MILLISECONDS' ? 1 : unit === 'MICROSECONDS' ? 1e-3 : 1e-6;
-  return (high * 1e9 + low) * scale;
-}
 
 /** [choice] Series held exactly (12 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
@@ -258,6 +239,44 @@ export class ContentStats {
         this.rowValuesOf(record.Dimensions);
         if (series.add(a, b, rows, this.rowValues) && series.size > this.combosMax) this.overflow();
       }
+    }
+  }
+
+  /**
+   * A row the range job's row kernel took (load/row-kernel.ts): one multi-measure record with every dimension and
+   * every attribute present, none null. What addRangeRow counts of that record, from the row's cells: `dimCells`,
+   * the cell of each dimension in the model's order; `time`, its time cell in `unit` (written at `times[at]` and
+   * counted as addRangeRow does); `low`, `high`, its series state (RecordKeyEncoder.keyHashCells' seriesHash and
+   * seriesHashHigh, the same as keyHash of its record). Equal to addRangeRow of the record (row-kernel.test.ts).
+   */
+  addCellsRow(
+    cells: readonly string[],
+    dimCells: Int32Array,
+    time: string,
+    unit: TimeUnit,
+    times: Float64Array,
+    at: number,
+    low: number,
+    high: number,
+  ): void {
+    this.rows++;
+    this.records++;
+    // Every attribute present: the record is complete (addRangeRow's usual multi-measure record).
+    this.complete++;
+    const values = this.rowValues;
+    if (this.tops !== null) {
+      for (let i = 0; i < this.width; i++) this.tops[i]!.add(cells[dimCells[i]!]!);
+    }
+    const ms = timeDigitsMs(time, unit);
+    times[at] = ms;
+    if (this.countTimes) this.addTime(ms);
+    const a = fmix32(low) & MASK30;
+    const b = fmix32(high) & MASK30;
+    const series = this.series;
+    if (series === null) this.seriesSketch!.add(a, b);
+    else if (!series.hit(a, b, 1)) {
+      for (let i = 0; i < this.width; i++) values[i] = cells[dimCells[i]!]!;
+      if (series.add(a, b, 1, values) && series.size > this.combosMax) this.overflow();
     }
   }
 

@@ -16,6 +16,7 @@ import {
   type ResolvedSource,
   type ResolvedTask,
 } from '../../../src/index.js';
+import { RecordKeyEncoder } from '../../../src/checks/check-record-key.js';
 import { ContentStats, recordTimeMs } from '../../../src/report/stats/content-stats.js';
 import type { TimestreamRecord } from '../../../src/map/record.js';
 import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
@@ -235,6 +236,65 @@ describe('content statistics past their exact bounds', () => {
     for (const r of rows(3000, 40)) past.add(r);
     expect(past.seriesCount.exact).toBe(false);
     expect(Math.abs(past.seriesCount.count - 3000) / 3000).toBeLessThan(0.03);
+  });
+});
+
+describe("ContentStats.addCellsRow (the range job's row kernel, issue 19)", () => {
+  it('counts a row from its cells as add counts its record, exact and past the bound, in every unit', () => {
+    for (const unit of ['SECONDS', 'MILLISECONDS', 'MICROSECONDS', 'NANOSECONDS'] as const) {
+      const model = { ...fleetTask().model, timeUnit: unit };
+      if (model.measures.kind !== 'multi') throw new Error('the fleet model is multi-measure');
+      const attributes = model.measures.attributes;
+      // Cells: time, then the dimensions, then the attributes; dimCells points at the dimensions in model order.
+      const dimCells = Int32Array.from(model.dimensions, (_, i) => 1 + i);
+      const encoder = new RecordKeyEncoder();
+      for (const combosMax of [100_000, 100]) {
+        const byRecord = new ContentStats(
+          model,
+          { from: 1714521600e3 + 1e6, to: 1714521600e3 + 4e6 },
+          combosMax,
+        );
+        const byCells = new ContentStats(
+          model,
+          { from: 1714521600e3 + 1e6, to: 1714521600e3 + 4e6 },
+          combosMax,
+        );
+        const times = new Float64Array(1);
+        const scale = { SECONDS: 1, MILLISECONDS: 1e3, MICROSECONDS: 1e6, NANOSECONDS: 1e9 }[unit];
+        for (let i = 0; i < 5000; i++) {
+          const time = String((1714521600 + i) * scale + (i % 7));
+          const cells = [time, `v${i % 300}`, `r${i % 7}`, ...attributes.map((_, k) => String(i + k))];
+          const record: TimestreamRecord = {
+            Dimensions: model.dimensions.map((d, k) => ({
+              Name: d.name,
+              Value: cells[1 + k]!,
+              DimensionValueType: 'VARCHAR' as const,
+            })),
+            MeasureName: 'mva_measure_name',
+            MeasureValues: attributes.map((a, k) => ({ Name: a.name, Value: cells[3 + k]!, Type: a.type })),
+            MeasureValueType: 'MULTI',
+            Time: time,
+            TimeUnit: unit,
+            Version: 1,
+          };
+          byRecord.add([record]);
+          encoder.keyHash(record);
+          byCells.addCellsRow(
+            cells,
+            dimCells,
+            time,
+            unit,
+            times,
+            0,
+            encoder.seriesHash,
+            encoder.seriesHashHigh,
+          );
+          expect(times[0]).toBe(recordTimeMs(record));
+        }
+        expect(byCells.data()).toEqual(byRecord.data());
+        expect(byCells.seriesCount.exact).toBe(combosMax === 100_000);
+      }
+    }
   });
 });
 
