@@ -15,7 +15,7 @@ import type { ResolvedDataModel, TimeUnit } from '../../task.js';
 import { BucketHistogram, TIME_WIDTHS_MS, type BucketHistogramData } from './bucket-histogram.js';
 import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
 import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable, type SeriesTableData } from './series-table.js';
-import { recordTimeMs, timeDigitsMs } from './record-time.js';
+import { timeDigitsMs } from './record-time.js';
 import { TopValues, type TopValuesData } from './top-values.js';
 
 export { recordTimeMs } from './record-time.js';
