@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTimeWindow, NANOS_PER_UNIT, TIME_UNITS } from '../../src/index.js';
+import fc from 'fast-check';
+import { instant, instantExact } from '../../src/checks/time-window.js';
 import type { TableRetention, TimestreamRecord, TimeUnit } from '../../src/index.js';
 
 const REASON = 'The record timestamp is outside the time range of the data ingestion window.';
@@ -104,5 +106,25 @@ describe('createTimeWindow (R-WIN-1)', () => {
   it('refuses every time when the upper bound is not after the epoch', () => {
     const window = createTimeWindow(MEMORY_ONLY, new Date('1969-12-31T23:00:00.000Z'));
     expect(window.check(at('0', 'SECONDS'))?.code).toBe('TIME_OUTSIDE_WINDOW');
+  });
+});
+
+describe("the window failure's instant (R-WIN-1's detail)", () => {
+  it('reads a time of up to 15 digits as the BigInt path does, in every unit (fast-check)', () => {
+    const digits = fc.oneof(
+      fc.stringMatching(/^[0-9]{1,15}$/),
+      fc.bigInt({ min: 0n, max: 999_999_999_999_999n }).map(String),
+      fc.integer({ min: 0, max: 4_102_444_800 }).map(String),
+      fc.stringMatching(/^[0-9]{16,20}$/),
+    );
+    fc.assert(
+      fc.property(digits, fc.constantFrom(...TIME_UNITS), (time, unit) => {
+        expect(instant(time, unit)).toBe(instantExact(time, unit));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(instant('1714521601', 'SECONDS')).toBe('2024-05-01T00:00:01.000Z');
+    expect(instant('1714521601000001', 'MICROSECONDS')).toBe('2024-05-01T00:00:01.000001000Z');
+    expect(instant('999999999999999', 'SECONDS')).toBe('beyond the range of dates');
   });
 });
