@@ -12,48 +12,27 @@ import { RecordKeyEncoder } from '../../checks/check-record-key.js';
 import { fmix32 } from '../../checks/record-key-shapes.js';
 import type { TimestreamDimension, TimestreamRecord } from '../../map/record.js';
 import type { ResolvedDataModel, TimeUnit } from '../../task.js';
-import { BucketHistogram, TIME_WIDTHS_MS, type BucketHistogramData } from './bucket-histogram.js';
-import { HyperLogLog, type HyperLogLogData } from './hyper-log-log.js';
-import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable, type SeriesTableData } from './series-table.js';
+import {
+  measureSlots,
+  TIME_BUCKETS,
+  type ContentStatsData,
+  type DimensionSummary,
+  type MeasureSlot,
+} from './content-data.js';
+import { BucketHistogram, TIME_WIDTHS_MS } from './bucket-histogram.js';
+import { HyperLogLog } from './hyper-log-log.js';
+import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable } from './series-table.js';
 import { timeDigitsMs } from './record-time.js';
-import { TopValues, type TopValuesData } from './top-values.js';
+import { TopValues } from './top-values.js';
 
 export { recordTimeMs } from './record-time.js';
-
-/** A measure column as the report counts its nulls: records of `measure` (or every row) lacking `name`. */
-export interface MeasureSlot {
-  column: string;
-  /** The attribute name in MeasureValues, or null for a scalar measure (the record itself is its value). */
-  attribute: string | null;
-  /** The record's MeasureName the slot belongs to, or null for every record of a multi-measure model. */
-  measure: string | null;
-  /** Whether a missing value can be told from a measure that does not apply to the row. */
-  countsNulls: boolean;
-}
-
-export interface ContentStatsData {
-  rows: number;
-  records: number;
-  /** Rows by their first record's time (ms), and that time's range. */
-  times: BucketHistogramData;
-  minTime: number;
-  maxTime: number;
-  /** Rows before, inside and after the ingestion window (by time in ms), when it is known. */
-  window: [number, number, number];
-  /** Per dimension: rows where it was present. */
-  present: number[];
-  /** Per measure slot: values present, and records (or rows) where the slot applies. */
-  slotPresent: number[];
-  slotApplies: number[];
-  /** The series, while at most COMBOS_EXACT_MAX. */
-  series: SeriesTableData | null;
-  /** Past the exact bound: per dimension its summary, and the series sketch. */
-  tops: TopValuesData[] | null;
-  seriesSketch: HyperLogLogData | null;
-}
-
-/** [choice] Buckets of the time histogram. */
-export const TIME_BUCKETS = 400;
+export {
+  measureSlots,
+  TIME_BUCKETS,
+  type ContentStatsData,
+  type DimensionSummary,
+  type MeasureSlot,
+} from './content-data.js';
 
 /** [choice] Series held exactly (12 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
@@ -61,42 +40,6 @@ export const COMBOS_EXACT_MAX = 100_000;
 const TOP_CAPACITY = 4096;
 const SERIES_PRECISION = 14;
 const MASK30 = 0x3fffffff;
-
-export function measureSlots(model: ResolvedDataModel): MeasureSlot[] {
-  const m = model.measures;
-  if (m.kind === 'multi') {
-    return m.attributes.map((a) => ({
-      column: a.source,
-      attribute: a.name,
-      measure: null,
-      countsNulls: true,
-    }));
-  }
-  const slots: MeasureSlot[] = [];
-  for (const mapping of m.mappings) {
-    if (mapping.source !== null) {
-      // With a MeasureNameColumn a scalar mapping applies only to its rows: a null there looks like "not this row".
-      slots.push({
-        column: mapping.source,
-        attribute: null,
-        measure: mapping.measureName,
-        countsNulls: m.measureNameColumn === null,
-      });
-    }
-    for (const a of mapping.attributes) {
-      slots.push({ column: a.source, attribute: a.name, measure: mapping.measureName, countsNulls: true });
-    }
-  }
-  return slots;
-}
-
-/** The summary of one dimension for the report. */
-export interface DimensionSummary {
-  distinct: number;
-  exact: boolean;
-  error: number;
-  top: { value: string; count: number }[];
-}
 
 export class ContentStats {
   rows = 0;
