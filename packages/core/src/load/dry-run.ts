@@ -8,7 +8,7 @@ import type { ResolvedTask } from '../task.js';
 import { LoadAbortedError } from './load-aborted.js';
 import { createLoadState, type LoadState } from './load-state.js';
 import type { DryRunOptions, DryRunResult, LoadOptions, LoadResult, LoadSink } from './load-types.js';
-import { recordTimeMs } from '../report/stats/content-stats.js';
+import { recordTimeMs } from '../report/stats/record-time.js';
 import { LoadPlace } from './spill-rest.js';
 
 /**

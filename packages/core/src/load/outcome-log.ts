@@ -12,7 +12,8 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { SpillReader, SpillWriter, type SpillFolder } from '../checks/spill-files.js';
-import { COMBOS_EXACT_MAX, type ContentStatsData } from '../report/stats/content-stats.js';
+import type { ContentStatsData } from '../report/stats/content-data.js';
+import { COMBOS_EXACT_MAX } from '../report/stats/content-stats.js';
 import { SERIES_SLOT_WIDTH, SeriesTable } from '../report/stats/series-table.js';
 import type { RangeOutcome } from './range-job.js';
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { SpillFolder } from '../../src/checks/spill-files.js';
 import { OutcomeLog, timeSteps, unstep } from '../../src/load/outcome-log.js';
 import { ROW, type RangeOutcome } from '../../src/load/range-job.js';
-import type { ContentStatsData } from '../../src/report/stats/content-stats.js';
+import type { ContentStatsData } from '../../src/report/stats/content-data.js';
 import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable } from '../../src/report/stats/series-table.js';
 
 const fcOptions = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };

@@ -25,15 +25,6 @@ import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable } from './series-table.js'
 import { timeDigitsMs } from './record-time.js';
 import { TopValues } from './top-values.js';
 
-export { recordTimeMs } from './record-time.js';
-export {
-  measureSlots,
-  TIME_BUCKETS,
-  type ContentStatsData,
-  type DimensionSummary,
-  type MeasureSlot,
-} from './content-data.js';
-
 /** [choice] Series held exactly (12 bytes a slot, plus their values). */
 export const COMBOS_EXACT_MAX = 100_000;
 /** [choice] Values a dimension's summary holds once the series are past COMBOS_EXACT_MAX. */

@@ -13,14 +13,15 @@ import {
   TIME_WIDTHS_MS,
   type BucketHistogramData,
 } from './bucket-histogram.js';
-import { ContentStats, TIME_BUCKETS } from './content-stats.js';
+import { TIME_BUCKETS } from './content-data.js';
+import { ContentStats } from './content-stats.js';
 
 /** [choice] Buckets of each file's line histogram. */
 const LINE_BUCKETS = 200;
 /** [choice] Top values kept per dimension in the summary. */
 const TOP_VALUES = 12;
 
-export { recordTimeMs } from './content-stats.js';
+export { recordTimeMs } from './record-time.js';
 
 /** Histogram series of the time histogram. */
 export const TIME_INGESTED = 0;

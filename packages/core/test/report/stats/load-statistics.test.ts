@@ -17,7 +17,8 @@ import {
   type ResolvedTask,
 } from '../../../src/index.js';
 import { RecordKeyEncoder } from '../../../src/checks/check-record-key.js';
-import { ContentStats, recordTimeMs } from '../../../src/report/stats/content-stats.js';
+import { ContentStats } from '../../../src/report/stats/content-stats.js';
+import { recordTimeMs } from '../../../src/report/stats/record-time.js';
 import type { TimestreamRecord } from '../../../src/map/record.js';
 import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
 import { ROOT } from '../../fuzz-helpers.js';
