@@ -30,6 +30,20 @@ import { checkHeaderNames } from './header-names.js';
 import { CsvTokenizer, NO_ERROR, type RecordSink } from './csv-tokenizer.js';
 import { Utf8Checker, completeLength, detectBom } from './csv-utf8.js';
 
+/**
+ * A record's row, taken straight from the tokenizer's cell spans (span mode): cell k is `text[spans[2k],
+ * spans[2k + 1])`, of a record read whole in one ASCII text (so its extraBytes is 0); `offset` is the file's. True:
+ * the hook took the row (it is counted, no event); false: it becomes a row event as without the hook.
+ */
+export type RowHook = (
+  text: string,
+  spans: Int32Array,
+  line: number,
+  lastLine: number,
+  offset: number,
+  bytes: number,
+) => boolean;
+
 export interface EngineOptions {
   encoding: string | undefined;
   maxRowBytes: number;
@@ -58,6 +72,8 @@ export class CsvEngine implements RecordSink {
   allAscii = true;
   /** Row events of a file read as UTF-8 carry `extraBytes` (a range job's metering sets it before reading). */
   measureRows = false;
+  /** See setRowHook. */
+  private rowHook: RowHook | null = null;
   /** Range mode: records that start at or after this offset (relative) belong to the next range. */
   private limit = NONE;
   /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
@@ -132,6 +148,16 @@ export class CsvEngine implements RecordSink {
       this.headerLength = header.length;
       this.head = null;
     }
+  }
+
+  /**
+   * Rows that would be row events with offsets and extraBytes (measureRows), read whole in one ASCII text and with
+   * no event before them in the batch, go to `hook` first (null: none do). A range job's row kernel (range-job.ts):
+   * the cells are never cut into strings unless the hook leaves the row.
+   */
+  setRowHook(hook: RowHook | null): void {
+    this.rowHook = hook;
+    this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null;
   }
 
   /** Feeds the next chunk of the file; returns the events it completed. */
@@ -251,6 +277,17 @@ export class CsvEngine implements RecordSink {
     const whole = complete === bytes.length ? bytes : bytes.subarray(0, complete);
     // For ASCII bytes latin1 decoding is UTF-8 decoding, one char per byte, and the fastest Node has.
     const ascii = isAscii(whole);
+    if (ascii && this.pending !== '' && this.pendingAscii && this.tok.spanEnabled) {
+      // Span mode leaves a cut record's text pending each time: one flat text with it, not a concatenation (a
+      // ConsString, slower to read char by char).
+      const pending = this.pending;
+      const joined = Buffer.allocUnsafe(pending.length + complete);
+      joined.write(pending, 0, 'latin1');
+      whole.copy(joined, pending.length);
+      this.pending = '';
+      this.feedTextFrom(joined.toString('latin1'), this.pendingByte, true, complete);
+      return;
+    }
     this.feedText(whole.toString(ascii ? 'latin1' : 'utf8'), ascii, complete);
   }
 
@@ -265,6 +302,11 @@ export class CsvEngine implements RecordSink {
       byteStart = this.pendingByte;
       isAsciiText = ascii && this.pendingAscii;
     }
+    this.feedTextFrom(text, byteStart, isAsciiText, textBytes);
+  }
+
+  /** Reads `text`, from byte `byteStart` (what the tokenizer left last time included), `textBytes` new bytes. */
+  private feedTextFrom(text: string, byteStart: number, isAsciiText: boolean, textBytes: number): void {
     const tok = this.tok;
     const i = tok.scan(text, byteStart, isAsciiText, false);
     this.textEnd = textBytes >= 0 ? this.textEnd + textBytes : tok.byteAt(text.length);
@@ -291,6 +333,14 @@ export class CsvEngine implements RecordSink {
     if (unterminated) {
       this.onUnterminated(line, lastLine, size);
       return;
+    }
+    if (tok.spanning) {
+      if (this.spanRow(line, lastLine, start, end, size)) {
+        // Range mode: a record ending on a newline at or past the limit is the range's last.
+        if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+        return;
+      }
+      tok.materialise();
     }
     if (this.header === null) {
       this.onHeader(tok.cells, size > this.maxRowBytes ? size : -1, line);
@@ -337,6 +387,25 @@ export class CsvEngine implements RecordSink {
     }
     // Range mode: a record ending on a newline at or past the limit is the range's last.
     if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+  }
+
+  /** A row of cell spans to the row hook, if it is one the hook may take (as a row event would be); true: taken. */
+  private spanRow(line: number, lastLine: number, start: number, end: number, size: number): boolean {
+    const tok = this.tok;
+    const hook = this.rowHook;
+    if (
+      hook === null ||
+      this.header === null ||
+      this.events.length > 0 ||
+      size > this.maxRowBytes ||
+      tok.error !== NO_ERROR ||
+      tok.spanCount !== this.headerLength ||
+      !hook(tok.spanText, tok.spans, line, lastLine, this.base + start, end - start)
+    ) {
+      return false;
+    }
+    this.rows++;
+    return true;
   }
 
   private stopRange(at: number, lines: number): void {

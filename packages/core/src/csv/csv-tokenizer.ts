@@ -19,6 +19,7 @@ import {
   FIELD_START,
   isTrimSpace,
   LF,
+  NO_ERROR,
   QUOTED,
   REC_START,
   TokenizerState,
@@ -26,6 +27,9 @@ import {
 } from './tokenizer-state.js';
 
 export { isTrimSpace, NO_ERROR, type RecordSink, type TokenError } from './tokenizer-state.js';
+
+/** [choice] Span mode: a record cut by the text's end is read again from its start when it is this short. */
+const REREAD_CHARS = 4096;
 
 /** A state step's answer: the index to go on from, or stop(i): stop the scan at i. */
 const stop = (i: number): number => -1 - i;
@@ -42,10 +46,12 @@ export class CsvTokenizer extends TokenizerState {
     this.ascii = ascii;
     this.cursorChar = 0;
     this.cursorByte = byteStart;
+    this.quoteAt = -1;
     // Where the current line and record began in this text, if they did (else -1: recordChars is unknown).
     const atLineStart = this.state === REC_START && this.lineStartByte === byteStart;
     this.lineStartChar = atLineStart ? 0 : -1;
     if (this.state !== REC_START) this.recordStartChar = -1;
+    else this.resetSpans();
     const n = text.length;
     let end = n;
     if (!final && n > 0) {
@@ -54,11 +60,36 @@ export class CsvTokenizer extends TokenizerState {
     }
     if (n > 0) this.endsWithLf = text.charCodeAt(n - 1) === LF;
     const i = this.run(text, 0, end, final);
+    if (this.state !== REC_START) {
+      // Span mode: a short record cut by the text's end on its first line is read again whole from the next text.
+      if (!final && this.spanning && this.recordStartChar >= 0 && this.line === this.recordLine) {
+        if (this.error === NO_ERROR && i - this.recordStartChar <= REREAD_CHARS) return this.rewind();
+      }
+      // Else it keeps its cells as strings (spans point into this text).
+      this.materialise();
+    }
     // A record goes on in the next text: bound what it holds (R-CSV-6).
     if (!final && this.state !== REC_START && !this.tooLarge) {
       if (this.byteAt(i) - this.recordStartByte > this.maxRowBytes) this.dropContent();
     }
     return i;
+  }
+
+  /**
+   * Span mode: forgets the record in progress (begun in this text, on the line it is still on, with no failure), so
+   * that the scan stops at its start: the caller gives the text from there again, with the next one.
+   */
+  private rewind(): number {
+    const at = this.recordStartChar;
+    this.state = REC_START;
+    this.cells = [];
+    this.spanCount = 0;
+    this.fields = 0;
+    this.prefix = '';
+    this.fieldFrom = 0;
+    this.lineStartByte = this.recordStartByte;
+    this.lineStartChar = at;
+    return at;
   }
 
   /** Ends the input: a record in progress ends here. */
@@ -75,6 +106,11 @@ export class CsvTokenizer extends TokenizerState {
       let next: number;
       switch (this.state) {
         case REC_START:
+          if (this.spanning) {
+            const at = this.plainLines(text, i, end);
+            if (at < 0) return -1 - at;
+            i = at;
+          }
           next = this.recordStart(text, i, end, final);
           break;
         case FIELD_START:
@@ -95,6 +131,47 @@ export class CsvTokenizer extends TokenizerState {
       if (next < 0) return -1 - next;
       i = next;
     }
+  }
+
+  /**
+   * Span mode, between records at a line start: whole lines of this text with no quote, blank ones excepted, are
+   * records whose cells are cut at each separator (what the states below read them as: no quote, no trim, so every
+   * field is unquoted and ends at a separator or the line end, CR LF or LF). Returns where it stopped: at a line it
+   * leaves to the states (blank, with a quote, not ended in this text), or stop(i) when the sink said stop.
+   */
+  private plainLines(text: string, from: number, end: number): number {
+    const sep = this.sep;
+    let i = from;
+    while (i < end && this.lineStartChar === i) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0 || nl >= end) return i;
+      if (this.quoteAt < nl) {
+        if (this.quoteAt >= i) return i;
+        const q = text.indexOf(String.fromCharCode(this.quote), i);
+        this.quoteAt = q < 0 ? text.length : q;
+        if (q >= 0 && q < nl) return i;
+      }
+      const crlf = nl > i && text.charCodeAt(nl - 1) === CR;
+      const to = crlf ? nl - 1 : nl;
+      if (to === i) return i; // a blank line (R-CSV-4)
+      this.recordLine = this.line;
+      this.recordStartByte = this.lineStartByte;
+      this.recordStartChar = i;
+      if (!this.sink.onRecordStart()) return stop(i);
+      let cell = i;
+      for (let j = i; j < to; j++) {
+        if (text.charCodeAt(j) === sep) {
+          this.addSpan(cell, j);
+          cell = j + 1;
+        }
+      }
+      this.addSpan(cell, to);
+      this.fields = this.spanCount;
+      this.line++;
+      this.endRecord(nl + 1, crlf ? 2 : 1, false);
+      i = nl + 1;
+    }
+    return i;
   }
 
   /** Between records: blank lines (and, with trim, lines of white space) are skipped and not counted (R-CSV-4). */

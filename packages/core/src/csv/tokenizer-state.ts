@@ -92,6 +92,20 @@ export class TokenizerState {
   /** Line of the next char (1-based). */
   line = 1;
 
+  // ---- span mode (CsvEngine.rowHook): a record's cells as offsets into the text, no strings ----
+  /** Set by the engine: records read whole in one ASCII text (trim off) keep their cells in `spans`. */
+  spanEnabled = false;
+  /**
+   * The record in progress holds its cells as spans: cell k is `spanText[spans[2k], spans[2k + 1])`, `spanCount`
+   * of them (`cells` is empty until `materialise`). Only while the record began in the current text and every cell
+   * so far was read whole in it (no prefix, no trim): else its cells are strings, as without span mode.
+   */
+  spanning = false;
+  spans = new Int32Array(64);
+  spanCount = 0;
+  /** Span mode: where the next quote char of the current text is, at or after where it was last looked for (-1: not looked for; the text's length: none). */
+  protected quoteAt = -1;
+
   protected state = REC_START;
   /** The last text given ended with LF (an unterminated record then ends on the line before). */
   protected endsWithLf = false;
@@ -162,10 +176,44 @@ export class TokenizerState {
     return b;
   }
 
+  /** The text the spans of the record in progress point into (span mode). */
+  get spanText(): string {
+    return this.text;
+  }
+
+  /** Span mode: the next cell is `text[from, to)`. */
+  protected addSpan(from: number, to: number): void {
+    const n = 2 * this.spanCount++;
+    if (n + 2 > this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[n] = from;
+    this.spans[n + 1] = to;
+  }
+
+  /** Span mode: the record in progress holds its cells as strings from here on (`cells`, as without span mode). */
+  materialise(): void {
+    if (!this.spanning) return;
+    this.spanning = false;
+    const { text, spans, cells } = this;
+    for (let k = 0; k < this.spanCount; k++) cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]!));
+    this.spanCount = 0;
+  }
+
+  /** Span mode applies to the record that begins next (in the current text). */
+  protected resetSpans(): void {
+    this.spanCount = 0;
+    this.spanning = this.spanEnabled && this.ascii && !this.trim;
+  }
+
   protected dropContent(): void {
     this.tooLarge = true;
     this.cells = [];
     this.prefix = '';
+    this.spanning = false;
+    this.spanCount = 0;
   }
 
   /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
@@ -174,6 +222,13 @@ export class TokenizerState {
     if (this.tooLarge) {
       this.prefix = ''; // the row fails as too large: its cells do not matter, and are not kept
       return;
+    }
+    if (this.spanning) {
+      if (this.prefix === '' && !rtrim) {
+        this.addSpan(from, to);
+        return;
+      }
+      this.materialise();
     }
     let value = text.substring(from, to);
     if (this.prefix !== '') {
@@ -208,6 +263,7 @@ export class TokenizerState {
     this.recordChars = this.recordStartChar < 0 ? -1 : i - this.recordStartChar;
     this.sink.onRecord(endByte, lastLine, terminator, unterminated);
     this.cells = [];
+    this.resetSpans();
     this.fields = 0;
     this.error = NO_ERROR;
     this.tooLarge = false;
