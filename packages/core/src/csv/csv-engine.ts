@@ -31,23 +31,42 @@ import { CsvTokenizer, NO_ERROR, type RecordSink } from './csv-tokenizer.js';
 import { Utf8Checker, completeLength, detectBom } from './csv-utf8.js';
 
 /**
- * A record's row, taken straight from the tokenizer's cell spans (span mode): cell k is `text[spans[2k],
- * spans[2k + 1])`, of a record read whole in one ASCII text (so its extraBytes is 0); `offset` is the file's. True:
- * the hook took the row (it is counted, no event); false: it becomes a row event as without the hook.
+ * Where a range job's row kernel takes rows as the engine reads them (CsvEngine.setRowHook), before any row event
+ * is made: each answers true when it took the row (it is counted, no event), false to leave it to its row event.
  */
-export type RowHook = (
-  text: string,
-  spans: Int32Array,
-  line: number,
-  lastLine: number,
-  offset: number,
-  bytes: number,
-) => boolean;
+export interface RowHook {
+  /**
+   * A row in span mode: cell k is `text[spans[2k], spans[2k + 1])`, of a record read whole in one ASCII text (so its
+   * extraBytes is 0); `offset` is the file's.
+   */
+  spans(
+    text: string,
+    spans: Int32Array,
+    line: number,
+    lastLine: number,
+    offset: number,
+    bytes: number,
+  ): boolean;
+  /** A row of cells, with what its row event would carry (extraBytes: -1 where unknown). */
+  cells(
+    cells: string[],
+    line: number,
+    lastLine: number,
+    offset: number,
+    bytes: number,
+    extraBytes: number,
+  ): boolean;
+}
 
 export interface EngineOptions {
   encoding: string | undefined;
   maxRowBytes: number;
 }
+
+/** spanRow's answers. */
+const NOT_ASKED = 0;
+const TAKEN = 1;
+const LEFT = 2;
 
 /** `limit` when the bytes are not a range with an end. */
 const NONE = Number.MAX_SAFE_INTEGER;
@@ -74,6 +93,8 @@ export class CsvEngine implements RecordSink {
   measureRows = false;
   /** See setRowHook. */
   private rowHook: RowHook | null = null;
+  /** The cells of the last row event whose row the hook left (its consumer need not ask its kernel again). */
+  leftCells: string[] | null = null;
   /** Range mode: records that start at or after this offset (relative) belong to the next range. */
   private limit = NONE;
   /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
@@ -334,13 +355,18 @@ export class CsvEngine implements RecordSink {
       this.onUnterminated(line, lastLine, size);
       return;
     }
+    // The hook was asked (and left the row): it is not asked again for the row's cells.
+    let asked = false;
     if (tok.spanning) {
-      if (this.spanRow(line, lastLine, start, end, size)) {
+      const answer = this.spanRow(line, lastLine, start, end, size);
+      if (answer === TAKEN) {
         // Range mode: a record ending on a newline at or past the limit is the range's last.
         if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
         return;
       }
+      asked = answer === LEFT;
       tok.materialise();
+      if (asked) this.leftCells = tok.cells;
     }
     if (this.header === null) {
       this.onHeader(tok.cells, size > this.maxRowBytes ? size : -1, line);
@@ -360,16 +386,21 @@ export class CsvEngine implements RecordSink {
       const failure = fieldCountFailure(cells.length, this.headerLength);
       this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure, cells });
     } else if (this.measureRows && this.decoder === null) {
-      this.events.push({
-        type: 'row',
-        file: this.key,
-        line,
-        lastLine,
-        cells,
-        offset: this.base + start,
-        bytes: end - start,
-        extraBytes: tok.recordChars < 0 ? -1 : end - start - tok.recordChars,
-      });
+      const extraBytes = tok.recordChars < 0 ? -1 : end - start - tok.recordChars;
+      const hook = this.rowHook;
+      const offset = this.base + start;
+      const bytes = end - start;
+      // As spanRow: the hook first, when no event waits in the batch (the rows stay in order), for a row of ASCII
+      // text ([choice] span mode's, cut into strings: a quoted field over lines, a doubled quote; elsewhere the
+      // hook measured no faster than the row event).
+      if (hook !== null && !asked && tok.textAscii && this.events.length === 0) {
+        if (hook.cells(cells, line, lastLine, offset, bytes, extraBytes)) {
+          if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+          return;
+        }
+        this.leftCells = cells;
+      }
+      this.events.push({ type: 'row', file: this.key, line, lastLine, cells, offset, bytes, extraBytes });
     } else {
       this.events.push(
         this.decoder === null
@@ -389,8 +420,11 @@ export class CsvEngine implements RecordSink {
     if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
   }
 
-  /** A row of cell spans to the row hook, if it is one the hook may take (as a row event would be); true: taken. */
-  private spanRow(line: number, lastLine: number, start: number, end: number, size: number): boolean {
+  /**
+   * A row of cell spans to the row hook, if it is one the hook may take (one that would be a row event, with no
+   * event before it in the batch): TAKEN, LEFT by the hook, or NOT_ASKED.
+   */
+  private spanRow(line: number, lastLine: number, start: number, end: number, size: number): number {
     const tok = this.tok;
     const hook = this.rowHook;
     if (
@@ -399,13 +433,13 @@ export class CsvEngine implements RecordSink {
       this.events.length > 0 ||
       size > this.maxRowBytes ||
       tok.error !== NO_ERROR ||
-      tok.spanCount !== this.headerLength ||
-      !hook(tok.spanText, tok.spans, line, lastLine, this.base + start, end - start)
+      tok.spanCount !== this.headerLength
     ) {
-      return false;
+      return NOT_ASKED;
     }
+    if (!hook.spans(tok.spanText, tok.spans, line, lastLine, this.base + start, end - start)) return LEFT;
     this.rows++;
-    return true;
+    return TAKEN;
   }
 
   private stopRange(at: number, lines: number): void {

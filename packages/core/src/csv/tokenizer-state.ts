@@ -176,6 +176,11 @@ export class TokenizerState {
     return b;
   }
 
+  /** The current text is ASCII (one byte per char). */
+  get textAscii(): boolean {
+    return this.ascii;
+  }
+
   /** The text the spans of the record in progress point into (span mode). */
   get spanText(): string {
     return this.text;
@@ -219,17 +224,16 @@ export class TokenizerState {
   /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
   protected cell(text: string, from: number, to: number, rtrim: boolean): void {
     this.fields++;
+    // Span mode (never with tooLarge: dropContent ends it): a cell read whole in this text is its span.
+    if (this.spanning && this.prefix === '' && !rtrim) {
+      this.addSpan(from, to);
+      return;
+    }
     if (this.tooLarge) {
       this.prefix = ''; // the row fails as too large: its cells do not matter, and are not kept
       return;
     }
-    if (this.spanning) {
-      if (this.prefix === '' && !rtrim) {
-        this.addSpan(from, to);
-        return;
-      }
-      this.materialise();
-    }
+    if (this.spanning) this.materialise();
     let value = text.substring(from, to);
     if (this.prefix !== '') {
       value = this.prefix + value;

@@ -114,6 +114,25 @@ export function kernelRow(
   return true;
 }
 
+/** kernelRow of a row's cells, given as its row event would carry them (CsvEngine.setRowHook), without statistics. */
+export function kernelCellsRow(
+  cells: readonly string[],
+  line: number,
+  lastLine: number,
+  offset: number,
+  bytes: number,
+  extraBytes: number,
+  start: number,
+  columns: RangeColumns,
+  kernel: Kernel,
+  ascii: boolean,
+): boolean {
+  const count = kernel.row(cells, ascii, extraBytes);
+  if (count === 0) return false;
+  writeKernelRow(columns, kernel, count, line, lastLine, offset - start, bytes);
+  return true;
+}
+
 /** kernelRow of a row of cell spans (CsvEngine.setRowHook, Kernel.rowSpans): no statistics are asked in span mode. */
 export function kernelSpanRow(
   text: string,

@@ -30,6 +30,7 @@ import {
 import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
 import {
   freeColumns,
+  kernelCellsRow,
   kernelRow,
   kernelSpanRow,
   newColumns,
@@ -242,7 +243,10 @@ async function readRange(
     const ascii = range.engine !== undefined && range.engine.allAscii;
     for (const sourceEvent of batch) {
       if (sourceEvent.type === 'row') {
-        if (kernel !== null && kernelRow(sourceEvent, start, columns, kernel, ascii, stats)) continue;
+        // (A row the engine's row hook left is one the kernel leaves: not asked again.)
+        const left = sourceEvent.cells === range.engine?.leftCells;
+        if (kernel !== null && !left && kernelRow(sourceEvent, start, columns, kernel, ascii, stats))
+          continue;
       } else if (sourceEvent.type === 'file-start') {
         meterable = extraBytesMeterable(job.task, sourceEvent.header);
       } else if (sourceEvent.type === 'file-end' || sourceEvent.type === 'file-failure') {
@@ -259,8 +263,25 @@ async function readRange(
         // not with statistics (countRow reads cells).
         const spanKernel = kernel;
         if (spanKernel?.rowSpans !== undefined && stats === null) {
-          const hook: RowHook = (text, spans, line, lastLine, offset, bytes) =>
-            kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel);
+          const engineOf = range;
+          const hook: RowHook = {
+            spans: (text, spans, line, lastLine, offset, bytes) =>
+              kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel),
+            // As kernelRow of the row event (its `ascii` is the engine's allAscii once the batch is read, as now).
+            cells: (cells, line, lastLine, offset, bytes, extraBytes) =>
+              kernelCellsRow(
+                cells,
+                line,
+                lastLine,
+                offset,
+                bytes,
+                extraBytes,
+                start,
+                columns,
+                spanKernel,
+                engineOf.engine!.allAscii,
+              ),
+          };
           // A range after the first binds its kernel before its engine is made (the file-start is its own).
           if (range.engine === undefined) range.rowHook = hook;
           else range.engine.setRowHook(hook);

@@ -461,7 +461,8 @@ describe('the engine against csv-parse, the reference semantics (R-CSV-1)', () =
 
   /**
    * engineRun with row events that carry extraBytes (CsvEngine.measureRows) and, with `take`, a row hook
-   * (setRowHook, span mode) that takes the rows `take` says: each becomes the row event it stands for, in place.
+   * (setRowHook: span mode, and rows of cells) that takes the rows `take` says: each becomes the row event it
+   * stands for, in place.
    */
   function spanRun(
     chunks: Uint8Array[],
@@ -476,24 +477,32 @@ describe('the engine against csv-parse, the reference semantics (R-CSV-1)', () =
     const events: SourceEvent[] = [];
     let taken = 0;
     if (take !== null) {
-      engine.setRowHook((text, spans, line, lastLine, offset, bytes) => {
-        if (!take(line)) return false;
-        taken++;
-        const cells: string[] = [];
-        for (let k = 0; 2 * k < spans.length && cells.length < 2; k++) {
-          cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]!));
-        }
-        events.push({
-          type: 'row',
-          file: FILE.key,
-          line,
-          lastLine,
-          cells,
-          offset,
-          bytes,
-          extraBytes: HOOKED,
-        });
-        return true;
+      engine.setRowHook({
+        spans: (text, spans, line, lastLine, offset, bytes) => {
+          if (!take(line)) return false;
+          taken++;
+          const cells: string[] = [];
+          for (let k = 0; 2 * k < spans.length && cells.length < 2; k++) {
+            cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]!));
+          }
+          events.push({
+            type: 'row',
+            file: FILE.key,
+            line,
+            lastLine,
+            cells,
+            offset,
+            bytes,
+            extraBytes: HOOKED,
+          });
+          return true;
+        },
+        cells: (cells, line, lastLine, offset, bytes, extraBytes) => {
+          if (!take(line)) return false;
+          taken++;
+          events.push({ type: 'row', file: FILE.key, line, lastLine, cells, offset, bytes, extraBytes });
+          return true;
+        },
       });
     }
     for (const chunk of chunks) {
