@@ -22,17 +22,13 @@ import {
   NO_ERROR,
   QUOTED,
   REC_START,
+  REREAD_CHARS,
+  stop,
   TokenizerState,
   UNQUOTED,
 } from './tokenizer-state.js';
 
 export { isTrimSpace, NO_ERROR, type RecordSink, type TokenError } from './tokenizer-state.js';
-
-/** [choice] Span mode: a record cut by the text's end is read again from its start when it is this short. */
-const REREAD_CHARS = 4096;
-
-/** A state step's answer: the index to go on from, or stop(i): stop the scan at i. */
-const stop = (i: number): number => -1 - i;
 
 export class CsvTokenizer extends TokenizerState {
   /**
@@ -75,23 +71,6 @@ export class CsvTokenizer extends TokenizerState {
     return i;
   }
 
-  /**
-   * Span mode: forgets the record in progress (begun in this text, on the line it is still on, with no failure), so
-   * that the scan stops at its start: the caller gives the text from there again, with the next one.
-   */
-  private rewind(): number {
-    const at = this.recordStartChar;
-    this.state = REC_START;
-    this.cells = [];
-    this.spanCount = 0;
-    this.fields = 0;
-    this.prefix = '';
-    this.fieldFrom = 0;
-    this.lineStartByte = this.recordStartByte;
-    this.lineStartChar = at;
-    return at;
-  }
-
   /** Ends the input: a record in progress ends here. */
   finish(): void {
     if (this.state === REC_START) return;
@@ -131,47 +110,6 @@ export class CsvTokenizer extends TokenizerState {
       if (next < 0) return -1 - next;
       i = next;
     }
-  }
-
-  /**
-   * Span mode, between records at a line start: whole lines of this text with no quote, blank ones excepted, are
-   * records whose cells are cut at each separator (what the states below read them as: no quote, no trim, so every
-   * field is unquoted and ends at a separator or the line end, CR LF or LF). Returns where it stopped: at a line it
-   * leaves to the states (blank, with a quote, not ended in this text), or stop(i) when the sink said stop.
-   */
-  private plainLines(text: string, from: number, end: number): number {
-    const sep = this.sep;
-    let i = from;
-    while (i < end && this.lineStartChar === i) {
-      const nl = text.indexOf('\n', i);
-      if (nl < 0 || nl >= end) return i;
-      if (this.quoteAt < nl) {
-        if (this.quoteAt >= i) return i;
-        const q = text.indexOf(String.fromCharCode(this.quote), i);
-        this.quoteAt = q < 0 ? text.length : q;
-        if (q >= 0 && q < nl) return i;
-      }
-      const crlf = nl > i && text.charCodeAt(nl - 1) === CR;
-      const to = crlf ? nl - 1 : nl;
-      if (to === i) return i; // a blank line (R-CSV-4)
-      this.recordLine = this.line;
-      this.recordStartByte = this.lineStartByte;
-      this.recordStartChar = i;
-      if (!this.sink.onRecordStart()) return stop(i);
-      let cell = i;
-      for (let j = i; j < to; j++) {
-        if (text.charCodeAt(j) === sep) {
-          this.addSpan(cell, j);
-          cell = j + 1;
-        }
-      }
-      this.addSpan(cell, to);
-      this.fields = this.spanCount;
-      this.line++;
-      this.endRecord(nl + 1, crlf ? 2 : 1, false);
-      i = nl + 1;
-    }
-    return i;
   }
 
   /** Between records: blank lines (and, with trim, lines of white space) are skipped and not counted (R-CSV-4). */

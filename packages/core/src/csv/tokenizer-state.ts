@@ -26,6 +26,12 @@ const NATIVE_SPAN = 24;
 export const LF = 10;
 export const CR = 13;
 
+/** [choice] Span mode: a record cut by the text's end is read again from its start when it is this short. */
+export const REREAD_CHARS = 4096;
+
+/** A state step's answer: the index to go on from, or stop(i): stop the scan at i. */
+export const stop = (i: number): number => -1 - i;
+
 /** Where the tokenizer stands between two calls. */
 export const REC_START = 0;
 export const FIELD_START = 1;
@@ -203,7 +209,7 @@ export class TokenizerState {
     if (!this.spanning) return;
     this.spanning = false;
     const { text, spans, cells } = this;
-    for (let k = 0; k < this.spanCount; k++) cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]!));
+    for (let k = 0; k < this.spanCount; k++) cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]));
     this.spanCount = 0;
   }
 
@@ -271,5 +277,63 @@ export class TokenizerState {
     this.fields = 0;
     this.error = NO_ERROR;
     this.tooLarge = false;
+  }
+
+  /**
+   * Span mode, between records at a line start: whole lines of this text with no quote, blank ones excepted, are
+   * records whose cells are cut at each separator (what the states below read them as: no quote, no trim, so every
+   * field is unquoted and ends at a separator or the line end, CR LF or LF). Returns where it stopped: at a line it
+   * leaves to the states (blank, with a quote, not ended in this text), or stop(i) when the sink said stop.
+   */
+  protected plainLines(text: string, from: number, end: number): number {
+    const sep = this.sep;
+    let i = from;
+    while (i < end && this.lineStartChar === i) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0 || nl >= end) return i;
+      if (this.quoteAt < nl) {
+        if (this.quoteAt >= i) return i;
+        const q = text.indexOf(String.fromCharCode(this.quote), i);
+        this.quoteAt = q < 0 ? text.length : q;
+        if (q >= 0 && q < nl) return i;
+      }
+      const crlf = nl > i && text.charCodeAt(nl - 1) === CR;
+      const to = crlf ? nl - 1 : nl;
+      if (to === i) return i; // a blank line (R-CSV-4)
+      this.recordLine = this.line;
+      this.recordStartByte = this.lineStartByte;
+      this.recordStartChar = i;
+      if (!this.sink.onRecordStart()) return stop(i);
+      let cell = i;
+      for (let j = i; j < to; j++) {
+        if (text.charCodeAt(j) === sep) {
+          this.addSpan(cell, j);
+          cell = j + 1;
+        }
+      }
+      this.addSpan(cell, to);
+      this.fields = this.spanCount;
+      this.line++;
+      this.endRecord(nl + 1, crlf ? 2 : 1, false);
+      i = nl + 1;
+    }
+    return i;
+  }
+
+  /**
+   * Span mode: forgets the record in progress (begun in this text, on the line it is still on, with no failure), so
+   * that the scan stops at its start: the caller gives the text from there again, with the next one.
+   */
+  protected rewind(): number {
+    const at = this.recordStartChar;
+    this.state = REC_START;
+    this.cells = [];
+    this.spanCount = 0;
+    this.fields = 0;
+    this.prefix = '';
+    this.fieldFrom = 0;
+    this.lineStartByte = this.recordStartByte;
+    this.lineStartChar = at;
+    return at;
   }
 }

@@ -260,7 +260,7 @@ describe('the row kernel of a range job', () => {
               return cells.join(m.separator);
             });
             const whole = [columns.map((i) => HEADER[i]).join(m.separator), ...lines].join(eol) + eol;
-            const content = asciiOnly ? whole.replace(/[^\x00-\x7f]/gu, 'x') : whole;
+            const content = asciiOnly ? whole.replace(/[^ -~\t\r\n]/gu, 'x') : whole;
             const source = sourceOf({ 'data.csv': content });
             const file = source.files[0]!;
             // R-WIN-1: an hour of memory store back from NOW_MS, 15 min ahead; some times fall out on each side.
