@@ -95,6 +95,8 @@ export class CsvEngine implements RecordSink {
   private fedEnd = 0;
   /** Bytes decoded to text: the byte offset where the next text starts. */
   private textEnd = 0;
+  /** Span mode: where the text left pending and the next chunk's bytes are joined (reused). */
+  private joinBytes = Buffer.alloc(0);
   /** Text the tokenizer left for the next chunk (a char that needs the one after it), and its byte offset. */
   private pending = '';
   private pendingByte = 0;
@@ -277,11 +279,15 @@ export class CsvEngine implements RecordSink {
       // Span mode leaves a cut record's text pending each time: one flat text with it, not a concatenation (a
       // ConsString, slower to read char by char).
       const pending = this.pending;
-      const joined = Buffer.allocUnsafe(pending.length + complete);
+      const length = pending.length + complete;
+      if (this.joinBytes.length < length)
+        this.joinBytes = Buffer.allocUnsafe(Math.max(length, 2 * this.joinBytes.length));
+      const joined = this.joinBytes;
       joined.write(pending, 0, 'latin1');
       whole.copy(joined, pending.length);
       this.pending = '';
-      this.feedTextFrom(joined.toString('latin1'), this.pendingByte, true, complete);
+      // The text is a copy: the buffer is reused for the next chunk.
+      this.feedTextFrom(joined.toString('latin1', 0, length), this.pendingByte, true, complete);
       return;
     }
     this.feedText(whole.toString(ascii ? 'latin1' : 'utf8'), ascii, complete);
