@@ -155,7 +155,7 @@ export class CsvEngine implements RecordSink {
    */
   setRowHook(hook: RowHook | null): void {
     this.rowHook = hook;
-    this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null;
+    this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null && this.tok.spansPay;
   }
 
   /** Feeds the next chunk of the file; returns the events it completed. */
