@@ -167,17 +167,57 @@ export class RecordKeyEncoder {
     this.finishKey(h, g, time, unitZeros);
   }
 
-  /** The series state (seriesHash), then the instant as putInstant writes it, and the final mix of both halves. */
+  /**
+   * keyHashCells of a row whose cells are spans of `text` (span mode, CsvEngine.setRowHook): cell c is
+   * `text[spans[2c], spans[2c + 1])`, the time cell is cell `timeCell`. The same steps on the same code units.
+   */
+  keyHashSpans(
+    dimNameHash: number,
+    dimNameHashHigh: number,
+    nameHash: number,
+    nameHashHigh: number,
+    text: string,
+    spans: Int32Array,
+    dimCells: Int32Array,
+    timeCell: number,
+    unitZeros: number,
+  ): void {
+    let h = Math.imul(dimNameHash ^ nameHash, FNV_PRIME);
+    let g = high(dimNameHashHigh, nameHashHigh);
+    for (let k = 0; k < dimCells.length; k++) {
+      const c = 2 * dimCells[k]!;
+      mixText(h, g, text, spans[c]!, spans[c + 1]!);
+      h = mixLow;
+      g = mixHigh;
+    }
+    this.finishKeyIn(h, g, text, spans[2 * timeCell]!, spans[2 * timeCell + 1]!, unitZeros);
+  }
+
   private finishKey(h: number, g: number, time: string, unitZeros: number): void {
+    this.finishKeyIn(h, g, time, 0, time.length, unitZeros);
+  }
+
+  /**
+   * The series state (seriesHash), then the instant (the time digits `text[start, end)`) as putInstant writes it,
+   * and the final mix of both halves.
+   */
+  private finishKeyIn(
+    h: number,
+    g: number,
+    text: string,
+    start: number,
+    end: number,
+    unitZeros: number,
+  ): void {
     this.seriesHash = h;
     this.seriesHashHigh = g;
     // Digits without leading and trailing zeros, then the zeros in ns.
-    let from = 0;
-    let to = time.length;
-    while (from < to && time.charCodeAt(from) === ZERO) from++;
-    while (to > from && time.charCodeAt(to - 1) === ZERO) to--;
-    mixText(h, g, time, from, to);
-    const zeros = from === to ? 0 : time.length - to + unitZeros;
+    let from = start;
+    let to = end;
+    while (from < to && text.charCodeAt(from) === ZERO) from++;
+    while (to > from && text.charCodeAt(to - 1) === ZERO) to--;
+    mixText(h, g, text, from, to);
+    const zeros = from === to ? 0 : end - to + unitZeros;
     this.keyHashValue = fmix32(Math.imul(mixLow ^ zeros, FNV_PRIME));
     this.keyHashHigh = fmix32(high(mixHigh, zeros) ^ 0x9e3779b9);
   }

@@ -28,12 +28,20 @@ import {
 } from './csv-failures.js';
 import { checkHeaderNames } from './header-names.js';
 import { CsvTokenizer, NO_ERROR, type RecordSink } from './csv-tokenizer.js';
+import type { RowHook } from './row-hook.js';
 import { Utf8Checker, completeLength, detectBom } from './csv-utf8.js';
+
+export type { RowHook } from './row-hook.js';
 
 export interface EngineOptions {
   encoding: string | undefined;
   maxRowBytes: number;
 }
+
+/** spanRow's answers. */
+const NOT_ASKED = 0;
+const TAKEN = 1;
+const LEFT = 2;
 
 /** `limit` when the bytes are not a range with an end. */
 const NONE = Number.MAX_SAFE_INTEGER;
@@ -58,6 +66,10 @@ export class CsvEngine implements RecordSink {
   allAscii = true;
   /** Row events of a file read as UTF-8 carry `extraBytes` (a range job's metering sets it before reading). */
   measureRows = false;
+  /** See setRowHook. */
+  private rowHook: RowHook | null = null;
+  /** The cells of the last row event whose row the hook left (its consumer need not ask its kernel again). */
+  leftCells: string[] | null = null;
   /** Range mode: records that start at or after this offset (relative) belong to the next range. */
   private limit = NONE;
   /** Range mode: the file offset of the first byte pushed, added to the offsets of row events. */
@@ -83,6 +95,8 @@ export class CsvEngine implements RecordSink {
   private fedEnd = 0;
   /** Bytes decoded to text: the byte offset where the next text starts. */
   private textEnd = 0;
+  /** Span mode: where the text left pending and the next chunk's bytes are joined (reused). */
+  private joinBytes = Buffer.alloc(0);
   /** Text the tokenizer left for the next chunk (a char that needs the one after it), and its byte offset. */
   private pending = '';
   private pendingByte = 0;
@@ -132,6 +146,16 @@ export class CsvEngine implements RecordSink {
       this.headerLength = header.length;
       this.head = null;
     }
+  }
+
+  /**
+   * Rows that would be row events with offsets and extraBytes (measureRows), read whole in one ASCII text and with
+   * no event before them in the batch, go to `hook` first (null: none do). A range job's row kernel (range-job.ts):
+   * the cells are never cut into strings unless the hook leaves the row.
+   */
+  setRowHook(hook: RowHook | null): void {
+    this.rowHook = hook;
+    this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null && this.tok.spansPay;
   }
 
   /** Feeds the next chunk of the file; returns the events it completed. */
@@ -251,6 +275,21 @@ export class CsvEngine implements RecordSink {
     const whole = complete === bytes.length ? bytes : bytes.subarray(0, complete);
     // For ASCII bytes latin1 decoding is UTF-8 decoding, one char per byte, and the fastest Node has.
     const ascii = isAscii(whole);
+    if (ascii && this.pending !== '' && this.pendingAscii && this.tok.spanEnabled) {
+      // Span mode leaves a cut record's text pending each time: one flat text with it, not a concatenation (a
+      // ConsString, slower to read char by char).
+      const pending = this.pending;
+      const length = pending.length + complete;
+      if (this.joinBytes.length < length)
+        this.joinBytes = Buffer.allocUnsafe(Math.max(length, 2 * this.joinBytes.length));
+      const joined = this.joinBytes;
+      joined.write(pending, 0, 'latin1');
+      whole.copy(joined, pending.length);
+      this.pending = '';
+      // The text is a copy: the buffer is reused for the next chunk.
+      this.feedTextFrom(joined.toString('latin1', 0, length), this.pendingByte, true, complete);
+      return;
+    }
     this.feedText(whole.toString(ascii ? 'latin1' : 'utf8'), ascii, complete);
   }
 
@@ -265,6 +304,11 @@ export class CsvEngine implements RecordSink {
       byteStart = this.pendingByte;
       isAsciiText = ascii && this.pendingAscii;
     }
+    this.feedTextFrom(text, byteStart, isAsciiText, textBytes);
+  }
+
+  /** Reads `text`, from byte `byteStart` (what the tokenizer left last time included), `textBytes` new bytes. */
+  private feedTextFrom(text: string, byteStart: number, isAsciiText: boolean, textBytes: number): void {
     const tok = this.tok;
     const i = tok.scan(text, byteStart, isAsciiText, false);
     this.textEnd = textBytes >= 0 ? this.textEnd + textBytes : tok.byteAt(text.length);
@@ -292,6 +336,19 @@ export class CsvEngine implements RecordSink {
       this.onUnterminated(line, lastLine, size);
       return;
     }
+    // The hook was asked (and left the row): it is not asked again for the row's cells.
+    let asked = false;
+    if (tok.spanning) {
+      const answer = this.spanRow(line, lastLine, start, end, size);
+      if (answer === TAKEN) {
+        // Range mode: a record ending on a newline at or past the limit is the range's last.
+        if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+        return;
+      }
+      asked = answer === LEFT;
+      tok.materialise();
+      if (asked) this.leftCells = tok.cells;
+    }
     if (this.header === null) {
       this.onHeader(tok.cells, size > this.maxRowBytes ? size : -1, line);
       return;
@@ -310,16 +367,21 @@ export class CsvEngine implements RecordSink {
       const failure = fieldCountFailure(cells.length, this.headerLength);
       this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure, cells });
     } else if (this.measureRows && this.decoder === null) {
-      this.events.push({
-        type: 'row',
-        file: this.key,
-        line,
-        lastLine,
-        cells,
-        offset: this.base + start,
-        bytes: end - start,
-        extraBytes: tok.recordChars < 0 ? -1 : end - start - tok.recordChars,
-      });
+      const extraBytes = tok.recordChars < 0 ? -1 : end - start - tok.recordChars;
+      const hook = this.rowHook;
+      const offset = this.base + start;
+      const bytes = end - start;
+      // As spanRow: the hook first, when no event waits in the batch (the rows stay in order), for a row of ASCII
+      // text ([choice] span mode's, cut into strings: a quoted field over lines, a doubled quote; elsewhere the
+      // hook measured no faster than the row event).
+      if (hook !== null && !asked && tok.textAscii && this.events.length === 0) {
+        if (hook.cells(cells, line, lastLine, offset, bytes, extraBytes)) {
+          if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+          return;
+        }
+        this.leftCells = cells;
+      }
+      this.events.push({ type: 'row', file: this.key, line, lastLine, cells, offset, bytes, extraBytes });
     } else {
       this.events.push(
         this.decoder === null
@@ -337,6 +399,28 @@ export class CsvEngine implements RecordSink {
     }
     // Range mode: a record ending on a newline at or past the limit is the range's last.
     if (end >= this.limit && terminator > 0) this.stopRange(end, lastLine);
+  }
+
+  /**
+   * A row of cell spans to the row hook, if it is one the hook may take (one that would be a row event, with no
+   * event before it in the batch): TAKEN, LEFT by the hook, or NOT_ASKED.
+   */
+  private spanRow(line: number, lastLine: number, start: number, end: number, size: number): number {
+    const tok = this.tok;
+    const hook = this.rowHook;
+    if (
+      hook === null ||
+      this.header === null ||
+      this.events.length > 0 ||
+      size > this.maxRowBytes ||
+      tok.error !== NO_ERROR ||
+      tok.spanCount !== this.headerLength
+    ) {
+      return NOT_ASKED;
+    }
+    if (!hook.spans(tok.spanText, tok.spans, line, lastLine, this.base + start, end - start)) return LEFT;
+    this.rows++;
+    return TAKEN;
   }
 
   private stopRange(at: number, lines: number): void {

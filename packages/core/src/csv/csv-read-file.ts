@@ -4,7 +4,7 @@ import iconv from 'iconv-lite';
 import type { SourceEvent, SourceFile } from '../source/source.js';
 import { isSourceChanged } from '../source/source-reader.js';
 import type { ResolvedCsvOptions } from '../task.js';
-import { CsvEngine } from './csv-engine.js';
+import { CsvEngine, type RowHook } from './csv-engine.js';
 
 export interface ResolvedReadOptions {
   encoding: string | undefined;
@@ -55,6 +55,8 @@ export interface ReadRange {
   /** Lines before the range, for line numbers in failure texts. @default 0 */
   lineBase?: number;
   engine?: CsvEngine;
+  /** The engine's row hook from its first byte (CsvEngine.setRowHook), when it is known before the engine is made. */
+  rowHook?: RowHook;
   /** Row events carry `extraBytes` (CsvEngine.measureRows). @default false */
   measureRows?: boolean;
 }
@@ -89,6 +91,7 @@ export async function* readFileEvents(
     engine.startRange(range.header, range.base, range.limit, range.lineBase);
     range.engine = engine;
     engine.measureRows = range.measureRows === true;
+    if (range.rowHook !== undefined) engine.setRowHook(range.rowHook);
   }
   const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();

@@ -19,16 +19,16 @@ import {
   FIELD_START,
   isTrimSpace,
   LF,
+  NO_ERROR,
   QUOTED,
   REC_START,
+  REREAD_CHARS,
+  stop,
   TokenizerState,
   UNQUOTED,
 } from './tokenizer-state.js';
 
 export { isTrimSpace, NO_ERROR, type RecordSink, type TokenError } from './tokenizer-state.js';
-
-/** A state step's answer: the index to go on from, or stop(i): stop the scan at i. */
-const stop = (i: number): number => -1 - i;
 
 export class CsvTokenizer extends TokenizerState {
   /**
@@ -42,10 +42,12 @@ export class CsvTokenizer extends TokenizerState {
     this.ascii = ascii;
     this.cursorChar = 0;
     this.cursorByte = byteStart;
+    this.quoteAt = -1;
     // Where the current line and record began in this text, if they did (else -1: recordChars is unknown).
     const atLineStart = this.state === REC_START && this.lineStartByte === byteStart;
     this.lineStartChar = atLineStart ? 0 : -1;
     if (this.state !== REC_START) this.recordStartChar = -1;
+    else this.resetSpans();
     const n = text.length;
     let end = n;
     if (!final && n > 0) {
@@ -54,6 +56,14 @@ export class CsvTokenizer extends TokenizerState {
     }
     if (n > 0) this.endsWithLf = text.charCodeAt(n - 1) === LF;
     const i = this.run(text, 0, end, final);
+    if (this.state !== REC_START) {
+      // Span mode: a short record cut by the text's end on its first line is read again whole from the next text.
+      if (!final && this.spanning && this.recordStartChar >= 0 && this.line === this.recordLine) {
+        if (this.error === NO_ERROR && i - this.recordStartChar <= REREAD_CHARS) return this.rewind();
+      }
+      // Else it keeps its cells as strings (spans point into this text).
+      this.materialise();
+    }
     // A record goes on in the next text: bound what it holds (R-CSV-6).
     if (!final && this.state !== REC_START && !this.tooLarge) {
       if (this.byteAt(i) - this.recordStartByte > this.maxRowBytes) this.dropContent();
@@ -75,6 +85,11 @@ export class CsvTokenizer extends TokenizerState {
       let next: number;
       switch (this.state) {
         case REC_START:
+          if (this.spanning) {
+            const at = this.plainLines(text, i, end);
+            if (at < 0) return -1 - at;
+            i = at;
+          }
           next = this.recordStart(text, i, end, final);
           break;
         case FIELD_START:

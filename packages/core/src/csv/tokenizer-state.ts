@@ -26,6 +26,12 @@ const NATIVE_SPAN = 24;
 export const LF = 10;
 export const CR = 13;
 
+/** [choice] Span mode: a record cut by the text's end is read again from its start when it is this short. */
+export const REREAD_CHARS = 4096;
+
+/** A state step's answer: the index to go on from, or stop(i): stop the scan at i. */
+export const stop = (i: number): number => -1 - i;
+
 /** Where the tokenizer stands between two calls. */
 export const REC_START = 0;
 export const FIELD_START = 1;
@@ -91,6 +97,20 @@ export class TokenizerState {
 
   /** Line of the next char (1-based). */
   line = 1;
+
+  // ---- span mode (CsvEngine.rowHook): a record's cells as offsets into the text, no strings ----
+  /** Set by the engine: records read whole in one ASCII text (trim off) keep their cells in `spans`. */
+  spanEnabled = false;
+  /**
+   * The record in progress holds its cells as spans: cell k is `spanText[spans[2k], spans[2k + 1])`, `spanCount`
+   * of them (`cells` is empty until `materialise`). Only while the record began in the current text and every cell
+   * so far was read whole in it (no prefix, no trim): else its cells are strings, as without span mode.
+   */
+  spanning = false;
+  spans = new Int32Array(64);
+  spanCount = 0;
+  /** Span mode: where the next quote char of the current text is, at or after where it was last looked for (-1: not looked for; the text's length: none). */
+  protected quoteAt = -1;
 
   protected state = REC_START;
   /** The last text given ended with LF (an unterminated record then ends on the line before). */
@@ -162,19 +182,72 @@ export class TokenizerState {
     return b;
   }
 
+  /**
+   * [choice] Span mode pays where an EscapeChar is set: its escaped fields are cut into strings anyway, and the
+   * escape shape measured ~20% more worker CPU with it (one thread, min of 5); off there.
+   */
+  get spansPay(): boolean {
+    return this.escape === this.quote;
+  }
+
+  /** The current text is ASCII (one byte per char). */
+  get textAscii(): boolean {
+    return this.ascii;
+  }
+
+  /** The text the spans of the record in progress point into (span mode). */
+  get spanText(): string {
+    return this.text;
+  }
+
+  /** Span mode: the next cell is `text[from, to)`. */
+  protected addSpan(from: number, to: number): void {
+    const n = 2 * this.spanCount++;
+    if (n + 2 > this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[n] = from;
+    this.spans[n + 1] = to;
+  }
+
+  /** Span mode: the record in progress holds its cells as strings from here on (`cells`, as without span mode). */
+  materialise(): void {
+    if (!this.spanning) return;
+    this.spanning = false;
+    const { text, spans, cells } = this;
+    for (let k = 0; k < this.spanCount; k++) cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]));
+    this.spanCount = 0;
+  }
+
+  /** Span mode applies to the record that begins next (in the current text). */
+  protected resetSpans(): void {
+    this.spanCount = 0;
+    this.spanning = this.spanEnabled && this.ascii && !this.trim;
+  }
+
   protected dropContent(): void {
     this.tooLarge = true;
     this.cells = [];
     this.prefix = '';
+    this.spanning = false;
+    this.spanCount = 0;
   }
 
   /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
   protected cell(text: string, from: number, to: number, rtrim: boolean): void {
     this.fields++;
+    // Span mode (never with tooLarge: dropContent ends it): a cell read whole in this text is its span.
+    if (this.spanning && this.prefix === '' && !rtrim) {
+      this.addSpan(from, to);
+      return;
+    }
     if (this.tooLarge) {
       this.prefix = ''; // the row fails as too large: its cells do not matter, and are not kept
       return;
     }
+    if (this.spanning) this.materialise();
     let value = text.substring(from, to);
     if (this.prefix !== '') {
       value = this.prefix + value;
@@ -208,8 +281,67 @@ export class TokenizerState {
     this.recordChars = this.recordStartChar < 0 ? -1 : i - this.recordStartChar;
     this.sink.onRecord(endByte, lastLine, terminator, unterminated);
     this.cells = [];
+    this.resetSpans();
     this.fields = 0;
     this.error = NO_ERROR;
     this.tooLarge = false;
+  }
+
+  /**
+   * Span mode, between records at a line start: whole lines of this text with no quote, blank ones excepted, are
+   * records whose cells are cut at each separator (what the states below read them as: no quote, no trim, so every
+   * field is unquoted and ends at a separator or the line end, CR LF or LF). Returns where it stopped: at a line it
+   * leaves to the states (blank, with a quote, not ended in this text), or stop(i) when the sink said stop.
+   */
+  protected plainLines(text: string, from: number, end: number): number {
+    const sep = this.sep;
+    let i = from;
+    while (i < end && this.lineStartChar === i) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0 || nl >= end) return i;
+      if (this.quoteAt < nl) {
+        if (this.quoteAt >= i) return i;
+        const q = text.indexOf(String.fromCharCode(this.quote), i);
+        this.quoteAt = q < 0 ? text.length : q;
+        if (q >= 0 && q < nl) return i;
+      }
+      const crlf = nl > i && text.charCodeAt(nl - 1) === CR;
+      const to = crlf ? nl - 1 : nl;
+      if (to === i) return i; // a blank line (R-CSV-4)
+      this.recordLine = this.line;
+      this.recordStartByte = this.lineStartByte;
+      this.recordStartChar = i;
+      if (!this.sink.onRecordStart()) return stop(i);
+      let cell = i;
+      for (let j = i; j < to; j++) {
+        if (text.charCodeAt(j) === sep) {
+          this.addSpan(cell, j);
+          cell = j + 1;
+        }
+      }
+      this.addSpan(cell, to);
+      this.fields = this.spanCount;
+      this.line++;
+      this.endRecord(nl + 1, crlf ? 2 : 1, false);
+      i = nl + 1;
+    }
+    return i;
+  }
+
+  /**
+   * Span mode: forgets the record in progress (begun in this text, on the line it is still on, with no failure), so
+   * that the scan stops at its start: the caller gives the text from there again, with the next one.
+   */
+  protected rewind(): number {
+    const at = this.recordStartChar;
+    this.state = REC_START;
+    this.cells = [];
+    this.spanCount = 0;
+    this.fields = 0;
+    this.prefix = '';
+    this.fieldFrom = 0;
+    this.lineStartByte = this.recordStartByte;
+    this.lineStartChar = at;
+    return at;
   }
 }

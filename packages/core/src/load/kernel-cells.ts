@@ -29,30 +29,39 @@ export const METER_TEXT = -1;
  * parser's own shortcut, map-values.ts); anything else (an exponent, a bad cell) is left to the parser.
  */
 export function plainDouble(text: string): boolean {
-  let i = 0;
-  let c = text.charCodeAt(0);
-  if (c === 43 || c === 45) c = text.charCodeAt(++i);
-  const from = i;
-  while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
-  const intDigits = i - from;
+  return plainDoubleIn(text, 0, text.length);
+}
+
+/** plainDouble of `text[from, to)`. */
+export function plainDoubleIn(text: string, from: number, to: number): boolean {
+  let i = from;
+  let c = i < to ? text.charCodeAt(i) : -1;
+  if (c === 43 || c === 45) c = ++i < to ? text.charCodeAt(i) : -1;
+  const intFrom = i;
+  while (c >= 48 && c <= 57) c = ++i < to ? text.charCodeAt(i) : -1;
+  const intDigits = i - intFrom;
   let digits = intDigits;
   if (c === 46) {
-    c = text.charCodeAt(++i);
+    c = ++i < to ? text.charCodeAt(i) : -1;
     const fracFrom = i;
-    while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+    while (c >= 48 && c <= 57) c = ++i < to ? text.charCodeAt(i) : -1;
     digits += i - fracFrom;
   }
-  return i === text.length && digits > 0 && intDigits <= 308;
+  return i === to && digits > 0 && intDigits <= 308;
 }
 
 /** R-MEAS-1 for the common BIGINT: a sign and at most 18 digits is within 64 bits; longer is left to the parser. */
 export function shortBigint(text: string): boolean {
-  const n = text.length;
-  let i = 0;
-  const c = text.charCodeAt(0);
-  if (c === 43 || c === 45) i = 1;
-  if (i === n || n - i > 18) return false;
-  for (; i < n; i++) {
+  return shortBigintIn(text, 0, text.length);
+}
+
+/** shortBigint of `text[from, to)`. */
+export function shortBigintIn(text: string, from: number, to: number): boolean {
+  let i = from;
+  const c = i < to ? text.charCodeAt(i) : -1;
+  if (c === 43 || c === 45) i++;
+  if (i === to || to - i > 18) return false;
+  for (; i < to; i++) {
     const d = text.charCodeAt(i);
     if (d < 48 || d > 57) return false;
   }
@@ -81,17 +90,38 @@ export interface Kernel {
    * where the kernel gives none (mixed models: their rows take the generic path when statistics are asked).
    */
   countRow?(cells: readonly string[], content: ContentStats, times: Float64Array, at: number): void;
+  /**
+   * `row` of a row whose cells are spans of `text` (span mode, CsvEngine.setRowHook): cell k is
+   * `text.substring(spans[2k], spans[2k + 1])`, of a record read whole in one ASCII text (its extraBytes 0). The
+   * same answer and the same `sizes`, `hashes`, `hashesHigh` as `row` of those cells; absent where a kernel has none.
+   */
+  rowSpans?(text: string, spans: Int32Array): number;
 }
 
 /** R-TIME-1: the time cell is digits, at most the unit's last instant (its null check is the caller's). */
 export function simpleTime(time: string, maxTime: string): boolean {
-  const n = time.length;
+  return simpleTimeIn(time, 0, time.length, maxTime);
+}
+
+/** simpleTime of `text[from, to)`. */
+export function simpleTimeIn(text: string, from: number, to: number, maxTime: string): boolean {
+  const n = to - from;
   if (n === 0) return false;
-  for (let i = 0; i < n; i++) {
-    const c = time.charCodeAt(i);
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
-  return n < maxTime.length || compareDigitsFrom(time, 0, maxTime) <= 0;
+  if (n < maxTime.length) return true;
+  return (
+    compareDigitsFrom(from === 0 && to === text.length ? text : text.substring(from, to), 0, maxTime) <= 0
+  );
+}
+
+/** Whether `text[from, to)` is `value`. */
+export function spanIs(text: string, from: number, to: number, value: string): boolean {
+  if (to - from !== value.length) return false;
+  for (let i = 0; i < value.length; i++) if (text.charCodeAt(from + i) !== value.charCodeAt(i)) return false;
+  return true;
 }
 
 /** An attribute's or a scalar measure's check (CHECK_*). */
@@ -106,6 +136,24 @@ export function validValue(check: number, parse: ValueParser, value: string): bo
   const quick =
     check === CHECK_DOUBLE ? plainDouble(value) : check === CHECK_BIGINT ? shortBigint(value) : false;
   return quick || parse(value) !== undefined;
+}
+
+/** validValue of the cell `text[from, to)` (the cut only where the parser is asked). */
+export function validValueIn(
+  check: number,
+  parse: ValueParser,
+  text: string,
+  from: number,
+  to: number,
+): boolean {
+  if (check === CHECK_NONE) return true;
+  const quick =
+    check === CHECK_DOUBLE
+      ? plainDoubleIn(text, from, to)
+      : check === CHECK_BIGINT
+        ? shortBigintIn(text, from, to)
+        : false;
+  return quick || parse(text.substring(from, to)) !== undefined;
 }
 
 /** R-METER-1: a value's metered bytes by its type: its text's (VARCHAR), 1 (BOOLEAN), else 8. */
@@ -165,6 +213,45 @@ export class RowCells {
     const time = cells[this.timeIndex];
     if (time === undefined || !simpleTime(time, this.maxTime) || time === this.nullText) return null;
     return this.window === null || this.window.contains(time, this.unit) ? time : null;
+  }
+
+  /** `time` of a row of cell spans (Kernel.rowSpans): whether its time cell is simple and inside the window. */
+  timeSpan(text: string, spans: Int32Array): boolean {
+    const c = 2 * this.timeIndex;
+    const from = spans[c]!;
+    const to = spans[c + 1]!;
+    if (!simpleTimeIn(text, from, to, this.maxTime) || spanIs(text, from, to, this.nullText)) return false;
+    return this.window === null || this.window.contains(text.substring(from, to), this.unit);
+  }
+
+  /** `dimensionBytes` of a row of cell spans of ASCII text (by their lengths), or -1 for a null one. */
+  dimensionSpanBytes(text: string, spans: Int32Array): number {
+    const nullText = this.nullText;
+    const dimIndex = this.dimIndex;
+    let bytes = 0;
+    for (let k = 0; k < dimIndex.length; k++) {
+      const c = 2 * dimIndex[k]!;
+      const from = spans[c]!;
+      const to = spans[c + 1]!;
+      if (to === from || spanIs(text, from, to, nullText)) return -1;
+      bytes += to - from;
+    }
+    return bytes;
+  }
+
+  /** `hash` of a row of cell spans. */
+  hashSpans(text: string, spans: Int32Array, nameHash: number, nameHashHigh: number): void {
+    this.enc.keyHashSpans(
+      this.dimNameHash,
+      this.dimNameHashHigh,
+      nameHash,
+      nameHashHigh,
+      text,
+      spans,
+      this.dimCanonical,
+      this.timeIndex,
+      this.unitZeros,
+    );
   }
 
   /** The metered bytes of the row's dimension values (by their lengths, or their UTF-8), or -1 for a null one. */

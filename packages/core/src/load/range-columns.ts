@@ -97,12 +97,76 @@ export function kernelRow(
   const located = offset !== undefined && bytes !== undefined;
   const count = kernel.row(row.cells, ascii, located ? (row.extraBytes ?? -1) : -1);
   if (count === 0) return false;
+  writeKernelRow(
+    columns,
+    kernel,
+    count,
+    row.line,
+    row.lastLine,
+    offset === undefined ? -1 : offset - start,
+    bytes ?? 0,
+  );
+  if (content !== null) {
+    const { rowTime } = columns;
+    rowTime.push(0);
+    kernel.countRow!(row.cells, content, rowTime.data, rowTime.length - 1);
+  }
+  return true;
+}
+
+/** kernelRow of a row's cells, given as its row event would carry them (CsvEngine.setRowHook), without statistics. */
+export function kernelCellsRow(
+  cells: readonly string[],
+  line: number,
+  lastLine: number,
+  offset: number,
+  bytes: number,
+  extraBytes: number,
+  start: number,
+  columns: RangeColumns,
+  kernel: Kernel,
+  ascii: boolean,
+): boolean {
+  const count = kernel.row(cells, ascii, extraBytes);
+  if (count === 0) return false;
+  writeKernelRow(columns, kernel, count, line, lastLine, offset - start, bytes);
+  return true;
+}
+
+/** kernelRow of a row of cell spans (CsvEngine.setRowHook, Kernel.rowSpans): no statistics are asked in span mode. */
+export function kernelSpanRow(
+  text: string,
+  spans: Int32Array,
+  line: number,
+  lastLine: number,
+  offset: number,
+  bytes: number,
+  start: number,
+  columns: RangeColumns,
+  kernel: Kernel,
+): boolean {
+  const count = kernel.rowSpans!(text, spans);
+  if (count === 0) return false;
+  writeKernelRow(columns, kernel, count, line, lastLine, offset - start, bytes);
+  return true;
+}
+
+/** A row the kernel took (`count` records in its sizes and hashes), into the columns as recordsRow writes it. */
+function writeKernelRow(
+  columns: RangeColumns,
+  kernel: Kernel,
+  count: number,
+  line: number,
+  lastLine: number,
+  relativeOffset: number,
+  bytes: number,
+): void {
   columns.kinds.push(ROW);
-  columns.rowLine.push(row.line);
-  columns.rowSpan.push(row.lastLine - row.line);
+  columns.rowLine.push(line);
+  columns.rowSpan.push(lastLine - line);
   columns.rowRecords.push(count);
-  columns.rowOffset.push(offset === undefined ? -1 : offset - start);
-  columns.rowBytes.push(bytes ?? 0);
+  columns.rowOffset.push(relativeOffset);
+  columns.rowBytes.push(bytes);
   const { sizes, hashes, hashesHigh } = kernel;
   for (let k = 0; k < count; k++) {
     columns.recSize.push(sizes[k]!);
@@ -110,10 +174,4 @@ export function kernelRow(
     columns.recHash.push(hashes[k]!);
     columns.recHashHigh.push(hashesHigh[k]!);
   }
-  if (content !== null) {
-    const { rowTime } = columns;
-    rowTime.push(0);
-    kernel.countRow!(row.cells, content, rowTime.data, rowTime.length - 1);
-  }
-  return true;
 }

@@ -9,6 +9,7 @@ import { RecordKeyEncoder } from '../checks/check-record-key.js';
 import type { TableRetention } from '../checks/table.js';
 import { createTimeWindow, type TimeWindow } from '../checks/time-window.js';
 import { readFileEvents, resolveReadOptions, type ReadRange } from '../csv/csv-read-file.js';
+import type { RowHook } from '../csv/csv-engine.js';
 import { RowMapping, type RecordsEvent } from '../map/row-mapping.js';
 import { compileTask, type CompiledTask } from '../map/row-mapper.js';
 import { recordEventSizeAscii } from '../report/metering.js';
@@ -27,7 +28,16 @@ import {
   type StagedBytes,
 } from '../source/source-reader.js';
 import { firstLineStart, LINE_SEARCH_BYTES, readFromLineStart } from './range-start.js';
-import { freeColumns, kernelRow, newColumns, OTHER, ROW, type RangeColumns } from './range-columns.js';
+import {
+  freeColumns,
+  kernelCellsRow,
+  kernelRow,
+  kernelSpanRow,
+  newColumns,
+  OTHER,
+  ROW,
+  type RangeColumns,
+} from './range-columns.js';
 import { rowKernel, type Kernel } from './row-kernel.js';
 
 /** One range of one file: plain data, so that it crosses to a worker thread. */
@@ -233,16 +243,49 @@ async function readRange(
     const ascii = range.engine !== undefined && range.engine.allAscii;
     for (const sourceEvent of batch) {
       if (sourceEvent.type === 'row') {
-        if (kernel !== null && kernelRow(sourceEvent, start, columns, kernel, ascii, stats)) continue;
+        // (A row the engine's row hook left is one the kernel leaves: not asked again.)
+        const left = sourceEvent.cells === range.engine?.leftCells;
+        if (kernel !== null && !left && kernelRow(sourceEvent, start, columns, kernel, ascii, stats))
+          continue;
       } else if (sourceEvent.type === 'file-start') {
         meterable = extraBytesMeterable(job.task, sourceEvent.header);
-      } else if (sourceEvent.type === 'file-end' || sourceEvent.type === 'file-failure') kernel = null;
+      } else if (sourceEvent.type === 'file-end' || sourceEvent.type === 'file-failure') {
+        kernel = null;
+        range.engine?.setRowHook(null);
+      }
       const event =
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
       if (sourceEvent.type === 'file-start' && event.type === 'file-start' && job.genericOnly !== true) {
         kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc);
         if (stats !== null && kernel?.countRow === undefined) kernel = null;
+        // Span mode: the kernel takes rows as the engine reads them, from their cells' offsets (no strings cut);
+        // not with statistics (countRow reads cells).
+        const spanKernel = kernel;
+        if (spanKernel?.rowSpans !== undefined && stats === null) {
+          const engineOf = range;
+          const hook: RowHook = {
+            spans: (text, spans, line, lastLine, offset, bytes) =>
+              kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel),
+            // As kernelRow of the row event (its `ascii` is the engine's allAscii once the batch is read, as now).
+            cells: (cells, line, lastLine, offset, bytes, extraBytes) =>
+              kernelCellsRow(
+                cells,
+                line,
+                lastLine,
+                offset,
+                bytes,
+                extraBytes,
+                start,
+                columns,
+                spanKernel,
+                engineOf.engine!.allAscii,
+              ),
+          };
+          // A range after the first binds its kernel before its engine is made (the file-start is its own).
+          if (range.engine === undefined) range.rowHook = hook;
+          else range.engine.setRowHook(hook);
+        }
       }
       if (event.type !== 'records') {
         if (skipStart && event.type === 'file-start') {

@@ -28,7 +28,9 @@ import {
   METER_TEXT,
   meterOf,
   RowCells,
+  spanIs,
   validValue,
+  validValueIn,
   type Kernel,
 } from './kernel-cells.js';
 import { MixedKernel } from './mixed-kernel.js';
@@ -122,6 +124,46 @@ export class RowKernel implements Kernel {
     this.time = time;
     this.seriesLow = shared.enc.seriesHash;
     this.seriesHigh = shared.enc.seriesHashHigh;
+    return 1;
+  }
+
+  /** `row` of a row of cell spans (Kernel.rowSpans): an ASCII record, so every value is measured by its length. */
+  rowSpans(text: string, spans: Int32Array): number {
+    const shared = this.cells;
+    if (!shared.timeSpan(text, spans)) return 0;
+    const dimBytes = shared.dimensionSpanBytes(text, spans);
+    if (dimBytes < 0) return 0;
+    let size = this.baseBytes + dimBytes;
+    const nullText = shared.nullText;
+    if (this.nameIndex >= 0) {
+      const from = spans[2 * this.nameIndex]!;
+      const to = spans[2 * this.nameIndex + 1]!;
+      if (to === from || spanIs(text, from, to, nullText)) return 0;
+      size += to - from;
+      if (!spanIs(text, from, to, this.lastName)) {
+        const name = text.substring(from, to);
+        this.lastName = name;
+        this.nameHash = hashString(0, name, FNV_PRIME);
+        this.nameHashHigh = hashString(0, name, HIGH_PRIME);
+      }
+    }
+    const { attrIndex, attrBytes, attrCheck, attrParse } = this;
+    for (let k = 0; k < attrIndex.length; k++) {
+      const c = 2 * attrIndex[k]!;
+      const from = spans[c]!;
+      const to = spans[c + 1]!;
+      if (to === from || spanIs(text, from, to, nullText)) return 0;
+      const bytes = attrBytes[k]!;
+      if (bytes === METER_TEXT) size += to - from;
+      else if (validValueIn(attrCheck[k]!, attrParse[k]!, text, from, to)) size += bytes;
+      else return 0;
+    }
+    if (size > MAX_RECORD_BYTES) return 0;
+    this.sizes[0] = size;
+    shared.hashSpans(text, spans, this.nameHash, this.nameHashHigh);
+    this.hashes[0] = shared.enc.keyHashValue;
+    this.hashesHigh[0] = shared.enc.keyHashHigh;
+    // No time or series kept: countRow is not asked of a row taken by spans (no statistics in span mode).
     return 1;
   }
 

@@ -206,20 +206,39 @@ describe('the row kernel of a range job', () => {
     async () => {
       const taken = vi.spyOn(RowKernel.prototype, 'row');
       const takenMixed = vi.spyOn(MixedKernel.prototype, 'row');
+      // Span mode (CsvEngine.setRowHook): rows of ASCII text, statistics off, trim off.
+      const takenSpans = vi.spyOn(RowKernel.prototype, 'rowSpans');
       await fc.assert(
         fc.asyncProperty(
           model.chain((m) =>
             fc.record({
               m: fc.constant(m),
               rows: fc.array(row(m.unit, m.types), { maxLength: 25 }),
+              // (ASCII draws: at least a few rows, so that span mode reads some in every such run.)
+              moreRows: fc.array(row(m.unit, m.types), { minLength: 4, maxLength: 12 }),
               crlf: fc.boolean(),
               rangeBytes: fc.integer({ min: 40, max: 2000 }),
               // The report's statistics (issue 19): a multi-measure model's kernel gives them (ContentStats.addCellsRow);
               // a mixed model's rows take the generic path then (the example test below).
               statistics: fc.boolean(),
+              // ASCII text only, trim and statistics off: what span mode reads (CsvEngine.setRowHook).
+              asciiOnly: fc.boolean(),
             }),
           ),
-          async ({ m, rows, crlf, rangeBytes, statistics }) => {
+          async ({
+            m: drawn,
+            rows: drawnRows,
+            moreRows,
+            crlf,
+            rangeBytes,
+            statistics: drawnStatistics,
+            asciiOnly,
+          }) => {
+            const rows = asciiOnly ? [...drawnRows, ...moreRows] : drawnRows;
+            // Span mode reads rows of ASCII text without trim or statistics (for a multi-measure kernel): every
+            // ASCII draw is one it may read.
+            const m = asciiOnly ? { ...drawn, trim: false } : drawn;
+            const statistics = drawnStatistics && !asciiOnly;
             const task = taskOf(m);
             const columns = m.order.filter((i) => m.unmapped || HEADER[i] !== 'x');
             const eol = crlf ? '\r\n' : '\n';
@@ -240,7 +259,8 @@ describe('the row kernel of a range job', () => {
               if (r.short < cells.length - 1 && r.short < 2) cells.length = cells.length - 1 - r.short;
               return cells.join(m.separator);
             });
-            const content = [columns.map((i) => HEADER[i]).join(m.separator), ...lines].join(eol) + eol;
+            const whole = [columns.map((i) => HEADER[i]).join(m.separator), ...lines].join(eol) + eol;
+            const content = asciiOnly ? whole.replace(/[^ -~\t\r\n]/gu, 'x') : whole;
             const source = sourceOf({ 'data.csv': content });
             const file = source.files[0]!;
             // R-WIN-1: an hour of memory store back from NOW_MS, 15 min ahead; some times fall out on each side.
@@ -261,10 +281,15 @@ describe('the row kernel of a range job', () => {
         { numRuns: fuzzRuns(300, 5000), ...fcOptions },
       );
       // The kernel took rows (else this would prove nothing of it), and left others to the generic path.
-      for (const spy of [taken, takenMixed]) {
+      // (Span mode's share is the ASCII draws' multi-measure rows: fewer, hence the lower bound.)
+      for (const [spy, least] of [
+        [taken, 100],
+        [takenMixed, 100],
+        [takenSpans, 40],
+      ] as const) {
         const results = spy.mock.results.map((r) => r.value as number);
-        expect(results.filter((v) => v > 0).length).toBeGreaterThan(100);
-        expect(results.filter((v) => v === 0).length).toBeGreaterThan(100);
+        expect(results.filter((v) => v > 0).length).toBeGreaterThan(least);
+        expect(results.filter((v) => v === 0).length).toBeGreaterThan(least);
       }
     },
     FUZZ_TIMEOUT,
@@ -285,16 +310,19 @@ describe('the row kernel of a range job', () => {
     ].join('\n');
     const file = sourceOf({ 'data.csv': `${content}\n` }).files[0]!;
     const taken = vi.spyOn(RowKernel.prototype, 'row');
+    // Span mode (CsvEngine.setRowHook) asks rowSpans of the rows it reads whole: both, in the order asked.
+    const takenSpans = vi.spyOn(RowKernel.prototype, 'rowSpans');
     const kernel = await outcomes(task, null, file.path, file.size, 1e6, false);
-    expect(taken.mock.results.map((r) => (r.value as number) > 0)).toEqual([
-      true,
-      false,
-      false,
-      false,
-      false,
-      true,
-      false,
-    ]);
+    const asked = [taken, takenSpans]
+      .flatMap((spy) =>
+        spy.mock.results.map((r, i) => ({
+          at: spy.mock.invocationCallOrder[i]!,
+          took: (r.value as number) > 0,
+        })),
+      )
+      .sort((a, b) => a.at - b.at)
+      .map((c) => c.took);
+    expect(asked).toEqual([true, false, false, false, false, true, false]);
     expect(kernel).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true));
   });
 

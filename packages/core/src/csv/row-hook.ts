@@ -1,0 +1,33 @@
+/**
+ * The engine's row hook (CsvEngine.setRowHook): a range job's row kernel (load/range-job.ts) takes rows as the
+ * engine reads them, from the tokenizer's cell spans where it can (span mode, csv-tokenizer.ts), before any row
+ * event is made.
+ */
+
+/**
+ * Where a range job's row kernel takes rows as the engine reads them (CsvEngine.setRowHook), before any row event
+ * is made: each answers true when it took the row (it is counted, no event), false to leave it to its row event.
+ */
+export interface RowHook {
+  /**
+   * A row in span mode: cell k is `text[spans[2k], spans[2k + 1])`, of a record read whole in one ASCII text (so its
+   * extraBytes is 0); `offset` is the file's.
+   */
+  spans(
+    text: string,
+    spans: Int32Array,
+    line: number,
+    lastLine: number,
+    offset: number,
+    bytes: number,
+  ): boolean;
+  /** A row of cells, with what its row event would carry (extraBytes: -1 where unknown). */
+  cells(
+    cells: string[],
+    line: number,
+    lastLine: number,
+    offset: number,
+    bytes: number,
+    extraBytes: number,
+  ): boolean;
+}
