@@ -110,10 +110,7 @@ export function kernelRow(
     columns.recHash.push(hashes[k]!);
     columns.recHashHigh.push(hashesHigh[k]!);
   }
-  if (content !== null) {
-    const { rowTime } = columns;
-    rowTime.push(0);
-    kernel.countRow!(row.cells, content, rowTime.data, rowTime.length - 1);
-  }
+  // The row's time goes in rowTime; the range counts its times from there at its end (ContentStats.addTimes).
+  if (content !== null) columns.rowTime.push(kernel.countRow!(row.cells, content));
   return true;
 }

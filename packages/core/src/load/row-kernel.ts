@@ -42,8 +42,7 @@ export class RowKernel implements Kernel {
   readonly hashes = new Int32Array(1);
   readonly hashesHigh = new Int32Array(1);
   private readonly cells: RowCells;
-  /** The time cell and series state (keyHashCells' seriesHash, seriesHashHigh) of the row `row` took last. */
-  private time = '';
+  /** The series state (keyHashCells' seriesHash, seriesHashHigh) of the row `row` took last. */
   private seriesLow = 0;
   private seriesHigh = 0;
   /** The MeasureNameColumn's cell, or -1 (a fixed name, hashed once). */
@@ -65,10 +64,12 @@ export class RowKernel implements Kernel {
     window: TimeWindow | null,
     private readonly meterable: boolean,
     enc: RecordKeyEncoder,
+    /** Whether the range gathers the report's statistics (countRow): the time check reads the time's ms too. */
+    statistics = false,
   ) {
     const measures = task.model.measures;
     if (measures.kind !== 'multi') throw new Error('RowKernel: not a multi-measure model');
-    this.cells = new RowCells(task, col, window, enc);
+    this.cells = new RowCells(task, col, window, enc, statistics);
     const measureName = measures.measureName;
     const fixed = measureName.kind === 'fixed' ? measureName.name : null;
     this.nameIndex = measureName.kind === 'column' ? col(measureName.column) : -1;
@@ -119,24 +120,15 @@ export class RowKernel implements Kernel {
     shared.hash(cells, time, this.nameHash, this.nameHashHigh);
     this.hashes[0] = shared.enc.keyHashValue;
     this.hashesHigh[0] = shared.enc.keyHashHigh;
-    this.time = time;
     this.seriesLow = shared.enc.seriesHash;
     this.seriesHigh = shared.enc.seriesHashHigh;
     return 1;
   }
 
-  countRow(cells: readonly string[], content: ContentStats, times: Float64Array, at: number): void {
+  countRow(cells: readonly string[], content: ContentStats): number {
     const shared = this.cells;
-    content.addCellsRow(
-      cells,
-      shared.dimIndex,
-      this.time,
-      shared.unit,
-      times,
-      at,
-      this.seriesLow,
-      this.seriesHigh,
-    );
+    content.addCellsRow(cells, shared.dimIndex, this.seriesLow, this.seriesHigh);
+    return shared.ms;
   }
 }
 
@@ -151,6 +143,8 @@ export function rowKernel(
   window: TimeWindow | null,
   meterable: boolean,
   enc: RecordKeyEncoder,
+  /** Whether the range gathers the report's statistics (a kernel for them reads each row's time in ms too). */
+  statistics = false,
 ): Kernel | null {
   const measures = task.model.measures;
   const dims = task.model.dimensions.length;
@@ -170,6 +164,6 @@ export function rowKernel(
     return i;
   };
   return measures.kind === 'multi'
-    ? new RowKernel(task, col, window, meterable, enc)
+    ? new RowKernel(task, col, window, meterable, enc, statistics)
     : new MixedKernel(task, col, window, enc);
 }
