@@ -81,8 +81,8 @@ export interface Kernel {
    * The report's statistics of the row `row` just took (ContentStats.addCellsRow), but for its time: answers the
    * row's time in ms (timeDigitsMs of its time cell, read with the cell's check when the kernel was made for
    * statistics), which the caller writes in the range's row times; the range counts its times from those at its
-   * end (ContentStats.addTimes). Absent where the kernel gives none (mixed models: their rows take the generic path
-   * when statistics are asked).
+   * end (ContentStats.addTimes). Both kernels give them (row-kernel.ts, mixed-kernel.ts); rowKernel makes none for
+   * statistics where they could not be given.
    */
   countRow?(cells: readonly string[], content: ContentStats): number;
 }

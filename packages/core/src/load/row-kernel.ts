@@ -18,6 +18,7 @@ import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.j
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
+import { measureSlots, scalarSlotsOf } from '../report/stats/content-data.js';
 import type { ContentStats } from '../report/stats/content-stats.js';
 import type { ResolvedTask } from '../task.js';
 import {
@@ -135,7 +136,8 @@ export class RowKernel implements Kernel {
 /**
  * The kernel for a file with this header (bound: the header has every column the model reads), or null when the
  * model is not one a kernel takes: no dimension or no measure (every row fails, R-DIM-1, R-MEAS-2), more dimensions
- * or attributes than R-LIM-1 allows (every record fails), a mixed model with a MULTI mapping.
+ * or attributes than R-LIM-1 allows (every record fails), a mixed model with a MULTI mapping. `statistics`: the
+ * kernel gives the report's statistics of its rows (Kernel.countRow).
  */
 export function rowKernel(
   task: Pick<ResolvedTask, 'model' | 'csv'>,
@@ -153,6 +155,9 @@ export function rowKernel(
     const n = measures.attributes.length;
     if (n === 0 || n > MAX_MEASURE_VALUES_PER_RECORD) return null;
   } else if (measures.mappings.length === 0 || measures.mappings.some((m) => m.type === 'MULTI')) return null;
+  // The report's statistics of a mixed model's kernel rows count scalar measure slots only (MixedKernel.countRow).
+  if (statistics && measures.kind === 'mixed' && scalarSlotsOf(measureSlots(task.model), '') === null)
+    return null;
   // The header's first column of each name, as the mapper's findColumns.
   const index = new Map<string, number>();
   header.forEach((name, i) => {
@@ -165,5 +170,5 @@ export function rowKernel(
   };
   return measures.kind === 'multi'
     ? new RowKernel(task, col, window, meterable, enc, statistics)
-    : new MixedKernel(task, col, window, enc);
+    : new MixedKernel(task, col, window, enc, statistics);
 }

@@ -204,6 +204,52 @@ export class ContentStats {
   }
 
   /**
+   * A row a mixed model's kernel took (load/mixed-kernel.ts): `count` scalar records, every dimension present, none
+   * null. What addRangeRow counts of them but their time and measures (the kernel counts each record's measure slots
+   * with countSlots): the row, its dimension values, and per record k its series by lows[k], highs[k] (as
+   * addCellsRow's; the row counts for its first record's series). With those, equal to addRangeRow of the records
+   * (row-kernel.test.ts).
+   */
+  addCellsRecords(
+    cells: readonly string[],
+    dimCells: Int32Array,
+    count: number,
+    lows: Int32Array,
+    highs: Int32Array,
+  ): void {
+    this.rows++;
+    this.records += count;
+    const values = this.rowValues;
+    if (this.tops !== null) {
+      for (let i = 0; i < this.width; i++) this.tops[i]!.add(cells[dimCells[i]!]!);
+    }
+    for (let k = 0; k < count; k++) {
+      const a = fmix32(lows[k]!) & MASK30;
+      const b = fmix32(highs[k]!) & MASK30;
+      // Read per record: a record past the bound turns the table into the sketch (overflow).
+      const series = this.series;
+      const rows = k === 0 ? 1 : 0;
+      if (series === null) this.seriesSketch!.add(a, b);
+      else if (!series.hit(a, b, rows)) {
+        for (let i = 0; i < this.width; i++) values[i] = cells[dimCells[i]!]!;
+        if (series.add(a, b, rows, values) && series.size > this.combosMax) this.overflow();
+      }
+    }
+  }
+
+  /**
+   * A scalar record's measure slots (R-MEAS-2, what countMixed counts of it: the scalar slots of its measure name,
+   * `slots` from scalarSlotsOf): each present and applying.
+   */
+  countSlots(slots: Int32Array): void {
+    for (let i = 0; i < slots.length; i++) {
+      const j = slots[i]!;
+      this.present[j]!++;
+      this.applies[j]!++;
+    }
+  }
+
+  /**
    * The rows' times `times[from, to)` (ms), counted as addTime counts each: a range job counts its rows' times in
    * one loop at its end, from the times it sends back anyway (BucketHistogram's counts and width do not depend on
    * the order of the values).
