@@ -245,15 +245,7 @@ describe('the row kernel of a range job', () => {
             // R-WIN-1: an hour of memory store back from NOW_MS, 15 min ahead; some times fall out on each side.
             const table = m.window ? TABLE : null;
             const run = (generic: boolean) =>
-              outcomes(
-                task,
-                table,
-                file.path,
-                file.size,
-                rangeBytes,
-                generic,
-                statistics,
-              );
+              outcomes(task, table, file.path, file.size, rangeBytes, generic, statistics);
             expect(await run(false)).toEqual(await run(true));
           },
         ),

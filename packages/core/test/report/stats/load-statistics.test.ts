@@ -387,7 +387,9 @@ describe('content statistics against a Map of the rows (the hand-written series 
         fc.oneof(
           fc.stringMatching(/^[0-9]{0,20}$/),
           // Around the unit's last instant (R-TIME-1), and cells that are not digits.
-          fc.constantFrom(...units.flatMap((u) => [MAX_TIME_DIGITS[u], `${MAX_TIME_DIGITS[u].slice(0, -1)}9`])),
+          fc.constantFrom(
+            ...units.flatMap((u) => [MAX_TIME_DIGITS[u], `${MAX_TIME_DIGITS[u].slice(0, -1)}9`]),
+          ),
           fc.string({ maxLength: 20 }),
           fc.stringMatching(/^[0-9]{1,12}[^0-9][0-9]{0,6}$/),
         ),
