@@ -12,6 +12,7 @@ import { compareDigitsFrom } from '../map/map-digits.js';
 import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import type { ValueParser } from '../map/map-values.js';
 import type { ContentStats } from '../report/stats/content-stats.js';
+import { unitMs } from '../report/stats/record-time.js';
 import type { ResolvedCsvOptions, ResolvedTask, ScalarMeasureValueType, TimeUnit } from '../task.js';
 
 /** R-LIM-1's bounds (checks/limits.ts): a record within the size bound is within every size limit. */
@@ -86,10 +87,13 @@ export interface Kernel {
   readonly hashes: Int32Array;
   readonly hashesHigh: Int32Array;
   /**
-   * The report's statistics of the row `row` just took (ContentStats.addCellsRow, its time at `times[at]`); absent
-   * where the kernel gives none (mixed models: their rows take the generic path when statistics are asked).
+   * The report's statistics of the row `row` just took (ContentStats.addCellsRow), but for its time: answers the
+   * row's time in ms (timeDigitsMs of its time cell, read with the cell's check when the kernel was made for
+   * statistics), which the caller writes in the range's row times; the range counts its times from those at its
+   * end (ContentStats.addTimes). Both kernels give them (row-kernel.ts, mixed-kernel.ts); rowKernel makes none for
+   * statistics where they could not be given.
    */
-  countRow?(cells: readonly string[], content: ContentStats, times: Float64Array, at: number): void;
+  countRow?(cells: readonly string[], content: ContentStats): number;
   /**
    * `row` of a row whose cells are spans of `text` (span mode, CsvEngine.setRowHook): cell k is
    * `text.substring(spans[2k], spans[2k + 1])`, of a record read whole in one ASCII text (its extraBytes 0). The
@@ -122,6 +126,31 @@ export function spanIs(text: string, from: number, to: number, value: string): b
   if (to - from !== value.length) return false;
   for (let i = 0; i < value.length; i++) if (text.charCodeAt(from + i) !== value.charCodeAt(i)) return false;
   return true;
+}
+
+/**
+ * simpleTime that reads the time too: NaN when simpleTime(time, maxTime) is false, else timeDigitsMs(time, unit)
+ * (record-time.ts; `msPerUnit` is unitMs(unit)), summed the same way (the last nine digits in int32, the ones
+ * before as a double) in the loop that checks the digits, instead of a second pass over the cell for the report.
+ */
+export function simpleTimeMs(time: string, maxTime: string, msPerUnit: number): number {
+  const n = time.length;
+  if (n === 0) return NaN;
+  let i = 0;
+  let high = 0;
+  for (; i < n - 9; i++) {
+    const d = time.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    high = high * 10 + d;
+  }
+  let low = 0;
+  for (; i < n; i++) {
+    const d = time.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    low = (low * 10 + d) | 0;
+  }
+  if (n >= maxTime.length && compareDigitsFrom(time, 0, maxTime) > 0) return NaN;
+  return (high * 1e9 + low) * msPerUnit;
 }
 
 /** An attribute's or a scalar measure's check (CHECK_*). */
@@ -183,6 +212,9 @@ export class RowCells {
   private readonly dimNameHashHigh: number;
   /** 8 (the time) + the UTF-8 bytes of the dimension names (R-METER-1). */
   readonly baseBytes: number;
+  /** With `statistics`: the time (ms) of the row `time` took last (simpleTimeMs). */
+  ms = 0;
+  private readonly msPerUnit: number;
 
   constructor(
     task: Pick<ResolvedTask, 'model' | 'csv'>,
@@ -190,6 +222,8 @@ export class RowCells {
     private readonly window: TimeWindow | null,
     /** `hash` leaves its result in the encoder (keyHashValue, keyHashHigh). */
     readonly enc: RecordKeyEncoder,
+    /** Whether `time` reads the time's ms as well (into `ms`), for the report's statistics. */
+    private readonly statistics = false,
   ) {
     const { model, csv } = task;
     this.nullText = nullTextOf(csv);
@@ -206,12 +240,19 @@ export class RowCells {
     let bytes = TIME_BYTES;
     for (const name of dimNames) bytes += utf8ByteLength(name);
     this.baseBytes = bytes;
+    this.msPerUnit = unitMs(model.timeUnit);
   }
 
   /** The row's time cell when it is simple (valid, not null) and inside the window; else null. */
   time(cells: readonly string[]): string | null {
     const time = cells[this.timeIndex];
-    if (time === undefined || !simpleTime(time, this.maxTime) || time === this.nullText) return null;
+    if (time === undefined) return null;
+    if (this.statistics) {
+      const ms = simpleTimeMs(time, this.maxTime, this.msPerUnit);
+      if (ms !== ms) return null; // NaN: not simple
+      this.ms = ms;
+    } else if (!simpleTime(time, this.maxTime)) return null;
+    if (time === this.nullText) return null;
     return this.window === null || this.window.contains(time, this.unit) ? time : null;
   }
 

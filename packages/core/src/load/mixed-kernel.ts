@@ -4,13 +4,17 @@
  * gives one record per mapping, in mapping order; their event sizes (R-METER-1, as recordsRow measures a mixed
  * model's records: meterable never holds for it) and key hashes (R-DUP-1) come straight from the cells. A null or
  * invalid cell, an unmapped measure name, a record over the size limit or a time outside the window leaves the row
- * to the generic path. Mappings with a MULTI type are not taken (rowKernel answers null).
+ * to the generic path. Mappings with a MULTI type are not taken (rowKernel answers null). With the report's
+ * statistics, countRow counts the row as addRangeRow counts its records (ContentStats.addCellsRecords, countSlots):
+ * a mixed model's rows keep the kernel under `--html`.
  */
 import type { RecordKeyEncoder } from '../checks/check-record-key.js';
 import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
+import type { ContentStats } from '../report/stats/content-stats.js';
+import { measureSlots, scalarSlotsOf } from '../report/stats/content-data.js';
 import type { ResolvedTask } from '../task.js';
 import {
   checkOf,
@@ -33,6 +37,8 @@ interface Mapping {
   baseBytes: number;
   nameHash: number;
   nameHashHigh: number;
+  /** With statistics: the measure slots its record counts (scalarSlotsOf). */
+  slots: Int32Array;
 }
 
 export class MixedKernel implements Kernel {
@@ -46,17 +52,24 @@ export class MixedKernel implements Kernel {
   /** As map-mixed.ts's bindMappings: per measure name the mappings that apply, and those for any other name. */
   private readonly byName = new Map<string, Mapping[]>();
   private readonly everyRow: Mapping[];
+  /** The mappings of the row `row` took last, and its records' series states (keyHashCells' seriesHash, High). */
+  private taken: Mapping[] = [];
+  private readonly seriesLows: Int32Array;
+  private readonly seriesHighs: Int32Array;
 
   constructor(
     task: Pick<ResolvedTask, 'model' | 'csv'>,
     col: (column: string) => number,
     window: TimeWindow | null,
     enc: RecordKeyEncoder,
+    /** Whether the range gathers the report's statistics (countRow): the time check reads the time's ms too. */
+    statistics = false,
   ) {
     const { model } = task;
     const measures = model.measures;
     if (measures.kind !== 'mixed') throw new Error('MixedKernel: not a mixed model');
-    this.cells = new RowCells(task, col, window, enc);
+    this.cells = new RowCells(task, col, window, enc, statistics);
+    const slots = measureSlots(model);
     this.nameIndex = measures.measureNameColumn === null ? -1 : col(measures.measureNameColumn);
     const mappings = measures.mappings;
     this.all = mappings.map((m) => {
@@ -69,6 +82,8 @@ export class MixedKernel implements Kernel {
         baseBytes: this.cells.baseBytes + utf8ByteLength(m.measureName),
         nameHash: hashString(0, m.measureName, FNV_PRIME),
         nameHashHigh: hashString(0, m.measureName, HIGH_PRIME),
+        // rowKernel makes no kernel for statistics where a slot is an attribute (then this is null).
+        slots: scalarSlotsOf(slots, m.measureName) ?? new Int32Array(0),
       };
     });
     this.everyRow = this.all.filter((_, i) => mappings[i]!.match === null);
@@ -85,6 +100,8 @@ export class MixedKernel implements Kernel {
     this.sizes = new Int32Array(n);
     this.hashes = new Int32Array(n);
     this.hashesHigh = new Int32Array(n);
+    this.seriesLows = new Int32Array(n);
+    this.seriesHighs = new Int32Array(n);
   }
 
   row(cells: readonly string[], ascii: boolean, extraBytes: number): number {
@@ -125,7 +142,18 @@ export class MixedKernel implements Kernel {
       shared.hash(cells, time, m.nameHash, m.nameHashHigh);
       this.hashes[i] = shared.enc.keyHashValue;
       this.hashesHigh[i] = shared.enc.keyHashHigh;
+      this.seriesLows[i] = shared.enc.seriesHash;
+      this.seriesHighs[i] = shared.enc.seriesHashHigh;
     }
+    this.taken = mappings;
     return count;
+  }
+
+  countRow(cells: readonly string[], content: ContentStats): number {
+    const mappings = this.taken;
+    const count = mappings.length;
+    content.addCellsRecords(cells, this.cells.dimIndex, count, this.seriesLows, this.seriesHighs);
+    for (let i = 0; i < count; i++) content.countSlots(mappings[i]!.slots);
+    return this.cells.ms;
   }
 }

@@ -106,11 +106,8 @@ export function kernelRow(
     offset === undefined ? -1 : offset - start,
     bytes ?? 0,
   );
-  if (content !== null) {
-    const { rowTime } = columns;
-    rowTime.push(0);
-    kernel.countRow!(row.cells, content, rowTime.data, rowTime.length - 1);
-  }
+  // The row's time goes in rowTime; the range counts its times from there at its end (ContentStats.addTimes).
+  if (content !== null) columns.rowTime.push(kernel.countRow!(row.cells, content));
   return true;
 }
 

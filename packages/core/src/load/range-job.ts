@@ -257,7 +257,7 @@ async function readRange(
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
       if (sourceEvent.type === 'file-start' && event.type === 'file-start' && job.genericOnly !== true) {
-        kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc);
+        kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc, stats !== null);
         if (stats !== null && kernel?.countRow === undefined) kernel = null;
         // Span mode: the kernel takes rows as the engine reads them, from their cells' offsets (no strings cut);
         // not with statistics (countRow reads cells).
@@ -299,6 +299,8 @@ async function readRange(
       recordsRow(event, start, columns, stats, window, enc, failures, ascii, meterable);
     }
   }
+  // The range's row times, counted at once (ContentStats.addTimes): each row only wrote its own.
+  stats?.addTimes(columns.rowTime.data, 0, columns.rowTime.length);
   const outcome = outcomeOf(start, range, columns, failures, others, stats);
   if (content !== null) {
     content.series.clear();
@@ -405,8 +407,9 @@ function takeContentStats(
   const dims = job.task.model.dimensions.length;
   const kept = freeSeries.findIndex((t) => t.width === dims);
   const series = kept === -1 ? new SeriesTable(dims) : freeSeries.splice(kept, 1)[0]!;
-  // The rows' times are counted here, with the content; they go back in rowTime too, for the rows that fail.
-  return { stats: new ContentStats(job.task.model, windowMs, undefined, series), series };
+  // The rows' times are counted here, with the content, from rowTime at the range's end (readRange); they go back
+  // in rowTime too, for the rows that fail.
+  return { stats: new ContentStats(job.task.model, windowMs, undefined, series, false), series };
 }
 
 /** The ArrayBuffers of an outcome, to transfer rather than copy across threads. */

@@ -18,6 +18,7 @@ import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.j
 import type { TimeWindow } from '../checks/time-window.js';
 import { utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
+import { measureSlots, scalarSlotsOf } from '../report/stats/content-data.js';
 import type { ContentStats } from '../report/stats/content-stats.js';
 import type { ResolvedTask } from '../task.js';
 import {
@@ -44,8 +45,7 @@ export class RowKernel implements Kernel {
   readonly hashes = new Int32Array(1);
   readonly hashesHigh = new Int32Array(1);
   private readonly cells: RowCells;
-  /** The time cell and series state (keyHashCells' seriesHash, seriesHashHigh) of the row `row` took last. */
-  private time = '';
+  /** The series state (keyHashCells' seriesHash, seriesHashHigh) of the row `row` took last. */
   private seriesLow = 0;
   private seriesHigh = 0;
   /** The MeasureNameColumn's cell, or -1 (a fixed name, hashed once). */
@@ -67,10 +67,12 @@ export class RowKernel implements Kernel {
     window: TimeWindow | null,
     private readonly meterable: boolean,
     enc: RecordKeyEncoder,
+    /** Whether the range gathers the report's statistics (countRow): the time check reads the time's ms too. */
+    statistics = false,
   ) {
     const measures = task.model.measures;
     if (measures.kind !== 'multi') throw new Error('RowKernel: not a multi-measure model');
-    this.cells = new RowCells(task, col, window, enc);
+    this.cells = new RowCells(task, col, window, enc, statistics);
     const measureName = measures.measureName;
     const fixed = measureName.kind === 'fixed' ? measureName.name : null;
     this.nameIndex = measureName.kind === 'column' ? col(measureName.column) : -1;
@@ -121,7 +123,6 @@ export class RowKernel implements Kernel {
     shared.hash(cells, time, this.nameHash, this.nameHashHigh);
     this.hashes[0] = shared.enc.keyHashValue;
     this.hashesHigh[0] = shared.enc.keyHashHigh;
-    this.time = time;
     this.seriesLow = shared.enc.seriesHash;
     this.seriesHigh = shared.enc.seriesHashHigh;
     return 1;
@@ -167,25 +168,18 @@ export class RowKernel implements Kernel {
     return 1;
   }
 
-  countRow(cells: readonly string[], content: ContentStats, times: Float64Array, at: number): void {
+  countRow(cells: readonly string[], content: ContentStats): number {
     const shared = this.cells;
-    content.addCellsRow(
-      cells,
-      shared.dimIndex,
-      this.time,
-      shared.unit,
-      times,
-      at,
-      this.seriesLow,
-      this.seriesHigh,
-    );
+    content.addCellsRow(cells, shared.dimIndex, this.seriesLow, this.seriesHigh);
+    return shared.ms;
   }
 }
 
 /**
  * The kernel for a file with this header (bound: the header has every column the model reads), or null when the
  * model is not one a kernel takes: no dimension or no measure (every row fails, R-DIM-1, R-MEAS-2), more dimensions
- * or attributes than R-LIM-1 allows (every record fails), a mixed model with a MULTI mapping.
+ * or attributes than R-LIM-1 allows (every record fails), a mixed model with a MULTI mapping. `statistics`: the
+ * kernel gives the report's statistics of its rows (Kernel.countRow).
  */
 export function rowKernel(
   task: Pick<ResolvedTask, 'model' | 'csv'>,
@@ -193,6 +187,8 @@ export function rowKernel(
   window: TimeWindow | null,
   meterable: boolean,
   enc: RecordKeyEncoder,
+  /** Whether the range gathers the report's statistics (a kernel for them reads each row's time in ms too). */
+  statistics = false,
 ): Kernel | null {
   const measures = task.model.measures;
   const dims = task.model.dimensions.length;
@@ -201,6 +197,9 @@ export function rowKernel(
     const n = measures.attributes.length;
     if (n === 0 || n > MAX_MEASURE_VALUES_PER_RECORD) return null;
   } else if (measures.mappings.length === 0 || measures.mappings.some((m) => m.type === 'MULTI')) return null;
+  // The report's statistics of a mixed model's kernel rows count scalar measure slots only (MixedKernel.countRow).
+  if (statistics && measures.kind === 'mixed' && scalarSlotsOf(measureSlots(task.model), '') === null)
+    return null;
   // The header's first column of each name, as the mapper's findColumns.
   const index = new Map<string, number>();
   header.forEach((name, i) => {
@@ -212,6 +211,6 @@ export function rowKernel(
     return i;
   };
   return measures.kind === 'multi'
-    ? new RowKernel(task, col, window, meterable, enc)
-    : new MixedKernel(task, col, window, enc);
+    ? new RowKernel(task, col, window, meterable, enc, statistics)
+    : new MixedKernel(task, col, window, enc, statistics);
 }

@@ -218,8 +218,7 @@ describe('the row kernel of a range job', () => {
               moreRows: fc.array(row(m.unit, m.types), { minLength: 4, maxLength: 12 }),
               crlf: fc.boolean(),
               rangeBytes: fc.integer({ min: 40, max: 2000 }),
-              // The report's statistics (issue 19): a multi-measure model's kernel gives them (ContentStats.addCellsRow);
-              // a mixed model's rows take the generic path then (the example test below).
+              // The report's statistics (issue 19): both kernels give them (ContentStats.addCellsRow, addCellsRecords).
               statistics: fc.boolean(),
               // ASCII text only, trim and statistics off: what span mode reads (CsvEngine.setRowHook).
               asciiOnly: fc.boolean(),
@@ -266,15 +265,7 @@ describe('the row kernel of a range job', () => {
             // R-WIN-1: an hour of memory store back from NOW_MS, 15 min ahead; some times fall out on each side.
             const table = m.window ? TABLE : null;
             const run = (generic: boolean) =>
-              outcomes(
-                task,
-                table,
-                file.path,
-                file.size,
-                rangeBytes,
-                generic,
-                statistics && task.model.measures.kind === 'multi',
-              );
+              outcomes(task, table, file.path, file.size, rangeBytes, generic, statistics);
             expect(await run(false)).toEqual(await run(true));
           },
         ),
@@ -357,17 +348,16 @@ describe('the row kernel of a range job', () => {
     expect(kernel).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true));
   });
 
-  it("gives a mixed model's rows to the generic path when the report's statistics are asked (issue 19)", async () => {
+  it("takes a mixed model's rows when the report's statistics are asked too, with the generic path's statistics (issue 19)", async () => {
     const task = taskOf({ ...EXAMPLE, kind: 'mixed', types: ['VARCHAR', 'BIGINT', 'VARCHAR'] });
-    const content = ['t,d1,a1,a2', `${NOW_S},v1,x,7`, `${NOW_S + 1},v2,y,8`];
+    const content = ['t,d1,a1,a2', `${NOW_S},v1,x,7`, `${NOW_S + 1},v2,y,8`, `${NOW_S + 2},v1,z,9`];
     const file = sourceOf({ 'data.csv': `${content.join('\n')}\n` }).files[0]!;
     const taken = vi.spyOn(MixedKernel.prototype, 'row');
     const withStats = await outcomes(task, null, file.path, file.size, 1e6, false, true);
-    expect(taken).not.toHaveBeenCalled();
-    expect(withStats[0]!.content?.records).toBe(4);
+    expect(taken.mock.results.map((r) => r.value as number)).toEqual([2, 2, 2]);
+    const stats = withStats[0]!.content!;
+    expect([stats.rows, stats.records, stats.slotPresent, stats.slotApplies]).toEqual([3, 6, [3, 3], [3, 3]]);
+    expect(stats.series?.slots.length).toBe(4 * 4); // v1, v2 by two measure names
     expect(withStats).toEqual(await outcomes(task, null, file.path, file.size, 1e6, true, true));
-    // Without statistics the kernel takes both rows.
-    await outcomes(task, null, file.path, file.size, 1e6, false);
-    expect(taken.mock.results.map((r) => r.value as number)).toEqual([2, 2]);
   });
 });

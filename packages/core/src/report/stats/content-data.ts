@@ -71,6 +71,19 @@ export function measureSlots(model: ResolvedDataModel): MeasureSlot[] {
   return slots;
 }
 
+/**
+ * For ContentStats.countSlots: the slots a scalar record of measure `measureName` counts (countMixed's scalar ones),
+ * or null when a slot of the model is an attribute (a MULTI mapping's), which only countMixed counts.
+ */
+export function scalarSlotsOf(slots: readonly MeasureSlot[], measureName: string): Int32Array | null {
+  if (slots.some((s) => s.attribute !== null)) return null;
+  const found: number[] = [];
+  slots.forEach((s, j) => {
+    if (s.measure === measureName) found.push(j);
+  });
+  return Int32Array.from(found);
+}
+
 /** The summary of one dimension for the report. */
 export interface DimensionSummary {
   distinct: number;

@@ -11,7 +11,7 @@
 import { RecordKeyEncoder } from '../../checks/check-record-key.js';
 import { fmix32 } from '../../checks/record-key-shapes.js';
 import type { TimestreamDimension, TimestreamRecord } from '../../map/record.js';
-import type { ResolvedDataModel, TimeUnit } from '../../task.js';
+import type { ResolvedDataModel } from '../../task.js';
 import {
   measureSlots,
   TIME_BUCKETS,
@@ -22,7 +22,6 @@ import {
 import { BucketHistogram, TIME_WIDTHS_MS } from './bucket-histogram.js';
 import { HyperLogLog } from './hyper-log-log.js';
 import { decodeValues, SERIES_SLOT_WIDTH, SeriesTable } from './series-table.js';
-import { timeDigitsMs } from './record-time.js';
 import { TopValues } from './top-values.js';
 
 /** [choice] Series held exactly (12 bytes a slot, plus their values). */
@@ -68,8 +67,8 @@ export class ContentStats {
   /**
    * `windowMs`: the table's ingestion window [from, to) in ms (R-WIN-1), or null. `combosMax`: COMBOS_EXACT_MAX,
    * smaller in tests of what happens past it. `seriesTable`: an empty table to use (a worker reuses one per range).
-   * `countTimes`: whether addRangeRow counts the times it writes (the histogram, the range, the window); a test
-   * reads the written times alone.
+   * `countTimes`: whether addRangeRow counts the times it writes (the histogram, the range, the window): a range
+   * job turns it off and counts its rows' times at its end (addTimes); a test reads the written times alone.
    */
   constructor(
     model: ResolvedDataModel,
@@ -112,9 +111,9 @@ export class ContentStats {
 
   /**
    * A records row (at least one record; all share the row's dimensions): the row, the dimensions it left out, its
-   * first record's time (recordTimeMs, written at `times[at]` for the replay's failed rows, and counted: in a range
-   * job too, so that the main thread merges a range's times with its content instead of counting them row by
-   * row; BucketHistogram.merge is exact), and per record k
+   * first record's time (recordTimeMs, written at `times[at]` for the replay's failed rows, and counted with
+   * countTimes; a range job counts them in its worker too, all at once, so that the main thread merges a range's
+   * times with its content instead of counting them row by row; BucketHistogram.merge is exact), and per record k
    * its measures and its series by lows[k], highs[k] (RecordKeyEncoder.keyHash's seriesHash and seriesHashHigh of
    * it; the row counts for its first record's series).
    *
@@ -178,21 +177,14 @@ export class ContentStats {
 
   /**
    * A row the range job's row kernel took (load/row-kernel.ts): one multi-measure record with every dimension and
-   * every attribute present, none null. What addRangeRow counts of that record, from the row's cells: `dimCells`,
-   * the cell of each dimension in the model's order; `time`, its time cell in `unit` (written at `times[at]` and
-   * counted as addRangeRow does); `low`, `high`, its series state (RecordKeyEncoder.keyHashCells' seriesHash and
-   * seriesHashHigh, the same as keyHash of its record). Equal to addRangeRow of the record (row-kernel.test.ts).
+   * every attribute present, none null. What addRangeRow counts of that record but its time, from the row's cells:
+   * `dimCells`, the cell of each dimension in the model's order; `low`, `high`, its series state
+   * (RecordKeyEncoder.keyHashCells' seriesHash and seriesHashHigh, the same as keyHash of its record). The kernel
+   * reads the time with the time cell's check (simpleTimeMs), and the range job counts it with the others at the
+   * range's end (addTimes; it makes this object with countTimes off). With the time's, equal to addRangeRow of the
+   * record (row-kernel.test.ts).
    */
-  addCellsRow(
-    cells: readonly string[],
-    dimCells: Int32Array,
-    time: string,
-    unit: TimeUnit,
-    times: Float64Array,
-    at: number,
-    low: number,
-    high: number,
-  ): void {
+  addCellsRow(cells: readonly string[], dimCells: Int32Array, low: number, high: number): void {
     this.rows++;
     this.records++;
     // Every attribute present: the record is complete (addRangeRow's usual multi-measure record).
@@ -201,9 +193,6 @@ export class ContentStats {
     if (this.tops !== null) {
       for (let i = 0; i < this.width; i++) this.tops[i]!.add(cells[dimCells[i]!]!);
     }
-    const ms = timeDigitsMs(time, unit);
-    times[at] = ms;
-    if (this.countTimes) this.addTime(ms);
     const a = fmix32(low) & MASK30;
     const b = fmix32(high) & MASK30;
     const series = this.series;
@@ -212,6 +201,61 @@ export class ContentStats {
       for (let i = 0; i < this.width; i++) values[i] = cells[dimCells[i]!]!;
       if (series.add(a, b, 1, values) && series.size > this.combosMax) this.overflow();
     }
+  }
+
+  /**
+   * A row a mixed model's kernel took (load/mixed-kernel.ts): `count` scalar records, every dimension present, none
+   * null. What addRangeRow counts of them but their time and measures (the kernel counts each record's measure slots
+   * with countSlots): the row, its dimension values, and per record k its series by lows[k], highs[k] (as
+   * addCellsRow's; the row counts for its first record's series). With those, equal to addRangeRow of the records
+   * (row-kernel.test.ts).
+   */
+  addCellsRecords(
+    cells: readonly string[],
+    dimCells: Int32Array,
+    count: number,
+    lows: Int32Array,
+    highs: Int32Array,
+  ): void {
+    this.rows++;
+    this.records += count;
+    const values = this.rowValues;
+    if (this.tops !== null) {
+      for (let i = 0; i < this.width; i++) this.tops[i]!.add(cells[dimCells[i]!]!);
+    }
+    for (let k = 0; k < count; k++) {
+      const a = fmix32(lows[k]!) & MASK30;
+      const b = fmix32(highs[k]!) & MASK30;
+      // Read per record: a record past the bound turns the table into the sketch (overflow).
+      const series = this.series;
+      const rows = k === 0 ? 1 : 0;
+      if (series === null) this.seriesSketch!.add(a, b);
+      else if (!series.hit(a, b, rows)) {
+        for (let i = 0; i < this.width; i++) values[i] = cells[dimCells[i]!]!;
+        if (series.add(a, b, rows, values) && series.size > this.combosMax) this.overflow();
+      }
+    }
+  }
+
+  /**
+   * A scalar record's measure slots (R-MEAS-2, what countMixed counts of it: the scalar slots of its measure name,
+   * `slots` from scalarSlotsOf): each present and applying.
+   */
+  countSlots(slots: Int32Array): void {
+    for (let i = 0; i < slots.length; i++) {
+      const j = slots[i]!;
+      this.present[j]!++;
+      this.applies[j]!++;
+    }
+  }
+
+  /**
+   * The rows' times `times[from, to)` (ms), counted as addTime counts each: a range job counts its rows' times in
+   * one loop at its end, from the times it sends back anyway (BucketHistogram's counts and width do not depend on
+   * the order of the values).
+   */
+  addTimes(times: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) this.addTime(times[i]!);
   }
 
   /** A row's time (ms): the histogram, the range, the window. */

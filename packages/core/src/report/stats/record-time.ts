@@ -18,9 +18,12 @@ export function timeDigitsMs(time: string, unit: TimeUnit): number {
   for (; i < n - 9; i++) high = high * 10 + (time.charCodeAt(i) - 48);
   let low = 0;
   for (; i < n; i++) low = (low * 10 + (time.charCodeAt(i) - 48)) | 0;
-  const scale =
-    unit === 'SECONDS' ? 1000 : unit === 'MILLISECONDS' ? 1 : unit === 'MICROSECONDS' ? 1e-3 : 1e-6;
-  return (high * 1e9 + low) * scale;
+  return (high * 1e9 + low) * unitMs(unit);
+}
+
+/** Milliseconds in one `unit` (what timeDigitsMs multiplies by). */
+export function unitMs(unit: TimeUnit): number {
+  return unit === 'SECONDS' ? 1000 : unit === 'MILLISECONDS' ? 1 : unit === 'MICROSECONDS' ? 1e-3 : 1e-6;
 }
 
 /** A record's time in ms (timeDigitsMs); NaN for none. */

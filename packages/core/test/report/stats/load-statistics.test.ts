@@ -18,7 +18,9 @@ import {
 } from '../../../src/index.js';
 import { RecordKeyEncoder } from '../../../src/checks/check-record-key.js';
 import { ContentStats } from '../../../src/report/stats/content-stats.js';
-import { recordTimeMs } from '../../../src/report/stats/record-time.js';
+import { simpleTime, simpleTimeMs } from '../../../src/load/kernel-cells.js';
+import { MAX_TIME_DIGITS } from '../../../src/map/map-time.js';
+import { recordTimeMs, timeDigitsMs, unitMs } from '../../../src/report/stats/record-time.js';
 import type { TimestreamRecord } from '../../../src/map/record.js';
 import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
 import { ROOT } from '../../fuzz-helpers.js';
@@ -280,17 +282,11 @@ describe("ContentStats.addCellsRow (the range job's row kernel, issue 19)", () =
           };
           byRecord.add([record]);
           encoder.keyHash(record);
-          byCells.addCellsRow(
-            cells,
-            dimCells,
-            time,
-            unit,
-            times,
-            0,
-            encoder.seriesHash,
-            encoder.seriesHashHigh,
-          );
+          byCells.addCellsRow(cells, dimCells, encoder.seriesHash, encoder.seriesHashHigh);
+          // The kernel reads the time with its check (simpleTimeMs); the range counts it at its end (addTimes).
+          times[0] = simpleTimeMs(time, MAX_TIME_DIGITS[unit], unitMs(unit));
           expect(times[0]).toBe(recordTimeMs(record));
+          byCells.addTimes(times, 0, 1);
         }
         expect(byCells.data()).toEqual(byRecord.data());
         expect(byCells.seriesCount.exact).toBe(combosMax === 100_000);
@@ -377,6 +373,31 @@ describe('content statistics against a Map of the rows (the hand-written series 
         (digits, unit) => {
           const record = { Time: digits, TimeUnit: unit } as TimestreamRecord;
           expect(recordTimeMs(record)).toBe(Number(digits) * units[unit]);
+        },
+      ),
+      fcOptions,
+    );
+  });
+
+  it("reads the kernel's time cell as simpleTime checks it and timeDigitsMs reads it, in every unit", () => {
+    // simpleTimeMs (the row kernel's time check with statistics) sums the digits in the loop that checks them.
+    const units = ['SECONDS', 'MILLISECONDS', 'MICROSECONDS', 'NANOSECONDS'] as const;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.stringMatching(/^[0-9]{0,20}$/),
+          // Around the unit's last instant (R-TIME-1), and cells that are not digits.
+          fc.constantFrom(
+            ...units.flatMap((u) => [MAX_TIME_DIGITS[u], `${MAX_TIME_DIGITS[u].slice(0, -1)}9`]),
+          ),
+          fc.string({ maxLength: 20 }),
+          fc.stringMatching(/^[0-9]{1,12}[^0-9][0-9]{0,6}$/),
+        ),
+        fc.constantFrom(...units),
+        (time, unit) => {
+          const ms = simpleTimeMs(time, MAX_TIME_DIGITS[unit], unitMs(unit));
+          if (simpleTime(time, MAX_TIME_DIGITS[unit])) expect(ms).toBe(timeDigitsMs(time, unit));
+          else expect(ms).toBeNaN();
         },
       ),
       fcOptions,
