@@ -100,6 +100,8 @@ export interface Kernel {
    * same answer and the same `sizes`, `hashes`, `hashesHigh` as `row` of those cells; absent where a kernel has none.
    */
   rowSpans?(text: string, spans: Int32Array): number;
+  /** countRow of the row `rowSpans` just took (its cells spans of `text`); absent where a kernel has no rowSpans. */
+  countSpans?(text: string, spans: Int32Array, content: ContentStats): number;
 }
 
 /** R-TIME-1: the time cell is digits, at most the unit's last instant (its null check is the caller's). */
@@ -134,22 +136,36 @@ export function spanIs(text: string, from: number, to: number, value: string): b
  * before as a double) in the loop that checks the digits, instead of a second pass over the cell for the report.
  */
 export function simpleTimeMs(time: string, maxTime: string, msPerUnit: number): number {
-  const n = time.length;
+  return simpleTimeMsIn(time, 0, time.length, maxTime, msPerUnit);
+}
+
+/** simpleTimeMs of `text[from, to)`. */
+export function simpleTimeMsIn(
+  text: string,
+  from: number,
+  to: number,
+  maxTime: string,
+  msPerUnit: number,
+): number {
+  const n = to - from;
   if (n === 0) return NaN;
-  let i = 0;
+  let i = from;
   let high = 0;
-  for (; i < n - 9; i++) {
-    const d = time.charCodeAt(i) - 48;
+  for (; i < to - 9; i++) {
+    const d = text.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return NaN;
     high = high * 10 + d;
   }
   let low = 0;
-  for (; i < n; i++) {
-    const d = time.charCodeAt(i) - 48;
+  for (; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return NaN;
     low = (low * 10 + d) | 0;
   }
-  if (n >= maxTime.length && compareDigitsFrom(time, 0, maxTime) > 0) return NaN;
+  if (n >= maxTime.length) {
+    const time = from === 0 && to === text.length ? text : text.substring(from, to);
+    if (compareDigitsFrom(time, 0, maxTime) > 0) return NaN;
+  }
   return (high * 1e9 + low) * msPerUnit;
 }
 
@@ -261,7 +277,12 @@ export class RowCells {
     const c = 2 * this.timeIndex;
     const from = spans[c]!;
     const to = spans[c + 1]!;
-    if (!simpleTimeIn(text, from, to, this.maxTime) || spanIs(text, from, to, this.nullText)) return false;
+    if (this.statistics) {
+      const ms = simpleTimeMsIn(text, from, to, this.maxTime, this.msPerUnit);
+      if (ms !== ms) return false; // NaN: not simple
+      this.ms = ms;
+    } else if (!simpleTimeIn(text, from, to, this.maxTime)) return false;
+    if (spanIs(text, from, to, this.nullText)) return false;
     return this.window === null || this.window.contains(text.substring(from, to), this.unit);
   }
 

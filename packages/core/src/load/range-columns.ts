@@ -111,7 +111,7 @@ export function kernelRow(
   return true;
 }
 
-/** kernelRow of a row's cells, given as its row event would carry them (CsvEngine.setRowHook), without statistics. */
+/** kernelRow of a row's cells, given as its row event would carry them (CsvEngine.setRowHook). */
 export function kernelCellsRow(
   cells: readonly string[],
   line: number,
@@ -123,14 +123,16 @@ export function kernelCellsRow(
   columns: RangeColumns,
   kernel: Kernel,
   ascii: boolean,
+  content: ContentStats | null,
 ): boolean {
   const count = kernel.row(cells, ascii, extraBytes);
   if (count === 0) return false;
   writeKernelRow(columns, kernel, count, line, lastLine, offset - start, bytes);
+  if (content !== null) columns.rowTime.push(kernel.countRow!(cells, content));
   return true;
 }
 
-/** kernelRow of a row of cell spans (CsvEngine.setRowHook, Kernel.rowSpans): no statistics are asked in span mode. */
+/** kernelRow of a row of cell spans (CsvEngine.setRowHook, Kernel.rowSpans, and countSpans with statistics). */
 export function kernelSpanRow(
   text: string,
   spans: Int32Array,
@@ -141,10 +143,12 @@ export function kernelSpanRow(
   start: number,
   columns: RangeColumns,
   kernel: Kernel,
+  content: ContentStats | null,
 ): boolean {
   const count = kernel.rowSpans!(text, spans);
   if (count === 0) return false;
   writeKernelRow(columns, kernel, count, line, lastLine, offset - start, bytes);
+  if (content !== null) columns.rowTime.push(kernel.countSpans!(text, spans, content));
   return true;
 }
 

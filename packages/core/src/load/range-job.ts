@@ -260,13 +260,13 @@ async function readRange(
         kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc, stats !== null);
         if (stats !== null && kernel?.countRow === undefined) kernel = null;
         // Span mode: the kernel takes rows as the engine reads them, from their cells' offsets (no strings cut);
-        // not with statistics (countRow reads cells).
+        // with statistics, a kernel that gives them of such rows too (countSpans).
         const spanKernel = kernel;
-        if (spanKernel?.rowSpans !== undefined && stats === null) {
+        if (spanKernel?.rowSpans !== undefined && (stats === null || spanKernel.countSpans !== undefined)) {
           const engineOf = range;
           const hook: RowHook = {
             spans: (text, spans, line, lastLine, offset, bytes) =>
-              kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel),
+              kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel, stats),
             // As kernelRow of the row event (its `ascii` is the engine's allAscii once the batch is read, as now).
             cells: (cells, line, lastLine, offset, bytes, extraBytes) =>
               kernelCellsRow(
@@ -280,6 +280,7 @@ async function readRange(
                 columns,
                 spanKernel,
                 engineOf.engine!.allAscii,
+                stats,
               ),
           };
           // A range after the first binds its kernel before its engine is made (the file-start is its own).

@@ -164,7 +164,8 @@ export class RowKernel implements Kernel {
     shared.hashSpans(text, spans, this.nameHash, this.nameHashHigh);
     this.hashes[0] = shared.enc.keyHashValue;
     this.hashesHigh[0] = shared.enc.keyHashHigh;
-    // No time or series kept: countRow is not asked of a row taken by spans (no statistics in span mode).
+    this.seriesLow = shared.enc.seriesHash;
+    this.seriesHigh = shared.enc.seriesHashHigh;
     return 1;
   }
 
@@ -172,6 +173,11 @@ export class RowKernel implements Kernel {
     const shared = this.cells;
     content.addCellsRow(cells, shared.dimIndex, this.seriesLow, this.seriesHigh);
     return shared.ms;
+  }
+
+  countSpans(text: string, spans: Int32Array, content: ContentStats): number {
+    content.addSpansRow(text, spans, this.cells.dimIndex, this.seriesLow, this.seriesHigh);
+    return this.cells.ms;
   }
 }
 

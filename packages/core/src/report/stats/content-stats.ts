@@ -204,6 +204,35 @@ export class ContentStats {
   }
 
   /**
+   * addCellsRow of a row whose cells are spans of `text` (span mode, load/row-kernel.ts's countSpans): cell k is
+   * `text.substring(spans[2k], spans[2k + 1])`. A dimension's value is cut from the text only where it is counted:
+   * a new series, or the dimensions' summaries past the bound.
+   */
+  addSpansRow(text: string, spans: Int32Array, dimCells: Int32Array, low: number, high: number): void {
+    this.rows++;
+    this.records++;
+    this.complete++;
+    const values = this.rowValues;
+    if (this.tops !== null) {
+      for (let i = 0; i < this.width; i++) {
+        const c = 2 * dimCells[i]!;
+        this.tops[i]!.add(text.substring(spans[c]!, spans[c + 1]));
+      }
+    }
+    const a = fmix32(low) & MASK30;
+    const b = fmix32(high) & MASK30;
+    const series = this.series;
+    if (series === null) this.seriesSketch!.add(a, b);
+    else if (!series.hit(a, b, 1)) {
+      for (let i = 0; i < this.width; i++) {
+        const c = 2 * dimCells[i]!;
+        values[i] = text.substring(spans[c]!, spans[c + 1]);
+      }
+      if (series.add(a, b, 1, values) && series.size > this.combosMax) this.overflow();
+    }
+  }
+
+  /**
    * A row a mixed model's kernel took (load/mixed-kernel.ts): `count` scalar records, every dimension present, none
    * null. What addRangeRow counts of them but their time and measures (the kernel counts each record's measure slots
    * with countSlots): the row, its dimension values, and per record k its series by lows[k], highs[k] (as

@@ -18,7 +18,7 @@ import {
 } from '../../../src/index.js';
 import { RecordKeyEncoder } from '../../../src/checks/check-record-key.js';
 import { ContentStats } from '../../../src/report/stats/content-stats.js';
-import { simpleTime, simpleTimeMs } from '../../../src/load/kernel-cells.js';
+import { simpleTime, simpleTimeMs, simpleTimeMsIn } from '../../../src/load/kernel-cells.js';
 import { MAX_TIME_DIGITS } from '../../../src/map/map-time.js';
 import { recordTimeMs, timeDigitsMs, unitMs } from '../../../src/report/stats/record-time.js';
 import type { TimestreamRecord } from '../../../src/map/record.js';
@@ -243,7 +243,7 @@ describe('content statistics past their exact bounds', () => {
 });
 
 describe("ContentStats.addCellsRow (the range job's row kernel, issue 19)", () => {
-  it('counts a row from its cells as add counts its record, exact and past the bound, in every unit', () => {
+  it('counts a row from its cells (and addSpansRow from its spans) as add counts its record, exact and past the bound, in every unit', () => {
     for (const unit of ['SECONDS', 'MILLISECONDS', 'MICROSECONDS', 'NANOSECONDS'] as const) {
       const model = { ...fleetTask().model, timeUnit: unit };
       if (model.measures.kind !== 'multi') throw new Error('the fleet model is multi-measure');
@@ -258,6 +258,11 @@ describe("ContentStats.addCellsRow (the range job's row kernel, issue 19)", () =
           combosMax,
         );
         const byCells = new ContentStats(
+          model,
+          { from: 1714521600e3 + 1e6, to: 1714521600e3 + 4e6 },
+          combosMax,
+        );
+        const bySpans = new ContentStats(
           model,
           { from: 1714521600e3 + 1e6, to: 1714521600e3 + 4e6 },
           combosMax,
@@ -287,8 +292,21 @@ describe("ContentStats.addCellsRow (the range job's row kernel, issue 19)", () =
           times[0] = simpleTimeMs(time, MAX_TIME_DIGITS[unit], unitMs(unit));
           expect(times[0]).toBe(recordTimeMs(record));
           byCells.addTimes(times, 0, 1);
+          // Span mode (countSpans): the same row as spans of a line, after a prefix.
+          const line = `#,${cells.join(',')}`;
+          const spans = new Int32Array(2 * cells.length);
+          for (let k = 0, at = 2; k < cells.length; at += cells[k]!.length + 1, k++) {
+            spans[2 * k] = at;
+            spans[2 * k + 1] = at + cells[k]!.length;
+          }
+          bySpans.addSpansRow(line, spans, dimCells, encoder.seriesHash, encoder.seriesHashHigh);
+          times[0] = simpleTimeMsIn(line, spans[0]!, spans[1]!, MAX_TIME_DIGITS[unit], unitMs(unit));
+          expect(times[0]).toBe(recordTimeMs(record));
+          bySpans.addTimes(times, 0, 1);
         }
         expect(byCells.data()).toEqual(byRecord.data());
+        expect(bySpans.data()).toEqual(byRecord.data());
+        expect(bySpans.seriesCount).toEqual(byCells.seriesCount);
         expect(byCells.seriesCount.exact).toBe(combosMax === 100_000);
       }
     }
