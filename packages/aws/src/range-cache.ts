@@ -1,27 +1,27 @@
 /**
- * R-DUP-1 for S3 sources (R-S3-1): the bytes of each object as its ranged GETs brought them, kept in a file of a
- * temporary folder at the same offsets, so that the duplicate index can read a row again synchronously (core's
- * RowRereader) without a request: the parallel dry run's workers write what they read, the main thread reads rows
- * back. One file per object version (its S3 path and ETag). A run holds its objects' files (retain); they are
- * deleted when the last run holding them ends, and the folder when the process exits.
+ * R-DUP-1 for S3 sources (R-S3-1): the bytes of each object as the ranged GETs of a thread's own reads brought them
+ * (one thread's run, `--workers 1`), kept in a file of a temporary folder at the same offsets, so that the duplicate
+ * index can read a row again synchronously (core's RowRereader) without a request. Only bytes this instance wrote are
+ * read back (the file may have holes: a range read from the middle). The parallel dry run's staged bytes are in
+ * shared memory instead (staged-memory.ts). One file per object version (its S3 path and ETag). A run holds its
+ * objects' files (retain); they are deleted when the last run holding them ends, and the folder when the process
+ * exits.
  */
 import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
-  fstatSync,
   mkdtempSync,
   openSync,
   readSync,
   rmSync,
   unlinkSync,
   writeSync,
-  writevSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { ReadChunksOptions, SourceFile } from '@tsbatch/core';
+import type { SourceFile } from '@tsbatch/core';
 
 /**
  * The reader methods both S3 readers (s3-reader.ts, and s3-reader-module.ts in other threads) share. R-DUP-1: an
@@ -46,21 +46,6 @@ export const cachedRereads = {
   },
 };
 
-/**
- * The chunks of a read from `start` that this process staged (ReadChunksOptions.staged), from the cache: none when
- * `start` is not inside the staged bytes; fewer when the cache file ends early (the caller reads on from S3).
- */
-export function* stagedChunks(
-  cache: RangeCache,
-  file: SourceFile,
-  start: number,
-  options: ReadChunksOptions,
-): Generator<Buffer, void, undefined> {
-  const staged = options.staged;
-  if (staged === undefined || start < staged.start || start >= staged.end) return;
-  yield* cache.chunks(file, start, Math.min(staged.end, file.size), options.highWaterMark);
-}
-
 /** Folders this process made, removed when it exits (one listener for all). */
 const made = new Set<string>();
 let listening = false;
@@ -70,6 +55,10 @@ export class RangeCache {
   private readonly holds = new Map<string, number>();
   /** Told of each object file deleted (its last run ended): what was staged into it is gone (S3SourceReader.stage). */
   private readonly dropListeners: ((name: string) => void)[] = [];
+  /** The object file each descriptor open for writing stands for. */
+  private readonly writeFds = new Map<number, string>();
+  /** Per object file: the byte ranges written through this instance, in order, none touching (merged). */
+  private readonly written = new Map<string, [number, number][]>();
 
   /** A cache over `folder`, made by another thread of this process (a worker's reader). */
   constructor(readonly folder: string) {}
@@ -98,40 +87,44 @@ export class RangeCache {
 
   /** Opens the object's file to write chunks at their offsets (several threads may write it: same bytes). */
   openForWrite(file: SourceFile): number {
-    return openSync(this.fileOf(file), constants.O_WRONLY | constants.O_CREAT, 0o600);
+    const name = this.fileOf(file);
+    const fd = openSync(name, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    this.writeFds.set(fd, name);
+    return fd;
+  }
+
+  /** Closes a descriptor of openForWrite. */
+  closeWrite(fd: number): void {
+    this.writeFds.delete(fd);
+    closeSync(fd);
   }
 
   write(fd: number, chunk: Buffer, position: number): void {
     let done = 0;
     while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done, position + done);
+    const name = this.writeFds.get(fd);
+    if (name !== undefined) {
+      const list = this.written.get(name) ?? [];
+      this.written.set(name, list);
+      addRange(list, position, position + chunk.length);
+    }
   }
 
-  /** The chunks one after the other from `position`, in one system call where the kernel takes them all. */
-  writeAll(fd: number, chunks: Buffer[], position: number): void {
-    let done = writevSync(fd, chunks, position);
-    let offset = position;
-    for (const chunk of chunks) {
-      if (done >= chunk.length) {
-        done -= chunk.length;
-        offset += chunk.length;
-        continue;
-      }
-      this.write(fd, chunk.subarray(done), offset + done);
-      offset += chunk.length;
-      done = 0;
-    }
+  /** Whether bytes [from, to) of the object's file were all written through this instance. */
+  wrote(file: SourceFile, from: number, to: number): boolean {
+    return covers(this.written.get(this.fileOf(file)) ?? [], from, to);
   }
 
   /** Bytes [offset, offset + length) as a read wrote them; null when they were never written. */
   read(file: SourceFile, offset: number, length: number): Buffer | null {
     const name = this.fileOf(file);
+    if (!this.wrote(file, offset, offset + length)) return null;
     let fd = this.readFds.get(name);
     try {
       if (fd === undefined) {
         fd = openSync(name, 'r');
         this.readFds.set(name, fd);
       }
-      if (fstatSync(fd).size < offset + length) return null;
       const out = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
@@ -142,36 +135,6 @@ export class RangeCache {
       return out;
     } catch {
       return null;
-    }
-  }
-
-  /**
-   * Bytes [from, to) as a read wrote them (SourceReader.stage), in fresh chunks of up to `chunkBytes`; it stops early
-   * where the file ends before `to` (the caller asks S3 for the rest).
-   */
-  *chunks(
-    file: SourceFile,
-    from: number,
-    to: number,
-    chunkBytes: number,
-  ): Generator<Buffer, void, undefined> {
-    let fd: number;
-    try {
-      fd = openSync(this.fileOf(file), 'r');
-    } catch {
-      return;
-    }
-    try {
-      let position = from;
-      while (position < to) {
-        const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, to - position));
-        const n = readSync(fd, chunk, 0, chunk.length, position);
-        if (n === 0) return;
-        position += n;
-        yield n === chunk.length ? chunk : chunk.subarray(0, n);
-      }
-    } finally {
-      closeSync(fd);
     }
   }
 
@@ -195,6 +158,7 @@ export class RangeCache {
           continue;
         }
         this.holds.delete(name);
+        this.written.delete(name);
         const fd = this.readFds.get(name);
         this.readFds.delete(name);
         if (fd !== undefined) closeSync(fd);
@@ -207,4 +171,30 @@ export class RangeCache {
       }
     };
   }
+}
+
+/** Adds [from, to) to sorted, merged ranges (reads write mostly in order: usually the last one grows). */
+export function addRange(list: [number, number][], from: number, to: number): void {
+  if (to <= from) return;
+  let i = list.length;
+  while (i > 0 && list[i - 1]![0] > from) i--;
+  // list[i - 1] starts at or before `from`: merge with it when they touch.
+  let start = from;
+  let end = to;
+  let first = i;
+  if (i > 0 && list[i - 1]![1] >= from) {
+    first = i - 1;
+    start = list[first]![0];
+    end = Math.max(end, list[first]![1]);
+  }
+  let last = i;
+  while (last < list.length && list[last]![0] <= end) end = Math.max(end, list[last++]![1]);
+  list.splice(first, last - first, [start, end]);
+}
+
+/** Whether sorted, merged ranges hold every byte of [from, to). */
+export function covers(list: readonly [number, number][], from: number, to: number): boolean {
+  if (to <= from) return true;
+  for (const [start, end] of list) if (start <= from && to <= end) return true;
+  return false;
 }

@@ -1,13 +1,16 @@
 /**
  * The module a worker thread imports (core's readerFromSpec) to build the S3 reader of the main thread (R-S3-1).
  * It loads no SDK itself: a worker of the parallel dry run reads the bytes the main thread staged for its range from
- * the range cache (S3SourceReader.stage), and only what lies beyond them (a row running past the staged bytes), or
- * a listing, makes it load the full reader (s3-reader.ts, with @aws-sdk/client-s3: about 0.2 s of CPU per thread).
+ * the shared blocks handed to it with the range (S3SourceReader.stage, staged-memory.ts), and only what lies beyond
+ * them (a row running past the staged bytes), or a listing, makes it load the full reader (s3-reader.ts, with
+ * @aws-sdk/client-s3: about 0.2 s of CPU per thread).
  */
 import { importModule, type ReadChunksOptions, type SourceFile, type SourceReader } from '@tsbatch/core';
 
-import type { StaticCredentials } from './aws-settings.js';
-import { cachedRereads, RangeCache, stagedChunks } from './range-cache.js';
+import { s3ClientConfig, type StaticCredentials } from './aws-settings.js';
+import { cachedRereads, RangeCache } from './range-cache.js';
+import { heldBlocks, heldChunks } from './staged-memory.js';
+import { SyncRangeReader } from './sync-range.js';
 import type { createS3Reader as CreateS3Reader, S3ReaderSpecOptions } from './s3-reader.js';
 
 const here = import.meta.url;
@@ -28,6 +31,7 @@ class LocalFirstS3Reader implements SourceReader {
   readonly rereads: boolean;
   private readonly cache: RangeCache | null;
   private full: Promise<SourceReader> | null = null;
+  private rereader: SyncRangeReader | null = null;
 
   constructor(
     private readonly settings: S3ReaderSpecOptions,
@@ -53,8 +57,9 @@ class LocalFirstS3Reader implements SourceReader {
       return createS3Reader({
         ...this.settings,
         ...(this.secrets !== undefined && { credentials: this.secrets }),
-        // The main thread's range cache folder (R-DUP-1 re-reads), shared by this process's threads only.
-        rangeCache: this.folder ?? false,
+        // [choice] Nothing kept: rows are read again on the main thread only (range-replay.ts), which asks S3 for
+        // what it no longer holds.
+        rangeCache: false,
       });
     })();
     return this.full;
@@ -70,8 +75,10 @@ class LocalFirstS3Reader implements SourceReader {
 
   async *read(file: SourceFile, options: ReadChunksOptions): AsyncGenerator<Buffer, void, undefined> {
     let position = options.start ?? 0;
-    if (this.cache !== null) {
-      for (const chunk of stagedChunks(this.cache, file, position, options)) {
+    const staged = options.staged;
+    if (staged !== undefined && position >= staged.start) {
+      const end = Math.min(staged.end, file.size);
+      for (const chunk of heldChunks(heldBlocks(staged.held), position, end, options.highWaterMark)) {
         position += chunk.length;
         yield chunk;
       }
@@ -86,8 +93,16 @@ class LocalFirstS3Reader implements SourceReader {
     return cachedRereads.version(this.cache, file);
   }
 
+  /**
+   * R-DUP-1 (rows are read again on the main thread, range-replay.ts; this thread would ask S3 the same way): this
+   * thread writes no range cache, so the bytes come by a ranged GET of the listed version (sync-range.ts).
+   */
   readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
-    return cachedRereads.readSync(this.cache, file, version, offset, length);
+    if (this.cache === null || version !== file.etag || offset < 0 || offset + length > file.size) return null;
+    this.rereader ??= new SyncRangeReader(
+      s3ClientConfig({ ...this.settings, ...(this.secrets !== undefined && { credentials: this.secrets }) }),
+    );
+    return this.rereader.read(file, offset, length);
   }
 
   retain(files: readonly SourceFile[]): () => void {

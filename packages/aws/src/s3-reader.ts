@@ -6,10 +6,10 @@
  * Requests retry with the SDK's standard retry; a body cut off midway is asked for again from where it broke.
  * A read's end hint bounds its first GET and nothing is asked for past it until the caller reads on (a range job's
  * read used to fire a wasted 8 MiB GET of the next part on reaching its hint). The parallel dry run stages each range
- * with one GET on the main thread (`stage`, into the range cache); workers build their reader from the spec
- * (s3-reader-module.ts), read the staged bytes locally and load the SDK only for bytes past them.
+ * with one GET on the main thread (`stage`, into blocks of memory shared with the workers, reused once their ranges
+ * are read: staged-memory.ts); workers build their reader from the spec (s3-reader-module.ts), read the staged bytes
+ * locally and load the SDK only for bytes past them.
  */
-import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
@@ -18,13 +18,15 @@ import {
   S3Client,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import type { ReadChunksOptions, ReaderSpec, SourceFile, SourceReader } from '@tsbatch/core';
+import type { ReadChunksOptions, ReaderSpec, SourceFile, SourceReader, StagedBytes } from '@tsbatch/core';
 
 import { s3ClientConfig, s3EndpointOf, type AwsSettings, type StaticCredentials } from './aws-settings.js';
 import { AwsError } from './errors.js';
 import { objectChanged, s3Error } from './s3-errors.js';
 import { parseS3Path, s3Path } from './s3-uri.js';
-import { cachedRereads, RangeCache, stagedChunks } from './range-cache.js';
+import { cachedRereads, RangeCache } from './range-cache.js';
+import { copyHeld, heldBlocks, heldChunks, SharedBlockPool, type SharedBytes } from './staged-memory.js';
+import { SyncRangeReader } from './sync-range.js';
 
 export interface S3ReaderOptions extends AwsSettings {
   /** Bytes per ranged GET. @default 8 MiB */
@@ -63,12 +65,16 @@ const STAGE_WRITE_BYTES = 1024 * 1024;
  */
 export const STAGE_BLOCK_BYTES = 32 * 1024 * 1024;
 
-/** One staging GET of bytes [start, end) into the range cache, shared by the stages of the ranges inside it. */
+/** One staging GET of bytes [start, end) into shared memory, shared by the stages of the ranges inside it. */
 interface StageBlock {
   readonly start: number;
   readonly end: number;
-  /** Bytes [start, written) are in the range cache. */
+  /** Where its bytes are: byte 0 is the object's byte `start`. */
+  readonly memory: SharedArrayBuffer;
+  /** Bytes [start, written) are in memory. */
   written: number;
+  /** Stages holding it whose read is not over (unstage). */
+  users: number;
   /** Why the GET failed (the block is then dropped, so a later stage asks again). */
   error: { cause: unknown } | null;
   /** Stages waiting for more bytes of it. */
@@ -102,6 +108,11 @@ class S3SourceReader implements SourceReader {
   readonly rereads: boolean;
   /** The staging GETs of each object's cache file (RangeCache.fileOf), in byte order, none overlapping. */
   private readonly blocks = new Map<string, StageBlock[]>();
+  /** Per object (RangeCache.fileOf): the end of the furthest staged read that is over (unstage). */
+  private readonly readTo = new Map<string, number>();
+  private readonly pool: SharedBlockPool;
+  /** R-DUP-1: rows read again whose bytes this process no longer holds, by a ranged GET (sync-range.ts). */
+  private rereader: SyncRangeReader | null = null;
 
   constructor(private readonly options: S3ReaderOptions) {
     this.client = new S3Client({
@@ -111,6 +122,7 @@ class S3SourceReader implements SourceReader {
     this.partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
     this.stageBytes = options.stageBytes ?? STAGE_BLOCK_BYTES;
     this.bodyRetries = options.bodyRetries ?? 3;
+    this.pool = new SharedBlockPool(this.stageBytes);
     for (const [name, value] of [
       ['partBytes', this.partBytes],
       ['stageBytes', this.stageBytes],
@@ -128,8 +140,13 @@ class S3SourceReader implements SourceReader {
     this.rereads = this.cache !== null;
     // The object's file is deleted: what was staged into it is gone, and a GET still filling it is of no use.
     this.cache?.onDrop((name) => {
-      for (const block of this.blocks.get(name) ?? []) block.controller.abort();
+      for (const block of this.blocks.get(name) ?? []) {
+        block.controller.abort();
+        // A GET cut off may still be writing into it: only a finished block's memory is reused.
+        if (block.written >= block.end) this.pool.give(block.memory);
+      }
       this.blocks.delete(name);
+      this.readTo.delete(name);
     });
     const endpoint = s3EndpointOf(options);
     const specOptions: S3ReaderSpecOptions = {
@@ -197,8 +214,24 @@ class S3SourceReader implements SourceReader {
     return cachedRereads.version(this.cache, file);
   }
 
+  /**
+   * R-DUP-1: from the staged blocks still held, else from the range cache's file where this thread's reads wrote
+   * the bytes, else by a ranged GET of the listed version (sync-range.ts).
+   */
   readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
-    return cachedRereads.readSync(this.cache, file, version, offset, length);
+    const cache = this.cache;
+    // Bytes past the object's end are not made up.
+    if (cache === null || version !== file.etag || offset < 0 || offset + length > file.size) return null;
+    const held = this.heldOf(cache.fileOf(file));
+    const bytes = copyHeld(held, offset, length) ?? cache.read(file, offset, length);
+    if (bytes !== null) return bytes;
+    this.rereader ??= new SyncRangeReader(s3ClientConfig(this.options));
+    return this.rereader.read(file, offset, length);
+  }
+
+  /** The bytes the object's staging GETs hold now (each block's written part). */
+  private heldOf(name: string): SharedBytes[] {
+    return (this.blocks.get(name) ?? []).map((b) => ({ start: b.start, end: b.written, bytes: b.memory }));
   }
 
   retain(files: readonly SourceFile[]): () => void {
@@ -206,18 +239,21 @@ class S3SourceReader implements SourceReader {
   }
 
   /**
-   * Bytes staged by this process (options.staged, see `stage`) come from the range cache; the rest, and everything
+   * Bytes staged by this process (options.staged, see `stage`) come from its shared blocks; the rest, and everything
    * when nothing is staged, from ranged GETs.
    */
   async *read(file: SourceFile, options: ReadChunksOptions): AsyncGenerator<Buffer, void, undefined> {
     let position = options.start ?? 0;
-    if (this.cache !== null) {
-      for (const chunk of stagedChunks(this.cache, file, position, options)) {
+    const staged = options.staged;
+    if (staged !== undefined && position >= staged.start) {
+      const end = Math.min(staged.end, file.size);
+      for (const chunk of heldChunks(heldBlocks(staged.held), position, end, options.highWaterMark)) {
         position += chunk.length;
         yield chunk;
       }
     }
-    yield* this.fetch(file, { ...options, start: position }, false);
+    const { staged: _staged, ...rest } = options;
+    yield* this.fetch(file, { ...rest, start: position }, false);
   }
 
   /**
@@ -227,15 +263,49 @@ class S3SourceReader implements SourceReader {
    * and the next block is asked for once the stages come within half a block of a block's end (the workers never
    * wait for a request to start).
    */
-  async stage(file: SourceFile, start: number, end: number, signal?: AbortSignal): Promise<boolean> {
+  async stage(
+    file: SourceFile,
+    start: number,
+    end: number,
+    signal?: AbortSignal,
+  ): Promise<StagedBytes | null> {
     const cache = this.cache;
-    if (cache === null) return false;
+    if (cache === null) return null;
     const to = Math.min(end, file.size);
     const name = cache.fileOf(file);
     const blocks = this.cover(file, name, start, to);
+    for (const block of blocks) block.users++;
     this.cover(file, name, to, Math.min(file.size, to + Math.floor(this.stageBytes / 2)));
-    for (const block of blocks) await waitFor(block, Math.min(block.end, to), signal);
-    return true;
+    try {
+      for (const block of blocks) await waitFor(block, Math.min(block.end, to), signal);
+    } catch (error) {
+      for (const block of blocks) block.users--;
+      throw error;
+    }
+    const held: SharedBytes[] = blocks.map((b) => ({ start: b.start, end: b.end, bytes: b.memory }));
+    return { start, end: to, held };
+  }
+
+  /**
+   * The read given `staged` is over: blocks no stage holds any more, wholly before the furthest read that is over,
+   * go back to the pool (a later stage or re-read of their bytes asks S3 again).
+   */
+  unstage(file: SourceFile, staged: StagedBytes): void {
+    const cache = this.cache;
+    if (cache === null) return;
+    const name = cache.fileOf(file);
+    const list = this.blocks.get(name);
+    if (list === undefined) return;
+    const given = new Set(heldBlocks(staged.held).map((h) => h.bytes));
+    for (const block of list) if (given.has(block.memory)) block.users--;
+    const readTo = Math.max(this.readTo.get(name) ?? 0, staged.end);
+    this.readTo.set(name, readTo);
+    for (let i = 0; i < list.length; i++) {
+      const block = list[i]!;
+      if (block.users > 0 || block.end > readTo || block.written < block.end) continue;
+      list.splice(i--, 1);
+      this.pool.give(block.memory);
+    }
   }
 
   /** The staging GETs holding bytes [from, to) of the object, those missing started now. */
@@ -264,7 +334,9 @@ class S3SourceReader implements SourceReader {
     const block: StageBlock = {
       start: position,
       end,
+      memory: this.pool.take(end - position),
       written: position,
+      users: 0,
       error: null,
       waiting: new Set(),
       controller: new AbortController(),
@@ -288,6 +360,7 @@ class S3SourceReader implements SourceReader {
             block.written = written;
             wake();
           },
+          { bytes: Buffer.from(block.memory), start: block.start },
         ));
       } catch (error) {
         block.error = { cause: error };
@@ -302,14 +375,15 @@ class S3SourceReader implements SourceReader {
   }
 
   /**
-   * The bytes from options.start in ranged GETs of the listed version; `stageOnly`: written to the range cache only
-   * (nothing is yielded), to options.end.
+   * The bytes from options.start in ranged GETs of the listed version; `stageOnly`: copied into `memory` only (its
+   * byte 0 being the object's byte `memory.start`; nothing is yielded), to options.end.
    */
   private async *fetch(
     file: SourceFile,
     options: ReadChunksOptions,
     stageOnly: boolean,
     onStaged?: (written: number) => void,
+    memory?: { bytes: Buffer; start: number },
   ): AsyncGenerator<Buffer, void, undefined> {
     const { bucket, key } = parseS3Path(file.path);
     const size = file.size;
@@ -328,12 +402,13 @@ class S3SourceReader implements SourceReader {
     let pendingBytes = 0;
     const flush = (): Buffer | null => {
       let out: Buffer | null = null;
-      if (this.cache !== null) cacheFd ??= this.cache.openForWrite(file);
-      if (stageOnly) {
-        // Only to the cache: the socket's pieces as they are, no copy into one buffer.
-        this.cache!.writeAll(cacheFd!, pending, position - pendingBytes);
+      if (stageOnly && memory !== undefined) {
+        // Only to the shared block: the socket's pieces copied in place, no buffer of their own.
+        let at = position - pendingBytes - memory.start;
+        for (const piece of pending) at += piece.copy(memory.bytes, at);
         onStaged?.(position);
       } else {
+        if (this.cache !== null) cacheFd ??= this.cache.openForWrite(file);
         out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         if (cacheFd !== null) this.cache!.write(cacheFd, out, position - pendingBytes);
       }
@@ -395,7 +470,7 @@ class S3SourceReader implements SourceReader {
         partEnd = to;
       }
     } finally {
-      if (cacheFd !== null) closeSync(cacheFd);
+      if (cacheFd !== null) this.cache!.closeWrite(cacheFd);
       // Leaving early (a range read far enough, a failure) drops the part asked for ahead.
       if (next !== null)
         void next.body.then(

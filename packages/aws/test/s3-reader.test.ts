@@ -13,13 +13,16 @@ import {
   resolveSource,
   type DryRunResult,
   type ResolvedSource,
+  type StagedBytes,
 } from '@tsbatch/core';
 import { parallelDryRun, parallelSupport } from '@tsbatch/parallel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FLEET_HEADER, fleetTask } from '../../core/test/dry-run-fixtures.js';
-import { createS3Reader, s3SourceLocation } from '../src/index.js';
+import { createS3Reader, s3ClientConfig, s3SourceLocation } from '../src/index.js';
 import { createSourceReader } from '../src/s3-reader-module.js';
+import { heldBlocks } from '../src/staged-memory.js';
+import { REREAD_BLOCK_BYTES, SyncRangeReader } from '../src/sync-range.js';
 import { startS3Proxy } from './s3-proxy.js';
 import { s3ServerMissing, startS3Server, type S3TestServer } from './s3-server.js';
 
@@ -176,11 +179,15 @@ describe.skipIf(missing !== null)(
       const row = reader.readSync(file!, version!, from + 1000, 5000);
       expect(row?.equals(Buffer.from(big).subarray(from + 1000, from + 6000))).toBe(true);
       expect(reader.readSync(file!, '"another-etag"', from, 10)).toBeNull();
-      // Bytes no read brought are not made up.
+      // Bytes past the object's end are not made up.
       expect(reader.readSync(file!, version!, big.length - 10, 20)).toBeNull();
+      // Bytes no read brought: asked for by a ranged GET of the listed version, exact.
+      const unread = reader.readSync(file!, version!, 1_000, 300);
+      expect(unread?.equals(Buffer.from(big).subarray(1_000, 1_300))).toBe(true);
       release();
-      // The run ended: its objects' bytes are gone from the temporary folder.
-      expect(reader.readSync(file!, version!, from + 1000, 5000)).toBeNull();
+      // The run ended: its objects' bytes are gone from the temporary folder; a re-read asks S3 again, exactly.
+      const after = reader.readSync(file!, version!, from + 1000, 5000);
+      expect(after?.equals(Buffer.from(big).subarray(from + 1000, from + 6000))).toBe(true);
       const none = createS3Reader({ ...s3.settings, rangeCache: false });
       expect(none.rereads).toBe(false);
       expect(await none.version(file!)).toBeNull();
@@ -192,9 +199,12 @@ describe.skipIf(missing !== null)(
         const reader = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint });
         const [file] = await reader.list('fleet-data', 'big/');
         const release = reader.retain!([file!]);
-        const staged = { start: 4_194_303, end: 8_454_144 };
         const gets = (): number => proxy.requests.filter((r) => r.startsWith('GET /fleet-data/big')).length;
-        expect(await reader.stage!(file!, staged.start, staged.end)).toBe(true);
+        const extent = { start: 4_194_303, end: 8_454_144 };
+        // What the worker's read is given: the bytes staged, and the shared blocks holding them.
+        const staged = (await reader.stage!(file!, extent.start, extent.end))!;
+        expect(staged).toMatchObject(extent);
+        expect(staged.held).toBeDefined();
         expect(gets()).toBe(1);
         // What a worker builds from the spec: no SDK until it needs a request.
         const spec = reader.spec!;
@@ -223,9 +233,15 @@ describe.skipIf(missing !== null)(
         expect(past.equals(Buffer.from(big).subarray(staged.start, staged.start + past.length))).toBe(true);
         expect(past.length).toBeGreaterThanOrEqual(staged.end + 300_000 - staged.start);
         expect(gets()).toBe(2);
-        // Outside the staged bytes (another start): S3 as usual; re-reads come from the cache the stage filled.
-        const row = worker.readSync(file!, file!.etag!, staged.start + 5000, 100);
+        // R-DUP-1: this thread reads a staged row again from the shared block, with no request.
+        const row = reader.readSync(file!, file!.etag!, staged.start + 5000, 100);
         expect(row?.equals(Buffer.from(big).subarray(staged.start + 5000, staged.start + 5100))).toBe(true);
+        expect(gets()).toBe(2);
+        // A worker keeps no bytes: it would ask S3 (rows are read again on the main thread only). Straight to the
+        // server: this thread waits on that GET, and the proxy answers on this thread.
+        const direct = createSourceReader({ ...spec.options!, s3Endpoint: s3.endpoint }, spec.secrets, spec.local);
+        const there = direct.readSync(file!, file!.etag!, staged.start + 5000, 100);
+        expect(there?.equals(Buffer.from(big).subarray(staged.start + 5000, staged.start + 5100))).toBe(true);
         release();
       } finally {
         await proxy.close();
@@ -250,12 +266,16 @@ describe.skipIf(missing !== null)(
           });
         await expect(reader.stage!(file!, 0, 100, AbortSignal.abort())).rejects.toThrow();
         // Four in flight at once, as the parallel dry run has them (two per worker).
-        for (let i = 0; i < extents.length; i += 4)
-          await Promise.all(extents.slice(i, i + 4).map((e) => reader.stage!(file!, e.start, e.end)));
+        const stagedAll: StagedBytes[] = [];
+        for (let i = 0; i < extents.length; i += 4) {
+          const got = await Promise.all(extents.slice(i, i + 4).map((e) => reader.stage!(file!, e.start, e.end)));
+          stagedAll.push(...got.map((g) => g!));
+        }
+        expect(stagedAll.map((g) => ({ start: g.start, end: g.end }))).toEqual(extents);
         expect(gets()).toBe(Math.ceil(size / stageBytes));
         const spec = reader.spec!;
         const worker = createSourceReader(spec.options, spec.secrets, spec.local);
-        for (const staged of extents) {
+        for (const staged of stagedAll) {
           const got: Buffer[] = [];
           for await (const chunk of worker.read(file!, {
             start: staged.start,
@@ -270,14 +290,61 @@ describe.skipIf(missing !== null)(
           expect(bytes.equals(Buffer.from(big).subarray(staged.start, staged.end))).toBe(true);
         }
         expect(gets()).toBe(Math.ceil(size / stageBytes));
+        // R-DUP-1: rows are read again from the blocks still held, across a block's end too, with no request.
+        const version = (await reader.version(file!))!;
+        for (const at of [100, stageBytes - 50, stageBytes + 1000, size - 200]) {
+          const row = reader.readSync(file!, version, at, 150);
+          expect(row?.equals(Buffer.from(big).subarray(at, at + 150))).toBe(true);
+        }
+        expect(gets()).toBe(Math.ceil(size / stageBytes));
+        // Every range read: the blocks go back to the pool, and the next stage reuses their memory.
+        const memories = new Set(stagedAll.flatMap((g) => heldBlocks(g.held).map((h) => h.bytes)));
+        for (const staged of stagedAll) reader.unstage!(file!, staged);
+        const reused = (await reader.stage!(file!, 0, 1000))!;
+        expect(memories.has(heldBlocks(reused.held)[0]!.bytes)).toBe(true);
+        expect(gets()).toBe(Math.ceil(size / stageBytes) + 1);
+        reader.unstage!(file!, reused);
         release();
         // The run ended: its staged bytes are gone, and staging again asks S3 again.
         const again = reader.retain!([file!]);
-        expect(await reader.stage!(file!, 0, 1000)).toBe(true);
-        expect(gets()).toBe(Math.ceil(size / stageBytes) + 1);
+        expect(await reader.stage!(file!, 0, 1000)).toMatchObject({ start: 0, end: 1000 });
+        expect(gets()).toBe(Math.ceil(size / stageBytes) + 2);
         again();
       } finally {
         await proxy.close();
+      }
+    });
+
+    it('reads a row again by a ranged GET once its staged block is let go, a GET a block and never one a row (R-DUP-1, R-S3-1)', async () => {
+      const stageBytes = 2 * 1024 * 1024;
+      const reader = createS3Reader({ ...s3.settings, stageBytes });
+      const [file] = await reader.list('fleet-data', 'big/');
+      const release = reader.retain!([file!]);
+      const version = (await reader.version(file!))!;
+      const staged = (await reader.stage!(file!, 0, 3 * 1024 * 1024))!;
+      reader.unstage!(file!, staged);
+      // Its blocks are let go: the rows come from S3, exact.
+      for (const at of [10, 2 * 1024 * 1024 - 70, 20_000_000]) {
+        const row = reader.readSync(file!, version, at, 150);
+        expect(row?.equals(Buffer.from(big).subarray(at, at + 150))).toBe(true);
+      }
+      release();
+      // A file full of duplicates reads its earlier rows again in order: one GET per block of them.
+      const sync = new SyncRangeReader(s3ClientConfig(s3.settings));
+      const bytes = Buffer.from(big);
+      try {
+        for (let at = 0; at < 3 * REREAD_BLOCK_BYTES; at += 997) {
+          const row = sync.read(file!, at, 120);
+          expect(row.equals(bytes.subarray(at, at + 120))).toBe(true);
+        }
+        // Block 0; blocks 0-1 for the row across their border; blocks 1-2 for the next such row.
+        expect(sync.requests).toBe(3);
+        // A version that is not the object's any more stops the run (R-S3-1 SOURCE_CHANGED).
+        expect(() => sync.read({ ...file!, etag: '"0123456789abcdef0123456789abcdef"' }, 5, 10)).toThrow(
+          /changed during the run/,
+        );
+      } finally {
+        sync.close();
       }
     });
 

@@ -17,6 +17,7 @@ import {
   type ResolvedSource,
   type ResolvedTask,
   runRangeJob,
+  type StagedBytes,
 } from '@tsbatch/core';
 import { Piscina } from 'piscina';
 
@@ -135,13 +136,22 @@ export async function parallelDryRun(
   const reader = source.reader;
   const run = async (queued: RangeJob): Promise<RangeOutcome> => {
     let job = queued;
-    // R-S3-1: this thread brings the range's bytes in (a ranged GET into the range cache) while the workers parse
-    // the ranges before it; the worker then reads them locally, with no request and no SDK of its own.
+    // R-S3-1: this thread brings the range's bytes in (a ranged GET into memory the threads share) while the workers
+    // parse the ranges before it; the worker then reads them locally, with no request and no SDK of its own.
+    let staged: StagedBytes | null = null;
     if (reader?.stage !== undefined) {
       const extent = rangeReadExtent(job);
-      if (extent.end > extent.start && (await reader.stage(job.file, extent.start, extent.end, signal)))
-        job = { ...job, staged: extent };
+      if (extent.end > extent.start) staged = await reader.stage(job.file, extent.start, extent.end, signal);
+      if (staged !== null) job = { ...job, staged };
     }
+    try {
+      return await runStaged(job);
+    } finally {
+      // The range is read (or failed): what was staged for it may be let go.
+      if (staged !== null) reader?.unstage?.(job.file, staged);
+    }
+  };
+  const runStaged = async (job: RangeJob): Promise<RangeOutcome> => {
     if (broken !== null) return onThisThread(job, broken);
     let answer: WorkerAnswer;
     try {

@@ -46,6 +46,11 @@ export interface ReadChunksOptions {
 export interface StagedBytes {
   start: number;
   end: number;
+  /**
+   * Where the reader keeps them, its own business (S3: blocks of memory shared by the process's threads), handed to
+   * the worker with the range as it is (a structured clone: SharedArrayBuffers in it stay shared, nothing is copied).
+   */
+  held?: unknown;
 }
 
 export interface SourceReader {
@@ -78,9 +83,15 @@ export interface SourceReader {
    * Brings bytes [start, end) of the file's listed version into this process (S3's range cache), so that a read
    * given them as `staged` (on any thread of this process) needs no request for them: the parallel dry run stages
    * each range on the main thread before a worker reads it (R-S3-1), so workers parse local bytes and load no SDK.
-   * Resolves false when the reader keeps nothing (then nothing is staged). Absent: the bytes are local already.
+   * Resolves the staged bytes to give such a read, or null when the reader keeps nothing (then nothing is staged).
+   * Absent: the bytes are local already.
    */
-  stage?(file: SourceFile, start: number, end: number, signal?: AbortSignal): Promise<boolean>;
+  stage?(file: SourceFile, start: number, end: number, signal?: AbortSignal): Promise<StagedBytes | null>;
+  /**
+   * The read given `staged` is over (its range job ended, whatever its outcome): the reader may let go of what it
+   * kept for it (S3: memory reused for later stages; rows read again later are asked for again).
+   */
+  unstage?(file: SourceFile, staged: StagedBytes): void;
 }
 
 export const SOURCE_CHANGED = 'SOURCE_CHANGED';
