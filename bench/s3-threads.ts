@@ -80,7 +80,16 @@ try {
         perf === undefined ? command[0]! : 'perf',
         perf === undefined
           ? command.slice(1)
-          : ['record', '-q', '-F', '499', '-o', path.join(perf, `perf-${name}-${i + 1}.data`), '--', ...command],
+          : [
+              'record',
+              '-q',
+              '-F',
+              '499',
+              '-o',
+              path.join(perf, `perf-${name}-${i + 1}.data`),
+              '--',
+              ...command,
+            ],
         {
           cwd: at,
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -98,7 +98,8 @@ class LocalFirstS3Reader implements SourceReader {
    * thread writes no range cache, so the bytes come by a ranged GET of the listed version (sync-range.ts).
    */
   readSync(file: SourceFile, version: string, offset: number, length: number): Buffer | null {
-    if (this.cache === null || version !== file.etag || offset < 0 || offset + length > file.size) return null;
+    if (this.cache === null || version !== file.etag || offset < 0 || offset + length > file.size)
+      return null;
     this.rereader ??= new SyncRangeReader(
       s3ClientConfig({ ...this.settings, ...(this.secrets !== undefined && { credentials: this.secrets }) }),
     );

@@ -239,7 +239,11 @@ describe.skipIf(missing !== null)(
         expect(gets()).toBe(2);
         // A worker keeps no bytes: it would ask S3 (rows are read again on the main thread only). Straight to the
         // server: this thread waits on that GET, and the proxy answers on this thread.
-        const direct = createSourceReader({ ...spec.options!, s3Endpoint: s3.endpoint }, spec.secrets, spec.local);
+        const direct = createSourceReader(
+          { ...spec.options!, s3Endpoint: s3.endpoint },
+          spec.secrets,
+          spec.local,
+        );
         const there = direct.readSync(file!, file!.etag!, staged.start + 5000, 100);
         expect(there?.equals(Buffer.from(big).subarray(staged.start + 5000, staged.start + 5100))).toBe(true);
         release();
@@ -268,7 +272,9 @@ describe.skipIf(missing !== null)(
         // Four in flight at once, as the parallel dry run has them (two per worker).
         const stagedAll: StagedBytes[] = [];
         for (let i = 0; i < extents.length; i += 4) {
-          const got = await Promise.all(extents.slice(i, i + 4).map((e) => reader.stage!(file!, e.start, e.end)));
+          const got = await Promise.all(
+            extents.slice(i, i + 4).map((e) => reader.stage!(file!, e.start, e.end)),
+          );
           stagedAll.push(...got.map((g) => g!));
         }
         expect(stagedAll.map((g) => ({ start: g.start, end: g.end }))).toEqual(extents);

@@ -11,7 +11,9 @@ import { copyHeld, heldChunks, SharedBlockPool, type SharedBytes } from '../src/
 
 /** The object cut into consecutive blocks at `cuts`, the blocks listed in `held` kept (copies in shared memory). */
 function blocksOf(object: Buffer, cuts: number[], held: boolean[]): SharedBytes[] {
-  const edges = [...new Set([0, ...cuts.map((c) => c % (object.length + 1)), object.length])].sort((a, b) => a - b);
+  const edges = [...new Set([0, ...cuts.map((c) => c % (object.length + 1)), object.length])].sort(
+    (a, b) => a - b,
+  );
   const blocks: SharedBytes[] = [];
   for (let i = 0; i + 1 < edges.length; i++) {
     if (held[i % held.length] === false) continue;
