@@ -100,7 +100,10 @@ export interface Kernel {
    * same answer and the same `sizes`, `hashes`, `hashesHigh` as `row` of those cells; absent where a kernel has none.
    */
   rowSpans?(text: string, spans: Int32Array): number;
-  /** countRow of the row `rowSpans` just took (its cells spans of `text`); absent where a kernel has no rowSpans. */
+  /**
+   * countRow of the row `rowSpans` just took (its cells spans of `text`); absent where a kernel has no rowSpans. A
+   * kernel may have counted the row in `content` in rowSpans already (RowKernel does: see there), answering its time.
+   */
   countSpans?(text: string, spans: Int32Array, content: ContentStats): number;
 }
 

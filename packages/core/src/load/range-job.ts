@@ -176,7 +176,7 @@ async function readRange(
         sourceEvent.type === 'file-start' ? await mapping.start(sourceEvent) : mapping.event(sourceEvent);
       if (event === null) continue;
       if (sourceEvent.type === 'file-start' && event.type === 'file-start' && job.genericOnly !== true) {
-        kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc, stats !== null);
+        kernel = rowKernel(job.task, sourceEvent.header, window, meterable, enc, stats);
         if (stats !== null && kernel?.countRow === undefined) kernel = null;
         // Span mode: the kernel takes rows as the engine reads them, from their cells' offsets (no strings cut);
         // with statistics, a kernel that gives them of such rows too (countSpans).

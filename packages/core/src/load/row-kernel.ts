@@ -67,12 +67,15 @@ export class RowKernel implements Kernel {
     window: TimeWindow | null,
     private readonly meterable: boolean,
     enc: RecordKeyEncoder,
-    /** Whether the range gathers the report's statistics (countRow): the time check reads the time's ms too. */
-    statistics = false,
+    /**
+     * The range's statistics, or null (countRow): the time check reads the time's ms too, and rowSpans counts the
+     * rows it takes in them itself (see countSpans).
+     */
+    private readonly content: ContentStats | null = null,
   ) {
     const measures = task.model.measures;
     if (measures.kind !== 'multi') throw new Error('RowKernel: not a multi-measure model');
-    this.cells = new RowCells(task, col, window, enc, statistics);
+    this.cells = new RowCells(task, col, window, enc, content !== null);
     const measureName = measures.measureName;
     const fixed = measureName.kind === 'fixed' ? measureName.name : null;
     this.nameIndex = measureName.kind === 'column' ? col(measureName.column) : -1;
@@ -166,6 +169,12 @@ export class RowKernel implements Kernel {
     this.hashesHigh[0] = shared.enc.keyHashHigh;
     this.seriesLow = shared.enc.seriesHash;
     this.seriesHigh = shared.enc.seriesHashHigh;
+    // The row's statistics, counted here rather than in countSpans: this method is too large to be inlined into
+    // the engine's row loop (CsvEngine.spanRow) anyway, so addSpansRow inlined here takes nothing from that loop's
+    // inlining budget, where it left most of the row's column pushes as calls (--trace-turbo-inlining).
+    const content = this.content;
+    if (content !== null)
+      content.addSpansRow(text, spans, shared.dimIndex, shared.enc.seriesHash, shared.enc.seriesHashHigh);
     return 1;
   }
 
@@ -175,8 +184,8 @@ export class RowKernel implements Kernel {
     return shared.ms;
   }
 
-  countSpans(text: string, spans: Int32Array, content: ContentStats): number {
-    content.addSpansRow(text, spans, this.cells.dimIndex, this.seriesLow, this.seriesHigh);
+  /** The row rowSpans took (and counted in its statistics, ContentStats.addSpansRow): its time in ms. */
+  countSpans(): number {
     return this.cells.ms;
   }
 }
@@ -193,8 +202,11 @@ export function rowKernel(
   window: TimeWindow | null,
   meterable: boolean,
   enc: RecordKeyEncoder,
-  /** Whether the range gathers the report's statistics (a kernel for them reads each row's time in ms too). */
-  statistics = false,
+  /**
+   * The range's statistics, or null: a kernel for them reads each row's time in ms too (and a multi-measure one
+   * counts the rows it takes as spans in them, RowKernel.rowSpans).
+   */
+  statistics: ContentStats | null = null,
 ): Kernel | null {
   const measures = task.model.measures;
   const dims = task.model.dimensions.length;
@@ -204,7 +216,11 @@ export function rowKernel(
     if (n === 0 || n > MAX_MEASURE_VALUES_PER_RECORD) return null;
   } else if (measures.mappings.length === 0 || measures.mappings.some((m) => m.type === 'MULTI')) return null;
   // The report's statistics of a mixed model's kernel rows count scalar measure slots only (MixedKernel.countRow).
-  if (statistics && measures.kind === 'mixed' && scalarSlotsOf(measureSlots(task.model), '') === null)
+  if (
+    statistics !== null &&
+    measures.kind === 'mixed' &&
+    scalarSlotsOf(measureSlots(task.model), '') === null
+  )
     return null;
   // The header's first column of each name, as the mapper's findColumns.
   const index = new Map<string, number>();
@@ -218,5 +234,5 @@ export function rowKernel(
   };
   return measures.kind === 'multi'
     ? new RowKernel(task, col, window, meterable, enc, statistics)
-    : new MixedKernel(task, col, window, enc, statistics);
+    : new MixedKernel(task, col, window, enc, statistics !== null);
 }
