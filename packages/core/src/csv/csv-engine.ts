@@ -1,15 +1,10 @@
 /**
  * The CSV engine behind readRows, readCsvBytes and readHeader: bytes in, SourceEvents out, one push per chunk.
  *
- * Bytes are checked (R-CSV-2: BOM, UTF-8 by Node's native isUtf8), decoded once per chunk (latin1 when the chunk is
- * ASCII, else UTF-8; a sequence cut by the chunk's end waits for the next) and handed to the tokenizer
- * (csv-tokenizer.ts), which calls back once per record. Here records become events: the header (R-CSV-3), rows,
+ * Bytes are checked (R-CSV-2: BOM, UTF-8 by Node's native isUtf8), decoded once per chunk and handed to the
+ * tokenizer (csv-text-feed.ts, csv-tokenizer.ts), which calls back once per record. Here records become events: the header (R-CSV-3), rows,
  * row failures (R-CSV-6), the file's end or failure, and, for the parallel dry run, the end of a byte range.
  */
-import { isAscii } from 'node:buffer';
-
-import iconv from 'iconv-lite';
-
 import type { Failure } from '../failure.js';
 import type { SourceEvent, SourceFile } from '../source/source.js';
 import type { ResolvedCsvOptions } from '../task.js';
@@ -27,9 +22,10 @@ import {
   unterminatedRow,
 } from './csv-failures.js';
 import { checkHeaderNames } from './header-names.js';
-import { CsvTokenizer, NO_ERROR, type RecordSink } from './csv-tokenizer.js';
+import { NO_ERROR, type RecordSink } from './csv-tokenizer.js';
+import { CsvTextFeed } from './csv-text-feed.js';
 import type { RowHook } from './row-hook.js';
-import { Utf8Checker, completeLength, detectBom } from './csv-utf8.js';
+import { detectBom } from './csv-utf8.js';
 
 export type { RowHook } from './row-hook.js';
 
@@ -46,7 +42,7 @@ const LEFT = 2;
 /** `limit` when the bytes are not a range with an end. */
 const NONE = Number.MAX_SAFE_INTEGER;
 
-export class CsvEngine implements RecordSink {
+export class CsvEngine extends CsvTextFeed implements RecordSink {
   /** True once the file failed as a whole (or the range ended): no more events for it. */
   done = false;
   /** Data rows seen (rows and row failures). */
@@ -59,11 +55,6 @@ export class CsvEngine implements RecordSink {
    */
   handoff = -1;
   handoffLines = 0;
-  /**
-   * Every text read so far was ASCII (and none came through a decoder): each cell of every row so far has as many
-   * UTF-8 bytes as chars, which metering uses (recordEventSizeAscii).
-   */
-  allAscii = true;
   /** Row events of a file read as UTF-8 carry `extraBytes` (a range job's metering sets it before reading). */
   measureRows = false;
   /** See setRowHook. */
@@ -80,45 +71,19 @@ export class CsvEngine implements RecordSink {
   private readonly key: string;
   private readonly maxRowBytes: number;
   private readonly trim: boolean;
-  private readonly utf8: Utf8Checker | null;
-  private readonly decoder: { write(buf: Buffer): string; end(): string | undefined } | null;
-  private readonly tok: CsvTokenizer;
   private events: SourceEvent[] = [];
   private header: string[] | null = null;
   private headerLength = 0;
-
-  /** Bytes not yet decoded because the BOM check needs the first 3 (R-CSV-2). */
-  private head: Buffer | null = Buffer.alloc(0);
-  /** The bytes of a UTF-8 sequence cut by the end of the last chunk. */
-  private carry: Buffer | null = null;
-  /** Bytes checked (after `head`): the offset of the next byte pushed, relative to the first. */
-  private fedEnd = 0;
-  /** Bytes decoded to text: the byte offset where the next text starts. */
-  private textEnd = 0;
-  /** Span mode: where the text left pending and the next chunk's bytes are joined (reused). */
-  private joinBytes = Buffer.alloc(0);
-  /** Text the tokenizer left for the next chunk (a char that needs the one after it), and its byte offset. */
-  private pending = '';
-  private pendingByte = 0;
-  private pendingAscii = true;
 
   constructor(
     private readonly file: SourceFile,
     csv: ResolvedCsvOptions,
     options: EngineOptions,
   ) {
+    super(csv, options.encoding, options.maxRowBytes);
     this.key = file.key;
     this.maxRowBytes = options.maxRowBytes;
     this.trim = csv.trimWhiteSpace;
-    if (options.encoding === undefined) {
-      this.utf8 = new Utf8Checker();
-      this.decoder = null;
-    } else {
-      this.utf8 = null;
-      this.head = null; // with an explicit encoding, iconv-lite owns the BOM [choice]
-      this.decoder = iconv.getDecoder(options.encoding);
-    }
-    this.tok = new CsvTokenizer(csv, this, this.maxRowBytes, this.decoder === null);
   }
 
   /**
@@ -260,61 +225,6 @@ export class CsvEngine implements RecordSink {
     }
     this.fedEnd += bytes.length;
     this.feedBytes(bytes);
-  }
-
-  /** Decodes valid UTF-8 bytes (a sequence cut at their end waits in `carry`) and reads the text. */
-  private feedBytes(chunk: Buffer): void {
-    let bytes = chunk;
-    if (this.carry !== null) {
-      bytes = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
-    }
-    const complete = completeLength(bytes);
-    if (complete < bytes.length) this.carry = Buffer.from(bytes.subarray(complete));
-    if (complete === 0) return;
-    const whole = complete === bytes.length ? bytes : bytes.subarray(0, complete);
-    // For ASCII bytes latin1 decoding is UTF-8 decoding, one char per byte, and the fastest Node has.
-    const ascii = isAscii(whole);
-    if (ascii && this.pending !== '' && this.pendingAscii && this.tok.spanEnabled) {
-      // Span mode leaves a cut record's text pending each time: one flat text with it, not a concatenation (a
-      // ConsString, slower to read char by char).
-      const pending = this.pending;
-      const length = pending.length + complete;
-      if (this.joinBytes.length < length)
-        this.joinBytes = Buffer.allocUnsafe(Math.max(length, 2 * this.joinBytes.length));
-      const joined = this.joinBytes;
-      joined.write(pending, 0, 'latin1');
-      whole.copy(joined, pending.length);
-      this.pending = '';
-      // The text is a copy: the buffer is reused for the next chunk.
-      this.feedTextFrom(joined.toString('latin1', 0, length), this.pendingByte, true, complete);
-      return;
-    }
-    this.feedText(whole.toString(ascii ? 'latin1' : 'utf8'), ascii, complete);
-  }
-
-  /** Reads `text` (its UTF-8 length `textBytes`, or -1 when unknown), after what the tokenizer left last time. */
-  private feedText(chunkText: string, ascii: boolean, textBytes: number): void {
-    let text = chunkText;
-    let byteStart = this.textEnd;
-    let isAsciiText = ascii;
-    if (!ascii) this.allAscii = false;
-    if (this.pending !== '') {
-      text = this.pending + chunkText;
-      byteStart = this.pendingByte;
-      isAsciiText = ascii && this.pendingAscii;
-    }
-    this.feedTextFrom(text, byteStart, isAsciiText, textBytes);
-  }
-
-  /** Reads `text`, from byte `byteStart` (what the tokenizer left last time included), `textBytes` new bytes. */
-  private feedTextFrom(text: string, byteStart: number, isAsciiText: boolean, textBytes: number): void {
-    const tok = this.tok;
-    const i = tok.scan(text, byteStart, isAsciiText, false);
-    this.textEnd = textBytes >= 0 ? this.textEnd + textBytes : tok.byteAt(text.length);
-    this.pending = i < text.length ? text.slice(i) : '';
-    this.pendingByte = tok.byteAt(i);
-    this.pendingAscii = isAsciiText;
   }
 
   /** Range mode: a record starting at or after the limit is the next range's (it starts there, after blank lines). */
