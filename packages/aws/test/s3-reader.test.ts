@@ -354,6 +354,26 @@ describe.skipIf(missing !== null)(
       }
     });
 
+    it('fails a row read again at once, naming why, when the thread making its GET stops (R-DUP-1, R-S3-1)', async () => {
+      const [file] = await createS3Reader(s3.settings).list('fleet-data', 'big/');
+      // A helper that throws on its request, and one that exits before any (so it is gone while no one waits).
+      for (const [source, why] of [
+        [`parentPort.on('message', () => { throw new Error('boom'); });`, /stopped: boom/],
+        [`process.exit(3);`, /stopped: it exited/],
+      ] as const) {
+        const sync = new SyncRangeReader(s3ClientConfig(s3.settings), REREAD_BLOCK_BYTES, source);
+        try {
+          const started = Date.now();
+          expect(() => sync.read(file!, 0, 100)).toThrow(why);
+          expect(Date.now() - started).toBeLessThan(30_000); // not the 4 minutes of WAIT_MS
+          // The next read tries a new helper thread (and fails the same way), never a hang.
+          expect(() => sync.read(file!, 0, 100)).toThrow(why);
+        } finally {
+          sync.close();
+        }
+      }
+    });
+
     it('gives the dry run of S3 objects the results of the same files on disk, on one thread and in byte ranges on worker threads (R-S3-1, R-DUP-1)', async () => {
       for (const prefix of ['mixed/', 'big/']) {
         const { fromS3, fromDisk } = await both(prefix);
