@@ -10,22 +10,17 @@
  * are read: staged-memory.ts); workers build their reader from the spec (s3-reader-module.ts), read the staged bytes
  * locally and load the SDK only for bytes past them.
  */
-import type { Readable } from 'node:stream';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  paginateListObjectsV2,
-  S3Client,
-  type GetObjectCommandOutput,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import type { ReadChunksOptions, ReaderSpec, SourceFile, SourceReader, StagedBytes } from '@tsbatch/core';
 
 import { s3ClientConfig, s3EndpointOf, type AwsSettings, type StaticCredentials } from './aws-settings.js';
 import { AwsError } from './errors.js';
-import { objectChanged, s3Error } from './s3-errors.js';
-import { parseS3Path, s3Path } from './s3-uri.js';
+import { fetchRanges, type RangedGets } from './ranged-get.js';
+import { s3Error } from './s3-errors.js';
+import { s3Path } from './s3-uri.js';
 import { cachedRereads, RangeCache } from './range-cache.js';
 import { copyHeld, heldBlocks, heldChunks, SharedBlockPool, type SharedBytes } from './staged-memory.js';
+import { waitFor, type StageBlock } from './stage-block.js';
 import { SyncRangeReader } from './sync-range.js';
 
 export interface S3ReaderOptions extends AwsSettings {
@@ -65,24 +60,6 @@ const STAGE_WRITE_BYTES = 1024 * 1024;
  */
 export const STAGE_BLOCK_BYTES = 32 * 1024 * 1024;
 
-/** One staging GET of bytes [start, end) into shared memory, shared by the stages of the ranges inside it. */
-interface StageBlock {
-  readonly start: number;
-  readonly end: number;
-  /** Where its bytes are: byte 0 is the object's byte `start`. */
-  readonly memory: SharedArrayBuffer;
-  /** Bytes [start, written) are in memory. */
-  written: number;
-  /** Stages holding it whose read is not over (unstage). */
-  users: number;
-  /** Why the GET failed (the block is then dropped, so a later stage asks again). */
-  error: { cause: unknown } | null;
-  /** Stages waiting for more bytes of it. */
-  readonly waiting: Set<() => void>;
-  /** Aborted when the object's cache file is deleted (its runs ended). */
-  readonly controller: AbortController;
-}
-
 /** [choice] A request whose socket is idle this long fails (then the SDK's standard retry tries again). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -105,6 +82,7 @@ class S3SourceReader implements SourceReader {
   private readonly stageBytes: number;
   private readonly bodyRetries: number;
   private readonly cache: RangeCache | null;
+  private readonly gets: RangedGets;
   readonly rereads: boolean;
   /** The staging GETs of each object's cache file (RangeCache.fileOf), in byte order, none overlapping. */
   private readonly blocks = new Map<string, StageBlock[]>();
@@ -138,6 +116,12 @@ class S3SourceReader implements SourceReader {
           ? new RangeCache(rangeCache)
           : RangeCache.create(tempDir);
     this.rereads = this.cache !== null;
+    this.gets = {
+      client: this.client,
+      partBytes: this.partBytes,
+      bodyRetries: this.bodyRetries,
+      cache: this.cache,
+    };
     // The object's file is deleted: what was staged into it is gone, and a GET still filling it is of no use.
     this.cache?.onDrop((name) => {
       for (const block of this.blocks.get(name) ?? []) {
@@ -253,7 +237,7 @@ class S3SourceReader implements SourceReader {
       }
     }
     const { staged: _staged, ...rest } = options;
-    yield* this.fetch(file, { ...rest, start: position }, false);
+    yield* fetchRanges(this.gets, file, { ...rest, start: position }, false);
   }
 
   /**
@@ -347,7 +331,8 @@ class S3SourceReader implements SourceReader {
     };
     void (async () => {
       try {
-        for await (const _ of this.fetch(
+        for await (const _ of fetchRanges(
+          this.gets,
           file,
           {
             start: block.start,
@@ -373,167 +358,4 @@ class S3SourceReader implements SourceReader {
     })();
     return block;
   }
-
-  /**
-   * The bytes from options.start in ranged GETs of the listed version; `stageOnly`: copied into `memory` only (its
-   * byte 0 being the object's byte `memory.start`; nothing is yielded), to options.end.
-   */
-  private async *fetch(
-    file: SourceFile,
-    options: ReadChunksOptions,
-    stageOnly: boolean,
-    onStaged?: (written: number) => void,
-    memory?: { bytes: Buffer; start: number },
-  ): AsyncGenerator<Buffer, void, undefined> {
-    const { bucket, key } = parseS3Path(file.path);
-    const size = file.size;
-    let position = options.start ?? 0;
-    if (position >= size) return;
-    // The first part stops at the caller's hint (a range, a header): the rest is asked for only when read on.
-    const hinted = options.end !== undefined && options.end > position;
-    let partEnd = Math.min(size, hinted ? options.end! : position + this.partBytes);
-    let current: Promise<Readable> | null = this.get(file, bucket, key, position, partEnd, options.signal);
-    let next: { from: number; to: number; body: Promise<Readable> } | null = null;
-    // R-DUP-1: every chunk goes to the range cache before it is parsed, so a row is there before anyone asks for it.
-    let cacheFd: number | null = null;
-    // Socket-sized pieces (16 KiB) are handed on in chunks of about highWaterMark, never across a part's end (a range
-    // that ends in its first part must not wait for the next): fewer, larger parser pushes and cache writes.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = (): Buffer | null => {
-      let out: Buffer | null = null;
-      if (stageOnly && memory !== undefined) {
-        // Only to the shared block: the socket's pieces copied in place, no buffer of their own.
-        let at = position - pendingBytes - memory.start;
-        for (const piece of pending) at += piece.copy(memory.bytes, at);
-        onStaged?.(position);
-      } else {
-        if (this.cache !== null) cacheFd ??= this.cache.openForWrite(file);
-        out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-        if (cacheFd !== null) this.cache!.write(cacheFd, out, position - pendingBytes);
-      }
-      pending = [];
-      pendingBytes = 0;
-      return out;
-    };
-    try {
-      while (current !== null) {
-        let body = await current;
-        current = null;
-        let failures = 0;
-        const half = position + Math.floor((partEnd - position) / 2);
-        for (;;) {
-          try {
-            for await (const chunk of body as AsyncIterable<Buffer>) {
-              pending.push(chunk);
-              pendingBytes += chunk.length;
-              position += chunk.length;
-              if (
-                next === null &&
-                partEnd < size &&
-                position >= half &&
-                (!hinted || position > options.end!)
-              ) {
-                const to = Math.min(size, partEnd + this.partBytes);
-                next = { from: partEnd, to, body: this.get(file, bucket, key, partEnd, to, options.signal) };
-                next.body.catch(() => undefined); // awaited below, or dropped with the read
-              }
-              if (pendingBytes >= options.highWaterMark) {
-                const out = flush();
-                if (out !== null) yield out;
-              }
-            }
-            break;
-          } catch (error) {
-            body.destroy();
-            options.signal?.throwIfAborted();
-            // A body cut off midway: ask for the rest of the part again (the If-Match keeps it one version).
-            if (++failures > this.bodyRetries || position >= partEnd)
-              throw s3Error(error, { bucket, key, operation: 'GetObject' });
-            body = await this.get(file, bucket, key, position, partEnd, options.signal);
-          }
-        }
-        if (pendingBytes > 0) {
-          const out = flush();
-          if (out !== null) yield out;
-        }
-        if (position < partEnd) {
-          throw new AwsError(
-            'S3_REQUEST_FAILED',
-            `GetObject s3://${bucket}/${key}: the body ended at byte ${position}, before ${partEnd}`,
-          );
-        }
-        if (partEnd >= size || (stageOnly && partEnd >= (options.end ?? size))) return;
-        const to = next?.to ?? Math.min(size, partEnd + this.partBytes);
-        current = next?.body ?? this.get(file, bucket, key, partEnd, to, options.signal);
-        next = null;
-        partEnd = to;
-      }
-    } finally {
-      if (cacheFd !== null) this.cache!.closeWrite(cacheFd);
-      // Leaving early (a range read far enough, a failure) drops the part asked for ahead.
-      if (next !== null)
-        void next.body.then(
-          (b) => b.destroy(),
-          () => undefined,
-        );
-    }
-  }
-
-  /** One ranged GET of bytes [from, to) of the listed version (If-Match), its body as a stream. */
-  private async get(
-    file: SourceFile,
-    bucket: string,
-    key: string,
-    from: number,
-    to: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Readable> {
-    let output: GetObjectCommandOutput;
-    try {
-      output = await this.client.send(
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Range: `bytes=${from}-${to - 1}`,
-          ...(file.etag !== undefined && { IfMatch: file.etag }),
-        }),
-        signal === undefined ? {} : { abortSignal: signal },
-      );
-    } catch (error) {
-      throw s3Error(error, { bucket, key, operation: 'GetObject' });
-    }
-    const body = output.Body as Readable | undefined;
-    if (body === undefined)
-      throw new AwsError('S3_REQUEST_FAILED', `GetObject s3://${bucket}/${key}: no body`);
-    // A server that ignores If-Match still names the version it sent.
-    if (file.etag !== undefined && output.ETag !== undefined && output.ETag !== file.etag) {
-      body.destroy();
-      throw objectChanged(bucket, key, `: listed ${file.etag}, now ${output.ETag}`);
-    }
-    return body;
-  }
-}
-
-/** Resolves once bytes up to `position` of the block are in the range cache; rejects with its GET's error. */
-function waitFor(block: StageBlock, position: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (block.written >= position) done(resolve);
-      else if (block.error !== null) done(() => reject(asError(block.error!.cause)));
-      else if (signal?.aborted === true) done(() => reject(asError(signal.reason)));
-    };
-    const done = (settle: () => void): void => {
-      block.waiting.delete(check);
-      signal?.removeEventListener('abort', check);
-      settle();
-    };
-    block.waiting.add(check);
-    signal?.addEventListener('abort', check);
-    check();
-  });
-}
-
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -22,15 +22,36 @@ const REREAD_BLOCKS = 16;
 const WAIT_MS = 4 * 60_000;
 
 /**
+ * What every helper thread runs first: if it ever stops (an uncaught error, an exit), it says so in the control word
+ * (3, word 1 set for good) and on the port, so the waiting thread fails at once instead of waiting out WAIT_MS.
+ */
+const HELPER_PRELUDE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { control, port } = workerData;
+const flag = new Int32Array(control);
+let stoppedBy = 'it exited';
+function stopWith(error) {
+  stoppedBy = String((error && error.message) || error);
+  process.exit(1);
+}
+process.on('uncaughtException', stopWith);
+process.on('unhandledRejection', stopWith);
+process.on('exit', () => {
+  port.postMessage({ stopped: stoppedBy });
+  Atomics.store(flag, 1, 1);
+  Atomics.store(flag, 0, 3);
+  Atomics.notify(flag, 0);
+});
+`;
+
+/**
  * The helper thread, plain JavaScript run with no loader (a thread blocked in Atomics.wait must not be the one a
  * module loader's hooks answer through: under tsx that deadlocks). It loads the SDK through the package's own
  * resolution and answers each request: 1 in the control word when the bytes are in, 2 and the failure on the port.
  */
 const HELPER = `
-const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
-const { control, port, config, from } = workerData;
-const flag = new Int32Array(control);
+const { config, from } = workerData;
 let sdk = null;
 let client = null;
 try {
@@ -90,6 +111,8 @@ parentPort.on('message', async ({ bucket, key, etag, start, end, data }) => {
 /** A failed GET as the helper sends it back: the SDK error's fields s3Error reads, or the ETag now listed. */
 interface HelperFailure {
   changed?: string;
+  /** The helper thread stopped (HELPER_PRELUDE): why. */
+  stopped?: string;
   name?: string;
   Code?: string;
   message?: string;
@@ -105,16 +128,21 @@ interface Block {
 
 export class SyncRangeReader {
   private helper: { worker: Worker; port: MessagePort } | null = null;
-  private readonly control = new Int32Array(new SharedArrayBuffer(4));
+  /** Word 0: the state of the request (0 asked, 1 done, 2 failed, 3 the helper stopped); word 1: 1 once it stopped. */
+  private readonly control = new Int32Array(new SharedArrayBuffer(8));
   /** Most recently used last. */
   private readonly blocks: Block[] = [];
   /** GETs made (tests). */
   requests = 0;
 
-  /** `config`: the S3 client's (s3ClientConfig: plain data, static credentials or a profile name at most). */
+  /**
+   * `config`: the S3 client's (s3ClientConfig: plain data, static credentials or a profile name at most);
+   * `helperSource`: the helper thread's code after HELPER_PRELUDE (tests: one that stops).
+   */
   constructor(
     private readonly config: S3ClientConfig,
     private readonly blockBytes = REREAD_BLOCK_BYTES,
+    private readonly helperSource = HELPER,
   ) {}
 
   /** Bytes [offset, offset + length) of the listed version of the object (throws when S3 cannot give them). */
@@ -153,11 +181,21 @@ export class SyncRangeReader {
     const data = new SharedArrayBuffer(end - start);
     Atomics.store(this.control, 0, 0);
     this.requests++;
-    helper.worker.postMessage({ bucket, key, etag: file.etag, start, end, data });
+    // A helper that stopped since the last request answers nothing: its exit already said so (word 1).
+    if (Atomics.load(this.control, 1) === 0)
+      helper.worker.postMessage({ bucket, key, etag: file.etag, start, end, data });
+    else Atomics.store(this.control, 0, 3);
     const waited = Atomics.wait(this.control, 0, 0, WAIT_MS);
     const state = Atomics.load(this.control, 0);
     if (state === 1) return Buffer.from(data);
     const failure = receiveMessageOnPort(helper.port)?.message as HelperFailure | undefined;
+    if (state === 3) {
+      this.close();
+      throw new AwsError(
+        'S3_REQUEST_FAILED',
+        `GetObject ${file.path}: the thread reading rows again (R-DUP-1) stopped: ${failure?.stopped ?? 'it exited'}`,
+      );
+    }
     if (failure === undefined || (waited === 'timed-out' && state === 0)) {
       this.close();
       throw new AwsError(
@@ -173,7 +211,8 @@ export class SyncRangeReader {
   private start(): { worker: Worker; port: MessagePort } {
     if (this.helper !== null) return this.helper;
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(HELPER, {
+    Atomics.store(this.control, 1, 0);
+    const worker = new Worker(HELPER_PRELUDE + this.helperSource, {
       eval: true,
       execArgv: [],
       workerData: { control: this.control.buffer, port: port2, config: this.config, from: import.meta.url },
