@@ -21,7 +21,7 @@ import {
   rowTooLarge,
   unterminatedRow,
 } from './csv-failures.js';
-import { checkHeaderNames } from './header-names.js';
+import { headerVerdict } from './header-names.js';
 import { NO_ERROR, type RecordSink } from './csv-tokenizer.js';
 import { CsvTextFeed } from './csv-text-feed.js';
 import type { RowHook } from './row-hook.js';
@@ -346,25 +346,14 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
   /** R-CSV-3: the first record names the columns. */
   private onHeader(cells: string[], tooLargeSize: number, line: number): void {
     const tok = this.tok;
-    if (tooLargeSize !== -1) {
-      this.failFile(headerTooLarge(tooLargeSize, this.maxRowBytes));
-      return;
-    }
-    if (tok.error !== NO_ERROR) {
-      this.failHeaderQuote(line);
-      return;
-    }
-    const names = this.trim ? cells.map((name) => name.trim()) : cells;
-    const failure = checkHeaderNames(names);
-    if (failure !== null) {
-      this.failFile(failure);
-      return;
-    }
-    this.header = names;
-    this.headerLength = names.length;
-    this.events.push({ type: 'file-start', file: this.file, header: names });
+    const tooLarge = tooLargeSize === -1 ? null : headerTooLarge(tooLargeSize, this.maxRowBytes);
+    const quote = tok.error === NO_ERROR ? null : headerQuoteFailure(tok.error, tok.errorField, line);
+    const verdict = headerVerdict(cells, tooLarge, quote, this.trim);
+    if ('failure' in verdict) return this.failFile(verdict.failure);
+    this.header = verdict.names;
+    this.headerLength = verdict.names.length;
+    this.events.push({ type: 'file-start', file: this.file, header: verdict.names });
   }
-
   private failHeaderQuote(line: number): void {
     this.failFile(headerQuoteFailure(this.tok.error, this.tok.errorField, line));
   }

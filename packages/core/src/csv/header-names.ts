@@ -21,3 +21,20 @@ export function checkHeaderNames(names: readonly string[]): Failure | null {
   }
   return null;
 }
+
+/**
+ * The header record's verdict (R-CSV-3; R-CSV-8 for the order): too large first, then its quote error, then its
+ * names. `names` are trimmed under TrimWhiteSpace.
+ */
+export function headerVerdict(
+  cells: string[],
+  tooLarge: Failure | null,
+  quoteError: Failure | null,
+  trim: boolean,
+): { names: string[] } | { failure: Failure } {
+  if (tooLarge !== null) return { failure: tooLarge };
+  if (quoteError !== null) return { failure: quoteError };
+  const names = trim ? cells.map((name) => name.trim()) : cells;
+  const failure = checkHeaderNames(names);
+  return failure === null ? { names } : { failure };
+}
