@@ -167,8 +167,6 @@ export class RowKernel implements Kernel {
     shared.hashSpans(text, spans, this.nameHash, this.nameHashHigh);
     this.hashes[0] = shared.enc.keyHashValue;
     this.hashesHigh[0] = shared.enc.keyHashHigh;
-    this.seriesLow = shared.enc.seriesHash;
-    this.seriesHigh = shared.enc.seriesHashHigh;
     // The row's statistics, counted here rather than in countSpans: this method is too large to be inlined into
     // the engine's row loop (CsvEngine.spanRow) anyway, so addSpansRow inlined here takes nothing from that loop's
     // inlining budget, where it left most of the row's column pushes as calls (--trace-turbo-inlining).
