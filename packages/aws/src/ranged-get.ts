@@ -3,7 +3,7 @@
  * once half of it is consumed, the next one; a body cut off midway is asked for again from where it broke (the S3
  * reader's reads and staging GETs, s3-reader.ts).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { ReadChunksOptions, SourceFile } from '@tsbatch/core';
 
@@ -42,15 +42,20 @@ export async function* fetchRanges(
   // The first part stops at the caller's hint (a range, a header): the rest is asked for only when read on.
   const hinted = options.end !== undefined && options.end > position;
   let partEnd = Math.min(size, hinted ? options.end! : position + gets.partBytes);
-  let current: Promise<Readable> | null = rangedGet(
-    gets.client,
-    file,
-    bucket,
-    key,
-    position,
-    partEnd,
-    options.signal,
-  );
+  // R-DUP-1: a part this reader's cache holds already (another read of the object wrote it: the one-thread dry run
+  // reads a load too big for the duplicate table twice at once, spill-ahead.ts) comes from there, not from S3 again.
+  const cache = stageOnly ? null : gets.cache;
+  const cached = new WeakSet<Readable>();
+  const get = (from: number, to: number): Promise<Readable> => {
+    if (cache?.wrote(file, from, to) !== true)
+      return rangedGet(gets.client, file, bucket, key, from, to, options.signal);
+    const part = Readable.from(cachedPart(cache, file, from, to, options.highWaterMark));
+    cached.add(part);
+    return Promise.resolve(part);
+  };
+  /** Whether the part being read comes from the cache (then it is not written there again). */
+  let fromCache = false;
+  let current: Promise<Readable> | null = get(position, partEnd);
   let next: { from: number; to: number; body: Promise<Readable> } | null = null;
   // R-DUP-1: every chunk goes to the range cache before it is parsed, so a row is there before anyone asks for it.
   let cacheFd: number | null = null;
@@ -68,7 +73,7 @@ export async function* fetchRanges(
     } else {
       if (gets.cache !== null) cacheFd ??= gets.cache.openForWrite(file);
       out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      if (cacheFd !== null) gets.cache!.write(cacheFd, out, position - pendingBytes);
+      if (cacheFd !== null && !fromCache) gets.cache!.write(cacheFd, out, position - pendingBytes);
     }
     pending = [];
     pendingBytes = 0;
@@ -77,6 +82,7 @@ export async function* fetchRanges(
   try {
     while (current !== null) {
       let body = await current;
+      fromCache = cached.has(body);
       current = null;
       let failures = 0;
       const half = position + Math.floor((partEnd - position) / 2);
@@ -91,7 +97,7 @@ export async function* fetchRanges(
               next = {
                 from: partEnd,
                 to,
-                body: rangedGet(gets.client, file, bucket, key, partEnd, to, options.signal),
+                body: get(partEnd, to),
               };
               next.body.catch(() => undefined); // awaited below, or dropped with the read
             }
@@ -107,7 +113,8 @@ export async function* fetchRanges(
           // A body cut off midway: ask for the rest of the part again (the If-Match keeps it one version).
           if (++failures > gets.bodyRetries || position >= partEnd)
             throw s3Error(error, { bucket, key, operation: 'GetObject' });
-          body = await rangedGet(gets.client, file, bucket, key, position, partEnd, options.signal);
+          body = await get(position, partEnd);
+          fromCache = cached.has(body);
         }
       }
       if (pendingBytes > 0) {
@@ -122,7 +129,7 @@ export async function* fetchRanges(
       }
       if (partEnd >= size || (stageOnly && partEnd >= (options.end ?? size))) return;
       const to = next?.to ?? Math.min(size, partEnd + gets.partBytes);
-      current = next?.body ?? rangedGet(gets.client, file, bucket, key, partEnd, to, options.signal);
+      current = next?.body ?? get(partEnd, to);
       next = null;
       partEnd = to;
     }
@@ -134,6 +141,24 @@ export async function* fetchRanges(
         (b) => b.destroy(),
         () => undefined,
       );
+  }
+}
+
+/** Bytes [from, to) of the object as the range cache holds them, in chunks of up to `chunkBytes`. */
+function* cachedPart(
+  cache: RangeCache,
+  file: SourceFile,
+  from: number,
+  to: number,
+  chunkBytes: number,
+): Generator<Buffer, void, undefined> {
+  for (let at = from; at < to;) {
+    const chunk = cache.read(file, at, Math.min(chunkBytes, to - at));
+    // Its file was let go meanwhile (the run's end): the read's retry asks S3.
+    if (chunk === null)
+      throw new AwsError('S3_REQUEST_FAILED', `${file.path}: the range cache lost bytes at ${at}`);
+    at += chunk.length;
+    yield chunk;
   }
 }
 

@@ -193,6 +193,51 @@ describe.skipIf(missing !== null)(
       expect(await none.version(file!)).toBeNull();
     });
 
+    it('reads the parts another read of the object brought from the range cache, not from S3 again (R-DUP-1, R-S3-1)', async () => {
+      const proxy = await startS3Proxy(s3.endpoint, {});
+      try {
+        const gets = (): number => proxy.requests.filter((r) => r.startsWith('GET /fleet-data/big')).length;
+        const partBytes = 4 * 1024 * 1024;
+        const parts = Math.ceil(big.length / partBytes);
+        const bytes = Buffer.from(big);
+        const all = async (chunks: AsyncIterable<Buffer>): Promise<Buffer> => {
+          const got: Buffer[] = [];
+          for await (const chunk of chunks) got.push(chunk);
+          return Buffer.concat(got);
+        };
+        // One read after the other: the second makes no request.
+        const reader = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint, partBytes });
+        const [file] = await reader.list('fleet-data', 'big/');
+        const release = reader.retain!([file!]);
+        expect((await all(reader.read(file!, { highWaterMark: 65536 }))).equals(bytes)).toBe(true);
+        expect(gets()).toBe(parts);
+        expect((await all(reader.read(file!, { highWaterMark: 65536 }))).equals(bytes)).toBe(true);
+        expect(gets()).toBe(parts);
+        release();
+        // Two reads at once, as the one-thread dry run's spill ahead (spill-ahead.ts): the one behind reads what the
+        // one ahead brought; only the parts both were in at once are asked for twice.
+        const second = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint, partBytes });
+        const hold = second.retain!([file!]);
+        const before = gets();
+        const behind = second.read(file!, { highWaterMark: 65536 })[Symbol.asyncIterator]();
+        const first: Buffer[] = [];
+        for (let n = 0; n < 10_000_000;) {
+          const next = await behind.next();
+          if (next.done === true) break;
+          first.push(next.value);
+          n += next.value.length;
+        }
+        expect((await all(second.read(file!, { highWaterMark: 65536 }))).equals(bytes)).toBe(true);
+        for (let next = await behind.next(); next.done !== true; next = await behind.next())
+          first.push(next.value);
+        expect(Buffer.concat(first).equals(bytes)).toBe(true);
+        expect(gets() - before).toBeLessThanOrEqual(parts + 2);
+        hold();
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('stages a range on one thread for a worker to read without a request, and reads on past it from S3 (R-S3-1)', async () => {
       const proxy = await startS3Proxy(s3.endpoint, {});
       try {
