@@ -110,7 +110,10 @@ export class RangeCache {
     }
   }
 
-  /** Whether bytes [from, to) of the object's file were all written through this instance. */
+  /**
+   * Whether bytes [from, to) of the object's file were all written through this instance (since a run first held the
+   * file: see retain).
+   */
   wrote(file: SourceFile, from: number, to: number): boolean {
     return covers(this.written.get(this.fileOf(file)) ?? [], from, to);
   }
@@ -146,7 +149,13 @@ export class RangeCache {
   /** A run reads these objects: their files stay until the returned release is called (by every run holding them). */
   retain(files: readonly SourceFile[]): () => void {
     const names = files.map((f) => this.fileOf(f));
-    for (const name of names) this.holds.set(name, (this.holds.get(name) ?? 0) + 1);
+    for (const name of names) {
+      const held = this.holds.get(name) ?? 0;
+      // A run's reads come from what its own run brought: bytes written while no run held the file (a header check
+      // before the run, CreateBatchLoadTask's in serve) are forgotten; the run's reads write them again.
+      if (held === 0) this.written.delete(name);
+      this.holds.set(name, held + 1);
+    }
     let released = false;
     return () => {
       if (released) return;

@@ -238,6 +238,33 @@ describe.skipIf(missing !== null)(
       }
     });
 
+    it('fetches again what a read before the run brought: a run reads only what its own reads wrote (R-DUP-1, R-S3-1)', async () => {
+      const proxy = await startS3Proxy(s3.endpoint, {});
+      try {
+        const gets = (): number => proxy.requests.filter((r) => r.startsWith('GET /fleet-data/big')).length;
+        const partBytes = 4 * 1024 * 1024;
+        const reader = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint, partBytes });
+        const [file] = await reader.list('fleet-data', 'big/');
+        // A whole read with no run holding the object (as a header check before the task runs, in serve).
+        for await (const chunk of reader.read(file!, { highWaterMark: 65536 }))
+          expect(chunk.length).toBeGreaterThan(0);
+        const before = gets();
+        expect(before).toBe(Math.ceil(big.length / partBytes));
+        const release = reader.retain!([file!]);
+        const got: Buffer[] = [];
+        for await (const chunk of reader.read(file!, { highWaterMark: 65536 })) got.push(chunk);
+        expect(Buffer.concat(got).equals(Buffer.from(big))).toBe(true);
+        expect(gets() - before).toBe(before);
+        // Within the run, a second read comes from the cache.
+        for await (const chunk of reader.read(file!, { highWaterMark: 65536 }))
+          expect(chunk.length).toBeGreaterThan(0);
+        expect(gets() - before).toBe(before);
+        release();
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('stages a range on one thread for a worker to read without a request, and reads on past it from S3 (R-S3-1)', async () => {
       const proxy = await startS3Proxy(s3.endpoint, {});
       try {
