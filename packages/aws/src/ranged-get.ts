@@ -23,17 +23,11 @@ export interface RangedGets {
   readonly cache: RangeCache | null;
 }
 
-/**
- * The bytes from options.start in ranged GETs of the listed version; `stageOnly`: copied into `memory` only (its
- * byte 0 being the object's byte `memory.start`; nothing is yielded), to options.end.
- */
+/** The bytes from options.start in ranged GETs of the listed version (the staging GETs: stage-block.ts). */
 export async function* fetchRanges(
   gets: RangedGets,
   file: SourceFile,
   options: ReadChunksOptions,
-  stageOnly: boolean,
-  onStaged?: (written: number) => void,
-  memory?: { bytes: Buffer; start: number },
 ): AsyncGenerator<Buffer, void, undefined> {
   const { bucket, key } = parseS3Path(file.path);
   const size = file.size;
@@ -44,7 +38,7 @@ export async function* fetchRanges(
   let partEnd = Math.min(size, hinted ? options.end! : position + gets.partBytes);
   // R-DUP-1: a part this reader's cache holds already (another read of the object wrote it: the one-thread dry run
   // reads a load too big for the duplicate table twice at once, spill-ahead.ts) comes from there, not from S3 again.
-  const cache = stageOnly ? null : gets.cache;
+  const cache = gets.cache;
   const cached = new WeakSet<Readable>();
   const get = (from: number, to: number): Promise<Readable> => {
     if (cache?.wrote(file, from, to) !== true)
@@ -63,18 +57,10 @@ export async function* fetchRanges(
   // that ends in its first part must not wait for the next): fewer, larger parser pushes and cache writes.
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const flush = (): Buffer | null => {
-    let out: Buffer | null = null;
-    if (stageOnly && memory !== undefined) {
-      // Only to the shared block: the socket's pieces copied in place, no buffer of their own.
-      let at = position - pendingBytes - memory.start;
-      for (const piece of pending) at += piece.copy(memory.bytes, at);
-      onStaged?.(position);
-    } else {
-      if (gets.cache !== null) cacheFd ??= gets.cache.openForWrite(file);
-      out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      if (cacheFd !== null && !fromCache) gets.cache!.write(cacheFd, out, position - pendingBytes);
-    }
+  const flush = (): Buffer => {
+    if (cache !== null) cacheFd ??= cache.openForWrite(file);
+    const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    if (cacheFd !== null && !fromCache) cache!.write(cacheFd, out, position - pendingBytes);
     pending = [];
     pendingBytes = 0;
     return out;
@@ -101,10 +87,7 @@ export async function* fetchRanges(
               };
               next.body.catch(() => undefined); // awaited below, or dropped with the read
             }
-            if (pendingBytes >= options.highWaterMark) {
-              const out = flush();
-              if (out !== null) yield out;
-            }
+            if (pendingBytes >= options.highWaterMark) yield flush();
           }
           break;
         } catch (error) {
@@ -117,24 +100,21 @@ export async function* fetchRanges(
           fromCache = cached.has(body);
         }
       }
-      if (pendingBytes > 0) {
-        const out = flush();
-        if (out !== null) yield out;
-      }
+      if (pendingBytes > 0) yield flush();
       if (position < partEnd) {
         throw new AwsError(
           'S3_REQUEST_FAILED',
           `GetObject s3://${bucket}/${key}: the body ended at byte ${position}, before ${partEnd}`,
         );
       }
-      if (partEnd >= size || (stageOnly && partEnd >= (options.end ?? size))) return;
+      if (partEnd >= size) return;
       const to = next?.to ?? Math.min(size, partEnd + gets.partBytes);
       current = next?.body ?? get(partEnd, to);
       next = null;
       partEnd = to;
     }
   } finally {
-    if (cacheFd !== null) gets.cache!.closeWrite(cacheFd);
+    if (cacheFd !== null) cache!.closeWrite(cacheFd);
     // Leaving early (a range read far enough, a failure) drops the part asked for ahead.
     if (next !== null)
       void next.body.then(
@@ -163,7 +143,7 @@ function* cachedPart(
 }
 
 /** One ranged GET of bytes [from, to) of the listed version (If-Match), its body as a stream. */
-async function rangedGet(
+export async function rangedGet(
   client: S3Client,
   file: SourceFile,
   bucket: string,

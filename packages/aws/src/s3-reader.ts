@@ -20,7 +20,7 @@ import { s3Error } from './s3-errors.js';
 import { s3Path } from './s3-uri.js';
 import { cachedRereads, RangeCache } from './range-cache.js';
 import { copyHeld, heldBlocks, heldChunks, SharedBlockPool, type SharedBytes } from './staged-memory.js';
-import { waitFor, type StageBlock } from './stage-block.js';
+import { fillBlock, waitFor, type StageBlock } from './stage-block.js';
 import { SyncRangeReader } from './sync-range.js';
 
 export interface S3ReaderOptions extends AwsSettings {
@@ -49,9 +49,6 @@ export interface S3ReaderSpecOptions extends Omit<S3ReaderOptions, 'credentials'
 
 /** [choice] 8 MiB parts: on loopback a GET costs about a millisecond, so parts this big keep S3 near disk speed. */
 export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
-
-/** [choice] Bytes gathered per range-cache write while staging (one writev of the socket's pieces). */
-const STAGE_WRITE_BYTES = 1024 * 1024;
 
 /**
  * [choice] Bytes per staging GET (`stage`): several ranges of the parallel dry run (4 MiB each) come in one request.
@@ -237,7 +234,7 @@ class S3SourceReader implements SourceReader {
       }
     }
     const { staged: _staged, ...rest } = options;
-    yield* fetchRanges(this.gets, file, { ...rest, start: position }, false);
+    yield* fetchRanges(this.gets, file, { ...rest, start: position });
   }
 
   /**
@@ -331,22 +328,7 @@ class S3SourceReader implements SourceReader {
     };
     void (async () => {
       try {
-        for await (const _ of fetchRanges(
-          this.gets,
-          file,
-          {
-            start: block.start,
-            end: block.end,
-            highWaterMark: STAGE_WRITE_BYTES,
-            signal: block.controller.signal,
-          },
-          true,
-          (written) => {
-            block.written = written;
-            wake();
-          },
-          { bytes: Buffer.from(block.memory), start: block.start },
-        ));
+        await fillBlock(this.gets, file, block, wake);
       } catch (error) {
         block.error = { cause: error };
         // Dropped: the next stage of these bytes asks for them again.

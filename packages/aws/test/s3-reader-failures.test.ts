@@ -58,6 +58,50 @@ describe.skipIf(missing !== null)(
       }
     });
 
+    it('stages a block whose body is cut off midway by asking again from the byte where it broke; fails past bodyRetries (R-S3-1)', async () => {
+      const stageBytes = 2 * 1024 * 1024;
+      const proxy = await startS3Proxy(s3.endpoint, { cutBodies: 2 });
+      try {
+        const reader = createS3Reader({ ...s3.settings, s3Endpoint: proxy.endpoint, stageBytes });
+        const [file] = await reader.list('fleet-data', 'data/');
+        const release = reader.retain!([file!]);
+        const blocks = Math.ceil(body.length / stageBytes);
+        for (let k = 0; k < blocks; k++) {
+          const end = Math.min(body.length, (k + 1) * stageBytes);
+          const staged = await reader.stage!(file!, k * stageBytes, end);
+          expect(staged).not.toBeNull();
+          const block = staged!.held.find((h) => h.start === k * stageBytes)!;
+          expect(Buffer.from(block.bytes, 0, end - block.start).equals(body.subarray(block.start, end))).toBe(
+            true,
+          );
+          reader.unstage!(file!, staged!);
+        }
+        const gets = proxy.requests.filter((r) => r.startsWith('GET /fleet-data/data/part-1.csv'));
+        // One GET per block, and one per cut body (the rest of that block).
+        expect(gets.length).toBe(blocks + 2);
+        release();
+      } finally {
+        await proxy.close();
+      }
+      const failing = await startS3Proxy(s3.endpoint, { cutBodies: 100 });
+      try {
+        const reader = createS3Reader({
+          ...s3.settings,
+          s3Endpoint: failing.endpoint,
+          stageBytes,
+          bodyRetries: 2,
+        });
+        const [file] = await reader.list('fleet-data', 'data/');
+        const release = reader.retain!([file!]);
+        await expect(reader.stage!(file!, 0, stageBytes)).rejects.toThrow(
+          /^GetObject s3:\/\/fleet-data\/data\/part-1\.csv: /,
+        );
+        release();
+      } finally {
+        await failing.close();
+      }
+    });
+
     it('fails a read after more cut bodies than bodyRetries, naming the object (R-S3-1)', async () => {
       const proxy = await startS3Proxy(s3.endpoint, { cutBodies: 100 });
       try {
