@@ -194,14 +194,13 @@ export class ContentCounts {
 
   /**
    * addCellsRow of a row whose cells are spans of `text` (span mode, load/row-kernel.ts's countSpans): cell k is
-   * `text.substring(spans[2k], spans[2k + 1])`. A dimension's value is cut from the text only where it is counted:
-   * a new series, or the dimensions' summaries past the bound.
+   * `text.substring(spans[2k], spans[2k + 1])`. A dimension's value is cut from the text only for the dimensions'
+   * summaries past the bound; a new series copies its values' code units from the text (SeriesTable.addSpans).
    */
   addSpansRow(text: string, spans: Int32Array, dimCells: Int32Array, low: number, high: number): void {
     this.rows++;
     this.records++;
     this.complete++;
-    const values = this.rowValues;
     if (this.tops !== null) {
       for (let i = 0; i < this.width; i++) {
         const c = 2 * dimCells[i]!;
@@ -213,11 +212,7 @@ export class ContentCounts {
     const series = this.series;
     if (series === null) this.seriesSketch!.add(a, b);
     else if (!series.hit(a, b, 1)) {
-      for (let i = 0; i < this.width; i++) {
-        const c = 2 * dimCells[i]!;
-        values[i] = text.substring(spans[c]!, spans[c + 1]);
-      }
-      if (series.add(a, b, 1, values) && series.size > this.combosMax) this.overflow();
+      if (series.addSpans(a, b, 1, text, spans, dimCells) && series.size > this.combosMax) this.overflow();
     }
   }
 

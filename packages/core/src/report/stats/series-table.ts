@@ -168,6 +168,42 @@ export class SeriesTable {
   }
 
   /**
+   * `add` of a series whose values are the cells of a span row (cell c is `text[spans[2c], spans[2c + 1])`; every
+   * dimension present, dimension k in cell `dimCells[k]`): the code units copied from the row's text, no string cut.
+   */
+  addSpans(
+    a: number,
+    b: number,
+    rows: number,
+    text: string,
+    spans: Int32Array,
+    dimCells: Int32Array,
+  ): boolean {
+    if (!this.claim(this.find(a, b), a, b, rows)) return false;
+    let n = 0;
+    for (let k = 0; k < this.width; k++) {
+      const c = 2 * dimCells[k]!;
+      n += HEADER + spans[c + 1]! - spans[c]!;
+    }
+    this.reserve(n);
+    const chars = this.chars;
+    let at = this.used;
+    for (let k = 0; k < this.width; k++) {
+      const c = 2 * dimCells[k]!;
+      const from = spans[c]!;
+      const to = spans[c + 1]!;
+      const len = to - from + 1;
+      chars[at] = len & 0xffff;
+      chars[at + 1] = len >>> 16;
+      at += HEADER;
+      for (let j = from; j < to; j++) chars[at++] = text.charCodeAt(j);
+    }
+    this.used = at;
+    this.added();
+    return true;
+  }
+
+  /**
    * Where the values of the series with these lanes start in `valueChars()`: copied from `source` at `from` (another
    * table's data) when the series is new here. For a dictionary of values (the spill log's, outcome-log.ts): the
    * rows it keeps are not counted.
