@@ -97,6 +97,11 @@ export class LoadDuplicates {
     return this.next();
   }
 
+  /** After a conflict `verdict` or `check` answered from disk: the time of its row in ms (Conflict.timeMs). */
+  get conflictTimeMs(): number {
+    return this.cursor?.timeMs ?? NaN;
+  }
+
   /**
    * After `resolve`: when none of the next `count` records has a conflict, answers them all at once (as `count`
    * calls of `verdict` would, each null) and returns true; else answers none and returns false.

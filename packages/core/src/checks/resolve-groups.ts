@@ -11,6 +11,7 @@
  * decided again as refused until nothing changes (load-duplicates.ts).
  */
 import type { TimestreamRecord } from '../map/record.js';
+import { recordTimeMs } from '../report/stats/record-time.js';
 import type { RecordKeyEncoder } from './check-record-key.js';
 import { entryIndex, FLAG_BASE, FLAG_MULTI, FLAG_PREFAIL } from './duplicate-spill.js';
 import { sameBytes, sameEncodedValues } from './point-compare.js';
@@ -145,11 +146,13 @@ class Group {
       const existing = c.version[key.state]!;
       if (!refuses(c.version[i]!, existing, c.version[i]! <= existing && this.sameValues(key.state, i)))
         continue;
-      const failure = versionVerdict(this.recordOf(i), existing, () => false)!;
+      const record = this.recordOf(i);
+      const failure = versionVerdict(record, existing, () => false)!;
       out.conflicts.push({
         ordinal: c.f64[i * 4 + 1]!,
         version: c.version[i]!,
         existing,
+        timeMs: recordTimeMs(record),
         detail: failure.detail,
       });
       refused = true;

@@ -8,13 +8,19 @@ import type { Failure } from '../failure.js';
 import { SpillReader, SpillWriter, type SpillFolder } from './spill-files.js';
 
 const RUN_BUFFER = 16 * 1024;
-/** A conflict: ordinal, record version, existing version (float64 each), detail length, padding, detail. */
-const CONFLICT_HEADER = 32;
+/** A conflict: ordinal, record version, existing version, row time (float64 each), detail length, padding, detail. */
+const CONFLICT_HEADER = 40;
 
 export interface Conflict {
   ordinal: number;
   version: number;
   existing: number;
+  /**
+   * The time of the record's row in ms (recordTimeMs: a row's records share its time), for the report's statistics
+   * of a refused row (issue 19): the resolution read the record again anyway, so the parallel run need not keep
+   * every row's time until the keys are resolved.
+   */
+  timeMs: number;
   detail: string;
 }
 
@@ -35,7 +41,8 @@ export function writeConflictRun(
     f64[at >>> 3] = c.ordinal;
     f64[(at >>> 3) + 1] = c.version;
     f64[(at >>> 3) + 2] = c.existing;
-    writer.i32[(at >>> 2) + 6] = detail.length;
+    f64[(at >>> 3) + 3] = c.timeMs;
+    writer.i32[(at >>> 2) + 8] = detail.length;
     writer.write(detail);
     if (padded > detail.length) writer.write(new Uint8Array(padded - detail.length));
   }
@@ -142,7 +149,7 @@ class ConflictRun {
     }
     this.reader.readAt(this.header, this.position, CONFLICT_HEADER);
     const v = this.view;
-    const length = v.getUint32(24, true);
+    const length = v.getUint32(32, true);
     const detail = Buffer.alloc(length);
     this.reader.readAt(detail, this.position + CONFLICT_HEADER, length);
     this.position += CONFLICT_HEADER + ((length + 7) & ~7);
@@ -150,6 +157,7 @@ class ConflictRun {
       ordinal: v.getFloat64(0, true),
       version: v.getFloat64(8, true),
       existing: v.getFloat64(16, true),
+      timeMs: v.getFloat64(24, true),
       detail: detail.toString(),
     };
     return true;
@@ -161,6 +169,8 @@ export class ConflictCursor {
   private readonly runs: ConflictRun[];
   /** The lowest ordinal any run holds next: most records are below it and cost one comparison. */
   private next = Infinity;
+  /** The row time of the last conflict `at` found (Conflict.timeMs). */
+  timeMs = NaN;
 
   constructor(runs: readonly { file: string; size: number }[]) {
     this.runs = runs.map((r) => new ConflictRun(r.file, r.size)).filter((r) => r.next());
@@ -186,7 +196,9 @@ export class ConflictCursor {
       if (run.current === null) this.runs.splice(i--, 1);
     }
     this.next = this.lowest();
-    return found === null ? null : versionConflict(found.version, found.existing, found.detail);
+    if (found === null) return null;
+    this.timeMs = found.timeMs;
+    return versionConflict(found.version, found.existing, found.detail);
   }
 
   private lowest(): number {

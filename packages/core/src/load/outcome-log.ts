@@ -3,12 +3,14 @@
  * kept on disk in file order, to be replayed when the spilled keys are resolved (range-replay.ts). Only what the
  * replay needs is kept (events, lines, record counts and sizes, limit/window failures, the rare objects), each
  * column in its narrowest form: one value when all are equal (most are: spans, counts, failures), else bytes,
- * 16 or 32 bits; line numbers as differences. With the report's statistics, each row's time and what the range's
- * rows hold (v8-serialised: it is merged when the outcome is replayed, so a stopped run's statistics cover the rows
- * it counted). Both are most of the log, so both are kept small, exactly: the times as steps from one row to the
- * next when each step is a whole int32 that gives the time back to the bit (times in whole ms: any time unit of
- * seconds or ms), else as they are; the series' values once per log (a range holds most of the file's series again,
- * their values are most of its content), in a dictionary kept in memory up to SERIES_DICTIONARY_MAX series.
+ * 16 or 32 bits; line numbers as differences. With the report's statistics, what the range's rows hold
+ * (v8-serialised: it is merged when the outcome is replayed, so a stopped run's statistics cover the rows it
+ * counted), and the times of the rows the replay will refuse whatever the duplicate check says: those with a limit
+ * or window failure (a row refused for a conflict only takes its time from the conflict, which the resolution read
+ * again: Conflict.timeMs). The series' values, most of the log, are kept once per log (a range holds most of the
+ * file's series again), in a dictionary kept in memory up to SERIES_DICTIONARY_MAX series; the times as steps from
+ * one to the next when each step is a whole int32 that gives the time back to the bit (times in whole ms: any time
+ * unit of seconds or ms), else as they are.
  */
 import { deserialize, serialize } from 'node:v8';
 import { SpillReader, SpillWriter, type SpillFolder } from '../checks/spill-files.js';
@@ -36,6 +38,7 @@ export interface LoggedOutcome {
   > & {
     /** A Uint8Array, as a live outcome's (the replay's loop then sees one array type). */
     kinds: Uint8Array;
+    /** Per records row: the time of a row with a limit or window failure, NaN for the others; absent when none. */
     rowTime?: Float64Array;
     content?: ContentStatsData;
   };
@@ -46,7 +49,10 @@ const U8 = 1;
 const I16 = 2;
 const I32 = 3;
 const HEADER_WORDS = 12;
-/** How a logged outcome's row times are kept (header word 9): as they are, or steps of this many ms (1 or 1000). */
+/**
+ * How a logged outcome's times (header word 7: how many) are kept (word 9): as they are, or steps of this many ms
+ * (1 or 1000) from the first (word 10).
+ */
 const TIMES_AS_IS = 0;
 /** [choice] Series whose values the log keeps once (then, per outcome, as it came: memory stays bounded). */
 const SERIES_DICTIONARY_MAX = COMBOS_EXACT_MAX;
@@ -67,9 +73,14 @@ export class OutcomeLog {
     const json = Buffer.from(JSON.stringify([outcome.failures, outcome.others]));
     const logged = outcome.content === undefined ? null : this.withoutValues(outcome.content);
     const content = logged === null ? null : serialize(logged.content);
-    const times = outcome.rowTime;
-    // No rows, no times: nothing is written for them (and none read back).
-    const steps = times === undefined || times.length === 0 ? null : timeSteps(times);
+    // The failures' range, for their column too (a loop over every record, done once).
+    const failureRange = rangeOfInts(outcome.recFailure);
+    const failureMin = failureRange[0]!;
+    const failureMax = failureRange[1]!;
+    const failed = failureMax >= 0;
+    const times = outcome.rowTime === undefined || !failed ? null : failedRowTimes(outcome, outcome.rowTime);
+    // No such rows, no times: nothing is written for them (and none read back).
+    const steps = times === null || times.length === 0 ? null : timeSteps(times);
     const header = new Float64Array([
       file,
       lineBase,
@@ -78,7 +89,7 @@ export class OutcomeLog {
       from.record,
       from.other,
       json.length,
-      times === undefined ? 0 : times.length,
+      times === null ? 0 : times.length,
       content === null ? 0 : content.length,
       steps === null ? TIMES_AS_IS : steps.unit,
       steps === null ? 0 : times![0]!,
@@ -92,9 +103,9 @@ export class OutcomeLog {
     this.column(outcome.rowSpan);
     this.column(outcome.rowRecords);
     this.column(outcome.recSize);
-    this.column(outcome.recFailure);
+    this.column(outcome.recFailure, failureMin, failureMax);
     if (steps !== null) this.column(steps.steps);
-    else if (times !== undefined)
+    else if (times !== null)
       this.writer.write(new Uint8Array(times.buffer, times.byteOffset, times.byteLength));
     this.count++;
   }
@@ -132,6 +143,7 @@ export class OutcomeLog {
     const stepColumn = new ReusedColumn();
     const dictionary = this.values?.valueChars() ?? NO_CHARS;
     let times = new Float64Array(1024);
+    let rowTimes = new Float64Array(1024);
     let kindsOut = new Uint8Array(1024);
     try {
       let position = 0;
@@ -169,10 +181,16 @@ export class OutcomeLog {
         const recFailure = f.read(read);
         const timed = h[7]!;
         if (timed > times.length) times = new Float64Array(Math.max(timed, times.length * 2));
-        const rowTime = timed === 0 ? undefined : times.subarray(0, timed);
-        if (rowTime !== undefined && h[9] !== TIMES_AS_IS)
-          unstep(stepColumn.read(read), h[10]!, h[9]!, rowTime);
-        else if (rowTime !== undefined) new Uint8Array(rowTime.buffer, 0, timed * 8).set(read(timed * 8));
+        const failedTimes = times.subarray(0, timed);
+        if (timed > 0 && h[9] !== TIMES_AS_IS) unstep(stepColumn.read(read), h[10]!, h[9]!, failedTimes);
+        else if (timed > 0) new Uint8Array(failedTimes.buffer, 0, timed * 8).set(read(timed * 8));
+        const rows = rowRecords.length;
+        if (timed > 0 && rows > rowTimes.length)
+          rowTimes = new Float64Array(Math.max(rows, rowTimes.length * 2));
+        const rowTime =
+          timed === 0
+            ? undefined
+            : spreadTimes(rowRecords, recFailure, failedTimes, rowTimes.subarray(0, rows));
         yield {
           file: h[0]!,
           lineBase: h[1]!,
@@ -196,11 +214,16 @@ export class OutcomeLog {
     }
   }
 
-  /** A column: its form, its length, then one value or all of them. */
-  private column(values: Int32Array | Uint8Array): void {
-    const range = values instanceof Uint8Array ? rangeOfBytes(values) : rangeOfInts(values);
-    const min = range[0]!;
-    const max = range[1]!;
+  /** A column: its form, its length, then one value or all of them (their least and greatest, when known). */
+  private column(values: Int32Array | Uint8Array, knownMin?: number, knownMax?: number): void {
+    const range =
+      knownMin !== undefined
+        ? null
+        : values instanceof Uint8Array
+          ? rangeOfBytes(values)
+          : rangeOfInts(values);
+    const min = range === null ? knownMin! : range[0]!;
+    const max = range === null ? knownMax! : range[1]!;
     const form = min === max ? CONST : min >= 0 && max < 256 ? U8 : min >= -32768 && max < 32768 ? I16 : I32;
     this.writer.write(new Uint8Array(new Int32Array([form, values.length, min, 0]).buffer));
     if (form === CONST) return;
@@ -273,6 +296,39 @@ function differences(values: Int32Array): Int32Array {
 function sums(values: Int32Array): Int32Array {
   for (let i = 1; i < values.length; i++) values[i] = values[i]! + values[i - 1]!;
   return values;
+}
+
+/** The times of the rows with a limit or window failure (a record's recFailure is not -1), in row order. */
+function failedRowTimes(outcome: RangeOutcome, rowTime: Float64Array): Float64Array {
+  const { rowRecords, recFailure } = outcome;
+  const out: number[] = [];
+  let rec = 0;
+  for (let row = 0; row < rowRecords.length; row++) {
+    const end = rec + rowRecords[row]!;
+    let failed = false;
+    for (; rec < end; rec++) if (recFailure[rec] !== -1) failed = true;
+    if (failed) out.push(rowTime[row]!);
+  }
+  return Float64Array.from(out);
+}
+
+/** failedRowTimes' times back at their rows, into `out` (NaN for the other rows). */
+function spreadTimes(
+  rowRecords: Int32Array,
+  recFailure: Int32Array,
+  times: Float64Array,
+  out: Float64Array,
+): Float64Array {
+  out.fill(NaN);
+  let rec = 0;
+  let next = 0;
+  for (let row = 0; row < rowRecords.length; row++) {
+    const end = rec + rowRecords[row]!;
+    let failed = false;
+    for (; rec < end; rec++) if (recFailure[rec] !== -1) failed = true;
+    if (failed) out[row] = times[next++]!;
+  }
+  return out;
 }
 
 /**

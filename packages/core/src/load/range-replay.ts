@@ -10,8 +10,9 @@
  * batches, error-report ranges and rejects come out exactly as if every key had stayed in memory.
  *
  * The HTML report's statistics (issue 19) follow the same path: what a range's rows hold is merged, and what became of
- * each row is told, when the outcome is replayed, once, in file order (a logged outcome carries its rows' times and
- * content), so a spilled run's statistics equal the one-thread run's. A run stopped while it spills has merged the
+ * each row is told, when the outcome is replayed, once, in file order (a logged outcome carries its content and
+ * the times of its rows with a limit or window failure; a row refused for a conflict alone has its time from the
+ * conflict), so a spilled run's statistics equal the one-thread run's. A run stopped while it spills has merged the
  * content of the range it stopped in whole: its statistics cover every row it counted (and the rest of that range).
  */
 import { sourceChanged } from '../checks/duplicate-errors.js';
@@ -194,19 +195,25 @@ export class RangeReplay {
       bytes = outcome.rowBytes![row]!;
     }
     let failure: Failure | null = null;
+    let prefailed = false;
+    // A logged row's time when only a conflict refuses it: the conflict's (the log keeps no such row's time).
+    let conflictTime = NaN;
     // Every record is asked (in the resolved phase the answers come in record order).
     for (let r = 0; r < count; r++) {
       const i = rec + r;
       const duplicate = live
         ? duplicates.checkRow(outcome.recHash![i]!, outcome.recHashHigh![i]!, rowSource!, offset, bytes, r)
         : duplicates.verdict();
+      if (duplicate !== null && !live) conflictTime = duplicates.conflictTimeMs;
       const pre = recFailure[i]!;
+      if (pre !== -1) prefailed = true;
       failure ??= pre !== -1 ? failures[pre]! : duplicate;
     }
     if (failure !== null) {
       const line = rowLine[row]! + lineBase;
       const lastLine = line + rowSpan[row]!;
-      state.stats?.ingestionFailure(planned.file.key, line, lastLine, outcome.rowTime?.[row] ?? NaN);
+      const time = live || prefailed ? (outcome.rowTime?.[row] ?? NaN) : conflictTime;
+      state.stats?.ingestionFailure(planned.file.key, line, lastLine, time);
       const sizes = Array.from(recSize.subarray(rec, rec + count));
       return state.ingestionFailure(planned.file.key, line, lastLine, failure, sizes);
     }

@@ -1,7 +1,8 @@
 /**
- * The spill log of the parallel dry run (outcome-log.ts, R-DUP-1) gives back what was appended, exactly: the row
- * times to the bit whether they were kept as steps or as they are, and the report's series (issue 19) with their
- * values whether they went to the log's dictionary or not. Property tests print their seed on failure;
+ * The spill log of the parallel dry run (outcome-log.ts, R-DUP-1) gives back what was appended, exactly: the times
+ * of the rows with a limit or window failure to the bit whether they were kept as steps or as they are (no time of
+ * another row: a row refused for a conflict alone has its time from the conflict), and the report's series (issue
+ * 19) with their values whether they went to the log's dictionary or not. Property tests print their seed on failure;
  * FC_SEED=<seed> replays it.
  */
 import { rmSync } from 'node:fs';
@@ -52,10 +53,20 @@ const seriesOf = fc.array(
   { maxLength: 12 },
 );
 
+/** Per row: whether it has a limit or window failure (every row, none, or some). */
+const failedOf = fc.oneof(
+  fc.constant((): boolean => true),
+  fc.constant((): boolean => false),
+  fc
+    .array(fc.boolean(), { minLength: 1, maxLength: 40 })
+    .map((flags) => (row: number) => flags[row % flags.length]!),
+);
+
 function outcomeOf(
   rowTime: Float64Array,
   series: Series,
   firstValues: Map<number, (string | null)[]>,
+  failed: (row: number) => boolean = () => false,
 ): RangeOutcome {
   const n = rowTime.length;
   const table = new SeriesTable(2);
@@ -94,8 +105,10 @@ function outcomeOf(
     recSize: Int32Array.from(rows, (i) => 30 + (i % 7)),
     recHash: rows,
     recHashHigh: rows,
-    recFailure: new Int32Array(n).fill(-1),
-    failures: [],
+    recFailure: Int32Array.from(rows, (i) => (failed(i) ? 0 : -1)),
+    failures: rows.some((i) => failed(i))
+      ? [{ kind: 'ingestion', code: 'TIME_OUTSIDE_WINDOW', reason: 'r', detail: 'd' }]
+      : [],
     others: [],
     namesLines: false,
     rowTime,
@@ -132,32 +145,39 @@ describe('OutcomeLog', () => {
     expect(timeSteps(Float64Array.from([1714521601000.5, 1714521601001.25]))).toBeNull();
   });
 
-  it('reads back every appended outcome: times to the bit, series with their values', () => {
+  it("reads back every appended outcome: failed rows' times to the bit, series with their values", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(timesOf, seriesOf), { minLength: 1, maxLength: 6 }), (parts) => {
-        const folder = SpillFolder.create(undefined);
-        try {
-          const log = new OutcomeLog(folder);
-          const values = new Map<number, (string | null)[]>();
-          const outcomes = parts.map(([times, series]) => outcomeOf(times, series, values));
-          outcomes.forEach((o, i) => log.append(0, i, { event: 0, row: 0, record: 0, other: 0 }, o));
-          let n = 0;
-          for (const logged of log.entries()) {
-            const want = outcomes[n++]!;
-            const got = logged.outcome;
-            expect(logged.lineBase).toBe(n - 1);
-            expect(Array.from(got.recSize)).toEqual(Array.from(want.recSize));
-            // No rows, no times: the log gives none back (the replay reads a missing time as NaN).
-            expect(got.rowTime?.length ?? 0).toBe(want.rowTime!.length);
-            for (let i = 0; i < want.rowTime!.length; i++)
-              expect(Object.is(got.rowTime![i], want.rowTime![i]), `row ${i}`).toBe(true);
-            expect(seriesEntries(got.content!)).toEqual(seriesEntries(want.content!));
+      fc.property(
+        fc.array(fc.tuple(timesOf, seriesOf, failedOf), { minLength: 1, maxLength: 6 }),
+        (parts) => {
+          const folder = SpillFolder.create(undefined);
+          try {
+            const log = new OutcomeLog(folder);
+            const values = new Map<number, (string | null)[]>();
+            const outcomes = parts.map(([times, series, failed]) => outcomeOf(times, series, values, failed));
+            outcomes.forEach((o, i) => log.append(0, i, { event: 0, row: 0, record: 0, other: 0 }, o));
+            let n = 0;
+            for (const logged of log.entries()) {
+              const want = outcomes[n++]!;
+              const got = logged.outcome;
+              expect(logged.lineBase).toBe(n - 1);
+              expect(Array.from(got.recSize)).toEqual(Array.from(want.recSize));
+              expect(Array.from(got.recFailure)).toEqual(Array.from(want.recFailure));
+              // No failed rows, no times: the log gives none back; else each failed row's, NaN for the others.
+              const failed = Array.from(want.recFailure, (f) => f !== -1);
+              expect(got.rowTime?.length ?? 0).toBe(failed.includes(true) ? want.rowTime!.length : 0);
+              for (let i = 0; i < (got.rowTime?.length ?? 0); i++) {
+                const time = failed[i] ? want.rowTime![i] : NaN;
+                expect(Object.is(got.rowTime![i], time), `row ${i}`).toBe(true);
+              }
+              expect(seriesEntries(got.content!)).toEqual(seriesEntries(want.content!));
+            }
+            expect(n).toBe(outcomes.length);
+          } finally {
+            rmSync(folder.path, { recursive: true, force: true });
           }
-          expect(n).toBe(outcomes.length);
-        } finally {
-          rmSync(folder.path, { recursive: true, force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 150, ...fcOptions },
     );
   });

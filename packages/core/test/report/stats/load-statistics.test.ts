@@ -22,7 +22,7 @@ import { simpleTime, simpleTimeMs, simpleTimeMsIn } from '../../../src/load/kern
 import { MAX_TIME_DIGITS } from '../../../src/map/map-time.js';
 import { recordTimeMs, timeDigitsMs, unitMs } from '../../../src/report/stats/record-time.js';
 import type { TimestreamRecord } from '../../../src/map/record.js';
-import { FLEET_HEADER, fleetTask, sourceOf } from '../../dry-run-fixtures.js';
+import { FLEET_HEADER, fleetTask, mixedTask, sourceOf } from '../../dry-run-fixtures.js';
 import { ROOT } from '../../fuzz-helpers.js';
 
 const NOW = new Date('2024-05-01T01:30:00Z');
@@ -178,6 +178,39 @@ describe('dry-run statistics (issue 19)', () => {
       expect(sequential.statistics).toEqual(unbounded.statistics);
       expect(ranged.statistics).toEqual(unbounded.statistics);
       expect(ranged.progress).toEqual(p);
+    }
+  });
+
+  it('are the same when the duplicate check spills, for mixed-model rows refused by a conflict of any record (R-DUP-1)', async () => {
+    const T0 = 1714521600;
+    const H = 3600;
+    // Points an hour apart in the window (rows in their own time buckets), then rows refused from disk: by their
+    // first record (speed), by their second only (miles), by both, and rows after the window.
+    const lines = [FLEET_HEADER];
+    for (let i = 0; i < 60; i++) lines.push(`${T0 - i * H},v${i % 3},R,1,${i},2,${i}`);
+    lines.push(`${T0 - 7 * H},v1,R,1,70.5,2,7`, `${T0 - 20 * H},v2,R,1,20,2,99`);
+    lines.push(`${T0 - 41 * H},v2,R,1,0.5,2,0`, `${T0 - 50 * H},v2,R,1,50.5,2,51`);
+    lines.push(`${T0 + 9e7},v0,R,1,1,2,1`, `${T0 + 9e7},v0,R,1,2,2,1`);
+    const source = sourceOf({ 'a.csv': `${lines.join('\n')}\n` });
+    const unbounded = await dryRun(mixedTask(), source, {
+      now: NOW,
+      table: FLEET_TABLE,
+      statistics: true,
+      maxDuplicateKeys: 10_000_000,
+    });
+    expect(unbounded.progress).toMatchObject({ RecordIngestionFailures: 6, ParseFailures: 0 });
+    const refused = unbounded.statistics!.times!.counts[1]!.reduce((a, b) => a + b, 0);
+    expect(refused).toBe(6);
+    for (const rangeBytes of [100, 1 << 20]) {
+      const spills: string[] = [];
+      const { sequential, ranged } = await both(mixedTask(), source, rangeBytes, {
+        maxDuplicateKeys: 4,
+        onDuplicateSpill: (e) => void spills.push(e.type),
+      });
+      expect(spills.filter((t) => t === 'spill-end')).toHaveLength(2);
+      expect(sequential.statistics).toEqual(unbounded.statistics);
+      expect(ranged.statistics).toEqual(unbounded.statistics);
+      expect(ranged.progress).toEqual(unbounded.progress);
     }
   });
 
