@@ -120,7 +120,7 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
    */
   setRowHook(hook: RowHook | null): void {
     this.rowHook = hook;
-    this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null && this.tok.spansPay;
+    this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null;
   }
 
   /** Feeds the next chunk of the file; returns the events it completed. */
@@ -282,7 +282,7 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
       const offset = this.base + start;
       const bytes = end - start;
       // As spanRow: the hook first, when no event waits in the batch (the rows stay in order), for a row of ASCII
-      // text ([choice] span mode's, cut into strings: a quoted field over lines, a doubled quote; elsewhere the
+      // text ([choice] span mode's cut into strings: a record over two texts, one the states failed; elsewhere the
       // hook measured no faster than the row event).
       if (hook !== null && !asked && tok.textAscii && this.events.length === 0) {
         if (hook.cells(cells, line, lastLine, offset, bytes, extraBytes)) {
@@ -328,7 +328,8 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
     ) {
       return NOT_ASKED;
     }
-    if (!hook.spans(tok.spanText, tok.spans, line, lastLine, this.base + start, end - start)) return LEFT;
+    if (!hook.spans(tok.spanRowText(), tok.spans, line, lastLine, this.base + start, end - start))
+      return LEFT;
     this.rows++;
     return TAKEN;
   }

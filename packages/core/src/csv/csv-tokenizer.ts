@@ -24,13 +24,13 @@ import {
   REC_START,
   REREAD_CHARS,
   stop,
-  TokenizerState,
   UNQUOTED,
 } from './tokenizer-state.js';
+import { SpanLines } from './span-lines.js';
 
 export { isTrimSpace, NO_ERROR, type RecordSink, type TokenError } from './tokenizer-state.js';
 
-export class CsvTokenizer extends TokenizerState {
+export class CsvTokenizer extends SpanLines {
   /**
    * Scans `text`, whose first char is at byte `byteStart` (`ascii`: one byte per char). Unless `final`, stops before
    * a last char that needs the next one to be read (CR, a quote, the escape); returns the index of the first char not
@@ -283,18 +283,25 @@ export class CsvTokenizer extends TokenizerState {
       const c = text.charCodeAt(i);
       if (c === escape && i + 1 < n) {
         if (escape !== quote) {
-          // R-CSV-8: the escape takes the next char literally (inside quotes only); the escape itself goes.
-          this.keep(text, fieldStart, i);
-          fieldStart = i + 1;
+          // R-CSV-8: the escape takes the next char literally (inside quotes only); the escape itself goes (span
+          // mode: a cut, the field stays one span).
+          if (this.spanning) this.addCut(i);
+          else {
+            this.keep(text, fieldStart, i);
+            fieldStart = i + 1;
+          }
           if (text.charCodeAt(i + 1) === LF) this.line++;
           i += 2;
           continue;
         }
         if (text.charCodeAt(i + 1) === quote) {
           // A doubled quote is one literal quote.
-          this.keep(text, fieldStart, i + 1);
+          if (this.spanning) this.addCut(i + 1);
+          else {
+            this.keep(text, fieldStart, i + 1);
+            fieldStart = i + 2;
+          }
           i += 2;
-          fieldStart = i;
           continue;
         }
       }
@@ -322,7 +329,10 @@ export class CsvTokenizer extends TokenizerState {
       (next === CR && text.charCodeAt(i + 2) === LF) ||
       (this.trim && isTrimSpace(next))
     ) {
-      this.keep(text, fieldStart, i);
+      if (this.spanning) {
+        this.quotedFrom = fieldStart;
+        this.quotedTo = i;
+      } else this.keep(text, fieldStart, i);
       this.state = AFTER_QUOTE;
       return i + 1;
     }
@@ -336,24 +346,24 @@ export class CsvTokenizer extends TokenizerState {
   private afterQuote(text: string, i: number, end: number, final: boolean): number {
     if (i >= end) {
       if (!final) return stop(i);
-      this.cell('', 0, 0, false);
+      this.quotedCell();
       this.endRecord(i, 0, false);
       return stop(i);
     }
     const c = text.charCodeAt(i);
     if (c === this.sep) {
-      this.cell('', 0, 0, false);
+      this.quotedCell();
       this.state = FIELD_START;
       return i + 1;
     }
     if (c === LF) {
-      this.cell('', 0, 0, false);
+      this.quotedCell();
       this.line++;
       this.endRecord(i + 1, 1, false);
       return i + 1;
     }
     if (c === CR && text.charCodeAt(i + 1) === LF) {
-      this.cell('', 0, 0, false);
+      this.quotedCell();
       this.line++;
       this.endRecord(i + 2, 2, false);
       return i + 2;
@@ -361,6 +371,7 @@ export class CsvTokenizer extends TokenizerState {
     if (this.trim && isTrimSpace(c)) return i + 1; // R-CSV-7: white space after a closing quote is trimmed
     if (c === 0 && !this.trim) {
       // csv-parse reads a NUL after a closing quote as the start of more (unquoted) text of the field.
+      if (this.spanning) this.prefix = this.cutText(this.quotedFrom, this.quotedTo);
       this.state = UNQUOTED;
       this.fieldFrom = i;
       return i;
@@ -368,6 +379,12 @@ export class CsvTokenizer extends TokenizerState {
     this.prefix = '';
     this.fail('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE');
     return i;
+  }
+
+  /** The quoted field just closed is the next cell (span mode: its span; else its text, kept as the prefix). */
+  private quotedCell(): void {
+    if (this.spanning) this.cell(this.text, this.quotedFrom, this.quotedTo, false);
+    else this.cell('', 0, 0, false);
   }
 
   /** R-CSV-8: the rest of the physical line belongs to the failed row. */

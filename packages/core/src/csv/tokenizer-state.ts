@@ -109,6 +109,17 @@ export class TokenizerState {
   spanning = false;
   spans = new Int32Array(64);
   spanCount = 0;
+  /**
+   * Span mode: chars of the current text that the record's cells leave out, ascending (`cutCount` of them): an
+   * escape char, a doubled quote's second quote. A record with cuts gets a text of its own (spanRowText).
+   */
+  protected cuts = new Int32Array(16);
+  protected cutCount = 0;
+  /** Span mode: the text the spans point into (the current text, or the record's own: spanRowText). */
+  protected spanSource = '';
+  /** Span mode: a closed quoted field's text `[quotedFrom, quotedTo)`, its cell once a separator or line end follows. */
+  protected quotedFrom = 0;
+  protected quotedTo = 0;
   /** Span mode: where the next quote char of the current text is, at or after where it was last looked for (-1: not looked for; the text's length: none). */
   protected quoteAt = -1;
 
@@ -134,6 +145,9 @@ export class TokenizerState {
   protected cursorByte = 0;
 
   protected readonly sep: number;
+  /** The separator and the quote as strings (span mode's indexOf). */
+  protected readonly sepText: string;
+  protected readonly quoteText: string;
   protected readonly quote: number;
   /** The escape char inside quotes; the quote itself when EscapeChar is not set (a doubled quote). */
   protected readonly escape: number;
@@ -150,6 +164,8 @@ export class TokenizerState {
     protected readonly wellFormed = false,
   ) {
     this.sep = csv.columnSeparator.charCodeAt(0);
+    this.sepText = csv.columnSeparator.charAt(0);
+    this.quoteText = csv.quoteChar.charAt(0);
     this.quote = csv.quoteChar.charCodeAt(0);
     this.escape = (csv.escapeChar ?? csv.quoteChar).charCodeAt(0);
     this.trim = csv.trimWhiteSpace;
@@ -182,22 +198,34 @@ export class TokenizerState {
     return b;
   }
 
-  /**
-   * [choice] Span mode pays where an EscapeChar is set: its escaped fields are cut into strings anyway, and the
-   * escape shape measured ~20% more worker CPU with it (one thread, min of 5); off there.
-   */
-  get spansPay(): boolean {
-    return this.escape === this.quote;
-  }
-
   /** The current text is ASCII (one byte per char). */
   get textAscii(): boolean {
     return this.ascii;
   }
 
-  /** The text the spans of the record in progress point into (span mode). */
-  get spanText(): string {
-    return this.text;
+  /** Span mode: the char at `i` of the current text is left out of its cell. */
+  protected addCut(i: number): void {
+    if (this.cutCount === this.cuts.length) {
+      const grown = new Int32Array(this.cuts.length * 2);
+      grown.set(this.cuts);
+      this.cuts = grown;
+    }
+    this.cuts[this.cutCount++] = i;
+  }
+
+  /** The current text `[from, to)` without its cut chars (span mode). */
+  protected cutText(from: number, to: number): string {
+    const { text, cuts } = this;
+    let value = '';
+    let at = from;
+    for (let k = 0; k < this.cutCount; k++) {
+      const c = cuts[k]!;
+      if (c >= to) break;
+      if (c < from) continue;
+      value += text.substring(at, c);
+      at = c + 1;
+    }
+    return at === from ? text.substring(from, to) : value + text.substring(at, to);
   }
 
   /** Span mode: the next cell is `text[from, to)`. */
@@ -216,14 +244,25 @@ export class TokenizerState {
   materialise(): void {
     if (!this.spanning) return;
     this.spanning = false;
-    const { text, spans, cells } = this;
-    for (let k = 0; k < this.spanCount; k++) cells.push(text.substring(spans[2 * k]!, spans[2 * k + 1]));
+    const { spans, cells } = this;
+    const text = this.spanSource;
+    const cut = this.cutCount > 0;
+    for (let k = 0; k < this.spanCount; k++) {
+      const from = spans[2 * k]!;
+      const to = spans[2 * k + 1]!;
+      cells.push(cut ? this.cutText(from, to) : text.substring(from, to));
+    }
+    // A closed quoted field not yet a cell (its separator is in the next text) becomes the field's prefix.
+    if (this.state === AFTER_QUOTE) this.prefix = this.cutText(this.quotedFrom, this.quotedTo);
     this.spanCount = 0;
+    this.cutCount = 0;
   }
 
   /** Span mode applies to the record that begins next (in the current text). */
   protected resetSpans(): void {
     this.spanCount = 0;
+    this.cutCount = 0;
+    this.spanSource = this.text;
     this.spanning = this.spanEnabled && this.ascii && !this.trim;
   }
 
@@ -233,6 +272,7 @@ export class TokenizerState {
     this.prefix = '';
     this.spanning = false;
     this.spanCount = 0;
+    this.cutCount = 0;
   }
 
   /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
@@ -258,7 +298,8 @@ export class TokenizerState {
 
   /** Saves the field text [from, to) of the current text as a prefix: the field goes on in the next text. */
   protected keep(text: string, from: number, to: number): void {
-    if (!this.tooLarge && to > from) this.prefix += text.substring(from, to);
+    if (this.tooLarge || to <= from) return;
+    this.prefix += this.cutCount > 0 ? this.cutText(from, to) : text.substring(from, to);
   }
 
   protected fail(error: TokenError): void {
@@ -285,63 +326,5 @@ export class TokenizerState {
     this.fields = 0;
     this.error = NO_ERROR;
     this.tooLarge = false;
-  }
-
-  /**
-   * Span mode, between records at a line start: whole lines of this text with no quote, blank ones excepted, are
-   * records whose cells are cut at each separator (what the states below read them as: no quote, no trim, so every
-   * field is unquoted and ends at a separator or the line end, CR LF or LF). Returns where it stopped: at a line it
-   * leaves to the states (blank, with a quote, not ended in this text), or stop(i) when the sink said stop.
-   */
-  protected plainLines(text: string, from: number, end: number): number {
-    const sep = this.sep;
-    let i = from;
-    while (i < end && this.lineStartChar === i) {
-      const nl = text.indexOf('\n', i);
-      if (nl < 0 || nl >= end) return i;
-      if (this.quoteAt < nl) {
-        if (this.quoteAt >= i) return i;
-        const q = text.indexOf(String.fromCharCode(this.quote), i);
-        this.quoteAt = q < 0 ? text.length : q;
-        if (q >= 0 && q < nl) return i;
-      }
-      const crlf = nl > i && text.charCodeAt(nl - 1) === CR;
-      const to = crlf ? nl - 1 : nl;
-      if (to === i) return i; // a blank line (R-CSV-4)
-      this.recordLine = this.line;
-      this.recordStartByte = this.lineStartByte;
-      this.recordStartChar = i;
-      if (!this.sink.onRecordStart()) return stop(i);
-      let cell = i;
-      for (let j = i; j < to; j++) {
-        if (text.charCodeAt(j) === sep) {
-          this.addSpan(cell, j);
-          cell = j + 1;
-        }
-      }
-      this.addSpan(cell, to);
-      this.fields = this.spanCount;
-      this.line++;
-      this.endRecord(nl + 1, crlf ? 2 : 1, false);
-      i = nl + 1;
-    }
-    return i;
-  }
-
-  /**
-   * Span mode: forgets the record in progress (begun in this text, on the line it is still on, with no failure), so
-   * that the scan stops at its start: the caller gives the text from there again, with the next one.
-   */
-  protected rewind(): number {
-    const at = this.recordStartChar;
-    this.state = REC_START;
-    this.cells = [];
-    this.spanCount = 0;
-    this.fields = 0;
-    this.prefix = '';
-    this.fieldFrom = 0;
-    this.lineStartByte = this.recordStartByte;
-    this.lineStartChar = at;
-    return at;
   }
 }
