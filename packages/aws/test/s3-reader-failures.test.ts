@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { FLEET_HEADER, fleetTask } from '../../core/test/dry-run-fixtures.js';
 import { createS3Reader, isAwsError, s3SourceLocation } from '../src/index.js';
+import { heldBlocks } from '../src/staged-memory.js';
 import { startS3Proxy } from './s3-proxy.js';
 import { S3_SERVER_KIND, s3ServerMissing, startS3Server, type S3TestServer } from './s3-server.js';
 
@@ -70,7 +71,7 @@ describe.skipIf(missing !== null)(
           const end = Math.min(body.length, (k + 1) * stageBytes);
           const staged = await reader.stage!(file!, k * stageBytes, end);
           expect(staged).not.toBeNull();
-          const block = staged!.held.find((h) => h.start === k * stageBytes)!;
+          const block = heldBlocks(staged!.held).find((h) => h.start === k * stageBytes)!;
           expect(Buffer.from(block.bytes, 0, end - block.start).equals(body.subarray(block.start, end))).toBe(
             true,
           );
