@@ -170,6 +170,8 @@ export class SeriesTable {
   /**
    * `add` of a series whose values are the cells of a span row (cell c is `text[spans[2c], spans[2c + 1])`; every
    * dimension present, dimension k in cell `dimCells[k]`): the code units copied from the row's text, no string cut.
+   * Taken by the rows whose series is new in their range: about 5,000 of a 4 MiB range's 66k on the fleet file, most
+   * of them where a dimension is near-unique per row (an id).
    */
   addSpans(
     a: number,
