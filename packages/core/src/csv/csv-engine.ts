@@ -121,6 +121,7 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
   setRowHook(hook: RowHook | null): void {
     this.rowHook = hook;
     this.tok.spanEnabled = hook !== null && this.measureRows && this.decoder === null;
+    this.tok.lengthCells = hook?.lengthCells ?? null;
   }
 
   /** Feeds the next chunk of the file; returns the events it completed. */
@@ -316,8 +317,7 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
    * event before it in the batch): TAKEN, LEFT by the hook, or NOT_ASKED.
    */
   private spanRow(line: number, lastLine: number, start: number, end: number, size: number): number {
-    const tok = this.tok;
-    const hook = this.rowHook;
+    const { tok, rowHook: hook } = this;
     if (
       hook === null ||
       this.header === null ||
@@ -325,9 +325,8 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
       size > this.maxRowBytes ||
       tok.error !== NO_ERROR ||
       tok.spanCount !== this.headerLength
-    ) {
+    )
       return NOT_ASKED;
-    }
     if (!hook.spans(tok.spanRowText(), tok.spans, line, lastLine, this.base + start, end - start))
       return LEFT;
     this.rows++;

@@ -283,24 +283,15 @@ export class CsvTokenizer extends SpanLines {
       const c = text.charCodeAt(i);
       if (c === escape && i + 1 < n) {
         if (escape !== quote) {
-          // R-CSV-8: the escape takes the next char literally (inside quotes only); the escape itself goes (span
-          // mode: a cut, the field stays one span).
-          if (this.spanning) this.addCut(i);
-          else {
-            this.keep(text, fieldStart, i);
-            fieldStart = i + 1;
-          }
+          // R-CSV-8: the escape takes the next char literally (inside quotes only); the escape itself goes.
+          fieldStart = this.leaveOut(text, fieldStart, i);
           if (text.charCodeAt(i + 1) === LF) this.line++;
           i += 2;
           continue;
         }
         if (text.charCodeAt(i + 1) === quote) {
           // A doubled quote is one literal quote.
-          if (this.spanning) this.addCut(i + 1);
-          else {
-            this.keep(text, fieldStart, i + 1);
-            fieldStart = i + 2;
-          }
+          fieldStart = this.leaveOut(text, fieldStart, i + 1);
           i += 2;
           continue;
         }

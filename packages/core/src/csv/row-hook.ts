@@ -10,8 +10,13 @@
  */
 export interface RowHook {
   /**
-   * A row in span mode: cell k is `text[spans[2k], spans[2k + 1])`, of a record read whole in one ASCII text (so its
-   * extraBytes is 0); `offset` is the file's.
+   * By column, the cells `spans` reads only for their length and whether they are the NullValue, or null: a span of
+   * such a cell may have the cell's length and another text (a record of escaped text then needs no text of its own).
+   */
+  readonly lengthCells?: Uint8Array | null;
+  /**
+   * A row in span mode: cell k is `text[spans[2k], spans[2k + 1])` (a cell of lengthCells: as long as that), of a
+   * record read whole in one ASCII text (so its extraBytes is 0); `offset` is the file's.
    */
   spans(
     text: string,

@@ -13,7 +13,8 @@ export abstract class SpanLines extends TokenizerState {
    * cells' text without the cut chars), and its spans are moved into it (once per record).
    */
   spanRowText(): string {
-    if (this.cutCount === 0) return this.spanSource;
+    if (this.cutCount === 0 || (this.lengthCells !== null && this.shortenLengthCells()))
+      return this.spanSource;
     const { spans, cuts } = this;
     const n = 2 * this.spanCount;
     const from = spans[0]!;
@@ -27,6 +28,41 @@ export abstract class SpanLines extends TokenizerState {
     this.cutCount = 0;
     this.spanSource = row;
     return row;
+  }
+
+  /**
+   * [choice] A record whose cut chars all lie in cells the hook reads for their length only (lengthCells), none of
+   * the NullValue's length once cut (empty ones may be), keeps the current text: those cells' spans are shortened by
+   * their cuts (their length is the cell's, their text is not). A text of the record's own (a concatenation that
+   * the kernel's first read flattens) measured about a fifth of the escape shape's worker CPU. False: no change.
+   */
+  private shortenLengthCells(): boolean {
+    const { spans, cuts, lengthCells } = this;
+    const cells = this.spanCount;
+    const cutCount = this.cutCount;
+    if (this.shortened.length < 2 * cells) this.shortened = new Int32Array(2 * cells);
+    const shortened = this.shortened;
+    let pairs = 0;
+    let k = 0;
+    for (let c = 0; c < cutCount;) {
+      const cut = cuts[c]!;
+      while (k < cells && spans[2 * k + 1]! <= cut) k++;
+      if (k >= cells || spans[2 * k]! > cut || k >= lengthCells!.length || lengthCells![k] === 0)
+        return false;
+      const to = spans[2 * k + 1]!;
+      let n = 0;
+      for (; c < cutCount && cuts[c]! < to; c++) n++;
+      if (this.nullLength > 0 && to - spans[2 * k]! - n === this.nullLength) return false;
+      shortened[pairs++] = k;
+      shortened[pairs++] = n;
+      k++;
+    }
+    for (let p = 0; p < pairs; p += 2) {
+      const end = 2 * shortened[p]! + 1;
+      spans[end] = spans[end]! - shortened[p + 1]!;
+    }
+    this.shortCount = pairs;
+    return true;
   }
 
   /**
@@ -173,6 +209,7 @@ export abstract class SpanLines extends TokenizerState {
     this.cells = [];
     this.spanCount = 0;
     this.cutCount = 0;
+    this.shortCount = 0;
     this.fields = 0;
     this.prefix = '';
     this.fieldFrom = 0;

@@ -115,6 +115,14 @@ export class TokenizerState {
    */
   protected cuts = new Int32Array(16);
   protected cutCount = 0;
+  /**
+   * Span mode: by column, the cells the row hook reads only for their length and whether they are the NullValue
+   * (RowHook.lengthCells), or null: spanRowText may shorten their spans instead of cutting a text (see there).
+   */
+  lengthCells: Uint8Array | null = null;
+  /** spanRowText's shortened cells, for materialise: per cell its index and the cut chars its span left out. */
+  protected shortened = new Int32Array(16);
+  protected shortCount = 0;
   /** Span mode: the text the spans point into (the current text, or the record's own: spanRowText). */
   protected spanSource = '';
   /** Span mode: a closed quoted field's text `[quotedFrom, quotedTo)`, its cell once a separator or line end follows. */
@@ -152,6 +160,8 @@ export class TokenizerState {
   /** The escape char inside quotes; the quote itself when EscapeChar is not set (a doubled quote). */
   protected readonly escape: number;
   protected readonly trim: boolean;
+  /** The NullValue's length (0: none or empty); span mode's (no trim). */
+  protected readonly nullLength: number;
 
   /**
    * `wellFormed`: the texts are decoded from valid UTF-8 (R-CSV-2), so they hold no lone surrogate and byteAt may
@@ -169,6 +179,7 @@ export class TokenizerState {
     this.quote = csv.quoteChar.charCodeAt(0);
     this.escape = (csv.escapeChar ?? csv.quoteChar).charCodeAt(0);
     this.trim = csv.trimWhiteSpace;
+    this.nullLength = csv.nullValue?.length ?? 0;
   }
 
   /** True between records: nothing of a record is pending. */
@@ -244,7 +255,13 @@ export class TokenizerState {
   materialise(): void {
     if (!this.spanning) return;
     this.spanning = false;
-    const { spans, cells } = this;
+    const { spans, cells, shortened } = this;
+    // Shortened spans (spanRowText) get their cut chars back: the cells' text is cut from them here.
+    for (let p = 0; p < this.shortCount; p += 2) {
+      const end = 2 * shortened[p]! + 1;
+      spans[end] = spans[end]! + shortened[p + 1]!;
+    }
+    this.shortCount = 0;
     const text = this.spanSource;
     const cut = this.cutCount > 0;
     for (let k = 0; k < this.spanCount; k++) {
@@ -262,6 +279,7 @@ export class TokenizerState {
   protected resetSpans(): void {
     this.spanCount = 0;
     this.cutCount = 0;
+    this.shortCount = 0;
     this.spanSource = this.text;
     this.spanning = this.spanEnabled && this.ascii && !this.trim;
   }
@@ -273,6 +291,7 @@ export class TokenizerState {
     this.spanning = false;
     this.spanCount = 0;
     this.cutCount = 0;
+    this.shortCount = 0;
   }
 
   /** Takes the field text [from, to) of the current text (with any prefix) as the next cell. */
@@ -300,6 +319,19 @@ export class TokenizerState {
   protected keep(text: string, from: number, to: number): void {
     if (this.tooLarge || to <= from) return;
     this.prefix += this.cutCount > 0 ? this.cutText(from, to) : text.substring(from, to);
+  }
+
+  /**
+   * A quoted field's char at `at` is left out (an escape, a doubled quote's second): in span mode a cut (the field
+   * stays one span), else the field's text before it is kept. Returns where the field's text now goes on from.
+   */
+  protected leaveOut(text: string, fieldStart: number, at: number): number {
+    if (this.spanning) {
+      this.addCut(at);
+      return fieldStart;
+    }
+    this.keep(text, fieldStart, at);
+    return at + 1;
   }
 
   protected fail(error: TokenError): void {

@@ -101,6 +101,11 @@ export interface Kernel {
    */
   rowSpans?(text: string, spans: Int32Array): number;
   /**
+   * By column, the cells rowSpans reads only for their length and whether they are the NullValue (RowHook.lengthCells:
+   * their spans may have another text of their length); absent where a kernel has no rowSpans.
+   */
+  readonly lengthCells?: Uint8Array;
+  /**
    * countRow of the row `rowSpans` just took (its cells spans of `text`); absent where a kernel has no rowSpans. A
    * kernel may have counted the row in `content` in rowSpans already (RowKernel does: see there), answering its time.
    */
@@ -220,7 +225,7 @@ export function nullTextOf(csv: ResolvedCsvOptions): string {
  */
 export class RowCells {
   readonly nullText: string;
-  private readonly timeIndex: number;
+  readonly timeIndex: number;
   readonly unit: TimeUnit;
   private readonly maxTime: string;
   private readonly unitZeros: number;

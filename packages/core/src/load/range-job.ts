@@ -184,6 +184,7 @@ async function readRange(
         if (spanKernel?.rowSpans !== undefined && (stats === null || spanKernel.countSpans !== undefined)) {
           const engineOf = range;
           const hook: RowHook = {
+            lengthCells: spanKernel.lengthCells ?? null,
             spans: (text, spans, line, lastLine, offset, bytes) =>
               kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel, stats),
             // As kernelRow of the row event (its `ascii` is the engine's allAscii once the batch is read, as now).

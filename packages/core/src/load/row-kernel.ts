@@ -60,6 +60,8 @@ export class RowKernel implements Kernel {
   private readonly attrParse: ValueParser[];
   /** 8 + the UTF-8 bytes of every name in the record (R-METER-1), the measure name's when it is fixed. */
   private readonly baseBytes: number;
+  /** Kernel.lengthCells: the columns of VARCHAR attributes (metered by length) that nothing else reads. */
+  readonly lengthCells: Uint8Array;
 
   constructor(
     task: Pick<ResolvedTask, 'model' | 'csv'>,
@@ -89,6 +91,17 @@ export class RowKernel implements Kernel {
     let names = this.cells.baseBytes + (fixed === null ? 0 : utf8ByteLength(fixed));
     for (const a of measures.attributes) names += utf8ByteLength(a.name);
     this.baseBytes = names;
+    const read = [this.cells.timeIndex, ...this.cells.dimIndex, this.nameIndex, ...this.attrIndex];
+    const lengthCells = new Uint8Array(Math.max(...read) + 1);
+    this.attrIndex.forEach((c, k) => {
+      if (this.attrBytes[k] === METER_TEXT) lengthCells[c] = 1;
+    });
+    for (const c of [this.cells.timeIndex, ...this.cells.dimIndex, this.nameIndex])
+      if (c >= 0) lengthCells[c] = 0;
+    this.attrIndex.forEach((c, k) => {
+      if (this.attrBytes[k] !== METER_TEXT) lengthCells[c] = 0;
+    });
+    this.lengthCells = lengthCells;
   }
 
   row(cells: readonly string[], ascii: boolean, extraBytes: number): number {

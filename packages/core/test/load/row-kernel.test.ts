@@ -44,6 +44,8 @@ const model = fc.record({
   measureName: fc.constantFrom('m', 'mesure', 'Größe'),
   nullValue: fc.constantFrom(null, 'NA', '0', 'ñ', ' NA '),
   trim: fc.boolean(),
+  /** EscapeChar `\` (R-CSV-8): quoted cells escape their quotes and backslashes with it. */
+  escape: fc.boolean(),
   separator: fc.constantFrom(',', ';', '\t'),
   window: fc.boolean(),
   unmapped: fc.boolean(),
@@ -76,13 +78,19 @@ function taskOf(m: Model): ResolvedTask {
         })),
       };
   return fleetTask({
-    csv: { ...base.csv, columnSeparator: m.separator, nullValue: m.nullValue, trimWhiteSpace: m.trim },
+    csv: {
+      ...base.csv,
+      columnSeparator: m.separator,
+      nullValue: m.nullValue,
+      trimWhiteSpace: m.trim,
+      escapeChar: m.escape ? '\\' : null,
+    },
     model: { timeColumn: 't', timeUnit: m.unit, dimensions, measures },
   });
 }
 
 const text = fc
-  .array(fc.constantFrom('a', 'Z', '-', ' ', 'é', '東', '😀', '"', ',', ';', '\n', 'NA', 'ñ', '0'), {
+  .array(fc.constantFrom('a', 'Z', '-', ' ', 'é', '東', '😀', '"', ',', ';', '\n', 'NA', 'ñ', '0', '\\'), {
     maxLength: 6,
   })
   .map((parts) => parts.join(''));
@@ -134,8 +142,10 @@ const row = (unit: TimeUnit, types: readonly ScalarMeasureValueType[]) =>
 
 const HEADER = ['t', 'd1', 'd2', 'd3', 'n', 'a1', 'a2', 'a3', 'x'];
 
-function csvCell(value: string, sep: string, quote: boolean): string {
-  return quote || value.includes(sep) || /["\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+function csvCell(value: string, sep: string, quote: boolean, escape: boolean): string {
+  if (!quote && !value.includes(sep) && !/["\r\n]/.test(value) && !(escape && value.includes('\\')))
+    return value;
+  return escape ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value.replaceAll('"', '""')}"`;
 }
 
 /** The file's outcomes, range by range (as a dry run's workers read it), with or without the kernel. */
@@ -189,6 +199,7 @@ const EXAMPLE: Model = {
   measureName: 'm',
   nullValue: null,
   trim: false,
+  escape: false,
   separator: ',',
   window: false,
   unmapped: false,
@@ -254,7 +265,7 @@ describe('the row kernel of a range job', () => {
                 a3: r.values[2]!,
                 x: 'spare',
               };
-              const cells = columns.map((i) => csvCell(byName[HEADER[i]!]!, m.separator, r.quote));
+              const cells = columns.map((i) => csvCell(byName[HEADER[i]!]!, m.separator, r.quote, m.escape));
               // Now and then a row short of its last cells: a row failure of the reader (R-CSV-6).
               if (r.short < cells.length - 1 && r.short < 2) cells.length = cells.length - 1 - r.short;
               return cells.join(m.separator);
