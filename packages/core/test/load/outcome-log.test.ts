@@ -91,6 +91,16 @@ function outcomeOf(
     seriesSketch: null,
   };
   const rows = Int32Array.from({ length: n }, (_, i) => i);
+  // Rows of one to three records (a mixed model's); a failed row's failure is on its last record only.
+  const rowRecords = Int32Array.from(rows, (i) => 1 + (i % 3));
+  const recFailure = Int32Array.from(
+    Array.from(rows).flatMap((i) => {
+      const records = new Array<number>(rowRecords[i]!).fill(-1);
+      if (failed(i)) records[records.length - 1] = 0;
+      return records;
+    }),
+  );
+  const records = Int32Array.from(recFailure, (_, i) => i);
   return {
     start: 0,
     handoff: -1,
@@ -101,11 +111,11 @@ function outcomeOf(
     rowSpan: new Int32Array(n),
     rowOffset: rows,
     rowBytes: new Int32Array(n).fill(10),
-    rowRecords: new Int32Array(n).fill(1),
-    recSize: Int32Array.from(rows, (i) => 30 + (i % 7)),
-    recHash: rows,
-    recHashHigh: rows,
-    recFailure: Int32Array.from(rows, (i) => (failed(i) ? 0 : -1)),
+    rowRecords,
+    recSize: Int32Array.from(records, (i) => 30 + (i % 7)),
+    recHash: records,
+    recHashHigh: records,
+    recFailure,
     failures: rows.some((i) => failed(i))
       ? [{ kind: 'ingestion', code: 'TIME_OUTSIDE_WINDOW', reason: 'r', detail: 'd' }]
       : [],
@@ -164,7 +174,10 @@ describe('OutcomeLog', () => {
               expect(Array.from(got.recSize)).toEqual(Array.from(want.recSize));
               expect(Array.from(got.recFailure)).toEqual(Array.from(want.recFailure));
               // No failed rows, no times: the log gives none back; else each failed row's, NaN for the others.
-              const failed = Array.from(want.recFailure, (f) => f !== -1);
+              let rec = 0;
+              const failed = Array.from(want.rowRecords, (count) =>
+                want.recFailure.subarray(rec, (rec += count)).some((f) => f !== -1),
+              );
               expect(got.rowTime?.length ?? 0).toBe(failed.includes(true) ? want.rowTime!.length : 0);
               for (let i = 0; i < (got.rowTime?.length ?? 0); i++) {
                 const time = failed[i] ? want.rowTime![i] : NaN;
