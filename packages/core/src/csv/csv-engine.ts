@@ -114,7 +114,7 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
   }
 
   /**
-   * Rows that would be row events with offsets and extraBytes (measureRows), read whole in one ASCII text and with
+   * Rows that would be row events with offsets and extraBytes (measureRows), read whole in one text and with
    * no event before them in the batch, go to `hook` first (null: none do). A range job's row kernel (range-job.ts):
    * the cells are never cut into strings unless the hook leaves the row.
    */
@@ -278,7 +278,7 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
       const failure = fieldCountFailure(cells.length, this.headerLength);
       this.events.push({ type: 'row-failure', file: this.key, line, lastLine, failure, cells });
     } else if (this.measureRows && this.decoder === null) {
-      const extraBytes = tok.recordChars < 0 ? -1 : end - start - tok.recordChars;
+      const extraBytes = tok.extraBytes(end - start);
       const hook = this.rowHook;
       const offset = this.base + start;
       const bytes = end - start;
@@ -327,7 +327,8 @@ export class CsvEngine extends CsvTextFeed implements RecordSink {
       tok.spanCount !== this.headerLength
     )
       return NOT_ASKED;
-    if (!hook.spans(tok.spanRowText(), tok.spans, line, lastLine, this.base + start, end - start))
+    const extraBytes = tok.textAscii ? 0 : tok.extraBytes(end - start); // as the row event's
+    if (!hook.spans(tok.spanRowText(), tok.spans, line, lastLine, this.base + start, end - start, extraBytes))
       return LEFT;
     this.rows++;
     return TAKEN;

@@ -66,19 +66,23 @@ export abstract class CsvTextFeed implements RecordSink {
     const whole = complete === bytes.length ? bytes : bytes.subarray(0, complete);
     // For ASCII bytes latin1 decoding is UTF-8 decoding, one char per byte, and the fastest Node has.
     const ascii = isAscii(whole);
-    if (ascii && this.pending !== '' && this.pendingAscii && this.tok.spanEnabled) {
+    if (this.pending !== '' && this.tok.spanEnabled) {
       // Span mode leaves a cut record's text pending each time: one flat text with it, not a concatenation (a
-      // ConsString, slower to read char by char).
+      // ConsString, slower to read char by char). Its bytes again (valid UTF-8 decoded, cut between chars), then
+      // the chunk's, decoded once.
       const pending = this.pending;
-      const length = pending.length + complete;
-      if (this.joinBytes.length < length)
-        this.joinBytes = Buffer.allocUnsafe(Math.max(length, 2 * this.joinBytes.length));
+      const most = (this.pendingAscii ? pending.length : 3 * pending.length) + complete;
+      if (this.joinBytes.length < most)
+        this.joinBytes = Buffer.allocUnsafe(Math.max(most, 2 * this.joinBytes.length));
       const joined = this.joinBytes;
-      joined.write(pending, 0, 'latin1');
-      whole.copy(joined, pending.length);
+      const at = joined.write(pending, 0, this.pendingAscii ? 'latin1' : 'utf8');
+      whole.copy(joined, at);
       this.pending = '';
+      const textAscii = ascii && this.pendingAscii;
+      if (!ascii) this.allAscii = false;
       // The text is a copy: the buffer is reused for the next chunk.
-      this.feedTextFrom(joined.toString('latin1', 0, length), this.pendingByte, true, complete);
+      const text = joined.toString(textAscii ? 'latin1' : 'utf8', 0, at + complete);
+      this.feedTextFrom(text, this.pendingByte, textAscii, complete);
       return;
     }
     this.feedText(whole.toString(ascii ? 'latin1' : 'utf8'), ascii, complete);

@@ -16,7 +16,8 @@ export interface RowHook {
   readonly lengthCells?: Uint8Array | null;
   /**
    * A row in span mode: cell k is `text[spans[2k], spans[2k + 1])` (a cell of lengthCells: as long as that), of a
-   * record read whole in one ASCII text (so its extraBytes is 0); `offset` is the file's.
+   * record read whole in one text of valid UTF-8 (R-CSV-2); `offset` is the file's; `extraBytes` what its row event
+   * would carry (0 in ASCII text, -1 where unknown).
    */
   spans(
     text: string,
@@ -25,6 +26,7 @@ export interface RowHook {
     lastLine: number,
     offset: number,
     bytes: number,
+    extraBytes: number,
   ): boolean;
   /** A row of cells, with what its row event would carry (extraBytes: -1 where unknown). */
   cells(

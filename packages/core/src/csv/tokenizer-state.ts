@@ -99,7 +99,10 @@ export class TokenizerState {
   line = 1;
 
   // ---- span mode (CsvEngine.rowHook): a record's cells as offsets into the text, no strings ----
-  /** Set by the engine: records read whole in one ASCII text (trim off) keep their cells in `spans`. */
+  /**
+   * Set by the engine (text decoded from valid UTF-8 only, R-CSV-2): records read whole in one text (trim off) keep
+   * their cells in `spans`.
+   */
   spanEnabled = false;
   /**
    * The record in progress holds its cells as spans: cell k is `spanText[spans[2k], spans[2k + 1])`, `spanCount`
@@ -180,6 +183,11 @@ export class TokenizerState {
     this.escape = (csv.escapeChar ?? csv.quoteChar).charCodeAt(0);
     this.trim = csv.trimWhiteSpace;
     this.nullLength = csv.nullValue?.length ?? 0;
+  }
+
+  /** At the record's end, of its `bytes`: the bytes its non-ASCII text adds (bytes less chars), or -1 if unknown. */
+  extraBytes(bytes: number): number {
+    return this.recordChars < 0 ? -1 : bytes - this.recordChars;
   }
 
   /** True between records: nothing of a record is pending. */
@@ -281,7 +289,8 @@ export class TokenizerState {
     this.cutCount = 0;
     this.shortCount = 0;
     this.spanSource = this.text;
-    this.spanning = this.spanEnabled && this.ascii && !this.trim;
+    // Any text the engine enables span mode for is valid UTF-8 (ASCII or not): the record's cells are offsets into it.
+    this.spanning = this.spanEnabled && !this.trim;
   }
 
   protected dropContent(): void {

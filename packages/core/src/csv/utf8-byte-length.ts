@@ -47,3 +47,13 @@ export function wellFormedSpanBytes(text: string, from: number, to: number): num
   if (last >= 0xd800 && last <= 0xdbff) bytes--; // the high half of a pair ended after it
   return bytes;
 }
+
+/**
+ * utf8ByteLength of text[from, to) for text decoded from valid UTF-8 (no lone surrogate), cut at ASCII chars (a
+ * cell span: a surrogate pair is never cut): the sum of unitBytes, without a substring.
+ */
+export function spanUtf8Bytes(text: string, from: number, to: number): number {
+  let bytes = 0;
+  for (let i = from; i < to; i++) bytes += unitBytes(text.charCodeAt(i));
+  return bytes;
+}

@@ -7,7 +7,7 @@
 import type { RecordKeyEncoder } from '../checks/check-record-key.js';
 import { canonicalShape } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
-import { utf8ByteLength } from '../csv/utf8-byte-length.js';
+import { spanUtf8Bytes, utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { compareDigitsFrom } from '../map/map-digits.js';
 import { MAX_TIME_DIGITS, NANO_SUFFIX } from '../map/map-time.js';
 import type { ValueParser } from '../map/map-values.js';
@@ -96,10 +96,11 @@ export interface Kernel {
   countRow?(cells: readonly string[], content: ContentStats): number;
   /**
    * `row` of a row whose cells are spans of `text` (span mode, CsvEngine.setRowHook): cell k is
-   * `text.substring(spans[2k], spans[2k + 1])`, of a record read whole in one ASCII text (its extraBytes 0). The
-   * same answer and the same `sizes`, `hashes`, `hashesHigh` as `row` of those cells; absent where a kernel has none.
+   * `text.substring(spans[2k], spans[2k + 1])`, of a record read whole in one text of valid UTF-8 (its extraBytes
+   * as the row event's: 0 for ASCII text). The same answer and the same `sizes`, `hashes`, `hashesHigh` as `row` of
+   * those cells (with `ascii` false); absent where a kernel has none.
    */
-  rowSpans?(text: string, spans: Int32Array): number;
+  rowSpans?(text: string, spans: Int32Array, extraBytes: number): number;
   /**
    * By column, the cells rowSpans reads only for their length and whether they are the NullValue (RowHook.lengthCells:
    * their spans may have another text of their length); absent where a kernel has no rowSpans.
@@ -294,8 +295,8 @@ export class RowCells {
     return this.window === null || this.window.contains(text.substring(from, to), this.unit);
   }
 
-  /** `dimensionBytes` of a row of cell spans of ASCII text (by their lengths), or -1 for a null one. */
-  dimensionSpanBytes(text: string, spans: Int32Array): number {
+  /** `dimensionBytes` of a row of cell spans of valid UTF-8 text (spanUtf8Bytes), or -1 for a null one. */
+  dimensionSpanBytes(text: string, spans: Int32Array, byLength: boolean): number {
     const nullText = this.nullText;
     const dimIndex = this.dimIndex;
     let bytes = 0;
@@ -304,7 +305,7 @@ export class RowCells {
       const from = spans[c]!;
       const to = spans[c + 1]!;
       if (to === from || spanIs(text, from, to, nullText)) return -1;
-      bytes += to - from;
+      bytes += byLength ? to - from : spanUtf8Bytes(text, from, to);
     }
     return bytes;
   }

@@ -140,12 +140,13 @@ export function kernelSpanRow(
   lastLine: number,
   offset: number,
   bytes: number,
+  extraBytes: number,
   start: number,
   columns: RangeColumns,
   kernel: Kernel,
   content: ContentStats | null,
 ): boolean {
-  const count = kernel.rowSpans!(text, spans);
+  const count = kernel.rowSpans!(text, spans, extraBytes);
   if (count === 0) return false;
   writeKernelRow(columns, kernel, count, line, lastLine, offset - start, bytes);
   if (content !== null) columns.rowTime.push(kernel.countSpans!(text, spans, content));

@@ -185,8 +185,20 @@ async function readRange(
           const engineOf = range;
           const hook: RowHook = {
             lengthCells: spanKernel.lengthCells ?? null,
-            spans: (text, spans, line, lastLine, offset, bytes) =>
-              kernelSpanRow(text, spans, line, lastLine, offset, bytes, start, columns, spanKernel, stats),
+            spans: (text, spans, line, lastLine, offset, bytes, extraBytes) =>
+              kernelSpanRow(
+                text,
+                spans,
+                line,
+                lastLine,
+                offset,
+                bytes,
+                extraBytes,
+                start,
+                columns,
+                spanKernel,
+                stats,
+              ),
             // As kernelRow of the row event (its `ascii` is the engine's allAscii once the batch is read, as now).
             cells: (cells, line, lastLine, offset, bytes, extraBytes) =>
               kernelCellsRow(

@@ -16,7 +16,7 @@
 import type { RecordKeyEncoder } from '../checks/check-record-key.js';
 import { FNV_PRIME, hashString, HIGH_PRIME } from '../checks/record-key-shapes.js';
 import type { TimeWindow } from '../checks/time-window.js';
-import { utf8ByteLength } from '../csv/utf8-byte-length.js';
+import { spanUtf8Bytes, utf8ByteLength } from '../csv/utf8-byte-length.js';
 import { valueParser, type ValueParser } from '../map/map-values.js';
 import { measureSlots, scalarSlotsOf } from '../report/stats/content-data.js';
 import type { ContentStats } from '../report/stats/content-stats.js';
@@ -144,19 +144,22 @@ export class RowKernel implements Kernel {
     return 1;
   }
 
-  /** `row` of a row of cell spans (Kernel.rowSpans): an ASCII record, so every value is measured by its length. */
-  rowSpans(text: string, spans: Int32Array): number {
+  /** `row` of a row of cell spans (Kernel.rowSpans) of valid UTF-8 text, metered as `row` meters a non-ASCII one. */
+  rowSpans(text: string, spans: Int32Array, extraBytes: number): number {
     const shared = this.cells;
     if (!shared.timeSpan(text, spans)) return 0;
-    const dimBytes = shared.dimensionSpanBytes(text, spans);
+    // R-METER-1 as rowRecordSize: values by their lengths when the row is ASCII (or its extra bytes are added).
+    const extra = extraBytes > 0 && this.meterable;
+    const byLength = extraBytes === 0 || extra;
+    const dimBytes = shared.dimensionSpanBytes(text, spans, byLength);
     if (dimBytes < 0) return 0;
-    let size = this.baseBytes + dimBytes;
+    let size = this.baseBytes + dimBytes + (extra ? extraBytes : 0);
     const nullText = shared.nullText;
     if (this.nameIndex >= 0) {
       const from = spans[2 * this.nameIndex]!;
       const to = spans[2 * this.nameIndex + 1]!;
       if (to === from || spanIs(text, from, to, nullText)) return 0;
-      size += to - from;
+      size += byLength ? to - from : spanUtf8Bytes(text, from, to);
       if (!spanIs(text, from, to, this.lastName)) {
         const name = text.substring(from, to);
         this.lastName = name;
@@ -171,7 +174,7 @@ export class RowKernel implements Kernel {
       const to = spans[c + 1]!;
       if (to === from || spanIs(text, from, to, nullText)) return 0;
       const bytes = attrBytes[k]!;
-      if (bytes === METER_TEXT) size += to - from;
+      if (bytes === METER_TEXT) size += byLength ? to - from : spanUtf8Bytes(text, from, to);
       else if (validValueIn(attrCheck[k]!, attrParse[k]!, text, from, to)) size += bytes;
       else return 0;
     }

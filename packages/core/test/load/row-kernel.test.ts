@@ -217,7 +217,7 @@ describe('the row kernel of a range job', () => {
     async () => {
       const taken = vi.spyOn(RowKernel.prototype, 'row');
       const takenMixed = vi.spyOn(MixedKernel.prototype, 'row');
-      // Span mode (CsvEngine.setRowHook): rows of ASCII text, trim off (with statistics: countSpans).
+      // Span mode (CsvEngine.setRowHook): rows of valid UTF-8 text, trim off (with statistics: countSpans).
       const takenSpans = vi.spyOn(RowKernel.prototype, 'rowSpans');
       const countedSpans = vi.spyOn(RowKernel.prototype, 'countSpans');
       await fc.assert(
@@ -299,6 +299,46 @@ describe('the row kernel of a range job', () => {
     },
     FUZZ_TIMEOUT,
   );
+
+  it('takes rows of non-ASCII UTF-8 text in span mode as the generic path meters them, by extraBytes or by their bytes (R-CSV-2, R-METER-1, R-CSV-8)', async () => {
+    // A VARCHAR attribute read only for its length (RowKernel.lengthCells) is now and then quoted with an escaped
+    // or a doubled quote inside (cut chars: R-CSV-8), so that records of non-ASCII text have cuts too.
+    const quoted = (escape: boolean) =>
+      escape ? '"retard \\"à\\" à Orléans, été"' : '"retard ""à"" à Orléans, été"';
+    const lines = (name: boolean, escape: boolean) =>
+      Array.from({ length: 40 }, (_, i) => {
+        const cells = [`${NOW_S - i}`, `Zürich-${i % 5}`, i % 3 === 0 ? '東京' : 'Łódź 😀', `${i}.5`];
+        cells.push(i % 4 === 0 ? 'retard à Orléans' : i % 4 === 1 ? quoted(escape) : 'ok');
+        if (name) cells.push(i % 2 === 0 ? 'größe' : 'm');
+        return cells.join(',');
+      });
+    // Every column mapped, a fixed name: a row's extraBytes are its record's (extraBytesMeterable); a
+    // MeasureNameColumn: its cells are measured.
+    for (const kind of ['multi-fixed', 'multi-column'] as const) {
+      for (const escape of [false, true]) {
+        const m: Model = {
+          ...EXAMPLE,
+          dims: ['d1', 'd2'],
+          kind,
+          attrs: ['a1', 'a3'],
+          types: ['DOUBLE', 'VARCHAR', 'VARCHAR'],
+          escape,
+        };
+        const header = kind === 'multi-fixed' ? 't,d1,d2,a1,a3' : 't,d1,d2,a1,a3,n';
+        const content = [header, ...lines(kind === 'multi-column', escape)].join('\n');
+        const file = sourceOf({ 'data.csv': `${content}\n` }).files[0]!;
+        const task = taskOf(m);
+        const takenSpans = vi.spyOn(RowKernel.prototype, 'rowSpans');
+        const kernel = await outcomes(task, null, file.path, file.size, 300, false);
+        const utf8 = takenSpans.mock.calls.filter(
+          (call, i) => call[2] > 0 && (takenSpans.mock.results[i]!.value as number) > 0,
+        );
+        expect(utf8.length).toBeGreaterThan(30);
+        takenSpans.mockRestore();
+        expect(kernel).toEqual(await outcomes(task, null, file.path, file.size, 300, true));
+      }
+    }
+  });
 
   it('leaves the edge cases to the generic path: a time or a cell equal to NullValue, a time past the last instant', async () => {
     const task = taskOf({ ...EXAMPLE, dims: ['d1', 'd2'], nullValue: '0' });
